@@ -1,0 +1,52 @@
+import { expect, test } from "@playwright/test";
+
+const web = () => process.env.LABBOOK_WEB_URL!;
+
+test("demo › vision › first run shows its console and scalar chart", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+
+  await page.goto(web() + "/");
+  await page.getByRole("link", { name: "demo", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "demo" })).toBeVisible();
+  await page.getByRole("link", { name: "vision", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "demo/vision" })).toBeVisible();
+
+  const row = page.getByTestId("task-row").filter({ hasText: "first run" });
+  await expect(row).toHaveCount(1);
+  await expect(row).toContainText("Completed");
+  await expect(row).toContainText("training");
+  await row.getByRole("link", { name: "first run" }).click();
+  await expect(page.getByRole("heading", { name: "first run" })).toBeVisible();
+
+  await page.getByRole("tab", { name: "Console" }).click();
+  const console = page.getByTestId("console");
+  await expect(console).toContainText("step 0");
+  await expect(console).toContainText("step 99");
+
+  await page.getByRole("tab", { name: "Scalars" }).click();
+  const chart = page.locator('[data-testid="scalar-chart"][data-metric="loss"]');
+  await expect(chart).toContainText("train");
+  // plotly.js drew the line: an SVG trace with a path exists inside the chart.
+  await expect(chart.locator(".js-plotly-plot .scatterlayer .trace path.js-line")).toHaveCount(1, { timeout: 20_000 });
+  expect(errors).toEqual([]);
+});
+
+test("the first paint is server-rendered with the table rows", async ({ request }) => {
+  const html = await (await request.get(web() + "/tasks")).text();
+  expect(html).toContain("first run");
+  expect(html).toContain('data-testid="task-row"');
+});
+
+test("task detail tabs show execution, configuration and info", async ({ page }) => {
+  const id = process.env.LABBOOK_TASK_ID!;
+  await page.goto(`${web()}/tasks/${id}?tab=execution`);
+  await expect(page.getByTestId("diff")).toContainText("+# an uncommitted change");
+  await expect(page.getByTestId("packages")).toContainText("clearml");
+  await page.getByRole("tab", { name: "Configuration" }).click();
+  const args = page.getByRole("table", { name: "Args" });
+  await expect(args.getByTestId("hyperparam").filter({ hasText: "lr" })).toContainText("0.25");
+  await page.getByRole("tab", { name: "Info" }).click();
+  await expect(page.getByText(id).first()).toBeVisible();
+  await expect(page.getByTestId("runtime")).toContainText("python_version");
+});

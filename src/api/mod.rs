@@ -1,0 +1,22 @@
+//! Server functions behind the web UI, one file per noun. They are thin:
+//! fetch the state, check the input, call the store, map errors.
+
+pub mod events;
+pub mod projects;
+pub mod tasks;
+
+#[cfg(feature = "ssr")]
+use leptos::prelude::*;
+
+/// The server state, from the request context.
+#[cfg(feature = "ssr")]
+pub(crate) fn state() -> Result<crate::server::state::AppState, ServerFnError> {
+    use_context::<crate::server::state::AppState>()
+        .ok_or_else(|| ServerFnError::new("server state is missing"))
+}
+
+/// An application error as the browser sees it.
+#[cfg(feature = "ssr")]
+pub(crate) fn to_client(e: crate::error::AppError) -> ServerFnError {
+    ServerFnError::new(e.to_string())
+}

@@ -1,0 +1,39 @@
+//! Formatting of times and values for display.
+
+/// An epoch-ms time as `YYYY-MM-DD HH:MM:SS` (UTC).
+pub fn fmt_time(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
+        .unwrap_or_default()
+}
+
+/// Like [`fmt_time`], with a dash for "never".
+pub fn fmt_opt_time(ms: Option<i64>) -> String {
+    ms.map(fmt_time).unwrap_or_else(|| "—".into())
+}
+
+/// A duration in ms as `1h 02m 03s`.
+pub fn fmt_duration(ms: i64) -> String {
+    let s = ms.max(0) / 1000;
+    let (h, m, s) = (s / 3600, (s / 60) % 60, s % 60);
+    if h > 0 {
+        format!("{h}h {m:02}m {s:02}s")
+    } else if m > 0 {
+        format!("{m}m {s:02}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_and_durations() {
+        assert_eq!(fmt_time(0), "1970-01-01 00:00:00");
+        assert_eq!(fmt_opt_time(None), "—");
+        assert_eq!(fmt_duration(3_723_000), "1h 02m 03s");
+        assert_eq!(fmt_duration(61_000), "1m 01s");
+    }
+}

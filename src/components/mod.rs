@@ -1,0 +1,6 @@
+//! Reusable widgets.
+
+pub mod chart;
+pub mod format;
+pub mod project_tree;
+pub mod status;

@@ -1,0 +1,22 @@
+//! Labbook: a self-hosted, ClearML-compatible experiment manager.
+//!
+//! One crate, two builds: with `ssr` it is the server (`labbook serve`: the
+//! web app, the ClearML REST API and the fileserver); with `hydrate` it is
+//! the WASM that makes the server-rendered pages interactive.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+/// The browser entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

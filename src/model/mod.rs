@@ -1,0 +1,13 @@
+//! Domain types shared by the server, the API and the browser.
+
+pub mod event;
+pub mod project;
+pub mod status;
+pub mod task;
+
+pub use event::{LogEntry, ScalarPoint, SeriesData, SINGLE_VALUE_ITERATION};
+pub use project::{Project, ProjectSummary};
+pub use status::{Action, State, TaskStatus, ALL_STATUSES};
+pub use task::{
+    ConfigItem, Container, Hyperparam, Script, Task, TaskModels, TaskType, ALL_TASK_TYPES,
+};

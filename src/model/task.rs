@@ -1,0 +1,268 @@
+//! The Task: one execution of a script, with everything ClearML captures.
+
+use super::status::TaskStatus;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::str::FromStr;
+
+/// What a task is for (the seed documents' list; `training` is the default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskType {
+    #[default]
+    Training,
+    Testing,
+    Inference,
+    DataProcessing,
+    Application,
+    Monitor,
+    Controller,
+    Optimizer,
+    Service,
+    Qc,
+    Custom,
+}
+
+/// Every task type, in the seed documents' order.
+pub const ALL_TASK_TYPES: [TaskType; 11] = [
+    TaskType::Training,
+    TaskType::Testing,
+    TaskType::Inference,
+    TaskType::Controller,
+    TaskType::Optimizer,
+    TaskType::Monitor,
+    TaskType::Service,
+    TaskType::Application,
+    TaskType::DataProcessing,
+    TaskType::Qc,
+    TaskType::Custom,
+];
+
+impl TaskType {
+    /// The wire name (`data_processing`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TaskType::Training => "training",
+            TaskType::Testing => "testing",
+            TaskType::Inference => "inference",
+            TaskType::DataProcessing => "data_processing",
+            TaskType::Application => "application",
+            TaskType::Monitor => "monitor",
+            TaskType::Controller => "controller",
+            TaskType::Optimizer => "optimizer",
+            TaskType::Service => "service",
+            TaskType::Qc => "qc",
+            TaskType::Custom => "custom",
+        }
+    }
+}
+
+impl fmt::Display for TaskType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for TaskType {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ALL_TASK_TYPES
+            .iter()
+            .copied()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| format!("unknown task type '{s}'"))
+    }
+}
+
+/// Where the code came from and how to run it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Script {
+    pub binary: String,
+    pub repository: String,
+    pub tag: String,
+    pub branch: String,
+    /// The commit id.
+    pub version_num: String,
+    pub entry_point: String,
+    pub working_dir: String,
+    /// The uncommitted changes (`git diff`), or the whole script without a repository.
+    pub diff: String,
+    /// Installed packages: `{"pip": "...", "conda": "..."}`.
+    pub requirements: Map<String, Value>,
+}
+
+/// The container a task asks to run in.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Container {
+    pub image: String,
+    pub arguments: String,
+    pub setup_shell_script: String,
+}
+
+/// One hyperparameter. All values are strings on the wire.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Hyperparam {
+    pub section: String,
+    pub name: String,
+    pub value: String,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub value_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// One configuration object (text, e.g. HOCON for connected dicts).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ConfigItem {
+    pub name: String,
+    pub value: String,
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub item_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// Hyperparameters by section, then by name.
+pub type Hyperparams = BTreeMap<String, BTreeMap<String, Hyperparam>>;
+/// Configuration objects by name.
+pub type Configuration = BTreeMap<String, ConfigItem>;
+
+/// The section ClearML keeps user properties in.
+pub const USER_PROPERTIES_SECTION: &str = "properties";
+
+/// A task's link to a model, as input or output.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ModelLink {
+    pub name: String,
+    pub model: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<String>,
+}
+
+/// Input and output models of a task.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TaskModels {
+    pub input: Vec<ModelLink>,
+    pub output: Vec<ModelLink>,
+}
+
+/// The last reported value and statistics of one scalar series.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MetricSummary {
+    pub metric: String,
+    pub variant: String,
+    pub value: f64,
+    pub min_value: f64,
+    pub min_value_iteration: i64,
+    pub max_value: f64,
+    pub max_value_iteration: i64,
+    pub first_value: f64,
+    pub first_value_iteration: i64,
+    pub mean_value: f64,
+    pub count: i64,
+    /// The iteration of `value`.
+    pub last_iteration: i64,
+}
+
+/// A whole task. Timestamps are epoch milliseconds.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub name: String,
+    /// Project id; `None` for a task outside any project.
+    pub project: Option<String>,
+    pub task_type: TaskType,
+    pub status: TaskStatus,
+    pub status_reason: String,
+    pub status_message: String,
+    pub status_changed: i64,
+    pub comment: String,
+    pub parent: Option<String>,
+    pub user: String,
+    pub tags: Vec<String>,
+    pub system_tags: Vec<String>,
+    pub created: i64,
+    pub started: Option<i64>,
+    pub completed: Option<i64>,
+    pub published: Option<i64>,
+    pub last_update: i64,
+    pub last_change: i64,
+    pub script: Script,
+    pub container: Container,
+    /// `output.destination`: where artifacts and models are uploaded.
+    pub output_destination: Option<String>,
+    /// The rest of `output` (`result`, `error`, …) as ClearML sent it.
+    pub output_extra: Map<String, Value>,
+    /// `execution.queue`: the queue the task is (or was last) in.
+    pub execution_queue: Option<String>,
+    /// The rest of `execution` (`parameters`, `model_desc`, …), kept verbatim.
+    pub execution_extra: Map<String, Value>,
+    pub hyperparams: Hyperparams,
+    pub configuration: Configuration,
+    /// Runtime properties; the SDK keeps `progress` ("0".."100") here.
+    pub runtime: Map<String, Value>,
+    /// `execution.artifacts`, kept as the SDK sent them (upserted by key+mode).
+    pub artifacts: Vec<Value>,
+    pub models: TaskModels,
+    pub last_iteration: i64,
+    pub last_worker: Option<String>,
+    pub last_worker_report: Option<i64>,
+    /// Bumped on every write; a write based on an older revision is refused.
+    pub revision: i64,
+}
+
+impl Task {
+    /// Progress in percent, from `runtime.progress` (the SDK sends a string).
+    pub fn progress(&self) -> Option<u8> {
+        progress_of(&self.runtime)
+    }
+
+    /// Whether the task carries the `archived` system tag.
+    pub fn is_archived(&self) -> bool {
+        self.system_tags.iter().any(|t| t == "archived")
+    }
+
+    /// User properties (the `properties` hyperparameter section).
+    pub fn user_properties(&self) -> Option<&BTreeMap<String, Hyperparam>> {
+        self.hyperparams.get(USER_PROPERTIES_SECTION)
+    }
+}
+
+/// Reads a progress percentage out of a runtime-properties map.
+pub fn progress_of(runtime: &Map<String, Value>) -> Option<u8> {
+    let v = runtime.get("progress")?;
+    let n = match v {
+        Value::String(s) => s.trim().parse::<f64>().ok()?,
+        Value::Number(n) => n.as_f64()?,
+        _ => return None,
+    };
+    Some(n.clamp(0.0, 100.0).round() as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_types_round_trip() {
+        for t in ALL_TASK_TYPES {
+            assert_eq!(t.as_str().parse::<TaskType>(), Ok(t));
+        }
+        assert_eq!(TaskType::default(), TaskType::Training);
+        assert!("report".parse::<TaskType>().is_err());
+    }
+
+    #[test]
+    fn progress_is_read_from_runtime_strings_and_numbers() {
+        let mut rt = Map::new();
+        assert_eq!(progress_of(&rt), None);
+        rt.insert("progress".into(), Value::String("50".into()));
+        assert_eq!(progress_of(&rt), Some(50));
+        rt.insert("progress".into(), Value::from(120));
+        assert_eq!(progress_of(&rt), Some(100));
+        rt.insert("progress".into(), Value::String("abc".into()));
+        assert_eq!(progress_of(&rt), None);
+    }
+}

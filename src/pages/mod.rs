@@ -1,0 +1,13 @@
+//! Routed pages.
+
+pub mod projects;
+pub mod task;
+pub mod tasks;
+
+use leptos::prelude::*;
+
+/// An error shown in the page (never a blank panel).
+#[component]
+pub fn ErrorBox(message: String) -> impl IntoView {
+    view! { <div class="error" role="alert">{message}</div> }
+}

@@ -1,0 +1,297 @@
+//! The task page: Execution, Configuration, Info, Console and Scalars tabs.
+
+use crate::api::events::{task_console, task_scalars};
+use crate::api::tasks::{get_task, TaskDetail};
+use crate::components::chart::ScalarCharts;
+use crate::components::format::{fmt_duration, fmt_opt_time, fmt_time};
+use crate::components::status::{ProgressBar, StatusBadge};
+use crate::pages::ErrorBox;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// The tabs, as `?tab=` values and labels.
+const TABS: &[(&str, &str)] = &[
+    ("execution", "Execution"),
+    ("configuration", "Configuration"),
+    ("info", "Info"),
+    ("console", "Console"),
+    ("scalars", "Scalars"),
+];
+
+/// `/tasks/:id`.
+#[component]
+pub fn TaskPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    let tab = Memo::new(move |_| {
+        query
+            .read()
+            .get("tab")
+            .unwrap_or_else(|| "execution".into())
+    });
+    let detail = Resource::new(move || id.get(), get_task);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading task…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <TaskView detail=d tab=tab/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TaskView(detail: TaskDetail, tab: Memo<String>) -> impl IntoView {
+    let t = detail.task.clone();
+    let id = t.id.clone();
+    let crumbs = detail.project.clone().map(|p| {
+        let href = format!("/projects/{}", p.id);
+        view! { <nav class="crumbs" aria-label="breadcrumb"><A href="/">"Projects"</A>" › "<A href=href>{p.name}</A></nav> }
+    });
+    let tabs = TABS
+        .iter()
+        .map(|(key, label)| {
+            let href = format!("/tasks/{id}?tab={key}");
+            let key = *key;
+            view! {
+                <A href=href attr:role="tab" attr:aria-selected=move || (tab.get() == key).to_string()
+                   attr:class=move || if tab.get() == key { "tab active" } else { "tab" }>{*label}</A>
+            }
+        })
+        .collect_view();
+    let body = move || {
+        let d = detail.clone();
+        match tab.get().as_str() {
+            "configuration" => view! { <ConfigurationTab detail=d/> }.into_any(),
+            "info" => view! { <InfoTab detail=d/> }.into_any(),
+            "console" => view! { <ConsoleTab id=d.task.id.clone()/> }.into_any(),
+            "scalars" => view! { <ScalarsTab id=d.task.id.clone()/> }.into_any(),
+            _ => view! { <ExecutionTab detail=d/> }.into_any(),
+        }
+    };
+    view! {
+        {crumbs}
+        <header class="task-head">
+            <h1>{t.name.clone()}</h1>
+            <StatusBadge status=t.status/>
+            <ProgressBar status=t.status progress=t.progress()/>
+            <span class="muted">{t.task_type.as_str()}</span>
+        </header>
+        <nav class="tabs" role="tablist">{tabs}</nav>
+        <section class="tab-body" role="tabpanel">{body}</section>
+    }
+}
+
+/// A two-column table of labelled values.
+fn fields(rows: Vec<(&'static str, String)>) -> impl IntoView {
+    let rows = rows
+        .into_iter()
+        .map(|(k, v)| view! { <tr><th scope="row">{k}</th><td class="mono">{v}</td></tr> })
+        .collect_view();
+    view! { <table class="fields">{rows}</table> }
+}
+
+#[component]
+fn ExecutionTab(detail: TaskDetail) -> impl IntoView {
+    let s = detail.task.script;
+    let c = detail.task.container;
+    let pip = s
+        .requirements
+        .get("pip")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string();
+    let diff_lines = s
+        .diff
+        .lines()
+        .map(|l| {
+            let class = if l.starts_with('+') && !l.starts_with("+++") {
+                "add"
+            } else if l.starts_with('-') && !l.starts_with("---") {
+                "del"
+            } else if l.starts_with("@@") {
+                "hunk"
+            } else {
+                ""
+            };
+            view! { <span class=class>{l.to_string()}"\n"</span> }
+        })
+        .collect_view();
+    view! {
+        <h2>"Source"</h2>
+        {fields(vec![
+            ("Repository", s.repository),
+            ("Branch", s.branch),
+            ("Commit", s.version_num),
+            ("Entry point", s.entry_point),
+            ("Working directory", s.working_dir),
+            ("Binary", s.binary),
+        ])}
+        <h2>"Uncommitted changes"</h2>
+        {if s.diff.is_empty() {
+            view! { <p class="empty">"No uncommitted changes."</p> }.into_any()
+        } else {
+            view! { <pre class="diff" data-testid="diff">{diff_lines}</pre> }.into_any()
+        }}
+        <h2>"Installed packages"</h2>
+        <pre class="packages" data-testid="packages">{pip}</pre>
+        <h2>"Container"</h2>
+        {fields(vec![
+            ("Image", c.image),
+            ("Arguments", c.arguments),
+            ("Setup script", c.setup_shell_script),
+            ("Output destination", detail.task.output_destination.unwrap_or_default()),
+        ])}
+    }
+}
+
+#[component]
+fn ConfigurationTab(detail: TaskDetail) -> impl IntoView {
+    let sections = detail
+        .task
+        .hyperparams
+        .into_iter()
+        .map(|(section, params)| {
+            let rows = params
+                .into_values()
+                .map(|p| {
+                    view! {
+                        <tr data-testid="hyperparam">
+                            <td class="mono">{p.name}</td>
+                            <td class="mono">{p.value}</td>
+                            <td>{p.value_type.unwrap_or_default()}</td>
+                            <td>{p.description.unwrap_or_default()}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <h2>{section.clone()}</h2>
+                <table class="params" aria-label=section>
+                    <thead><tr><th>"Name"</th><th>"Value"</th><th>"Type"</th><th>"Description"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+        })
+        .collect_view();
+    let configs = detail
+        .task
+        .configuration
+        .into_values()
+        .map(|c| {
+            view! {
+                <h3>{c.name}<span class="muted">{c.item_type.map(|t| format!(" ({t})"))}</span></h3>
+                <pre class="config">{c.value}</pre>
+            }
+        })
+        .collect_view();
+    view! {
+        <h2 class="group">"Hyperparameters"</h2>
+        {sections}
+        <h2 class="group">"Configuration objects"</h2>
+        {configs}
+    }
+}
+
+#[component]
+fn InfoTab(detail: TaskDetail) -> impl IntoView {
+    let t = detail.task;
+    let runtime = t
+        .runtime
+        .iter()
+        .map(|(k, v)| {
+            let v = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string());
+            view! { <tr><th scope="row">{k.clone()}</th><td class="mono">{v}</td></tr> }
+        })
+        .collect_view();
+    let run_time = t
+        .started
+        .map(|s| fmt_duration(t.completed.unwrap_or(t.last_update) - s))
+        .unwrap_or_default();
+    let metrics = detail
+        .metrics
+        .into_iter()
+        .map(|m| {
+            view! {
+                <tr><td>{m.metric}</td><td>{m.variant}</td><td class="num">{m.value}</td>
+                <td class="num">{m.min_value}</td><td class="num">{m.max_value}</td><td class="num">{m.last_iteration}</td></tr>
+            }
+        })
+        .collect_view();
+    view! {
+        {fields(vec![
+            ("ID", t.id.clone()),
+            ("Project", detail.project.map(|p| p.name).unwrap_or_default()),
+            ("Type", t.task_type.as_str().to_string()),
+            ("Status", format!("{} ({})", t.status.state().label(), t.status)),
+            ("Status reason", t.status_reason.clone()),
+            ("Status message", t.status_message.clone()),
+            ("Parent", t.parent.clone().unwrap_or_default()),
+            ("User", t.user.clone()),
+            ("Created", fmt_time(t.created)),
+            ("Started", fmt_opt_time(t.started)),
+            ("Completed", fmt_opt_time(t.completed)),
+            ("Last update", fmt_time(t.last_update)),
+            ("Run time", run_time),
+            ("Last iteration", t.last_iteration.to_string()),
+            ("Tags", t.tags.join(", ")),
+            ("System tags", t.system_tags.join(", ")),
+            ("Worker", t.last_worker.clone().unwrap_or_default()),
+            ("Queue", t.execution_queue.clone().unwrap_or_default()),
+        ])}
+        <h2>"Runtime properties"</h2>
+        <table class="fields" data-testid="runtime">{runtime}</table>
+        <h2>"Last metrics"</h2>
+        <table class="params">
+            <thead><tr><th>"Metric"</th><th>"Variant"</th><th>"Last"</th><th>"Min"</th><th>"Max"</th><th>"Iteration"</th></tr></thead>
+            <tbody>{metrics}</tbody>
+        </table>
+    }
+}
+
+#[component]
+fn ConsoleTab(id: String) -> impl IntoView {
+    let log = Resource::new(move || id.clone(), task_console);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading console…"</p> }>
+            {move || Suspend::new(async move {
+                match log.await {
+                    Ok(entries) if entries.is_empty() => view! { <p class="empty">"No console output."</p> }.into_any(),
+                    Ok(entries) => {
+                        let lines = entries
+                            .into_iter()
+                            .map(|e| {
+                                let class = if e.level.eq_ignore_ascii_case("error") { "line err" } else { "line" };
+                                view! { <div class=class><span class="ts">{fmt_time(e.timestamp)}</span>" "{e.msg}</div> }
+                            })
+                            .collect_view();
+                        view! { <pre class="console" data-testid="console">{lines}</pre> }.into_any()
+                    }
+                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ScalarsTab(id: String) -> impl IntoView {
+    let scalars = Resource::new(move || id.clone(), task_scalars);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading scalars…"</p> }>
+            {move || Suspend::new(async move {
+                match scalars.await {
+                    Ok(series) => view! { <ScalarCharts series=series/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}

@@ -1,0 +1,327 @@
+//! `events.*`: console lines, scalars and other reported events.
+//!
+//! `events.add_batch` takes json-lines (one event per line; a JSON array is
+//! accepted too). A line that cannot be used (malformed JSON, a missing
+//! field, an unknown task) is reported in `errors`/`errors_info` with its
+//! line number, and the good lines of the batch are stored. A batch in which
+//! no line is usable is refused with 400/12 and the same details.
+
+use super::request::{ApiError, Req};
+use super::Ctx;
+use crate::model::{LogEntry, ScalarPoint};
+use crate::server::clock::now_ms;
+use crate::server::store::{LogCursor, OtherEvent, TaskEvents};
+use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
+
+/// A parsed batch: events by task, and the lines that could not be used.
+#[derive(Debug, Default, PartialEq)]
+pub struct ParsedBatch {
+    pub tasks: BTreeMap<String, TaskEvents>,
+    /// How many events were usable.
+    pub accepted: usize,
+    /// (1-based line number, reason).
+    pub errors: Vec<(usize, String)>,
+}
+
+fn int_field(ev: &Map<String, Value>, key: &str, default: i64) -> Result<i64, String> {
+    match ev.get(key) {
+        None | Some(Value::Null) => Ok(default),
+        Some(Value::Number(n)) => n
+            .as_i64()
+            .or_else(|| n.as_f64().map(|f| f as i64))
+            .ok_or_else(|| format!("'{key}' must be an integer")),
+        Some(_) => Err(format!("'{key}' must be an integer")),
+    }
+}
+
+fn str_field(ev: &Map<String, Value>, key: &str) -> Result<String, String> {
+    match ev.get(key) {
+        None | Some(Value::Null) => Ok(String::new()),
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(_) => Err(format!("'{key}' must be a string")),
+    }
+}
+
+/// Adds one event to the batch, or says why it cannot be used.
+fn add_event(batch: &mut ParsedBatch, mut ev: Map<String, Value>, now: i64) -> Result<(), String> {
+    ev.remove("method");
+    let task = match ev.get("task") {
+        Some(Value::String(t)) if !t.is_empty() => t.clone(),
+        Some(_) => return Err("'task' must be a task id string".into()),
+        None => return Err("missing required field 'task'".into()),
+    };
+    let ty = match ev.get("type") {
+        Some(Value::String(t)) => t.clone(),
+        _ => return Err("missing required field 'type'".into()),
+    };
+    let timestamp = int_field(&ev, "timestamp", now)?;
+    let entry = batch.tasks.entry(task).or_default();
+    match ty.as_str() {
+        "log" => {
+            let level = str_field(&ev, "level")?;
+            entry.logs.push(LogEntry {
+                timestamp,
+                level: if level.is_empty() {
+                    "info".into()
+                } else {
+                    level
+                },
+                worker: str_field(&ev, "worker")?,
+                msg: str_field(&ev, "msg")?,
+            });
+        }
+        "training_stats_scalar" => {
+            let value = match ev.get("value") {
+                Some(Value::Number(n)) => n.as_f64().ok_or("'value' must be a number")?,
+                Some(_) => return Err("'value' must be a number".into()),
+                None => return Err("missing required field 'value'".into()),
+            };
+            let key = (str_field(&ev, "metric")?, str_field(&ev, "variant")?);
+            let iter = int_field(&ev, "iter", 0)?;
+            entry.scalars.entry(key).or_default().push(ScalarPoint {
+                iter,
+                timestamp,
+                value,
+            });
+        }
+        "plot" | "training_debug_image" | "training_stats_vector" => {
+            let body = Value::Object(ev.clone()).to_string();
+            entry.others.push(OtherEvent {
+                event_type: ty,
+                timestamp,
+                iter: int_field(&ev, "iter", 0)?,
+                metric: str_field(&ev, "metric")?,
+                variant: str_field(&ev, "variant")?,
+                body,
+            });
+        }
+        other => return Err(format!("unknown event type '{other}'")),
+    }
+    Ok(())
+}
+
+/// Parses a json-lines (or JSON array) batch.
+pub fn parse_batch(body: &[u8], now: i64) -> ParsedBatch {
+    let mut batch = ParsedBatch::default();
+    let text = String::from_utf8_lossy(body);
+    let trimmed = text.trim_start();
+    let items: Vec<(usize, Result<Value, String>)> = if trimmed.starts_with('[') {
+        match serde_json::from_str::<Value>(trimmed) {
+            Ok(Value::Array(items)) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (i + 1, Ok(v)))
+                .collect(),
+            Ok(_) | Err(_) => vec![(1, Err("malformed JSON array of events".into()))],
+        }
+    } else {
+        text.split('\n')
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| {
+                (
+                    i + 1,
+                    serde_json::from_str::<Value>(l).map_err(|e| format!("malformed JSON: {e}")),
+                )
+            })
+            .collect()
+    };
+    for (line, item) in items {
+        let result = item.and_then(|v| match v {
+            Value::Object(ev) => add_event(&mut batch, ev, now),
+            _ => Err("an event must be a JSON object".into()),
+        });
+        match result {
+            Ok(()) => batch.accepted += 1,
+            Err(e) => batch.errors.push((line, e)),
+        }
+    }
+    batch
+}
+
+fn errors_info(errors: &[(usize, String)]) -> Value {
+    let mut m = Map::new();
+    for (line, e) in errors {
+        m.insert(format!("line {line}"), json!(e));
+    }
+    Value::Object(m)
+}
+
+fn count_events(e: &TaskEvents) -> usize {
+    e.logs.len() + e.others.len() + e.scalars.values().map(Vec::len).sum::<usize>()
+}
+
+/// `events.add_batch`.
+pub async fn add_batch(ctx: &Ctx, body: &[u8]) -> Result<Value, ApiError> {
+    let mut batch = parse_batch(body, now_ms());
+    if batch.accepted == 0 && batch.errors.is_empty() {
+        return Err(ApiError::invalid(
+            "empty batch: expected one JSON event per line",
+        ));
+    }
+    let ids: Vec<String> = batch.tasks.keys().cloned().collect();
+    let existing = ctx.state.store.existing_task_ids(&ids).await?;
+    let mut added = 0usize;
+    for (task, events) in std::mem::take(&mut batch.tasks) {
+        let n = count_events(&events);
+        if n == 0 {
+            continue;
+        }
+        if !existing.contains(&task) {
+            batch.errors.push((
+                0,
+                format!("invalid task id '{task}': {n} event(s) not stored"),
+            ));
+            continue;
+        }
+        ctx.state.store.add_events(&task, &events).await?;
+        added += n;
+    }
+    let info = errors_info(&batch.errors);
+    if added == 0 {
+        return Err(ApiError::invalid(format!(
+            "no usable event in the batch ({} error(s))",
+            batch.errors.len()
+        ))
+        .with_data(json!({"errors": batch.errors.len(), "errors_info": info})));
+    }
+    Ok(json!({"added": added, "errors": batch.errors.len(), "errors_info": info}))
+}
+
+async fn require_task(ctx: &Ctx, id: &str) -> Result<(), ApiError> {
+    if ctx
+        .state
+        .store
+        .existing_task_ids(&[id.to_string()])
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::invalid_task(id));
+    }
+    Ok(())
+}
+
+/// `events.get_task_log`: console entries, paged by `scroll_id`.
+pub async fn get_task_log(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    let task = req.str("task")?;
+    require_task(ctx, &task).await?;
+    let batch_size = req.opt_i64("batch_size")?.unwrap_or(500);
+    if !(1..=10_000).contains(&batch_size) {
+        return Err(ApiError::invalid("batch_size must be between 1 and 10000"));
+    }
+    let earlier = req.bool_or("navigate_earlier", true)?;
+    let order = req.opt_str("order")?.unwrap_or_else(|| "desc".into());
+    if order != "asc" && order != "desc" {
+        return Err(ApiError::invalid("order must be 'asc' or 'desc'"));
+    }
+    let scroll = match req.get("scroll_id") {
+        None => None,
+        Some(Value::String(s)) => Some(
+            s.parse::<i64>()
+                .map_err(|_| ApiError::invalid(format!("invalid scroll_id '{s}'")))?,
+        ),
+        Some(_) => return Err(ApiError::invalid("scroll_id must be a string")),
+    };
+    let cursor = if earlier {
+        LogCursor::Before(scroll)
+    } else {
+        LogCursor::After(scroll)
+    };
+    let mut rows = ctx.state.store.task_log(&task, cursor, batch_size).await?;
+    let next = rows.last().map(|(id, _)| id.to_string());
+    // Rows come newest first when navigating earlier, oldest first otherwise.
+    let newest_first = earlier;
+    if newest_first != (order == "desc") {
+        rows.reverse();
+    }
+    let total = ctx.state.store.count_task_log(&task).await?;
+    let events: Vec<Value> = rows
+        .into_iter()
+        .map(|(_, e)| {
+            json!({"timestamp": e.timestamp, "type": "log", "task": task, "level": e.level,
+                   "worker": e.worker, "msg": e.msg})
+        })
+        .collect();
+    Ok(json!({"events": events, "returned": events.len(), "total": total, "scroll_id": next}))
+}
+
+/// `events.scalar_metrics_iter_histogram`: every scalar series of a task,
+/// `{metric: {variant: {name, x, y}}}`.
+pub async fn scalar_metrics_iter_histogram(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    let task = req.str("task")?;
+    require_task(ctx, &task).await?;
+    let mut out = Map::new();
+    for s in ctx.state.store.scalar_series(&task).await? {
+        let metric = out.entry(s.metric.clone()).or_insert_with(|| json!({}));
+        metric[&s.variant] = json!({"name": s.variant, "x": s.x, "y": s.y});
+    }
+    Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_with_the_sdk_quirks_parse() {
+        let body = concat!(
+            r#"{"type": "log", "task": "t1", "timestamp": 5, "level": "info", "worker": "vm", "msg": "a\nb", "method": "get"}"#,
+            "\n",
+            r#"{"type": "training_stats_scalar", "task": "t1", "timestamp": 6, "iter": 0, "metric": "loss", "variant": "train", "value": 1.0, "method": "get"}"#,
+            "\n",
+            r#"{"type": "plot", "task": "t1", "timestamp": 7, "iter": 0, "metric": "m", "variant": "v", "plot_str": "{}"}"#
+        );
+        let b = parse_batch(body.as_bytes(), 0);
+        assert_eq!(b.accepted, 3);
+        assert!(b.errors.is_empty());
+        let t = &b.tasks["t1"];
+        assert_eq!(t.logs[0].msg, "a\nb");
+        assert_eq!(t.scalars[&("loss".into(), "train".into())][0].value, 1.0);
+        assert_eq!(t.others[0].event_type, "plot");
+        assert!(!t.others[0].body.contains("method"));
+    }
+
+    #[test]
+    fn a_broken_line_does_not_lose_the_good_ones() {
+        let body = concat!(
+            r#"{"type": "log", "task": "t1", "msg": "first"}"#,
+            "\n",
+            r#"{"type": "log", "task": "t1", "msg": "#,
+            "\n",
+            r#"{"type": "training_stats_scalar", "task": "t1", "metric": "m", "variant": "v"}"#,
+            "\n",
+            r#"{"type": "log", "msg": "no task"}"#,
+            "\n",
+            r#"{"type": "log", "task": "t1", "msg": "last"}"#,
+        );
+        let b = parse_batch(body.as_bytes(), 42);
+        assert_eq!(b.accepted, 2);
+        let lines: Vec<usize> = b.errors.iter().map(|e| e.0).collect();
+        assert_eq!(lines, vec![2, 3, 4]);
+        assert!(b.errors[0].1.contains("malformed JSON"));
+        assert!(b.errors[1].1.contains("'value'"));
+        assert!(b.errors[2].1.contains("'task'"));
+        let msgs: Vec<&str> = b.tasks["t1"].logs.iter().map(|l| l.msg.as_str()).collect();
+        assert_eq!(msgs, vec!["first", "last"]);
+        assert_eq!(
+            b.tasks["t1"].logs[0].timestamp, 42,
+            "missing timestamps default to now"
+        );
+    }
+
+    #[test]
+    fn arrays_and_unknown_types() {
+        let b = parse_batch(
+            br#"[{"type": "log", "task": "t", "msg": "x"}, {"type": "bogus", "task": "t"}]"#,
+            0,
+        );
+        assert_eq!(b.accepted, 1);
+        assert_eq!(
+            b.errors,
+            vec![(2, "unknown event type 'bogus'".to_string())]
+        );
+        let b = parse_batch(b"", 0);
+        assert_eq!((b.accepted, b.errors.len()), (0, 0));
+    }
+}

@@ -1,0 +1,220 @@
+//! The ClearML-compatible REST API (`../shared/clearml-api.md` is the contract).
+//!
+//! Every endpoint answers GET, POST and PUT with a JSON (or json-lines) body,
+//! under `/vX.Y/service.action` or unversioned `/service.action`, inside the
+//! ClearML envelope. Handlers live in one module per service.
+
+mod events;
+mod projects;
+pub mod request;
+mod tasks;
+
+use crate::server::auth::{Auth, Identity, DEFAULT_TOKEN_SECS};
+use crate::server::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::any;
+use axum::Router;
+use request::{envelope, parse_path, ApiError, Req};
+use serde_json::{json, Value};
+
+/// The newest API level served; unversioned calls get this one.
+pub const MAX_VERSION: (u32, u32) = (2, 31);
+
+/// The largest request body accepted: the SDK splits batches at 15 MiB.
+pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
+
+/// Who is calling, for handlers.
+pub struct Ctx {
+    pub state: AppState,
+    pub identity: Identity,
+    /// `X-ClearML-Worker`, when sent.
+    pub worker: Option<String>,
+}
+
+/// The API as a router, to serve at the root of the API port and under `/api`.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", any(root))
+        .route("/{*path}", any(dispatch))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+}
+
+async fn root() -> Response {
+    reply("", "", "", Err(ApiError::no_endpoint("", "")))
+}
+
+fn reply(name: &str, requested: &str, actual: &str, result: Result<Value, ApiError>) -> Response {
+    let (code, body) = envelope(name, requested, actual, result);
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Merges query-string parameters (e.g. `auth.login?expiration_sec=N`) into the body.
+fn merge_query(req: &mut Req, query: Option<&str>) {
+    for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |s: &str| {
+            percent_encoding::percent_decode_str(&s.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        req.body
+            .entry(decode(k))
+            .or_insert_with(|| Value::String(decode(v)));
+    }
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiError> {
+    let value = header_str(headers, "authorization")
+        .ok_or_else(|| ApiError::new(401, 20, "Unauthorized (missing credentials)"))?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or_else(|| {
+            ApiError::new(
+                401,
+                20,
+                "Unauthorized (missing credentials: expected a Bearer token)",
+            )
+        })?;
+    state
+        .auth
+        .verify(token)
+        .map_err(|e| ApiError::new(401, 30, format!("Unauthorized ({e})")))
+}
+
+async fn login(state: &AppState, headers: &HeaderMap, req: &Req) -> Result<Value, ApiError> {
+    let value = header_str(headers, "authorization")
+        .ok_or_else(|| ApiError::new(401, 20, "Unauthorized (missing credentials)"))?;
+    let identity = if let Some(basic) = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))
+    {
+        Auth::check_basic(state.store.as_ref(), basic)
+            .await
+            .map_err(|e| {
+                let sub = if e.to_string().starts_with("bad") {
+                    21
+                } else {
+                    22
+                };
+                ApiError::new(401, sub, format!("Unauthorized ({e})"))
+            })?
+    } else if let Some(token) = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+    {
+        state
+            .auth
+            .verify(token)
+            .map_err(|e| ApiError::new(401, 30, format!("Unauthorized ({e})")))?
+    } else {
+        return Err(ApiError::new(
+            401,
+            21,
+            "Unauthorized (bad credentials: use Basic or Bearer)",
+        ));
+    };
+    let ttl = req.opt_i64("expiration_sec")?.unwrap_or(DEFAULT_TOKEN_SECS);
+    if ttl <= 0 {
+        return Err(ApiError::invalid("expiration_sec must be positive"));
+    }
+    Ok(json!({"token": state.auth.issue(&identity, ttl)}))
+}
+
+async fn dispatch(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(ep) = parse_path(&path) else {
+        return reply(&path, "", "", Err(ApiError::no_endpoint(&path, "")));
+    };
+    let requested = ep
+        .version
+        .map(|(a, b)| format!("{a}.{b}"))
+        .unwrap_or_default();
+    let version = ep.version.unwrap_or(MAX_VERSION);
+    let actual = format!("{}.{}", version.0, version.1);
+    if version > MAX_VERSION {
+        return reply(
+            &ep.name,
+            &requested,
+            &actual,
+            Err(ApiError::no_endpoint(&ep.name, &actual)),
+        );
+    }
+    let name = ep.name.as_str();
+    let result = handle(&state, name, query.as_deref(), &headers, &body).await;
+    if let Err(e) = &result {
+        tracing::debug!(endpoint = name, code = e.code, subcode = e.subcode, msg = %e.msg, "API error");
+    }
+    reply(name, &requested, &actual, result)
+}
+
+async fn handle(
+    state: &AppState,
+    name: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, ApiError> {
+    // json-lines bodies are parsed by the batch handler itself.
+    let batch = name == "events.add_batch";
+    let mut req = if batch {
+        Req::default()
+    } else {
+        Req::parse(body)?
+    };
+    merge_query(&mut req, query);
+    if name == "auth.login" {
+        return login(state, headers, &req).await;
+    }
+    let identity = authenticate(state, headers).await?;
+    let worker = header_str(headers, "x-clearml-worker")
+        .or_else(|| header_str(headers, "x-trains-worker"))
+        .map(str::to_string);
+    let ctx = Ctx {
+        state: state.clone(),
+        identity,
+        worker,
+    };
+    match name {
+        "projects.get_all" => projects::get_all(&ctx, req).await,
+        "projects.create" => projects::create(&ctx, req).await,
+        "projects.get_by_id" => projects::get_by_id(&ctx, req).await,
+        "tasks.create" => tasks::create(&ctx, req).await,
+        "tasks.get_by_id" => tasks::get_by_id(&ctx, req).await,
+        "tasks.get_all" => tasks::get_all(&ctx, req).await,
+        "tasks.edit" => tasks::edit(&ctx, req).await,
+        "tasks.started" => tasks::started(&ctx, req).await,
+        "tasks.completed" => tasks::completed(&ctx, req).await,
+        "tasks.failed" => tasks::failed(&ctx, req).await,
+        "tasks.stopped" => tasks::stopped(&ctx, req).await,
+        "tasks.set_requirements" => tasks::set_requirements(&ctx, req).await,
+        "tasks.ping" => tasks::ping(&ctx, req).await,
+        "events.add_batch" => events::add_batch(&ctx, body).await,
+        "events.get_task_log" => events::get_task_log(&ctx, req).await,
+        "events.scalar_metrics_iter_histogram" => {
+            events::scalar_metrics_iter_histogram(&ctx, req).await
+        }
+        _ => {
+            let v = format!("{}.{}", MAX_VERSION.0, MAX_VERSION.1);
+            Err(ApiError::no_endpoint(name, &v))
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! The shapes of ClearML requests and answers: the envelope, error subcodes,
+//! and typed access to the fields of a JSON request body.
+
+use serde_json::{json, Map, Value};
+
+/// An error answer: HTTP status, ClearML subcode, message and extra data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApiError {
+    pub code: u16,
+    pub subcode: u32,
+    pub msg: String,
+    pub data: Value,
+}
+
+impl ApiError {
+    /// Any error.
+    pub fn new(code: u16, subcode: u32, msg: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            subcode,
+            msg: msg.into(),
+            data: json!({}),
+        }
+    }
+    /// Attaches `error_data`.
+    pub fn with_data(mut self, data: Value) -> ApiError {
+        self.data = data;
+        self
+    }
+    /// 400/11: a required field is missing.
+    pub fn missing(field: &str) -> ApiError {
+        ApiError::new(
+            400,
+            11,
+            format!("Validation error (missing required field: {field})"),
+        )
+        .with_data(json!({"field": field}))
+    }
+    /// 400/12: a field has the wrong type or value.
+    pub fn invalid(msg: impl Into<String>) -> ApiError {
+        ApiError::new(400, 12, format!("Validation error ({})", msg.into()))
+    }
+    /// 400/101: no task with this id.
+    pub fn invalid_task(id: &str) -> ApiError {
+        ApiError::new(400, 101, "invalid task id").with_data(json!({"id": id}))
+    }
+    /// 400/110: the task's status does not allow this.
+    pub fn invalid_status(msg: impl Into<String>, current: &str) -> ApiError {
+        ApiError::new(400, 110, format!("invalid task status ({})", msg.into()))
+            .with_data(json!({"status": current}))
+    }
+    /// 400/401: no project with this id.
+    pub fn invalid_project(id: &str) -> ApiError {
+        ApiError::new(400, 401, "invalid project id").with_data(json!({"id": id}))
+    }
+    /// 404/0: no such endpoint (the real server's wording).
+    pub fn no_endpoint(name: &str, version: &str) -> ApiError {
+        ApiError::new(
+            404,
+            0,
+            format!("Unable to find endpoint for name {name} and version {version}"),
+        )
+    }
+    /// 500/0: an internal failure; details are only in the server log.
+    pub fn internal() -> ApiError {
+        ApiError::new(500, 0, "Internal server error")
+    }
+}
+
+impl From<crate::error::AppError> for ApiError {
+    fn from(e: crate::error::AppError) -> Self {
+        use crate::error::AppError;
+        match e {
+            AppError::Invalid(m) => ApiError::invalid(m),
+            AppError::NotFound(m) => ApiError::new(400, 0, format!("{m} not found")),
+            AppError::Conflict(m) => ApiError::new(400, 110, m),
+            AppError::Unauthorized(m) => ApiError::new(401, 30, m),
+            // A 500 would make the SDK retry forever; a 500 with subcode is
+            // still ≤ 500, which the SDK reports instead of looping.
+            AppError::Internal => ApiError::internal(),
+        }
+    }
+}
+
+/// Builds the envelope around a result (clearml-api.md §1.4).
+pub fn envelope(
+    endpoint: &str,
+    requested: &str,
+    actual: &str,
+    result: Result<Value, ApiError>,
+) -> (u16, Value) {
+    let id = crate::server::clock::new_id();
+    let (code, subcode, msg, error_data, data) = match result {
+        Ok(data) => (200, 0, "OK".to_string(), json!({}), data),
+        Err(e) => (e.code, e.subcode, e.msg, e.data, json!({})),
+    };
+    let body = json!({
+        "meta": {
+            "id": id, "trx": id,
+            "endpoint": {"name": endpoint, "requested_version": requested, "actual_version": actual},
+            "result_code": code, "result_subcode": subcode, "result_msg": msg,
+            "error_stack": null, "error_data": error_data,
+        },
+        "data": data,
+    });
+    (code, body)
+}
+
+/// A parsed endpoint path: `/v2.23/tasks.get_by_id` or `/tasks.get_by_id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EndpointPath {
+    pub name: String,
+    /// The version asked for, if the path had one.
+    pub version: Option<(u32, u32)>,
+}
+
+/// Parses `^/?(v<d>.<d>/)?<service>.<action>/?$`. `None` if it does not match.
+pub fn parse_path(path: &str) -> Option<EndpointPath> {
+    let p = path.trim_start_matches('/').trim_end_matches('/');
+    let (version, rest) = match p.split_once('/') {
+        Some((v, rest)) => {
+            let v = v.strip_prefix('v')?;
+            let (maj, min) = v.split_once('.')?;
+            (Some((maj.parse().ok()?, min.parse().ok()?)), rest)
+        }
+        None => (None, p),
+    };
+    let (service, action) = rest.split_once('.')?;
+    let ok = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok(service) || !ok(action) {
+        return None;
+    }
+    Some(EndpointPath {
+        name: format!("{service}.{action}"),
+        version,
+    })
+}
+
+/// The fields of a JSON request body, with typed, validating access.
+/// Unknown fields (like the SDK's stray `"method": "get"`) are ignored.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Req {
+    pub body: Map<String, Value>,
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "list",
+        Value::Object(_) => "object",
+    }
+}
+
+impl Req {
+    /// Parses a request body: empty means `{}`; anything but a JSON object is refused.
+    pub fn parse(bytes: &[u8]) -> Result<Req, ApiError> {
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Ok(Req::default());
+        }
+        match serde_json::from_slice::<Value>(bytes) {
+            Ok(Value::Object(body)) => Ok(Req { body }),
+            Ok(other) => Err(ApiError::invalid(format!(
+                "request body must be a JSON object, got a {}",
+                type_name(&other)
+            ))),
+            Err(e) => Err(ApiError::invalid(format!(
+                "malformed JSON in request body: {e}"
+            ))),
+        }
+    }
+
+    /// A field, unless absent or null.
+    pub fn get(&self, field: &str) -> Option<&Value> {
+        self.body.get(field).filter(|v| !v.is_null())
+    }
+
+    /// Whether the field is present and not null.
+    pub fn has(&self, field: &str) -> bool {
+        self.get(field).is_some()
+    }
+
+    /// A required string.
+    pub fn str(&self, field: &str) -> Result<String, ApiError> {
+        self.opt_str(field)?.ok_or_else(|| ApiError::missing(field))
+    }
+
+    /// An optional string.
+    pub fn opt_str(&self, field: &str) -> Result<Option<String>, ApiError> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
+            Some(v) => Err(ApiError::invalid(format!(
+                "field '{field}' must be a string, got a {}",
+                type_name(v)
+            ))),
+        }
+    }
+
+    /// An optional boolean with a default.
+    pub fn bool_or(&self, field: &str, default: bool) -> Result<bool, ApiError> {
+        match self.get(field) {
+            None => Ok(default),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(Value::String(s)) if s == "true" || s == "false" => Ok(s == "true"),
+            Some(v) => Err(ApiError::invalid(format!(
+                "field '{field}' must be a boolean, got a {}",
+                type_name(v)
+            ))),
+        }
+    }
+
+    /// An optional integer (numbers or numeric strings, as query parameters arrive).
+    pub fn opt_i64(&self, field: &str) -> Result<Option<i64>, ApiError> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
+                .map(Some)
+                .ok_or_else(|| ApiError::invalid(format!("field '{field}' must be an integer"))),
+            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| {
+                ApiError::invalid(format!("field '{field}' must be an integer, got '{s}'"))
+            }),
+            Some(v) => Err(ApiError::invalid(format!(
+                "field '{field}' must be an integer, got a {}",
+                type_name(v)
+            ))),
+        }
+    }
+
+    /// A list of strings; a single string counts as a list of one.
+    pub fn str_list(&self, field: &str) -> Result<Vec<String>, ApiError> {
+        match self.get(field) {
+            None => Ok(Vec::new()),
+            Some(Value::String(s)) => Ok(vec![s.clone()]),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => Ok(s.clone()),
+                    other => Err(ApiError::invalid(format!(
+                        "field '{field}' must be a list of strings, found a {}",
+                        type_name(other)
+                    ))),
+                })
+                .collect(),
+            Some(v) => Err(ApiError::invalid(format!(
+                "field '{field}' must be a list of strings, got a {}",
+                type_name(v)
+            ))),
+        }
+    }
+
+    /// An optional JSON object.
+    pub fn opt_object(&self, field: &str) -> Result<Option<&Map<String, Value>>, ApiError> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::Object(m)) => Ok(Some(m)),
+            Some(v) => Err(ApiError::invalid(format!(
+                "field '{field}' must be an object, got a {}",
+                type_name(v)
+            ))),
+        }
+    }
+
+    /// An optional JSON list.
+    pub fn opt_list(&self, field: &str) -> Result<Option<&Vec<Value>>, ApiError> {
+        match self.get(field) {
+            None => Ok(None),
+            Some(Value::Array(l)) => Ok(Some(l)),
+            Some(v) => Err(ApiError::invalid(format!(
+                "field '{field}' must be a list, got a {}",
+                type_name(v)
+            ))),
+        }
+    }
+}
+
+/// Sets `parts` (a dotted path) in `dst`, creating objects on the way.
+fn insert_path(dst: &mut Map<String, Value>, parts: &[&str], v: Value) {
+    match parts {
+        [] => {}
+        [last] => {
+            dst.insert(last.to_string(), v);
+        }
+        [first, rest @ ..] => {
+            let entry = dst
+                .entry(first.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !entry.is_object() {
+                *entry = Value::Object(Map::new());
+            }
+            if let Value::Object(next) = entry {
+                insert_path(next, rest, v);
+            }
+        }
+    }
+}
+
+/// Keeps only the `only_fields` of an object (dotted paths reach into
+/// nested objects); `id` is always kept. An empty list keeps everything.
+pub fn project_fields(obj: Value, only_fields: &[String]) -> Value {
+    if only_fields.is_empty() {
+        return obj;
+    }
+    let Value::Object(src) = obj else { return obj };
+    let mut out = Map::new();
+    if let Some(id) = src.get("id") {
+        out.insert("id".into(), id.clone());
+    }
+    for f in only_fields {
+        let parts: Vec<&str> = f.split('.').collect();
+        let mut cur = Some(&src);
+        let mut value: Option<&Value> = None;
+        for (i, p) in parts.iter().enumerate() {
+            let Some(m) = cur else { break };
+            match m.get(*p) {
+                Some(v) if i + 1 == parts.len() => value = Some(v),
+                Some(Value::Object(inner)) => cur = Some(inner),
+                _ => cur = None,
+            }
+        }
+        if let Some(v) = value {
+            insert_path(&mut out, &parts, v.clone());
+        }
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_with_and_without_versions() {
+        assert_eq!(
+            parse_path("/v2.23/tasks.get_by_id"),
+            Some(EndpointPath {
+                name: "tasks.get_by_id".into(),
+                version: Some((2, 23))
+            })
+        );
+        assert_eq!(
+            parse_path("/workers.register/"),
+            Some(EndpointPath {
+                name: "workers.register".into(),
+                version: None
+            })
+        );
+        assert_eq!(
+            parse_path("/v2.5/queues.get_next_task").unwrap().version,
+            Some((2, 5))
+        );
+        assert_eq!(parse_path("/tasks"), None);
+        assert_eq!(parse_path("/x/tasks.get_all"), None);
+        assert_eq!(parse_path("/v2/tasks.get_all"), None);
+        assert_eq!(parse_path("/tasks.get all"), None);
+    }
+
+    #[test]
+    fn bodies_parse_and_ignore_the_stray_method_field() {
+        let r = Req::parse(br#"{"task": "abc", "force": true, "method": "get"}"#).unwrap();
+        assert_eq!(r.str("task").unwrap(), "abc");
+        assert!(r.bool_or("force", false).unwrap());
+        assert_eq!(Req::parse(b"").unwrap(), Req::default());
+        assert_eq!(Req::parse(b"  \n").unwrap(), Req::default());
+    }
+
+    #[test]
+    fn malformed_bodies_get_validation_errors() {
+        let e = Req::parse(b"{\"task\": ").unwrap_err();
+        assert_eq!((e.code, e.subcode), (400, 12));
+        assert!(e.msg.contains("malformed JSON"), "{}", e.msg);
+        let e = Req::parse(b"[1,2]").unwrap_err();
+        assert_eq!((e.code, e.subcode), (400, 12));
+        assert!(e.msg.contains("JSON object"));
+    }
+
+    #[test]
+    fn missing_and_mistyped_fields() {
+        let r = Req::parse(br#"{"task": 5, "tags": ["a", 1], "page": "x", "name": null}"#).unwrap();
+        let e = r.str("name").unwrap_err();
+        assert_eq!((e.code, e.subcode), (400, 11));
+        assert!(e.msg.contains("name"));
+        let e = r.str("task").unwrap_err();
+        assert_eq!((e.code, e.subcode), (400, 12));
+        assert!(e.msg.contains("'task' must be a string"));
+        assert_eq!(r.str_list("tags").unwrap_err().subcode, 12);
+        assert_eq!(r.opt_i64("page").unwrap_err().subcode, 12);
+        let r = Req::parse(br#"{"id": "one", "page": "3", "size": 2.0}"#).unwrap();
+        assert_eq!(r.str_list("id").unwrap(), vec!["one"]);
+        assert_eq!(r.opt_i64("page").unwrap(), Some(3));
+        assert_eq!(r.opt_i64("size").unwrap(), Some(2));
+    }
+
+    #[test]
+    fn envelopes_carry_meta_and_data() {
+        let (code, body) = envelope("tasks.get_by_id", "2.23", "2.23", Ok(json!({"x": 1})));
+        assert_eq!(code, 200);
+        assert_eq!(body["meta"]["result_code"], 200);
+        assert_eq!(body["data"]["x"], 1);
+        let (code, body) = envelope(
+            "tasks.get_by_id",
+            "2.23",
+            "2.23",
+            Err(ApiError::invalid_task("nope")),
+        );
+        assert_eq!(code, 400);
+        assert_eq!(body["meta"]["result_subcode"], 101);
+        assert_eq!(body["data"], json!({}));
+        assert_eq!(body["meta"]["error_data"]["id"], "nope");
+    }
+
+    #[test]
+    fn only_fields_projection() {
+        let obj = json!({"id": "1", "name": "n", "status": "created", "script": {"repository": "r", "branch": "b"}});
+        let p = project_fields(obj.clone(), &["status".into(), "script.branch".into()]);
+        assert_eq!(
+            p,
+            json!({"id": "1", "status": "created", "script": {"branch": "b"}})
+        );
+        assert_eq!(project_fields(obj.clone(), &[]), obj);
+    }
+}

@@ -1,0 +1,243 @@
+//! The fileserver (clearml-api.md §10): multipart upload to `/` with the
+//! target path as the field name, download by path (with range requests),
+//! delete by path. Every request needs the API's Bearer token; no path may
+//! leave the storage root.
+
+use crate::server::state::AppState;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, RawQuery, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use std::path::{Component, PathBuf};
+use tokio::io::AsyncWriteExt;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+/// The largest upload accepted (models can be large).
+pub const MAX_UPLOAD_BYTES: usize = 8 * 1024 * 1024 * 1024;
+
+/// The fileserver as a router, for the files port and `/files` on the web port.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(health).post(upload))
+        .route("/{*path}", get(download).delete(remove))
+        .layer(DefaultBodyLimit::max(MAX_UPLOAD_BYTES))
+}
+
+fn error(status: StatusCode, msg: impl Into<String>) -> Response {
+    (status, Json(json!({"error": msg.into()}))).into_response()
+}
+
+/// Turns a client path into a relative path under the storage root, or
+/// refuses it: empty, `..`, `.`, absolute or drive-prefixed parts are errors.
+pub fn safe_relative_path(raw: &str) -> Result<PathBuf, String> {
+    let trimmed = raw.trim_start_matches('/');
+    if trimmed.is_empty() {
+        return Err("empty file path".into());
+    }
+    if trimmed.contains('\0') || trimmed.contains('\\') {
+        return Err(format!("invalid character in file path '{raw}'"));
+    }
+    let mut out = PathBuf::new();
+    for c in std::path::Path::new(trimmed).components() {
+        match c {
+            Component::Normal(p) => out.push(p),
+            _ => {
+                return Err(format!(
+                    "file path '{raw}' must stay inside the storage root (no '..' or '.')"
+                ))
+            }
+        }
+    }
+    if trimmed.split('/').any(|seg| seg == ".." || seg == ".") {
+        return Err(format!(
+            "file path '{raw}' must stay inside the storage root (no '..' or '.')"
+        ));
+    }
+    Ok(out)
+}
+
+fn check_token(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        });
+    match token {
+        None => Err(error(
+            StatusCode::UNAUTHORIZED,
+            "missing credentials: send the API's Bearer token",
+        )),
+        Some(t) => state
+            .auth
+            .verify(t)
+            .map(|_| ())
+            .map_err(|e| error(StatusCode::UNAUTHORIZED, e.to_string())),
+    }
+}
+
+async fn health() -> &'static str {
+    "OK"
+}
+
+async fn upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    if let Err(r) = check_token(&state, &headers) {
+        return r;
+    }
+    let mut stored: Vec<String> = Vec::new();
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    format!("malformed multipart body: {e}"),
+                )
+            }
+        };
+        let Some(name) = field.name().map(str::to_string) else {
+            return error(
+                StatusCode::BAD_REQUEST,
+                "a multipart part has no name (the target path)",
+            );
+        };
+        let rel = match safe_relative_path(&name) {
+            Ok(p) => p,
+            Err(e) => return error(StatusCode::BAD_REQUEST, e),
+        };
+        let dest = state.files_dir.join(&rel);
+        let tmp = dest.with_file_name(format!(
+            ".{}.{}.part",
+            dest.file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("upload"),
+            crate::server::clock::new_id()
+        ));
+        let write =
+            async {
+                if let Some(parent) = dest.parent() {
+                    tokio::fs::create_dir_all(parent).await?;
+                }
+                let mut f = tokio::fs::File::create(&tmp).await?;
+                while let Some(chunk) = field.chunk().await.map_err(|e| {
+                    std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
+                })? {
+                    f.write_all(&chunk).await?;
+                }
+                // Acknowledge only what is on disk.
+                f.sync_all().await?;
+                tokio::fs::rename(&tmp, &dest).await?;
+                Ok::<(), std::io::Error>(())
+            };
+        if let Err(e) = write.await {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            tracing::error!(path = %dest.display(), error = %e, "upload failed");
+            return error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("could not store '{name}'"),
+            );
+        }
+        stored.push(rel.to_string_lossy().into_owned());
+    }
+    if stored.is_empty() {
+        return error(StatusCode::BAD_REQUEST, "no file in the upload");
+    }
+    Json(stored).into_response()
+}
+
+async fn download(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    RawQuery(query): RawQuery,
+    req: Request,
+) -> Response {
+    if let Err(r) = check_token(&state, req.headers()) {
+        return r;
+    }
+    let rel = match safe_relative_path(&path) {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    let full = state.files_dir.join(&rel);
+    if !tokio::fs::metadata(&full)
+        .await
+        .map(|m| m.is_file())
+        .unwrap_or(false)
+    {
+        return error(StatusCode::NOT_FOUND, format!("no file at '{path}'"));
+    }
+    let mut resp = match ServeFile::new(&full).oneshot(req).await {
+        Ok(r) => r.map(Body::new),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    if query.as_deref().is_some_and(|q| {
+        q.split('&')
+            .any(|p| p == "download" || p.starts_with("download="))
+    }) {
+        let name = rel
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("download")
+            .replace('"', "");
+        if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+            resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+        }
+    }
+    resp
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(r) = check_token(&state, &headers) {
+        return r;
+    }
+    let rel = match safe_relative_path(&path) {
+        Ok(p) => p,
+        Err(e) => return error(StatusCode::BAD_REQUEST, e),
+    };
+    match tokio::fs::remove_file(state.files_dir.join(&rel)).await {
+        Ok(()) => Json(rel.to_string_lossy().into_owned()).into_response(),
+        Err(_) => error(StatusCode::NOT_FOUND, format!("no file at '{path}'")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_cannot_escape_the_root() {
+        assert_eq!(
+            safe_relative_path("/demo/run.abc/artifacts/a/a.json").unwrap(),
+            PathBuf::from("demo/run.abc/artifacts/a/a.json")
+        );
+        assert_eq!(
+            safe_relative_path("/with space/x.txt").unwrap(),
+            PathBuf::from("with space/x.txt")
+        );
+        for bad in [
+            "/../etc/passwd",
+            "/a/../../b",
+            "",
+            "/",
+            "/a/./b",
+            "/a\\..\\b",
+            "/a/\0",
+        ] {
+            assert!(safe_relative_path(bad).is_err(), "{bad:?} must be refused");
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Everything that runs only on the server: configuration, storage, the
+//! ClearML API, the fileserver, and `labbook serve` itself.
+
+pub mod auth;
+pub mod clearml;
+pub mod clock;
+pub mod config;
+pub mod files;
+pub mod state;
+pub mod store;
+
+use crate::app::{shell, App};
+use auth::Auth;
+use axum::Router;
+use config::Config;
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use state::AppState;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::trace::TraceLayer;
+
+/// Why `labbook serve` could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot create the data directory {0}: {1}")]
+    DataDir(String, std::io::Error),
+    #[error("cannot open the database: {0}")]
+    Store(crate::error::AppError),
+    #[error("invalid listen address {0}: {1}")]
+    Address(String, std::net::AddrParseError),
+    #[error("cannot listen on {0}: {1} (is another server using this port? choose another with the port flags)")]
+    Bind(SocketAddr, std::io::Error),
+    #[error("server error: {0}")]
+    Io(std::io::Error),
+}
+
+/// Creates the first key pair, or installs the one given in the
+/// configuration, and prints what clients need to connect.
+async fn bootstrap_credentials(state: &AppState) -> Result<(), crate::error::AppError> {
+    let config = &state.config;
+    let store = state.store.as_ref();
+    let (access, secret_line) = match (&config.access_key, &config.secret_key) {
+        (Some(a), Some(s)) => {
+            Auth::put_key_pair(store, a, s).await?;
+            (a.clone(), "<the value of LABBOOK_SECRET_KEY>".to_string())
+        }
+        (Some(_), None) | (None, Some(_)) => {
+            return Err(crate::error::AppError::Invalid(
+                "LABBOOK_ACCESS_KEY and LABBOOK_SECRET_KEY must be set together".into(),
+            ))
+        }
+        (None, None) if store.count_credentials().await? == 0 => {
+            let kp = Auth::generate_key_pair();
+            Auth::put_key_pair(store, &kp.access_key, &kp.secret_key).await?;
+            println!("Created the first API key pair. The secret is shown only this once; only its hash is stored.");
+            (kp.access_key, kp.secret_key)
+        }
+        (None, None) => {
+            println!("Labbook is ready. Use the API key pair printed when this data directory was first started.");
+            println!("  export CLEARML_API_HOST={}", config.api_url());
+            println!("  export CLEARML_WEB_HOST={}", config.web_url());
+            println!("  export CLEARML_FILES_HOST={}", config.files_url());
+            return Ok(());
+        }
+    };
+    println!("Point the clearml SDK and clearml-agent at Labbook with:");
+    println!("  export CLEARML_API_HOST={}", config.api_url());
+    println!("  export CLEARML_WEB_HOST={}", config.web_url());
+    println!("  export CLEARML_FILES_HOST={}", config.files_url());
+    println!("  export CLEARML_API_ACCESS_KEY={access}");
+    println!("  export CLEARML_API_SECRET_KEY={secret_line}");
+    Ok(())
+}
+
+async fn listen(addr: SocketAddr, app: Router) -> Result<(), ServeError> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| ServeError::Bind(addr, e))?;
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(ServeError::Io)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Runs `labbook serve`: the web app, the API and the fileserver, until
+/// interrupted.
+pub async fn serve(config: Config) -> Result<(), ServeError> {
+    std::fs::create_dir_all(config.files_dir())
+        .map_err(|e| ServeError::DataDir(config.data_dir.display().to_string(), e))?;
+    let store = store::connect(&config.database_url())
+        .await
+        .map_err(ServeError::Store)?;
+    let auth = Auth::load(store.as_ref())
+        .await
+        .map_err(ServeError::Store)?;
+    let addr = |port: u16| -> Result<SocketAddr, ServeError> {
+        let s = format!("{}:{}", config.host, port);
+        s.parse::<SocketAddr>()
+            .or_else(|_| format!("[{}]:{}", config.host, port).parse())
+            .map_err(|e| ServeError::Address(s, e))
+    };
+    let (web_addr, api_addr, files_addr) = (
+        addr(config.web_port)?,
+        addr(config.api_port)?,
+        addr(config.files_port)?,
+    );
+    let leptos_options = LeptosOptions::builder()
+        .output_name("labbook")
+        .site_root(config.site_root.to_string_lossy().as_ref())
+        .site_pkg_dir("pkg")
+        .site_addr(web_addr)
+        .build();
+    let state = AppState {
+        store: store.clone(),
+        auth,
+        files_dir: config.files_dir(),
+        config: Arc::new(config),
+        leptos_options: leptos_options.clone(),
+    };
+    bootstrap_credentials(&state)
+        .await
+        .map_err(ServeError::Store)?;
+    tracing::info!(backend = state.store.backend(), config = ?state.config, "starting");
+
+    let routes = generate_route_list(App);
+    let web = Router::new()
+        .nest("/api", clearml::router())
+        .nest("/files", files::router())
+        .leptos_routes(&state, routes, {
+            let opts = leptos_options.clone();
+            move || shell(opts.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state.clone())
+        .layer(TraceLayer::new_for_http());
+    let api = clearml::router()
+        .with_state(state.clone())
+        .layer(TraceLayer::new_for_http());
+    let files = files::router()
+        .with_state(state.clone())
+        .layer(TraceLayer::new_for_http());
+
+    println!(
+        "Labbook web UI: http://{web_addr}  API: http://{api_addr}  files: http://{files_addr}"
+    );
+    let result = tokio::try_join!(
+        listen(web_addr, web),
+        listen(api_addr, api),
+        listen(files_addr, files)
+    );
+    tracing::info!("stopped");
+    result.map(|_| ())
+}

@@ -1,0 +1,26 @@
+//! What every request handler shares.
+
+use crate::server::auth::Auth;
+use crate::server::config::Config;
+use crate::server::store::Store;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// The server's shared state: storage, token keys, configuration.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub auth: Auth,
+    pub config: Arc<Config>,
+    /// Where the fileserver keeps uploads.
+    pub files_dir: PathBuf,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(s: &AppState) -> Self {
+        s.leptos_options.clone()
+    }
+}

@@ -1,0 +1,353 @@
+//! Storage: one [`Store`] trait, two engines (SQLite by default, PostgreSQL
+//! for teams that outgrow one machine), chosen by the database URL scheme.
+//!
+//! Both engines share their SQL (see [`sql`]), except where the dialects
+//! differ ([`Dialect`]). Scalars, the hot path, are stored as packed chunks:
+//! one row per series per ingested batch (see [`encode_points`]), with running
+//! statistics per series so `last_metrics` never scans points.
+
+mod postgres;
+mod sql;
+mod sqlite;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+
+use crate::error::AppResult;
+use crate::model::task::MetricSummary;
+use crate::model::{
+    LogEntry, Project, ProjectSummary, ScalarPoint, SeriesData, Task, TaskStatus, TaskType,
+};
+use async_trait::async_trait;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// A stored API key pair (the secret only as a salted hash).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Credential {
+    pub access_key: String,
+    pub secret_hash: String,
+    pub salt: String,
+    pub created: i64,
+}
+
+/// A column a task list can be ordered by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskOrder {
+    Name,
+    Type,
+    Status,
+    Created,
+    Started,
+    Completed,
+    LastUpdate,
+    LastIteration,
+    Progress,
+    Id,
+}
+
+impl TaskOrder {
+    /// Parses a ClearML field name (`last_update`, `started`, …).
+    pub fn parse(field: &str) -> Option<TaskOrder> {
+        Some(match field {
+            "name" => TaskOrder::Name,
+            "type" => TaskOrder::Type,
+            "status" => TaskOrder::Status,
+            "created" => TaskOrder::Created,
+            "started" => TaskOrder::Started,
+            "completed" => TaskOrder::Completed,
+            "last_update" | "last_change" => TaskOrder::LastUpdate,
+            "last_iteration" => TaskOrder::LastIteration,
+            "progress" | "runtime.progress" => TaskOrder::Progress,
+            "id" => TaskOrder::Id,
+            _ => return None,
+        })
+    }
+
+    /// The column behind this order.
+    pub fn column(self) -> &'static str {
+        match self {
+            TaskOrder::Name => "name",
+            TaskOrder::Type => "type",
+            TaskOrder::Status => "status",
+            TaskOrder::Created => "created",
+            TaskOrder::Started => "started",
+            TaskOrder::Completed => "completed",
+            TaskOrder::LastUpdate => "last_update",
+            TaskOrder::LastIteration => "last_iteration",
+            TaskOrder::Progress => "progress",
+            TaskOrder::Id => "id",
+        }
+    }
+}
+
+/// A condition on a list-valued field (tags): `any` of, `all` of, `none` of.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TagFilter {
+    pub any: Vec<String>,
+    pub all: Vec<String>,
+    pub none: Vec<String>,
+}
+
+impl TagFilter {
+    /// Whether this filter constrains anything.
+    pub fn is_empty(&self) -> bool {
+        self.any.is_empty() && self.all.is_empty() && self.none.is_empty()
+    }
+}
+
+/// What `tasks.get_all` and the task table ask for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskFilter {
+    pub ids: Vec<String>,
+    pub projects: Vec<String>,
+    /// A regex matched case-insensitively against the name ("contains" unless anchored).
+    pub name_regex: Option<String>,
+    pub statuses: Vec<TaskStatus>,
+    pub exclude_statuses: Vec<TaskStatus>,
+    pub types: Vec<TaskType>,
+    pub exclude_types: Vec<TaskType>,
+    pub tags: TagFilter,
+    pub system_tags: TagFilter,
+    /// Plain text searched in id, name and comment.
+    pub search_text: Option<String>,
+    /// Columns with `true` for descending.
+    pub order: Vec<(TaskOrder, bool)>,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// Everything one `events.add_batch` adds for one task.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskEvents {
+    /// Scalar points by (metric, variant), in arrival order.
+    pub scalars: BTreeMap<(String, String), Vec<ScalarPoint>>,
+    pub logs: Vec<LogEntry>,
+    /// Other events (plots, debug samples), verbatim.
+    pub others: Vec<OtherEvent>,
+}
+
+/// An event that is neither a scalar nor a console line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OtherEvent {
+    pub event_type: String,
+    pub timestamp: i64,
+    pub iter: i64,
+    pub metric: String,
+    pub variant: String,
+    /// The whole event as JSON.
+    pub body: String,
+}
+
+/// Where a console read starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogCursor {
+    /// Oldest first, after this entry id (from the start when `None`).
+    After(Option<i64>),
+    /// Newest first, before this entry id (from the end when `None`).
+    Before(Option<i64>),
+}
+
+/// The storage engine.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// A server-wide setting, if set.
+    async fn get_setting(&self, key: &str) -> AppResult<Option<String>>;
+    /// Stores `value` under `key` unless a value is there; returns the stored value.
+    async fn init_setting(&self, key: &str, value: &str) -> AppResult<String>;
+
+    /// How many API keys exist.
+    async fn count_credentials(&self) -> AppResult<i64>;
+    /// Adds or replaces a key pair.
+    async fn put_credential(&self, cred: &Credential) -> AppResult<()>;
+    /// Looks a key pair up.
+    async fn get_credential(&self, access_key: &str) -> AppResult<Option<Credential>>;
+
+    /// Finds the project with this full path, creating it and missing parents.
+    async fn ensure_project(&self, path: &str, description: &str) -> AppResult<Project>;
+    /// One project.
+    async fn get_project(&self, id: &str) -> AppResult<Option<Project>>;
+    /// All projects, ordered by name.
+    async fn list_projects(&self) -> AppResult<Vec<Project>>;
+    /// All projects with their direct task counts.
+    async fn project_summaries(&self) -> AppResult<Vec<ProjectSummary>>;
+
+    /// Stores a new task.
+    async fn insert_task(&self, task: &Task) -> AppResult<()>;
+    /// One task.
+    async fn get_task(&self, id: &str) -> AppResult<Option<Task>>;
+    /// Writes every editable field of `task` if its stored revision is still
+    /// `task.revision`; returns false (and writes nothing) otherwise.
+    async fn update_task(&self, task: &Task) -> AppResult<bool>;
+    /// A page of tasks, and how many match in all.
+    async fn query_tasks(&self, filter: &TaskFilter) -> AppResult<(Vec<Task>, i64)>;
+    /// Which of these ids exist.
+    async fn existing_task_ids(&self, ids: &[String]) -> AppResult<Vec<String>>;
+
+    /// Appends a batch of events for one task, atomically.
+    async fn add_events(&self, task: &str, events: &TaskEvents) -> AppResult<()>;
+    /// At most `limit` console entries of a task with their ids: oldest
+    /// first after a cursor, or newest first before one.
+    async fn task_log(
+        &self,
+        task: &str,
+        cursor: LogCursor,
+        limit: i64,
+    ) -> AppResult<Vec<(i64, LogEntry)>>;
+    /// How many console entries a task has.
+    async fn count_task_log(&self, task: &str) -> AppResult<i64>;
+    /// Statistics of every scalar series of a task.
+    async fn metric_summaries(&self, task: &str) -> AppResult<Vec<MetricSummary>>;
+    /// Every point of every scalar series of a task, by iteration, the last
+    /// write winning for a repeated iteration.
+    async fn scalar_series(&self, task: &str) -> AppResult<Vec<SeriesData>>;
+}
+
+/// Opens the store for a database URL: `postgres://…` (or `postgresql://…`)
+/// selects PostgreSQL, `sqlite:…` SQLite. Migrations run before it returns.
+pub async fn connect(url: &str) -> AppResult<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await?))
+    } else {
+        Err(crate::error::AppError::Invalid(format!(
+            "unsupported database URL '{url}': use sqlite:PATH or postgres://…"
+        )))
+    }
+}
+
+/// Size of one packed point: iter, timestamp, value.
+const POINT_BYTES: usize = 24;
+
+/// Packs points as little-endian (iter i64, timestamp i64, value f64) triples.
+pub fn encode_points(points: &[ScalarPoint]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(points.len() * POINT_BYTES);
+    for p in points {
+        out.extend_from_slice(&p.iter.to_le_bytes());
+        out.extend_from_slice(&p.timestamp.to_le_bytes());
+        out.extend_from_slice(&p.value.to_le_bytes());
+    }
+    out
+}
+
+/// Unpacks what [`encode_points`] wrote, appending to `out`. A trailing
+/// partial point (which [`encode_points`] never writes) is ignored.
+pub fn decode_points(bytes: &[u8], out: &mut Vec<ScalarPoint>) {
+    for c in bytes.chunks_exact(POINT_BYTES) {
+        let word = |i: usize| {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(&c[i * 8..i * 8 + 8]);
+            b
+        };
+        out.push(ScalarPoint {
+            iter: i64::from_le_bytes(word(0)),
+            timestamp: i64::from_le_bytes(word(1)),
+            value: f64::from_le_bytes(word(2)),
+        });
+    }
+}
+
+/// Orders points by iteration; for a repeated iteration the last written wins.
+pub fn dedupe_by_iteration(points: &mut Vec<ScalarPoint>) {
+    // A stable sort keeps write order within one iteration.
+    points.sort_by_key(|p| p.iter);
+    let mut out: Vec<ScalarPoint> = Vec::with_capacity(points.len());
+    for p in points.drain(..) {
+        match out.last_mut() {
+            Some(last) if last.iter == p.iter => *last = p,
+            _ => out.push(p),
+        }
+    }
+    *points = out;
+}
+
+/// Statistics of one batch of one series, merged into `scalar_series`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct BatchStats {
+    pub count: i64,
+    pub sum: f64,
+    pub first: (f64, i64),
+    pub last: (f64, i64),
+    pub min: (f64, i64),
+    pub max: (f64, i64),
+}
+
+impl BatchStats {
+    /// Statistics of a non-empty batch; `None` when empty.
+    pub fn of(points: &[ScalarPoint]) -> Option<BatchStats> {
+        let p0 = points.first()?;
+        let mut s = BatchStats {
+            count: 0,
+            sum: 0.0,
+            first: (p0.value, p0.iter),
+            last: (p0.value, p0.iter),
+            min: (p0.value, p0.iter),
+            max: (p0.value, p0.iter),
+        };
+        for p in points {
+            s.count += 1;
+            s.sum += p.value;
+            if p.iter >= s.last.1 {
+                s.last = (p.value, p.iter);
+            }
+            if p.value < s.min.0 {
+                s.min = (p.value, p.iter);
+            }
+            if p.value > s.max.0 {
+                s.max = (p.value, p.iter);
+            }
+        }
+        Some(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pt(iter: i64, value: f64) -> ScalarPoint {
+        ScalarPoint {
+            iter,
+            timestamp: 1000 + iter,
+            value,
+        }
+    }
+
+    #[test]
+    fn points_round_trip_through_packing() {
+        let pts = vec![pt(0, 1.0), pt(1, -0.5), pt(i64::MIN, f64::MAX)];
+        let bytes = encode_points(&pts);
+        assert_eq!(bytes.len(), 3 * POINT_BYTES);
+        let mut back = Vec::new();
+        decode_points(&bytes, &mut back);
+        assert_eq!(back, pts);
+        // A torn tail is ignored rather than misread.
+        let mut back = Vec::new();
+        decode_points(&bytes[..bytes.len() - 3], &mut back);
+        assert_eq!(back.len(), 2);
+    }
+
+    #[test]
+    fn repeated_iterations_keep_the_last_write() {
+        let mut pts = vec![pt(2, 2.0), pt(0, 0.0), pt(2, 2.5), pt(1, 1.0)];
+        dedupe_by_iteration(&mut pts);
+        let got: Vec<(i64, f64)> = pts.iter().map(|p| (p.iter, p.value)).collect();
+        assert_eq!(got, vec![(0, 0.0), (1, 1.0), (2, 2.5)]);
+    }
+
+    #[test]
+    fn batch_stats() {
+        let s = BatchStats::of(&[pt(0, 3.0), pt(1, 1.0), pt(2, 5.0), pt(3, 2.0)]).unwrap();
+        assert_eq!(s.count, 4);
+        assert_eq!(s.sum, 11.0);
+        assert_eq!(s.first, (3.0, 0));
+        assert_eq!(s.last, (2.0, 3));
+        assert_eq!(s.min, (1.0, 1));
+        assert_eq!(s.max, (5.0, 2));
+        assert!(BatchStats::of(&[]).is_none());
+    }
+}

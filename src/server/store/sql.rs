@@ -1,0 +1,939 @@
+//! The SQL both engines share, written once and instantiated per engine by
+//! [`impl_sql_store!`]. Placeholders are `$N`, which SQLite and PostgreSQL
+//! both accept; what differs between them goes through [`Dialect`].
+
+use super::{TagFilter, TaskFilter};
+use crate::error::{AppError, AppResult};
+use crate::model::task::{progress_of, MetricSummary, TaskModels};
+use crate::model::{Container, Project, Script, Task};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+/// What differs between the SQL of the two engines.
+pub(super) trait Dialect {
+    /// A condition: column `col` matches the regex in placeholder `p`, ignoring case.
+    fn regex_match(col: &str, p: &str) -> String;
+    /// A condition: the JSON array in text column `col` contains the string in `p`.
+    fn json_array_contains(col: &str, p: &str) -> String;
+    /// A condition: `col` contains the LIKE pattern `p`, ignoring case.
+    fn ilike(col: &str, p: &str) -> String;
+    /// The regex as this engine wants it (SQLite's REGEXP is case-sensitive).
+    fn case_insensitive_regex(re: &str) -> String;
+}
+
+/// A value bound to a `$N` placeholder.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Bind {
+    Text(Option<String>),
+    Int(Option<i64>),
+}
+
+/// Builds a statement and its binds together, numbering placeholders.
+#[derive(Debug, Default)]
+pub(super) struct SqlBuilder {
+    pub binds: Vec<Bind>,
+}
+
+impl SqlBuilder {
+    /// Adds a bind and returns its placeholder.
+    pub fn text(&mut self, v: impl Into<String>) -> String {
+        self.binds.push(Bind::Text(Some(v.into())));
+        format!("${}", self.binds.len())
+    }
+
+    /// Adds an integer bind and returns its placeholder.
+    pub fn int(&mut self, v: i64) -> String {
+        self.binds.push(Bind::Int(Some(v)));
+        format!("${}", self.binds.len())
+    }
+
+    /// `col IN ($a, $b, …)` for text values.
+    pub fn in_list(&mut self, col: &str, values: &[String], negate: bool) -> String {
+        let ps: Vec<String> = values.iter().map(|v| self.text(v.clone())).collect();
+        format!(
+            "{col} {}IN ({})",
+            if negate { "NOT " } else { "" },
+            ps.join(", ")
+        )
+    }
+}
+
+/// The task columns written on insert and update, in bind order.
+pub(super) const TASK_WRITE_COLUMNS: &[&str] = &[
+    "name",
+    "project",
+    "type",
+    "status",
+    "status_reason",
+    "status_message",
+    "status_changed",
+    "comment",
+    "parent",
+    "user_id",
+    "tags",
+    "system_tags",
+    "created",
+    "started",
+    "completed",
+    "published",
+    "last_update",
+    "last_change",
+    "script_binary",
+    "script_repository",
+    "script_tag",
+    "script_branch",
+    "script_version_num",
+    "script_entry_point",
+    "script_working_dir",
+    "script_diff",
+    "script_requirements",
+    "container_image",
+    "container_arguments",
+    "container_setup_shell_script",
+    "output_destination",
+    "output_extra",
+    "execution_queue",
+    "execution_extra",
+    "hyperparams",
+    "configuration",
+    "runtime",
+    "progress",
+    "artifacts",
+    "models_input",
+    "models_output",
+    "last_worker",
+    "last_worker_report",
+];
+
+fn to_json<T: Serialize>(v: &T) -> String {
+    // Serializing maps of strings and JSON values cannot fail.
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+fn from_json<T: DeserializeOwned + Default>(text: &str, what: &str, id: &str) -> T {
+    match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            tracing::error!(%id, field = what, error = %e, "unreadable JSON column; using an empty value");
+            T::default()
+        }
+    }
+}
+
+/// The binds for [`TASK_WRITE_COLUMNS`], in order.
+pub(super) fn task_binds(t: &Task) -> Vec<Bind> {
+    let s = |v: &str| Bind::Text(Some(v.to_string()));
+    let os = |v: &Option<String>| Bind::Text(v.clone());
+    let i = |v: i64| Bind::Int(Some(v));
+    let oi = |v: Option<i64>| Bind::Int(v);
+    vec![
+        s(&t.name),
+        os(&t.project),
+        s(t.task_type.as_str()),
+        s(t.status.as_str()),
+        s(&t.status_reason),
+        s(&t.status_message),
+        i(t.status_changed),
+        s(&t.comment),
+        os(&t.parent),
+        s(&t.user),
+        s(&to_json(&t.tags)),
+        s(&to_json(&t.system_tags)),
+        i(t.created),
+        oi(t.started),
+        oi(t.completed),
+        oi(t.published),
+        i(t.last_update),
+        i(t.last_change),
+        s(&t.script.binary),
+        s(&t.script.repository),
+        s(&t.script.tag),
+        s(&t.script.branch),
+        s(&t.script.version_num),
+        s(&t.script.entry_point),
+        s(&t.script.working_dir),
+        s(&t.script.diff),
+        s(&to_json(&t.script.requirements)),
+        s(&t.container.image),
+        s(&t.container.arguments),
+        s(&t.container.setup_shell_script),
+        os(&t.output_destination),
+        s(&to_json(&t.output_extra)),
+        os(&t.execution_queue),
+        s(&to_json(&t.execution_extra)),
+        s(&to_json(&t.hyperparams)),
+        s(&to_json(&t.configuration)),
+        s(&to_json(&t.runtime)),
+        oi(progress_of(&t.runtime).map(i64::from)),
+        s(&to_json(&t.artifacts)),
+        s(&to_json(&t.models.input)),
+        s(&to_json(&t.models.output)),
+        os(&t.last_worker),
+        oi(t.last_worker_report),
+    ]
+}
+
+/// `INSERT INTO tasks …` with placeholders for id, the write columns,
+/// last_iteration and revision.
+pub(super) fn insert_task_sql() -> String {
+    let n = TASK_WRITE_COLUMNS.len();
+    let ps: Vec<String> = (1..=n + 3).map(|i| format!("${i}")).collect();
+    format!(
+        "INSERT INTO tasks (id, {}, last_iteration, revision) VALUES ({})",
+        TASK_WRITE_COLUMNS.join(", "),
+        ps.join(", ")
+    )
+}
+
+/// `UPDATE tasks SET …` for the write columns, guarded by id and revision.
+/// `last_update` never moves backwards (events may have advanced it).
+pub(super) fn update_task_sql() -> String {
+    let n = TASK_WRITE_COLUMNS.len();
+    let sets: Vec<String> = TASK_WRITE_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let p = i + 1;
+            if *c == "last_update" {
+                format!("last_update = CASE WHEN ${p} > last_update THEN ${p} ELSE last_update END")
+            } else {
+                format!("{c} = ${p}")
+            }
+        })
+        .collect();
+    format!(
+        "UPDATE tasks SET {}, revision = revision + 1 WHERE id = ${} AND revision = ${}",
+        sets.join(", "),
+        n + 1,
+        n + 2
+    )
+}
+
+/// A task row as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct TaskRow {
+    id: String,
+    name: String,
+    project: Option<String>,
+    #[sqlx(rename = "type")]
+    task_type: String,
+    status: String,
+    status_reason: String,
+    status_message: String,
+    status_changed: i64,
+    comment: String,
+    parent: Option<String>,
+    user_id: String,
+    tags: String,
+    system_tags: String,
+    created: i64,
+    started: Option<i64>,
+    completed: Option<i64>,
+    published: Option<i64>,
+    last_update: i64,
+    last_change: i64,
+    script_binary: String,
+    script_repository: String,
+    script_tag: String,
+    script_branch: String,
+    script_version_num: String,
+    script_entry_point: String,
+    script_working_dir: String,
+    script_diff: String,
+    script_requirements: String,
+    container_image: String,
+    container_arguments: String,
+    container_setup_shell_script: String,
+    output_destination: Option<String>,
+    output_extra: String,
+    execution_queue: Option<String>,
+    execution_extra: String,
+    hyperparams: String,
+    configuration: String,
+    runtime: String,
+    artifacts: String,
+    models_input: String,
+    models_output: String,
+    last_iteration: i64,
+    last_worker: Option<String>,
+    last_worker_report: Option<i64>,
+    revision: i64,
+}
+
+impl TaskRow {
+    /// The domain task. Unknown enum text is reported, not guessed.
+    pub fn into_task(self) -> AppResult<Task> {
+        let id = self.id;
+        let status = self.status.parse().map_err(|e: String| {
+            tracing::error!(%id, error = %e, "bad status in database");
+            AppError::Internal
+        })?;
+        let task_type = self.task_type.parse().map_err(|e: String| {
+            tracing::error!(%id, error = %e, "bad type in database");
+            AppError::Internal
+        })?;
+        Ok(Task {
+            name: self.name,
+            project: self.project,
+            task_type,
+            status,
+            status_reason: self.status_reason,
+            status_message: self.status_message,
+            status_changed: self.status_changed,
+            comment: self.comment,
+            parent: self.parent,
+            user: self.user_id,
+            tags: from_json(&self.tags, "tags", &id),
+            system_tags: from_json(&self.system_tags, "system_tags", &id),
+            created: self.created,
+            started: self.started,
+            completed: self.completed,
+            published: self.published,
+            last_update: self.last_update,
+            last_change: self.last_change,
+            script: Script {
+                binary: self.script_binary,
+                repository: self.script_repository,
+                tag: self.script_tag,
+                branch: self.script_branch,
+                version_num: self.script_version_num,
+                entry_point: self.script_entry_point,
+                working_dir: self.script_working_dir,
+                diff: self.script_diff,
+                requirements: from_json(&self.script_requirements, "script_requirements", &id),
+            },
+            container: Container {
+                image: self.container_image,
+                arguments: self.container_arguments,
+                setup_shell_script: self.container_setup_shell_script,
+            },
+            output_destination: self.output_destination,
+            output_extra: from_json(&self.output_extra, "output_extra", &id),
+            execution_queue: self.execution_queue,
+            execution_extra: from_json(&self.execution_extra, "execution_extra", &id),
+            hyperparams: from_json(&self.hyperparams, "hyperparams", &id),
+            configuration: from_json(&self.configuration, "configuration", &id),
+            runtime: from_json(&self.runtime, "runtime", &id),
+            artifacts: from_json(&self.artifacts, "artifacts", &id),
+            models: TaskModels {
+                input: from_json(&self.models_input, "models_input", &id),
+                output: from_json(&self.models_output, "models_output", &id),
+            },
+            last_iteration: self.last_iteration,
+            last_worker: self.last_worker,
+            last_worker_report: self.last_worker_report,
+            revision: self.revision,
+            id,
+        })
+    }
+}
+
+/// A project row as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct ProjectRow {
+    id: String,
+    name: String,
+    basename: String,
+    parent: Option<String>,
+    description: String,
+    tags: String,
+    system_tags: String,
+    default_output_destination: Option<String>,
+    created: i64,
+    last_update: i64,
+}
+
+impl ProjectRow {
+    /// The domain project.
+    pub fn into_project(self) -> Project {
+        Project {
+            tags: from_json(&self.tags, "tags", &self.id),
+            system_tags: from_json(&self.system_tags, "system_tags", &self.id),
+            id: self.id,
+            name: self.name,
+            basename: self.basename,
+            parent: self.parent,
+            description: self.description,
+            default_output_destination: self.default_output_destination,
+            created: self.created,
+            last_update: self.last_update,
+        }
+    }
+}
+
+/// A scalar series' statistics as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct SeriesRow {
+    metric: String,
+    variant: String,
+    count: i64,
+    sum_value: f64,
+    first_value: f64,
+    first_iter: i64,
+    last_value: f64,
+    last_iter: i64,
+    min_value: f64,
+    min_iter: i64,
+    max_value: f64,
+    max_iter: i64,
+}
+
+impl SeriesRow {
+    /// The `last_metrics` entry of this series.
+    pub fn into_summary(self) -> MetricSummary {
+        MetricSummary {
+            metric: self.metric,
+            variant: self.variant,
+            value: self.last_value,
+            last_iteration: self.last_iter,
+            min_value: self.min_value,
+            min_value_iteration: self.min_iter,
+            max_value: self.max_value,
+            max_value_iteration: self.max_iter,
+            first_value: self.first_value,
+            first_value_iteration: self.first_iter,
+            mean_value: if self.count > 0 {
+                self.sum_value / self.count as f64
+            } else {
+                0.0
+            },
+            count: self.count,
+        }
+    }
+}
+
+/// The SQL of one tag condition (any / all / none) on a JSON-array column.
+fn tag_condition<D: Dialect>(b: &mut SqlBuilder, col: &str, f: &TagFilter, out: &mut Vec<String>) {
+    if !f.any.is_empty() {
+        let ors: Vec<String> = f
+            .any
+            .iter()
+            .map(|t| D::json_array_contains(col, &b.text(t.clone())))
+            .collect();
+        out.push(format!("({})", ors.join(" OR ")));
+    }
+    for t in &f.all {
+        let p = b.text(t.clone());
+        out.push(D::json_array_contains(col, &p));
+    }
+    for t in &f.none {
+        let p = b.text(t.clone());
+        out.push(format!("NOT {}", D::json_array_contains(col, &p)));
+    }
+}
+
+/// The WHERE clause (possibly empty) of a task filter.
+pub(super) fn task_where<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> String {
+    let mut conds: Vec<String> = Vec::new();
+    if !f.ids.is_empty() {
+        conds.push(b.in_list("id", &f.ids, false));
+    }
+    if !f.projects.is_empty() {
+        conds.push(b.in_list("project", &f.projects, false));
+    }
+    if let Some(re) = &f.name_regex {
+        let p = b.text(D::case_insensitive_regex(re));
+        conds.push(D::regex_match("name", &p));
+    }
+    let names = |v: &[crate::model::TaskStatus]| {
+        v.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>()
+    };
+    if !f.statuses.is_empty() {
+        conds.push(b.in_list("status", &names(&f.statuses), false));
+    }
+    if !f.exclude_statuses.is_empty() {
+        conds.push(b.in_list("status", &names(&f.exclude_statuses), true));
+    }
+    let types =
+        |v: &[crate::model::TaskType]| v.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>();
+    if !f.types.is_empty() {
+        conds.push(b.in_list("type", &types(&f.types), false));
+    }
+    if !f.exclude_types.is_empty() {
+        conds.push(b.in_list("type", &types(&f.exclude_types), true));
+    }
+    tag_condition::<D>(b, "tags", &f.tags, &mut conds);
+    tag_condition::<D>(b, "system_tags", &f.system_tags, &mut conds);
+    if let Some(text) = f.search_text.as_deref().filter(|t| !t.is_empty()) {
+        let escaped = text
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        let p = b.text(format!("%{escaped}%"));
+        conds.push(format!(
+            "({} OR {} OR {})",
+            D::ilike("id", &p),
+            D::ilike("name", &p),
+            D::ilike("comment", &p)
+        ));
+    }
+    if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    }
+}
+
+/// The ORDER BY clause of a task filter: NULLs last either way, id last for a stable order.
+pub(super) fn task_order(f: &TaskFilter) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let order = if f.order.is_empty() {
+        vec![(super::TaskOrder::LastUpdate, true)]
+    } else {
+        f.order.clone()
+    };
+    for (col, desc) in order {
+        let c = col.column();
+        parts.push(format!("({c} IS NULL)"));
+        parts.push(format!("{c} {}", if desc { "DESC" } else { "ASC" }));
+    }
+    parts.push("id ASC".into());
+    format!(" ORDER BY {}", parts.join(", "))
+}
+
+/// Implements [`super::Store`] for a store struct with a `pool` field of
+/// the given sqlx pool type, using the SQL above and the engine's dialect.
+macro_rules! impl_sql_store {
+    ($store:ty, $db:ty, $dialect:ty, $name:literal) => {
+        impl $store {
+            fn bind_all<'q>(
+                mut q: sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>>,
+                binds: &'q [$crate::server::store::sql::Bind],
+            ) -> sqlx::query::Query<'q, $db, <$db as sqlx::Database>::Arguments<'q>> {
+                use $crate::server::store::sql::Bind;
+                for b in binds {
+                    q = match b {
+                        Bind::Text(v) => q.bind(v.as_deref()),
+                        Bind::Int(v) => q.bind(*v),
+                    };
+                }
+                q
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::server::store::Store for $store {
+            fn backend(&self) -> &'static str {
+                $name
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn get_setting(&self, key: &str) -> $crate::error::AppResult<Option<String>> {
+                let v: Option<(String,)> = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(v.map(|r| r.0))
+            }
+
+            #[tracing::instrument(skip(self, value))]
+            async fn init_setting(&self, key: &str, value: &str) -> $crate::error::AppResult<String> {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                    .bind(key)
+                    .bind(value)
+                    .execute(&self.pool)
+                    .await?;
+                let v: (String,) = sqlx::query_as("SELECT value FROM settings WHERE key = $1")
+                    .bind(key)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(v.0)
+            }
+
+            async fn count_credentials(&self) -> $crate::error::AppResult<i64> {
+                let v: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM credentials").fetch_one(&self.pool).await?;
+                Ok(v.0)
+            }
+
+            #[tracing::instrument(skip(self, cred), fields(access_key = %cred.access_key))]
+            async fn put_credential(&self, cred: &$crate::server::store::Credential) -> $crate::error::AppResult<()> {
+                sqlx::query(
+                    "INSERT INTO credentials (access_key, secret_hash, salt, created) VALUES ($1, $2, $3, $4) \
+                     ON CONFLICT (access_key) DO UPDATE SET secret_hash = excluded.secret_hash, salt = excluded.salt",
+                )
+                .bind(&cred.access_key)
+                .bind(&cred.secret_hash)
+                .bind(&cred.salt)
+                .bind(cred.created)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_credential(
+                &self,
+                access_key: &str,
+            ) -> $crate::error::AppResult<Option<$crate::server::store::Credential>> {
+                let row: Option<(String, String, String, i64)> = sqlx::query_as(
+                    "SELECT access_key, secret_hash, salt, created FROM credentials WHERE access_key = $1",
+                )
+                .bind(access_key)
+                .fetch_optional(&self.pool)
+                .await?;
+                Ok(row.map(|(access_key, secret_hash, salt, created)| $crate::server::store::Credential {
+                    access_key,
+                    secret_hash,
+                    salt,
+                    created,
+                }))
+            }
+
+            #[tracing::instrument(skip(self, description))]
+            async fn ensure_project(
+                &self,
+                path: &str,
+                description: &str,
+            ) -> $crate::error::AppResult<$crate::model::Project> {
+                use $crate::server::store::sql::ProjectRow;
+                let prefixes = $crate::model::project::path_prefixes(path).map_err($crate::error::AppError::Invalid)?;
+                let mut parent: Option<String> = None;
+                let mut last: Option<$crate::model::Project> = None;
+                let now = $crate::server::clock::now_ms();
+                for (i, name) in prefixes.iter().enumerate() {
+                    let desc = if i + 1 == prefixes.len() { description } else { "" };
+                    sqlx::query(
+                        "INSERT INTO projects (id, name, basename, parent, description, created, last_update) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (name) DO NOTHING",
+                    )
+                    .bind($crate::server::clock::new_id())
+                    .bind(name)
+                    .bind($crate::model::project::basename(name))
+                    .bind(parent.as_deref())
+                    .bind(desc)
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                    let row: ProjectRow = sqlx::query_as("SELECT * FROM projects WHERE name = $1")
+                        .bind(name)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    let p = row.into_project();
+                    parent = Some(p.id.clone());
+                    last = Some(p);
+                }
+                last.ok_or_else(|| $crate::error::AppError::Invalid("empty project name".into()))
+            }
+
+            async fn get_project(&self, id: &str) -> $crate::error::AppResult<Option<$crate::model::Project>> {
+                use $crate::server::store::sql::ProjectRow;
+                let row: Option<ProjectRow> = sqlx::query_as("SELECT * FROM projects WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(ProjectRow::into_project))
+            }
+
+            async fn list_projects(&self) -> $crate::error::AppResult<Vec<$crate::model::Project>> {
+                use $crate::server::store::sql::ProjectRow;
+                let rows: Vec<ProjectRow> =
+                    sqlx::query_as("SELECT * FROM projects ORDER BY name").fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(ProjectRow::into_project).collect())
+            }
+
+            async fn project_summaries(&self) -> $crate::error::AppResult<Vec<$crate::model::ProjectSummary>> {
+                let projects = self.list_projects().await?;
+                let counts: Vec<(Option<String>, i64, i64, Option<i64>)> = sqlx::query_as(
+                    "SELECT project, COUNT(*), SUM(CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END), \
+                     MAX(last_update) FROM tasks GROUP BY project",
+                )
+                .fetch_all(&self.pool)
+                .await?;
+                let by_project: std::collections::HashMap<String, (i64, i64, Option<i64>)> = counts
+                    .into_iter()
+                    .filter_map(|(p, n, r, u)| p.map(|p| (p, (n, r, u))))
+                    .collect();
+                Ok(projects
+                    .into_iter()
+                    .map(|project| {
+                        let (task_count, running_count, tasks_last_update) =
+                            by_project.get(&project.id).copied().unwrap_or((0, 0, None));
+                        $crate::model::ProjectSummary { project, task_count, running_count, tasks_last_update }
+                    })
+                    .collect())
+            }
+
+            #[tracing::instrument(skip(self, task), fields(id = %task.id))]
+            async fn insert_task(&self, task: &$crate::model::Task) -> $crate::error::AppResult<()> {
+                use $crate::server::store::sql::{insert_task_sql, task_binds, Bind};
+                let mut binds = vec![Bind::Text(Some(task.id.clone()))];
+                binds.extend(task_binds(task));
+                binds.push(Bind::Int(Some(task.last_iteration)));
+                binds.push(Bind::Int(Some(task.revision)));
+                let sql = insert_task_sql();
+                Self::bind_all(sqlx::query(&sql), &binds).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn get_task(&self, id: &str) -> $crate::error::AppResult<Option<$crate::model::Task>> {
+                use $crate::server::store::sql::TaskRow;
+                let row: Option<TaskRow> = sqlx::query_as("SELECT * FROM tasks WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                row.map(TaskRow::into_task).transpose()
+            }
+
+            #[tracing::instrument(skip(self, task), fields(id = %task.id, revision = task.revision))]
+            async fn update_task(&self, task: &$crate::model::Task) -> $crate::error::AppResult<bool> {
+                use $crate::server::store::sql::{task_binds, update_task_sql, Bind};
+                let mut binds = task_binds(task);
+                binds.push(Bind::Text(Some(task.id.clone())));
+                binds.push(Bind::Int(Some(task.revision)));
+                let sql = update_task_sql();
+                let done = Self::bind_all(sqlx::query(&sql), &binds).execute(&self.pool).await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn query_tasks(
+                &self,
+                filter: &$crate::server::store::TaskFilter,
+            ) -> $crate::error::AppResult<(Vec<$crate::model::Task>, i64)> {
+                use $crate::server::store::sql::{task_order, task_where, SqlBuilder, TaskRow};
+                let mut b = SqlBuilder::default();
+                let wh = task_where::<$dialect>(&mut b, filter);
+                let count_sql = format!("SELECT COUNT(*) FROM tasks{wh}");
+                let (total,): (i64,) = Self::bind_all_as(sqlx::query_as(&count_sql), &b.binds).fetch_one(&self.pool).await?;
+                let limit = b.int(filter.page_size.max(1));
+                let offset = b.int(filter.page.max(0) * filter.page_size.max(1));
+                let sql = format!("SELECT * FROM tasks{wh}{} LIMIT {limit} OFFSET {offset}", task_order(filter));
+                let rows: Vec<TaskRow> = Self::bind_all_as(sqlx::query_as(&sql), &b.binds).fetch_all(&self.pool).await?;
+                let tasks = rows.into_iter().map(TaskRow::into_task).collect::<Result<Vec<_>, _>>()?;
+                Ok((tasks, total))
+            }
+
+            async fn existing_task_ids(&self, ids: &[String]) -> $crate::error::AppResult<Vec<String>> {
+                use $crate::server::store::sql::SqlBuilder;
+                if ids.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut b = SqlBuilder::default();
+                let cond = b.in_list("id", ids, false);
+                let sql = format!("SELECT id FROM tasks WHERE {cond}");
+                let rows: Vec<(String,)> = Self::bind_all_as(sqlx::query_as(&sql), &b.binds).fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(|r| r.0).collect())
+            }
+
+            #[tracing::instrument(skip(self, events), fields(scalars = events.scalars.len(), logs = events.logs.len()))]
+            async fn add_events(
+                &self,
+                task: &str,
+                events: &$crate::server::store::TaskEvents,
+            ) -> $crate::error::AppResult<()> {
+                use $crate::server::store::{encode_points, BatchStats};
+                let mut tx = self.pool.begin().await?;
+                let mut max_iter: Option<i64> = None;
+                let mut max_ts: i64 = 0;
+                for ((metric, variant), points) in &events.scalars {
+                    let Some(st) = BatchStats::of(points) else { continue };
+                    for p in points {
+                        max_ts = max_ts.max(p.timestamp);
+                        if p.iter != $crate::model::SINGLE_VALUE_ITERATION {
+                            max_iter = Some(max_iter.map_or(p.iter, |m: i64| m.max(p.iter)));
+                        }
+                    }
+                    let (series,): (i64,) = sqlx::query_as(
+                        "INSERT INTO scalar_series (task, metric, variant, count, sum_value, first_value, first_iter, \
+                         last_value, last_iter, min_value, min_iter, max_value, max_iter) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                         ON CONFLICT (task, metric, variant) DO UPDATE SET \
+                         count = scalar_series.count + excluded.count, \
+                         sum_value = scalar_series.sum_value + excluded.sum_value, \
+                         last_value = CASE WHEN excluded.last_iter >= scalar_series.last_iter THEN excluded.last_value ELSE scalar_series.last_value END, \
+                         last_iter = CASE WHEN excluded.last_iter >= scalar_series.last_iter THEN excluded.last_iter ELSE scalar_series.last_iter END, \
+                         min_value = CASE WHEN excluded.min_value < scalar_series.min_value THEN excluded.min_value ELSE scalar_series.min_value END, \
+                         min_iter = CASE WHEN excluded.min_value < scalar_series.min_value THEN excluded.min_iter ELSE scalar_series.min_iter END, \
+                         max_value = CASE WHEN excluded.max_value > scalar_series.max_value THEN excluded.max_value ELSE scalar_series.max_value END, \
+                         max_iter = CASE WHEN excluded.max_value > scalar_series.max_value THEN excluded.max_iter ELSE scalar_series.max_iter END \
+                         RETURNING id",
+                    )
+                    .bind(task)
+                    .bind(metric)
+                    .bind(variant)
+                    .bind(st.count)
+                    .bind(st.sum)
+                    .bind(st.first.0)
+                    .bind(st.first.1)
+                    .bind(st.last.0)
+                    .bind(st.last.1)
+                    .bind(st.min.0)
+                    .bind(st.min.1)
+                    .bind(st.max.0)
+                    .bind(st.max.1)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    sqlx::query("INSERT INTO scalar_chunks (series, points) VALUES ($1, $2)")
+                        .bind(series)
+                        .bind(encode_points(points))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for log in &events.logs {
+                    max_ts = max_ts.max(log.timestamp);
+                    sqlx::query("INSERT INTO task_logs (task, timestamp, level, worker, msg) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(task)
+                        .bind(log.timestamp)
+                        .bind(&log.level)
+                        .bind(&log.worker)
+                        .bind(&log.msg)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for ev in &events.others {
+                    max_ts = max_ts.max(ev.timestamp);
+                    if ev.iter >= 0 {
+                        max_iter = Some(max_iter.map_or(ev.iter, |m: i64| m.max(ev.iter)));
+                    }
+                    sqlx::query(
+                        "INSERT INTO task_events (task, type, timestamp, iter, metric, variant, body) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    )
+                    .bind(task)
+                    .bind(&ev.event_type)
+                    .bind(ev.timestamp)
+                    .bind(ev.iter)
+                    .bind(&ev.metric)
+                    .bind(&ev.variant)
+                    .bind(&ev.body)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                let now = $crate::server::clock::now_ms().max(max_ts);
+                sqlx::query(
+                    "UPDATE tasks SET last_update = CASE WHEN $2 > last_update THEN $2 ELSE last_update END, \
+                     last_iteration = CASE WHEN $3 > last_iteration THEN $3 ELSE last_iteration END WHERE id = $1",
+                )
+                .bind(task)
+                .bind(now)
+                .bind(max_iter.unwrap_or(0))
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn task_log(
+                &self,
+                task: &str,
+                cursor: $crate::server::store::LogCursor,
+                limit: i64,
+            ) -> $crate::error::AppResult<Vec<(i64, $crate::model::LogEntry)>> {
+                use $crate::server::store::LogCursor;
+                let (sql, bound) = match cursor {
+                    LogCursor::After(after) => (
+                        "SELECT id, timestamp, level, worker, msg FROM task_logs WHERE task = $1 AND id > $2 ORDER BY id ASC LIMIT $3",
+                        after.unwrap_or(i64::MIN),
+                    ),
+                    LogCursor::Before(before) => (
+                        "SELECT id, timestamp, level, worker, msg FROM task_logs WHERE task = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                        before.unwrap_or(i64::MAX),
+                    ),
+                };
+                let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(sql)
+                    .bind(task)
+                    .bind(bound)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, timestamp, level, worker, msg)| (id, $crate::model::LogEntry { timestamp, level, worker, msg }))
+                    .collect())
+            }
+
+            async fn count_task_log(&self, task: &str) -> $crate::error::AppResult<i64> {
+                let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM task_logs WHERE task = $1")
+                    .bind(task)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(n)
+            }
+
+            async fn metric_summaries(
+                &self,
+                task: &str,
+            ) -> $crate::error::AppResult<Vec<$crate::model::task::MetricSummary>> {
+                use $crate::server::store::sql::SeriesRow;
+                let rows: Vec<SeriesRow> = sqlx::query_as(
+                    "SELECT metric, variant, count, sum_value, first_value, first_iter, last_value, last_iter, \
+                     min_value, min_iter, max_value, max_iter FROM scalar_series WHERE task = $1 ORDER BY metric, variant",
+                )
+                .bind(task)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(SeriesRow::into_summary).collect())
+            }
+
+            #[tracing::instrument(skip(self))]
+            async fn scalar_series(&self, task: &str) -> $crate::error::AppResult<Vec<$crate::model::SeriesData>> {
+                use $crate::server::store::{decode_points, dedupe_by_iteration};
+                let rows: Vec<(i64, String, String, Vec<u8>)> = sqlx::query_as(
+                    "SELECT s.id, s.metric, s.variant, c.points FROM scalar_series s \
+                     JOIN scalar_chunks c ON c.series = s.id WHERE s.task = $1 ORDER BY s.metric, s.variant, c.id",
+                )
+                .bind(task)
+                .fetch_all(&self.pool)
+                .await?;
+                let mut out: Vec<$crate::model::SeriesData> = Vec::new();
+                let mut points: Vec<$crate::model::ScalarPoint> = Vec::new();
+                let mut current: Option<(i64, String, String)> = None;
+                let flush = |cur: Option<(i64, String, String)>, pts: &mut Vec<$crate::model::ScalarPoint>, out: &mut Vec<$crate::model::SeriesData>| {
+                    if let Some((_, metric, variant)) = cur {
+                        dedupe_by_iteration(pts);
+                        out.push($crate::model::SeriesData {
+                            metric,
+                            variant,
+                            x: pts.iter().map(|p| p.iter).collect(),
+                            y: pts.iter().map(|p| p.value).collect(),
+                        });
+                        pts.clear();
+                    }
+                };
+                for (id, metric, variant, blob) in rows {
+                    if current.as_ref().map(|c| c.0) != Some(id) {
+                        flush(current.take(), &mut points, &mut out);
+                        current = Some((id, metric, variant));
+                    }
+                    decode_points(&blob, &mut points);
+                }
+                flush(current.take(), &mut points, &mut out);
+                Ok(out)
+            }
+        }
+
+        impl $store {
+            fn bind_all_as<'q, O>(
+                mut q: sqlx::query::QueryAs<'q, $db, O, <$db as sqlx::Database>::Arguments<'q>>,
+                binds: &'q [$crate::server::store::sql::Bind],
+            ) -> sqlx::query::QueryAs<'q, $db, O, <$db as sqlx::Database>::Arguments<'q>> {
+                use $crate::server::store::sql::Bind;
+                for b in binds {
+                    q = match b {
+                        Bind::Text(v) => q.bind(v.as_deref()),
+                        Bind::Int(v) => q.bind(*v),
+                    };
+                }
+                q
+            }
+        }
+    };
+}
+
+pub(super) use impl_sql_store;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insert_and_update_statements_number_every_column() {
+        let n = TASK_WRITE_COLUMNS.len();
+        let ins = insert_task_sql();
+        assert!(ins.contains(&format!("${}", n + 3)));
+        assert!(!ins.contains(&format!("${}", n + 4)));
+        let upd = update_task_sql();
+        assert!(upd.ends_with(&format!("WHERE id = ${} AND revision = ${}", n + 1, n + 2)));
+        assert_eq!(task_binds(&Task::default()).len(), n);
+    }
+}
