@@ -28,7 +28,7 @@ mod tests {
 
     #[test]
     fn iso_times_look_like_clearml_ones() {
-        assert_eq!(iso(1_795_239_072_130), "2026-11-21T02:51:12.130000+00:00");
+        assert_eq!(iso(1_795_239_072_130), "2026-11-21T05:31:12.130000+00:00");
         assert_eq!(new_id().len(), 32);
     }
 }
