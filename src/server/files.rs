@@ -60,7 +60,8 @@ pub fn safe_relative_path(raw: &str) -> Result<PathBuf, String> {
     Ok(out)
 }
 
-fn check_token(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
+/// Checks the Bearer token; the error is the message for a 401.
+fn check_token(state: &AppState, headers: &HeaderMap) -> Result<(), String> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -69,15 +70,8 @@ fn check_token(state: &AppState, headers: &HeaderMap) -> Result<(), Response> {
                 .or_else(|| v.strip_prefix("bearer "))
         });
     match token {
-        None => Err(error(
-            StatusCode::UNAUTHORIZED,
-            "missing credentials: send the API's Bearer token",
-        )),
-        Some(t) => state
-            .auth
-            .verify(t)
-            .map(|_| ())
-            .map_err(|e| error(StatusCode::UNAUTHORIZED, e.to_string())),
+        None => Err("missing credentials: send the API's Bearer token".into()),
+        Some(t) => state.auth.verify(t).map(|_| ()).map_err(|e| e.to_string()),
     }
 }
 
@@ -90,8 +84,8 @@ async fn upload(
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
-    if let Err(r) = check_token(&state, &headers) {
-        return r;
+    if let Err(msg) = check_token(&state, &headers) {
+        return error(StatusCode::UNAUTHORIZED, msg);
     }
     let mut stored: Vec<String> = Vec::new();
     loop {
@@ -161,8 +155,8 @@ async fn download(
     RawQuery(query): RawQuery,
     req: Request,
 ) -> Response {
-    if let Err(r) = check_token(&state, req.headers()) {
-        return r;
+    if let Err(msg) = check_token(&state, req.headers()) {
+        return error(StatusCode::UNAUTHORIZED, msg);
     }
     let rel = match safe_relative_path(&path) {
         Ok(p) => p,
@@ -201,8 +195,8 @@ async fn remove(
     Path(path): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    if let Err(r) = check_token(&state, &headers) {
-        return r;
+    if let Err(msg) = check_token(&state, &headers) {
+        return error(StatusCode::UNAUTHORIZED, msg);
     }
     let rel = match safe_relative_path(&path) {
         Ok(p) => p,

@@ -1,18 +1,17 @@
 """Fixtures: a fresh labbook server per test module (SQLite, or PostgreSQL
 when TEST_DATABASE_URL is set)."""
 
-import os
 from pathlib import Path
 
 import pytest
 
-from harness import Api, Server
+from harness import Api, Server, test_database_url
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     base = tmp_path_factory.mktemp("labbook")
-    srv = Server(data_dir=base / "data", database_url=os.environ.get("TEST_DATABASE_URL")).start()
+    srv = Server(data_dir=base / "data", database_url=test_database_url()).start()
     yield srv
     srv.stop()
 

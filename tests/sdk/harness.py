@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,19 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def fresh_database(admin_url: str) -> str:
+    """Creates an empty PostgreSQL database next to `admin_url` and returns its URL."""
+    name = "labbook_" + uuid.uuid4().hex
+    subprocess.run(["psql", admin_url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def test_database_url() -> str | None:
+    """A fresh PostgreSQL database when TEST_DATABASE_URL is set, else None (SQLite)."""
+    admin = os.environ.get("TEST_DATABASE_URL")
+    return fresh_database(admin) if admin else None
 
 
 def labbook_bin() -> Path:
@@ -85,7 +99,7 @@ class Server:
             env["DATABASE_URL"] = self.database_url
         self.log_path = self.data_dir / "server.log"
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "wb")
+        log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
             [
                 str(labbook_bin()), "serve",
@@ -111,6 +125,12 @@ class Server:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """Ends the server abruptly (SIGKILL), as a crash would."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -196,7 +216,7 @@ def run_demo(server: Server, base: Path, *args: str) -> subprocess.CompletedProc
 
 def serve_and_seed() -> None:
     base = Path(tempfile.mkdtemp(prefix="labbook-e2e-"))
-    server = Server(data_dir=base / "data", database_url=os.environ.get("TEST_DATABASE_URL"))
+    server = Server(data_dir=base / "data", database_url=test_database_url())
     port = os.environ.get("LABBOOK_E2E_WEB_PORT")
     if port:
         server.web_port = int(port)

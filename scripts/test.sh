@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The one test command: installs everything the tests need (pinned), starts
+# PostgreSQL, builds Labbook, and runs every test:
+#   1. formatting and lints,
+#   2. Rust unit tests and the store test on SQLite and PostgreSQL,
+#   3. the Python suite with the real clearml SDK, on SQLite then PostgreSQL,
+#   4. the Playwright tests in Debian's Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh test
+. scripts/env.sh
+
+step() { printf '\n=== %s\n' "$*"; }
+
+PG_ADMIN_URL=$(scripts/postgres.sh start)
+trap 'scripts/postgres.sh stop' EXIT
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (server)"
+cargo clippy --features ssr --all-targets -- -D warnings
+
+step "cargo leptos build"
+cargo leptos build
+export LABBOOK_BIN="$CARGO_TARGET_DIR/debug/labbook"
+
+step "cargo test (unit tests; store on SQLite and PostgreSQL)"
+TEST_DATABASE_URL=$PG_ADMIN_URL LABBOOK_REQUIRE_PG=1 cargo test --features ssr
+
+step "pytest tests/sdk on SQLite"
+.venv/bin/python -m pytest -q tests/sdk
+
+step "pytest tests/sdk on PostgreSQL"
+TEST_DATABASE_URL=$PG_ADMIN_URL .venv/bin/python -m pytest -q tests/sdk
+
+step "Playwright (end2end/) in Chromium"
+(cd end2end && LABBOOK_PYTHON="$PWD/../.venv/bin/python" npx playwright test)
+
+step "all tests passed"
