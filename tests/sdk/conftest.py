@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from harness import Api, Server, test_database_url
+from harness import Api, Server, database_url_for_test
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     base = tmp_path_factory.mktemp("labbook")
-    srv = Server(data_dir=base / "data", database_url=test_database_url()).start()
+    srv = Server(data_dir=base / "data", database_url=database_url_for_test()).start()
     yield srv
     srv.stop()
 

@@ -52,7 +52,7 @@ def fresh_database(admin_url: str) -> str:
     return admin_url.rsplit("/", 1)[0] + "/" + name
 
 
-def test_database_url() -> str | None:
+def database_url_for_test() -> str | None:
     """A fresh PostgreSQL database when TEST_DATABASE_URL is set, else None (SQLite)."""
     admin = os.environ.get("TEST_DATABASE_URL")
     return fresh_database(admin) if admin else None
@@ -216,7 +216,7 @@ def run_demo(server: Server, base: Path, *args: str) -> subprocess.CompletedProc
 
 def serve_and_seed() -> None:
     base = Path(tempfile.mkdtemp(prefix="labbook-e2e-"))
-    server = Server(data_dir=base / "data", database_url=test_database_url())
+    server = Server(data_dir=base / "data", database_url=database_url_for_test())
     port = os.environ.get("LABBOOK_E2E_WEB_PORT")
     if port:
         server.web_port = int(port)

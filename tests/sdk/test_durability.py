@@ -1,11 +1,11 @@
 """A kill never loses acknowledged data: after SIGKILL and a restart on the
 same data, every acknowledged write is there."""
 
-from harness import Api, Server, test_database_url
+from harness import Api, Server, database_url_for_test
 
 
 def test_acknowledged_writes_survive_sigkill(tmp_path):
-    server = Server(data_dir=tmp_path / "data", database_url=test_database_url()).start()
+    server = Server(data_dir=tmp_path / "data", database_url=database_url_for_test()).start()
     try:
         api = Api(server)
         pid = api.call("projects.create", {"name": "durable/project"})["id"]
