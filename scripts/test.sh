@@ -15,18 +15,22 @@ step() { printf '\n=== %s\n' "$*"; }
 PG_ADMIN_URL=$(scripts/postgres.sh start)
 trap 'scripts/postgres.sh stop' EXIT
 
+# cargo-leptos builds the debug server with this cfg; using it for cargo test
+# and clippy too lets them reuse the same compiled dependencies.
+LEPTOS_DEBUG_RUSTFLAGS="--cfg erase_components"
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy (server)"
-cargo clippy --features ssr --all-targets -- -D warnings
+RUSTFLAGS=$LEPTOS_DEBUG_RUSTFLAGS cargo clippy --features ssr --all-targets -- -D warnings
 
 step "cargo leptos build"
 cargo leptos build
 export LABBOOK_BIN="$CARGO_TARGET_DIR/debug/labbook"
 
 step "cargo test (unit tests; store on SQLite and PostgreSQL)"
-TEST_DATABASE_URL=$PG_ADMIN_URL LABBOOK_REQUIRE_PG=1 cargo test --features ssr
+RUSTFLAGS=$LEPTOS_DEBUG_RUSTFLAGS TEST_DATABASE_URL=$PG_ADMIN_URL LABBOOK_REQUIRE_PG=1 cargo test --features ssr
 
 step "pytest tests/sdk on SQLite"
 .venv/bin/python -m pytest -q tests/sdk

@@ -39,6 +39,8 @@ test("the first paint is server-rendered with the table rows", async ({ request 
 });
 
 test("task detail tabs show execution, configuration and info", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
   const id = process.env.LABBOOK_TASK_ID!;
   await page.goto(`${web()}/tasks/${id}?tab=execution`);
   await expect(page.getByTestId("diff")).toContainText("+# an uncommitted change");
@@ -49,4 +51,5 @@ test("task detail tabs show execution, configuration and info", async ({ page })
   await page.getByRole("tab", { name: "Info" }).click();
   await expect(page.getByText(id).first()).toBeVisible();
   await expect(page.getByTestId("runtime")).toContainText("python_version");
+  expect(errors).toEqual([]);
 });

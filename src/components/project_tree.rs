@@ -16,6 +16,19 @@ pub fn ProjectTree(projects: Vec<ProjectSummary>) -> impl IntoView {
     view! { <ul class="tree" role="tree">{render_level(roots, &projects)}</ul> }
 }
 
+/// Tasks in a project and all its sub-projects.
+fn subtree_tasks(id: &str, all: &[ProjectSummary]) -> i64 {
+    all.iter()
+        .filter(|c| c.project.id == id)
+        .map(|c| c.task_count)
+        .sum::<i64>()
+        + all
+            .iter()
+            .filter(|c| c.project.parent.as_deref() == Some(id))
+            .map(|c| subtree_tasks(&c.project.id, all))
+            .sum::<i64>()
+}
+
 fn render_level(level: Vec<ProjectSummary>, all: &[ProjectSummary]) -> Vec<AnyView> {
     level
         .into_iter()
@@ -26,6 +39,16 @@ fn render_level(level: Vec<ProjectSummary>, all: &[ProjectSummary]) -> Vec<AnyVi
                 .cloned()
                 .collect();
             let href = format!("/projects/{}", p.project.id);
+            let running = if p.running_count > 0 {
+                format!(" · {} running", p.running_count)
+            } else {
+                String::new()
+            };
+            let counts = format!(
+                "{} tasks{running} · updated {}",
+                subtree_tasks(&p.project.id, all),
+                fmt_opt_time(p.tasks_last_update)
+            );
             let sub = (!children.is_empty()).then(|| {
                 let inner = render_level(children, all);
                 view! { <ul role="group">{inner}</ul> }
@@ -33,11 +56,7 @@ fn render_level(level: Vec<ProjectSummary>, all: &[ProjectSummary]) -> Vec<AnyVi
             view! {
                 <li role="treeitem" data-testid="project-node">
                     <A href=href attr:class="folder">{p.project.basename.clone()}</A>
-                    <span class="counts">
-                        {format!("{} tasks", p.task_count)}
-                        {(p.running_count > 0).then(|| format!(" · {} running", p.running_count))}
-                        {format!(" · updated {}", fmt_opt_time(p.tasks_last_update))}
-                    </span>
+                    <span class="counts">{counts}</span>
                     {sub}
                 </li>
             }

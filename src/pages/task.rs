@@ -92,7 +92,7 @@ fn fields(rows: Vec<(&'static str, String)>) -> impl IntoView {
         .into_iter()
         .map(|(k, v)| view! { <tr><th scope="row">{k}</th><td class="mono">{v}</td></tr> })
         .collect_view();
-    view! { <table class="fields">{rows}</table> }
+    view! { <table class="fields"><tbody>{rows}</tbody></table> }
 }
 
 #[component]
@@ -247,7 +247,7 @@ fn InfoTab(detail: TaskDetail) -> impl IntoView {
             ("Queue", t.execution_queue.clone().unwrap_or_default()),
         ])}
         <h2>"Runtime properties"</h2>
-        <table class="fields" data-testid="runtime">{runtime}</table>
+        <table class="fields" data-testid="runtime"><tbody>{runtime}</tbody></table>
         <h2>"Last metrics"</h2>
         <table class="params">
             <thead><tr><th>"Metric"</th><th>"Variant"</th><th>"Last"</th><th>"Min"</th><th>"Max"</th><th>"Iteration"</th></tr></thead>

@@ -76,8 +76,13 @@ fn TaskTableView(table: TaskTable, state: TableState) -> impl IntoView {
         let parts: Vec<String> = p.name.split('/').map(str::to_string).collect();
         view! { <nav class="crumbs" aria-label="breadcrumb"><A href="/">"Projects"</A>{parts.into_iter().map(|s| view! { " › " <span>{s}</span> }).collect_view()}</nav> }
     });
-    let subprojects = table
-        .subprojects
+    // The "all tasks" view lists tasks only; folders belong to projects.
+    let folders = if table.project.is_some() {
+        table.subprojects
+    } else {
+        Vec::new()
+    };
+    let subprojects = folders
         .into_iter()
         .map(|s| {
             let href = format!("/projects/{}", s.project.id);
