@@ -11,6 +11,9 @@ scripts/setup.sh test
 . scripts/env.sh
 
 step() { printf '\n=== %s\n' "$*"; }
+# Every runner's output is also kept here, to add up the counts at the end.
+results=$(mktemp)
+counted() { "$@" 2>&1 | tee -a "$results"; }
 
 PG_ADMIN_URL=$(scripts/postgres.sh start)
 trap 'scripts/postgres.sh stop' EXIT
@@ -30,15 +33,19 @@ cargo leptos build
 export LABBOOK_BIN="$CARGO_TARGET_DIR/debug/labbook"
 
 step "cargo test (unit tests; store on SQLite and PostgreSQL)"
-RUSTFLAGS=$LEPTOS_DEBUG_RUSTFLAGS TEST_DATABASE_URL=$PG_ADMIN_URL LABBOOK_REQUIRE_PG=1 cargo test --features ssr
+RUSTFLAGS=$LEPTOS_DEBUG_RUSTFLAGS TEST_DATABASE_URL=$PG_ADMIN_URL LABBOOK_REQUIRE_PG=1 counted cargo test --features ssr
 
 step "pytest tests/sdk on SQLite"
-.venv/bin/python -m pytest -q tests/sdk
+counted .venv/bin/python -m pytest -q tests/sdk
 
 step "pytest tests/sdk on PostgreSQL"
-TEST_DATABASE_URL=$PG_ADMIN_URL .venv/bin/python -m pytest -q tests/sdk
+TEST_DATABASE_URL=$PG_ADMIN_URL counted .venv/bin/python -m pytest -q tests/sdk
 
 step "Playwright (end2end/) in Chromium"
-(cd end2end && LABBOOK_PYTHON="$PWD/../.venv/bin/python" npx playwright test)
+(cd end2end && LABBOOK_PYTHON="$PWD/../.venv/bin/python" counted npx playwright test)
 
-step "all tests passed"
+passed=$(grep -oE '([0-9]+) passed' "$results" | awk '{s += $1} END {print s + 0}')
+failed=$(grep -oE '([0-9]+) failed' "$results" | awk '{s += $1} END {print s + 0}')
+rm -f "$results"
+step "all test steps passed"
+echo "$passed passed, $failed failed"
