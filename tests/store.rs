@@ -316,13 +316,25 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     });
     store.add_events("t1", &batch2).await.unwrap();
 
+    // A batch of only non-finite values is stored, and leaves the statistics alone.
+    let mut batch3 = TaskEvents::default();
+    batch3
+        .scalars
+        .insert(("loss".into(), "train".into()), vec![pt(9, f64::NAN)]);
+    batch3
+        .scalars
+        .insert(("nan".into(), "only".into()), vec![pt(0, f64::NAN)]);
+    store.add_events("t1", &batch3).await.unwrap();
+
     let series = store.scalar_series("t1").await.unwrap();
+    let nan = series.iter().find(|s| s.metric == "nan").unwrap();
+    assert_eq!(nan.y, vec![None], "non-finite values read back as gaps");
     let loss = series.iter().find(|s| s.metric == "loss").unwrap();
-    assert_eq!(loss.x, vec![0, 1, 2, 3]);
+    assert_eq!(loss.x, vec![0, 1, 2, 3, 9]);
     assert_eq!(
         loss.y,
-        vec![3.0, 1.0, 0.5, 5.0],
-        "the later write of iteration 2 wins"
+        vec![Some(3.0), Some(1.0), Some(0.5), Some(5.0), None],
+        "the later write of iteration 2 wins; NaN reads back as a gap"
     );
     let m = store.metric_summaries("t1").await.unwrap();
     let l = m.iter().find(|s| s.metric == "loss").unwrap();
@@ -339,8 +351,12 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     assert_eq!((l.first_value, l.first_value_iteration), (3.0, 0));
     let stored = store.get_task("t1").await.unwrap().unwrap();
     assert_eq!(
-        stored.last_iteration, 4,
+        stored.last_iteration, 9,
         "plots count for the last iteration; single values do not"
+    );
+    assert!(
+        m.iter().all(|s| s.metric != "nan"),
+        "a series without finite values has no summary"
     );
     assert!(stored.last_update > 100);
 

@@ -31,5 +31,7 @@ pub struct SeriesData {
     pub metric: String,
     pub variant: String,
     pub x: Vec<i64>,
-    pub y: Vec<f64>,
+    /// `None` where the reported value was not finite (NaN, ±inf), which
+    /// JSON cannot carry.
+    pub y: Vec<Option<f64>>,
 }

@@ -75,11 +75,13 @@ fn check_token(state: &AppState, headers: &HeaderMap) -> Result<(), String> {
     }
 }
 
-async fn health() -> &'static str {
+/// `GET /`: the health check of the real fileserver.
+pub async fn health() -> &'static str {
     "OK"
 }
 
-async fn upload(
+/// `POST /`: one part per file, the field name being the target path.
+pub async fn upload(
     State(state): State<AppState>,
     headers: HeaderMap,
     mut multipart: Multipart,

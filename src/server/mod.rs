@@ -145,6 +145,14 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     let web = Router::new()
         .nest("/api", clearml::router())
         .nest("/files", files::router())
+        // The SDK posts to the root of the files host, here `/files/`,
+        // which a nested router does not match.
+        .route(
+            "/files/",
+            axum::routing::get(files::health).post(files::upload).layer(
+                axum::extract::DefaultBodyLimit::max(files::MAX_UPLOAD_BYTES),
+            ),
+        )
         .leptos_routes(&state, routes, {
             let opts = leptos_options.clone();
             move || shell(opts.clone())

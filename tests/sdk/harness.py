@@ -86,14 +86,13 @@ class Server:
     def files_url(self) -> str:
         return f"http://127.0.0.1:{self.files_port}"
 
-    def start(self, timeout: float = 60.0) -> "Server":
+    def start(self, timeout: float = 60.0, with_keys: bool = True) -> "Server":
         env = dict(os.environ)
-        env.update(
-            LABBOOK_DATA_DIR=str(self.data_dir),
-            LABBOOK_ACCESS_KEY=ACCESS_KEY,
-            LABBOOK_SECRET_KEY=SECRET_KEY,
-            LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"),
-        )
+        env.update(LABBOOK_DATA_DIR=str(self.data_dir), LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"))
+        env.pop("LABBOOK_ACCESS_KEY", None)
+        env.pop("LABBOOK_SECRET_KEY", None)
+        if with_keys:
+            env.update(LABBOOK_ACCESS_KEY=ACCESS_KEY, LABBOOK_SECRET_KEY=SECRET_KEY)
         env.pop("DATABASE_URL", None)
         if self.database_url:
             env["DATABASE_URL"] = self.database_url

@@ -43,6 +43,68 @@ fn str_field(ev: &Map<String, Value>, key: &str) -> Result<String, String> {
     }
 }
 
+/// Python's `json` writes non-finite floats as bare `NaN`, `Infinity` and
+/// `-Infinity`, which JSON does not allow. Outside strings, quote them so
+/// the line parses; [`scalar_value`] reads them back as floats.
+fn quote_non_finite(line: &str) -> String {
+    let mut out = String::with_capacity(line.len() + 8);
+    let (mut in_string, mut escaped) = (false, false);
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        if in_string {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+        } else if let Some(word) = ["-Infinity", "Infinity", "NaN"]
+            .iter()
+            .find(|w| rest.starts_with(**w))
+        {
+            out.push('"');
+            out.push_str(word);
+            out.push('"');
+            rest = &rest[word.len()..];
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// A scalar's value: a number, or a quoted non-finite float (see [`quote_non_finite`]).
+fn scalar_value(v: Option<&Value>) -> Result<f64, String> {
+    match v {
+        Some(Value::Number(n)) => n.as_f64().ok_or_else(|| "'value' must be a number".into()),
+        Some(Value::String(s)) if s == "NaN" => Ok(f64::NAN),
+        Some(Value::String(s)) if s == "Infinity" => Ok(f64::INFINITY),
+        Some(Value::String(s)) if s == "-Infinity" => Ok(f64::NEG_INFINITY),
+        Some(_) => Err("'value' must be a number".into()),
+        None => Err("missing required field 'value'".into()),
+    }
+}
+
+/// Parses one json-lines line, tolerating Python's non-finite floats.
+fn parse_line(line: &str) -> Result<Value, String> {
+    serde_json::from_str::<Value>(line).or_else(|e| {
+        if line.contains("NaN") || line.contains("Infinity") {
+            serde_json::from_str::<Value>(&quote_non_finite(line))
+                .map_err(|e| format!("malformed JSON: {e}"))
+        } else {
+            Err(format!("malformed JSON: {e}"))
+        }
+    })
+}
+
 /// Adds one event to the batch, or says why it cannot be used.
 fn add_event(batch: &mut ParsedBatch, mut ev: Map<String, Value>, now: i64) -> Result<(), String> {
     ev.remove("method");
@@ -72,11 +134,7 @@ fn add_event(batch: &mut ParsedBatch, mut ev: Map<String, Value>, now: i64) -> R
             });
         }
         "training_stats_scalar" => {
-            let value = match ev.get("value") {
-                Some(Value::Number(n)) => n.as_f64().ok_or("'value' must be a number")?,
-                Some(_) => return Err("'value' must be a number".into()),
-                None => return Err("missing required field 'value'".into()),
-            };
+            let value = scalar_value(ev.get("value"))?;
             let key = (str_field(&ev, "metric")?, str_field(&ev, "variant")?);
             let iter = int_field(&ev, "iter", 0)?;
             entry.scalars.entry(key).or_default().push(ScalarPoint {
@@ -119,12 +177,7 @@ pub fn parse_batch(body: &[u8], now: i64) -> ParsedBatch {
         text.split('\n')
             .enumerate()
             .filter(|(_, l)| !l.trim().is_empty())
-            .map(|(i, l)| {
-                (
-                    i + 1,
-                    serde_json::from_str::<Value>(l).map_err(|e| format!("malformed JSON: {e}")),
-                )
-            })
+            .map(|(i, l)| (i + 1, parse_line(l)))
             .collect()
     };
     for (line, item) in items {
@@ -307,6 +360,24 @@ mod tests {
         assert_eq!(
             b.tasks["t1"].logs[0].timestamp, 42,
             "missing timestamps default to now"
+        );
+    }
+
+    #[test]
+    fn python_non_finite_floats_are_kept() {
+        let body = concat!(
+            r#"{"type": "training_stats_scalar", "task": "t", "metric": "NaN loss", "variant": "v", "iter": 0, "value": NaN}"#,
+            "\n",
+            r#"{"type": "training_stats_scalar", "task": "t", "metric": "m", "variant": "v", "iter": 1, "value": -Infinity}"#,
+        );
+        let b = parse_batch(body.as_bytes(), 0);
+        assert_eq!((b.accepted, b.errors.len()), (2, 0), "{:?}", b.errors);
+        assert!(b.tasks["t"].scalars[&("NaN loss".into(), "v".into())][0]
+            .value
+            .is_nan());
+        assert_eq!(
+            b.tasks["t"].scalars[&("m".into(), "v".into())][0].value,
+            f64::NEG_INFINITY
         );
     }
 

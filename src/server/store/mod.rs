@@ -277,18 +277,30 @@ pub(crate) struct BatchStats {
 }
 
 impl BatchStats {
-    /// Statistics of a non-empty batch; `None` when empty.
+    /// The statistics of a batch without a finite value: merging it changes nothing.
+    pub const EMPTY: BatchStats = BatchStats {
+        count: 0,
+        sum: 0.0,
+        first: (0.0, 0),
+        last: (0.0, 0),
+        min: (0.0, 0),
+        max: (0.0, 0),
+    };
+
+    /// Statistics of a batch; `None` when it has no finite value. Non-finite
+    /// values (NaN, ±inf) are stored as points but left out of the statistics.
     pub fn of(points: &[ScalarPoint]) -> Option<BatchStats> {
-        let p0 = points.first()?;
+        let mut finite = points.iter().filter(|p| p.value.is_finite());
+        let p0 = finite.next()?;
         let mut s = BatchStats {
-            count: 0,
-            sum: 0.0,
+            count: 1,
+            sum: p0.value,
             first: (p0.value, p0.iter),
             last: (p0.value, p0.iter),
             min: (p0.value, p0.iter),
             max: (p0.value, p0.iter),
         };
-        for p in points {
+        for p in finite {
             s.count += 1;
             s.sum += p.value;
             if p.iter >= s.last.1 {
@@ -349,5 +361,8 @@ mod tests {
         assert_eq!(s.min, (1.0, 1));
         assert_eq!(s.max, (5.0, 2));
         assert!(BatchStats::of(&[]).is_none());
+        let s = BatchStats::of(&[pt(0, f64::NAN), pt(1, 2.0), pt(2, f64::INFINITY)]).unwrap();
+        assert_eq!((s.count, s.sum, s.min, s.max), (1, 2.0, (2.0, 1), (2.0, 1)));
+        assert!(BatchStats::of(&[pt(0, f64::NAN)]).is_none());
     }
 }

@@ -726,7 +726,7 @@ macro_rules! impl_sql_store {
                 let mut max_iter: Option<i64> = None;
                 let mut max_ts: i64 = 0;
                 for ((metric, variant), points) in &events.scalars {
-                    let Some(st) = BatchStats::of(points) else { continue };
+                    let st = BatchStats::of(points).unwrap_or(BatchStats::EMPTY);
                     for p in points {
                         max_ts = max_ts.max(p.timestamp);
                         if p.iter != $crate::model::SINGLE_VALUE_ITERATION {
@@ -740,12 +740,14 @@ macro_rules! impl_sql_store {
                          ON CONFLICT (task, metric, variant) DO UPDATE SET \
                          count = scalar_series.count + excluded.count, \
                          sum_value = scalar_series.sum_value + excluded.sum_value, \
-                         last_value = CASE WHEN excluded.last_iter >= scalar_series.last_iter THEN excluded.last_value ELSE scalar_series.last_value END, \
-                         last_iter = CASE WHEN excluded.last_iter >= scalar_series.last_iter THEN excluded.last_iter ELSE scalar_series.last_iter END, \
-                         min_value = CASE WHEN excluded.min_value < scalar_series.min_value THEN excluded.min_value ELSE scalar_series.min_value END, \
-                         min_iter = CASE WHEN excluded.min_value < scalar_series.min_value THEN excluded.min_iter ELSE scalar_series.min_iter END, \
-                         max_value = CASE WHEN excluded.max_value > scalar_series.max_value THEN excluded.max_value ELSE scalar_series.max_value END, \
-                         max_iter = CASE WHEN excluded.max_value > scalar_series.max_value THEN excluded.max_iter ELSE scalar_series.max_iter END \
+                         first_value = CASE WHEN scalar_series.count = 0 THEN excluded.first_value ELSE scalar_series.first_value END, \
+                         first_iter = CASE WHEN scalar_series.count = 0 THEN excluded.first_iter ELSE scalar_series.first_iter END, \
+                         last_value = CASE WHEN excluded.count > 0 AND (scalar_series.count = 0 OR excluded.last_iter >= scalar_series.last_iter) THEN excluded.last_value ELSE scalar_series.last_value END, \
+                         last_iter = CASE WHEN excluded.count > 0 AND (scalar_series.count = 0 OR excluded.last_iter >= scalar_series.last_iter) THEN excluded.last_iter ELSE scalar_series.last_iter END, \
+                         min_value = CASE WHEN excluded.count > 0 AND (scalar_series.count = 0 OR excluded.min_value < scalar_series.min_value) THEN excluded.min_value ELSE scalar_series.min_value END, \
+                         min_iter = CASE WHEN excluded.count > 0 AND (scalar_series.count = 0 OR excluded.min_value < scalar_series.min_value) THEN excluded.min_iter ELSE scalar_series.min_iter END, \
+                         max_value = CASE WHEN excluded.count > 0 AND (scalar_series.count = 0 OR excluded.max_value > scalar_series.max_value) THEN excluded.max_value ELSE scalar_series.max_value END, \
+                         max_iter = CASE WHEN excluded.count > 0 AND (scalar_series.count = 0 OR excluded.max_value > scalar_series.max_value) THEN excluded.max_iter ELSE scalar_series.max_iter END \
                          RETURNING id",
                     )
                     .bind(task)
@@ -857,7 +859,7 @@ macro_rules! impl_sql_store {
                 use $crate::server::store::sql::SeriesRow;
                 let rows: Vec<SeriesRow> = sqlx::query_as(
                     "SELECT metric, variant, count, sum_value, first_value, first_iter, last_value, last_iter, \
-                     min_value, min_iter, max_value, max_iter FROM scalar_series WHERE task = $1 ORDER BY metric, variant",
+                     min_value, min_iter, max_value, max_iter FROM scalar_series WHERE task = $1 AND count > 0 ORDER BY metric, variant",
                 )
                 .bind(task)
                 .fetch_all(&self.pool)
@@ -885,7 +887,7 @@ macro_rules! impl_sql_store {
                             metric,
                             variant,
                             x: pts.iter().map(|p| p.iter).collect(),
-                            y: pts.iter().map(|p| p.value).collect(),
+                            y: pts.iter().map(|p| p.value.is_finite().then_some(p.value)).collect(),
                         });
                         pts.clear();
                     }
