@@ -47,6 +47,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tasks") view=TasksPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:id") view=TasksPage ssr=SsrMode::Async/>
                     <Route path=path!("/tasks/:id") view=TaskPage ssr=SsrMode::Async/>
+                    // The results-page link the clearml SDK prints.
+                    <Route path=path!("/projects/:project/tasks/:id/*rest") view=TaskPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:project/experiments/:id/*rest") view=TaskPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

@@ -32,6 +32,13 @@ test("demo › vision › first run shows its console and scalar chart", async (
   expect(errors).toEqual([]);
 });
 
+test("the results-page link the SDK prints opens the task console", async ({ page }) => {
+  const id = process.env.LABBOOK_TASK_ID!;
+  await page.goto(`${web()}/projects/any/tasks/${id}/output/log`);
+  await expect(page.getByRole("heading", { name: "first run" })).toBeVisible();
+  await expect(page.getByTestId("console")).toContainText("step 99");
+});
+
 test("the first paint is server-rendered with the table rows", async ({ request }) => {
   const html = await (await request.get(web() + "/tasks")).text();
   expect(html).toContain("first run");

@@ -8,7 +8,7 @@ use crate::components::status::{ProgressBar, StatusBadge};
 use crate::pages::ErrorBox;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
 /// The tabs, as `?tab=` values and labels.
 const TABS: &[(&str, &str)] = &[
@@ -19,17 +19,22 @@ const TABS: &[(&str, &str)] = &[
     ("scalars", "Scalars"),
 ];
 
-/// `/tasks/:id`.
+/// `/tasks/:id`, and the SDK's `/projects/:project/tasks/:id/…` links.
 #[component]
 pub fn TaskPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
+    // The SDK's printed results link ends in `/output/log`: open the console there.
+    let location = use_location();
     let tab = Memo::new(move |_| {
-        query
-            .read()
-            .get("tab")
-            .unwrap_or_else(|| "execution".into())
+        query.read().get("tab").unwrap_or_else(|| {
+            if location.pathname.read().contains("/output/log") {
+                "console".into()
+            } else {
+                "execution".into()
+            }
+        })
     });
     let detail = Resource::new(move || id.get(), get_task);
     view! {
