@@ -56,10 +56,7 @@ fn parse_args() -> Args {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("free port")
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
 }
 
 /// A keep-alive HTTP/1.1 connection that sends ClearML-style GETs with bodies.
@@ -72,19 +69,10 @@ impl Conn {
     async fn open(port: u16) -> std::io::Result<Conn> {
         let s = TcpStream::connect(("127.0.0.1", port)).await?;
         s.set_nodelay(true)?;
-        Ok(Conn {
-            stream: BufReader::new(s),
-            port,
-        })
+        Ok(Conn { stream: BufReader::new(s), port })
     }
 
-    async fn request(
-        &mut self,
-        path: &str,
-        auth: &str,
-        ctype: &str,
-        body: &[u8],
-    ) -> std::io::Result<(u16, Vec<u8>)> {
+    async fn request(&mut self, path: &str, auth: &str, ctype: &str, body: &[u8]) -> std::io::Result<(u16, Vec<u8>)> {
         let head = format!(
             "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: {auth}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
             self.port,
@@ -95,11 +83,7 @@ impl Conn {
         s.write_all(body).await?;
         let mut status = String::new();
         self.stream.read_line(&mut status).await?;
-        let code: u16 = status
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
+        let code: u16 = status.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
         let mut len = 0usize;
         loop {
             let mut line = String::new();
@@ -212,24 +196,15 @@ async fn main() {
     let child = cmd.spawn().expect("start labbook");
     let pid = child.id();
     let server = Server { child, _dir: dir };
-    let basic = format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{ak}:{sk}"))
-    );
+    let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{ak}:{sk}")));
     let token = loop {
         if let Ok(mut c) = Conn::open(api).await {
-            if let Ok((200, body)) = c
-                .request("/auth.login", &basic, "application/json", b"")
-                .await
-            {
+            if let Ok((200, body)) = c.request("/auth.login", &basic, "application/json", b"").await {
                 let v: Value = serde_json::from_slice(&body).expect("login JSON");
                 break v["data"]["token"].as_str().expect("token").to_string();
             }
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "server did not start"
-        );
+        assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
         tokio::time::sleep(Duration::from_millis(5)).await;
     };
     let start_to_200_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -237,17 +212,8 @@ async fn main() {
     let idle_rss_kb = rss_kb(pid);
 
     let mut c = Conn::open(api).await.expect("connect");
-    let project = c
-        .call("projects.create", &token, json!({"name": "bench/ingest"}))
-        .await["id"]
-        .clone();
-    let task = c
-        .call(
-            "tasks.create",
-            &token,
-            json!({"name": "ingest bench", "project": project}),
-        )
-        .await["id"]
+    let project = c.call("projects.create", &token, json!({"name": "bench/ingest"})).await["id"].clone();
+    let task = c.call("tasks.create", &token, json!({"name": "ingest bench", "project": project})).await["id"]
         .as_str()
         .expect("task id")
         .to_string();
@@ -263,12 +229,7 @@ async fn main() {
     let t0 = Instant::now();
     let mut handles = Vec::new();
     for client in 0..args.clients {
-        let my: Vec<(usize, usize)> = jobs
-            .iter()
-            .copied()
-            .skip(client)
-            .step_by(args.clients)
-            .collect();
+        let my: Vec<(usize, usize)> = jobs.iter().copied().skip(client).step_by(args.clients).collect();
         let (task, token, batch, points) = (task.clone(), token.clone(), args.batch, args.points);
         handles.push(tokio::spawn(async move {
             let mut conn = Conn::open(api).await.expect("connect");
@@ -278,12 +239,7 @@ async fn main() {
                 let body = batch_body(&task, s, b, batch.min(points - b));
                 let t = Instant::now();
                 let (code, resp) = conn
-                    .request(
-                        "/v2.23/events.add_batch",
-                        &auth,
-                        "application/json-lines",
-                        &body,
-                    )
+                    .request("/v2.23/events.add_batch", &auth, "application/json-lines", &body)
                     .await
                     .expect("add_batch");
                 assert_eq!(code, 200, "{}", String::from_utf8_lossy(&resp));
@@ -302,22 +258,10 @@ async fn main() {
 
     // Read-back of the whole history.
     let t = Instant::now();
-    let h = c
-        .call(
-            "events.scalar_metrics_iter_histogram",
-            &token,
-            json!({"task": task, "key": "iter"}),
-        )
-        .await;
+    let h = c.call("events.scalar_metrics_iter_histogram", &token, json!({"task": task, "key": "iter"})).await;
     let readback_ms = t.elapsed().as_secs_f64() * 1000.0;
-    let got: usize = h["loss"]
-        .as_object()
-        .map(|m| {
-            m.values()
-                .map(|v| v["x"].as_array().map_or(0, Vec::len))
-                .sum()
-        })
-        .unwrap_or(0);
+    let got: usize =
+        h["loss"].as_object().map(|m| m.values().map(|v| v["x"].as_array().map_or(0, Vec::len)).sum()).unwrap_or(0);
     assert_eq!(got, total_points, "every point must read back");
 
     let out = json!({

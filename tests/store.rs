@@ -5,9 +5,7 @@
 
 use labbook::model::task::TaskModels;
 use labbook::model::{ConfigItem, Hyperparam, LogEntry, ScalarPoint, Task, TaskStatus, TaskType};
-use labbook::server::store::{
-    self, Credential, LogCursor, OtherEvent, Store, TaskEvents, TaskFilter, TaskOrder,
-};
+use labbook::server::store::{self, Credential, LogCursor, OtherEvent, Store, TaskEvents, TaskFilter, TaskOrder};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -35,10 +33,7 @@ fn full_task(id: &str, project: &str, name: &str, updated: i64) -> Task {
         output_destination: Some("http://files".into()),
         execution_queue: Some("q1".into()),
         artifacts: vec![json!({"key": "a", "mode": "output", "uri": "http://x"})],
-        models: TaskModels {
-            input: vec![],
-            output: vec![],
-        },
+        models: TaskModels { input: vec![], output: vec![] },
         last_worker: Some("vm:0".into()),
         last_worker_report: Some(5),
         revision: 1,
@@ -51,10 +46,7 @@ fn full_task(id: &str, project: &str, name: &str, updated: i64) -> Task {
     t.script.working_dir = ".".into();
     t.script.diff = "diff --git a b".into();
     t.script.binary = "python3".into();
-    t.script.requirements = json!({"pip": "clearml==2.1.12"})
-        .as_object()
-        .cloned()
-        .unwrap_or_default();
+    t.script.requirements = json!({"pip": "clearml==2.1.12"}).as_object().cloned().unwrap_or_default();
     t.container.image = "python:3.11".into();
     t.container.arguments = "--rm".into();
     t.container.setup_shell_script = "echo hi".into();
@@ -87,18 +79,9 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     // Settings and credentials.
     assert_eq!(store.get_setting("k").await.unwrap(), None);
     assert_eq!(store.init_setting("k", "v1").await.unwrap(), "v1");
-    assert_eq!(
-        store.init_setting("k", "v2").await.unwrap(),
-        "v1",
-        "init never overwrites"
-    );
+    assert_eq!(store.init_setting("k", "v2").await.unwrap(), "v1", "init never overwrites");
     assert_eq!(store.count_credentials().await.unwrap(), 0);
-    let cred = Credential {
-        access_key: "AK".into(),
-        secret_hash: "h".into(),
-        salt: "s".into(),
-        created: 1,
-    };
+    let cred = Credential { access_key: "AK".into(), secret_hash: "h".into(), salt: "s".into(), created: 1 };
     store.put_credential(&cred).await.unwrap();
     assert_eq!(store.get_credential("AK").await.unwrap(), Some(cred));
     assert_eq!(store.count_credentials().await.unwrap(), 1);
@@ -112,18 +95,9 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     assert_eq!(vision.basename, "vision");
     assert_eq!(vision.description, "images");
     assert!(store.ensure_project("a//b", "").await.is_err());
-    let names: Vec<String> = store
-        .list_projects()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|p| p.name)
-        .collect();
+    let names: Vec<String> = store.list_projects().await.unwrap().into_iter().map(|p| p.name).collect();
     assert_eq!(names, vec!["demo", "demo/vision"]);
-    assert_eq!(
-        store.get_project(&demo.id).await.unwrap().map(|p| p.name),
-        Some("demo".into())
-    );
+    assert_eq!(store.get_project(&demo.id).await.unwrap().map(|p| p.name), Some("demo".into()));
     assert_eq!(store.get_project("nope").await.unwrap(), None);
 
     // Tasks round-trip every field.
@@ -137,10 +111,7 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     edited.name = "first run, renamed".into();
     edited.status = TaskStatus::InProgress;
     assert!(store.update_task(&edited).await.unwrap());
-    assert!(
-        !store.update_task(&edited).await.unwrap(),
-        "a stale revision must not write"
-    );
+    assert!(!store.update_task(&edited).await.unwrap(), "a stale revision must not write");
     let stored = store.get_task("t1").await.unwrap().unwrap();
     assert_eq!(
         (stored.name.as_str(), stored.status, stored.revision),
@@ -158,42 +129,17 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     store.insert_task(&t3).await.unwrap();
 
     let ids = |r: (Vec<Task>, i64)| (r.0.into_iter().map(|t| t.id).collect::<Vec<_>>(), r.1);
-    let base = TaskFilter {
-        page_size: 50,
-        ..TaskFilter::default()
-    };
-    assert_eq!(
-        ids(store.query_tasks(&base).await.unwrap()),
-        (vec!["t3".into(), "t2".into(), "t1".into()], 3)
-    );
-    let f = TaskFilter {
-        projects: vec![vision.id.clone()],
-        ..base.clone()
-    };
+    let base = TaskFilter { page_size: 50, ..TaskFilter::default() };
+    assert_eq!(ids(store.query_tasks(&base).await.unwrap()), (vec!["t3".into(), "t2".into(), "t1".into()], 3));
+    let f = TaskFilter { projects: vec![vision.id.clone()], ..base.clone() };
     assert_eq!(ids(store.query_tasks(&f).await.unwrap()).1, 2);
-    let f = TaskFilter {
-        name_regex: Some("run".into()),
-        ..base.clone()
-    };
-    assert_eq!(
-        ids(store.query_tasks(&f).await.unwrap()).0,
-        vec!["t2", "t1"],
-        "regex is case-insensitive contains"
-    );
-    let f = TaskFilter {
-        name_regex: Some("^second RUN$".into()),
-        ..base.clone()
-    };
+    let f = TaskFilter { name_regex: Some("run".into()), ..base.clone() };
+    assert_eq!(ids(store.query_tasks(&f).await.unwrap()).0, vec!["t2", "t1"], "regex is case-insensitive contains");
+    let f = TaskFilter { name_regex: Some("^second RUN$".into()), ..base.clone() };
     assert_eq!(ids(store.query_tasks(&f).await.unwrap()).0, vec!["t2"]);
-    let f = TaskFilter {
-        statuses: vec![TaskStatus::Completed],
-        ..base.clone()
-    };
+    let f = TaskFilter { statuses: vec![TaskStatus::Completed], ..base.clone() };
     assert_eq!(ids(store.query_tasks(&f).await.unwrap()).0, vec!["t2"]);
-    let f = TaskFilter {
-        exclude_statuses: vec![TaskStatus::Completed],
-        ..base.clone()
-    };
+    let f = TaskFilter { exclude_statuses: vec![TaskStatus::Completed], ..base.clone() };
     assert_eq!(ids(store.query_tasks(&f).await.unwrap()).1, 2);
     let mut f = base.clone();
     f.tags.any = vec!["alpha".into()];
@@ -203,93 +149,32 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     assert_eq!(ids(store.query_tasks(&f).await.unwrap()).0, vec!["t1"]);
     let mut f = base.clone();
     f.tags.none = vec!["alpha".into()];
-    assert_eq!(
-        ids(store.query_tasks(&f).await.unwrap()).0,
-        vec!["t3", "t2"]
-    );
+    assert_eq!(ids(store.query_tasks(&f).await.unwrap()).0, vec!["t3", "t2"]);
     let mut f = base.clone();
     f.system_tags.none = vec!["archived".into()];
-    assert_eq!(
-        ids(store.query_tasks(&f).await.unwrap()).0,
-        vec!["t2", "t1"]
-    );
-    let f = TaskFilter {
-        search_text: Some("VISION".into()),
-        ..base.clone()
-    };
-    assert_eq!(
-        ids(store.query_tasks(&f).await.unwrap()).1,
-        3,
-        "search covers comments"
-    );
-    let f = TaskFilter {
-        search_text: Some("100%".into()),
-        ..base.clone()
-    };
-    assert_eq!(
-        ids(store.query_tasks(&f).await.unwrap()).1,
-        0,
-        "LIKE wildcards are escaped"
-    );
-    let f = TaskFilter {
-        order: vec![(TaskOrder::Name, false)],
-        page: 1,
-        page_size: 2,
-        ..base.clone()
-    };
-    assert_eq!(
-        ids(store.query_tasks(&f).await.unwrap()),
-        (vec!["t2".into()], 3)
-    );
-    let f = TaskFilter {
-        order: vec![(TaskOrder::Progress, true)],
-        ..base.clone()
-    };
-    assert_eq!(
-        ids(store.query_tasks(&f).await.unwrap()).0,
-        vec!["t1", "t3", "t2"],
-        "nulls last"
-    );
-    let mut existing = store
-        .existing_task_ids(&["t1".into(), "zz".into(), "t2".into()])
-        .await
-        .unwrap();
+    assert_eq!(ids(store.query_tasks(&f).await.unwrap()).0, vec!["t2", "t1"]);
+    let f = TaskFilter { search_text: Some("VISION".into()), ..base.clone() };
+    assert_eq!(ids(store.query_tasks(&f).await.unwrap()).1, 3, "search covers comments");
+    let f = TaskFilter { search_text: Some("100%".into()), ..base.clone() };
+    assert_eq!(ids(store.query_tasks(&f).await.unwrap()).1, 0, "LIKE wildcards are escaped");
+    let f = TaskFilter { order: vec![(TaskOrder::Name, false)], page: 1, page_size: 2, ..base.clone() };
+    assert_eq!(ids(store.query_tasks(&f).await.unwrap()), (vec!["t2".into()], 3));
+    let f = TaskFilter { order: vec![(TaskOrder::Progress, true)], ..base.clone() };
+    assert_eq!(ids(store.query_tasks(&f).await.unwrap()).0, vec!["t1", "t3", "t2"], "nulls last");
+    let mut existing = store.existing_task_ids(&["t1".into(), "zz".into(), "t2".into()]).await.unwrap();
     existing.sort();
     assert_eq!(existing, vec!["t1", "t2"]);
 
     let summaries = store.project_summaries().await.unwrap();
-    let v = summaries
-        .iter()
-        .find(|s| s.project.id == vision.id)
-        .unwrap();
-    assert_eq!(
-        (v.task_count, v.running_count, v.tasks_last_update),
-        (2, 1, Some(200))
-    );
+    let v = summaries.iter().find(|s| s.project.id == vision.id).unwrap();
+    assert_eq!((v.task_count, v.running_count, v.tasks_last_update), (2, 1, Some(200)));
 
     // Events: scalars (in two batches, with a repeated iteration), logs, plots.
-    let pt = |iter: i64, value: f64| ScalarPoint {
-        iter,
-        timestamp: 1_000 + iter,
-        value,
-    };
+    let pt = |iter: i64, value: f64| ScalarPoint { iter, timestamp: 1_000 + iter, value };
     let mut batch = TaskEvents::default();
-    batch.scalars.insert(
-        ("loss".into(), "train".into()),
-        vec![pt(0, 3.0), pt(1, 1.0), pt(2, 2.0)],
-    );
-    batch.logs.push(LogEntry {
-        timestamp: 1,
-        level: "info".into(),
-        worker: "vm".into(),
-        msg: "step 0".into(),
-    });
-    batch.logs.push(LogEntry {
-        timestamp: 2,
-        level: "error".into(),
-        worker: "vm".into(),
-        msg: "oops".into(),
-    });
+    batch.scalars.insert(("loss".into(), "train".into()), vec![pt(0, 3.0), pt(1, 1.0), pt(2, 2.0)]);
+    batch.logs.push(LogEntry { timestamp: 1, level: "info".into(), worker: "vm".into(), msg: "step 0".into() });
+    batch.logs.push(LogEntry { timestamp: 2, level: "error".into(), worker: "vm".into(), msg: "oops".into() });
     batch.others.push(OtherEvent {
         event_type: "plot".into(),
         timestamp: 3,
@@ -300,30 +185,15 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     });
     store.add_events("t1", &batch).await.unwrap();
     let mut batch2 = TaskEvents::default();
-    batch2.scalars.insert(
-        ("loss".into(), "train".into()),
-        vec![pt(2, 0.5), pt(3, 5.0)],
-    );
-    batch2.scalars.insert(
-        ("Summary".into(), "best".into()),
-        vec![pt(labbook::model::SINGLE_VALUE_ITERATION, 0.9)],
-    );
-    batch2.logs.push(LogEntry {
-        timestamp: 3,
-        level: "info".into(),
-        worker: "vm".into(),
-        msg: "step 1".into(),
-    });
+    batch2.scalars.insert(("loss".into(), "train".into()), vec![pt(2, 0.5), pt(3, 5.0)]);
+    batch2.scalars.insert(("Summary".into(), "best".into()), vec![pt(labbook::model::SINGLE_VALUE_ITERATION, 0.9)]);
+    batch2.logs.push(LogEntry { timestamp: 3, level: "info".into(), worker: "vm".into(), msg: "step 1".into() });
     store.add_events("t1", &batch2).await.unwrap();
 
     // A batch of only non-finite values is stored, and leaves the statistics alone.
     let mut batch3 = TaskEvents::default();
-    batch3
-        .scalars
-        .insert(("loss".into(), "train".into()), vec![pt(9, f64::NAN)]);
-    batch3
-        .scalars
-        .insert(("nan".into(), "only".into()), vec![pt(0, f64::NAN)]);
+    batch3.scalars.insert(("loss".into(), "train".into()), vec![pt(9, f64::NAN)]);
+    batch3.scalars.insert(("nan".into(), "only".into()), vec![pt(0, f64::NAN)]);
     store.add_events("t1", &batch3).await.unwrap();
 
     let series = store.scalar_series("t1").await.unwrap();
@@ -339,59 +209,21 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     let m = store.metric_summaries("t1").await.unwrap();
     let l = m.iter().find(|s| s.metric == "loss").unwrap();
     assert_eq!((l.value, l.last_iteration, l.count), (5.0, 3, 5));
-    assert_eq!(
-        (
-            l.min_value,
-            l.min_value_iteration,
-            l.max_value,
-            l.max_value_iteration
-        ),
-        (0.5, 2, 5.0, 3)
-    );
+    assert_eq!((l.min_value, l.min_value_iteration, l.max_value, l.max_value_iteration), (0.5, 2, 5.0, 3));
     assert_eq!((l.first_value, l.first_value_iteration), (3.0, 0));
     let stored = store.get_task("t1").await.unwrap().unwrap();
-    assert_eq!(
-        stored.last_iteration, 9,
-        "plots count for the last iteration; single values do not"
-    );
-    assert!(
-        m.iter().all(|s| s.metric != "nan"),
-        "a series without finite values has no summary"
-    );
+    assert_eq!(stored.last_iteration, 9, "plots count for the last iteration; single values do not");
+    assert!(m.iter().all(|s| s.metric != "nan"), "a series without finite values has no summary");
     assert!(stored.last_update > 100);
 
     assert_eq!(store.count_task_log("t1").await.unwrap(), 3);
-    let fwd = store
-        .task_log("t1", LogCursor::After(None), 2)
-        .await
-        .unwrap();
-    assert_eq!(
-        fwd.iter().map(|(_, e)| e.msg.as_str()).collect::<Vec<_>>(),
-        vec!["step 0", "oops"]
-    );
-    let rest = store
-        .task_log("t1", LogCursor::After(Some(fwd[1].0)), 10)
-        .await
-        .unwrap();
-    assert_eq!(
-        rest.iter().map(|(_, e)| e.msg.as_str()).collect::<Vec<_>>(),
-        vec!["step 1"]
-    );
-    let back = store
-        .task_log("t1", LogCursor::Before(None), 2)
-        .await
-        .unwrap();
-    assert_eq!(
-        back.iter().map(|(_, e)| e.msg.as_str()).collect::<Vec<_>>(),
-        vec!["step 1", "oops"]
-    );
-    assert_eq!(
-        store
-            .task_log("t2", LogCursor::After(None), 10)
-            .await
-            .unwrap(),
-        vec![]
-    );
+    let fwd = store.task_log("t1", LogCursor::After(None), 2).await.unwrap();
+    assert_eq!(fwd.iter().map(|(_, e)| e.msg.as_str()).collect::<Vec<_>>(), vec!["step 0", "oops"]);
+    let rest = store.task_log("t1", LogCursor::After(Some(fwd[1].0)), 10).await.unwrap();
+    assert_eq!(rest.iter().map(|(_, e)| e.msg.as_str()).collect::<Vec<_>>(), vec!["step 1"]);
+    let back = store.task_log("t1", LogCursor::Before(None), 2).await.unwrap();
+    assert_eq!(back.iter().map(|(_, e)| e.msg.as_str()).collect::<Vec<_>>(), vec!["step 1", "oops"]);
+    assert_eq!(store.task_log("t2", LogCursor::After(None), 10).await.unwrap(), vec![]);
 }
 
 #[tokio::test]
@@ -410,42 +242,26 @@ async fn sqlite_data_survives_a_reopen() {
     {
         let store = store::connect(&url).await.unwrap();
         let p = store.ensure_project("keep/me", "").await.unwrap();
-        store
-            .insert_task(&full_task("k1", &p.id, "kept", 1))
-            .await
-            .unwrap();
+        store.insert_task(&full_task("k1", &p.id, "kept", 1)).await.unwrap();
     }
     let store = store::connect(&url).await.unwrap();
-    assert_eq!(
-        store.get_task("k1").await.unwrap().map(|t| t.name),
-        Some("kept".into())
-    );
+    assert_eq!(store.get_task("k1").await.unwrap().map(|t| t.name), Some("kept".into()));
 }
 
 /// A fresh database on the server of `TEST_DATABASE_URL`.
 async fn fresh_pg_url(admin_url: &str) -> String {
     use sqlx::Connection;
     let name = format!("labbook_test_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::PgConnection::connect(admin_url)
-        .await
-        .expect("connect to TEST_DATABASE_URL");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut conn)
-        .await
-        .expect("create database");
-    let (base, _) = admin_url
-        .rsplit_once('/')
-        .expect("TEST_DATABASE_URL must end in /<database>");
+    let mut conn = sqlx::PgConnection::connect(admin_url).await.expect("connect to TEST_DATABASE_URL");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+    let (base, _) = admin_url.rsplit_once('/').expect("TEST_DATABASE_URL must end in /<database>");
     format!("{base}/{name}")
 }
 
 #[tokio::test]
 async fn postgres_store_walks_every_method() {
     let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var("LABBOOK_REQUIRE_PG").is_err(),
-            "LABBOOK_REQUIRE_PG is set but TEST_DATABASE_URL is not"
-        );
+        assert!(std::env::var("LABBOOK_REQUIRE_PG").is_err(), "LABBOOK_REQUIRE_PG is set but TEST_DATABASE_URL is not");
         eprintln!("skipped: set TEST_DATABASE_URL=postgres://… to run the PostgreSQL store test");
         return;
     };

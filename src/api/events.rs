@@ -11,11 +11,7 @@ pub const CONSOLE_PAGE: i64 = 5_000;
 pub async fn task_console(task: String) -> Result<Vec<LogEntry>, ServerFnError> {
     use crate::server::store::LogCursor;
     let st = super::state()?;
-    let rows = st
-        .store
-        .task_log(&task, LogCursor::After(None), CONSOLE_PAGE)
-        .await
-        .map_err(super::to_client)?;
+    let rows = st.store.task_log(&task, LogCursor::After(None), CONSOLE_PAGE).await.map_err(super::to_client)?;
     Ok(rows.into_iter().map(|(_, e)| e).collect())
 }
 
@@ -23,8 +19,5 @@ pub async fn task_console(task: String) -> Result<Vec<LogEntry>, ServerFnError> 
 #[server(prefix = "/rpc", endpoint = "task_scalars")]
 pub async fn task_scalars(task: String) -> Result<Vec<SeriesData>, ServerFnError> {
     let st = super::state()?;
-    st.store
-        .scalar_series(&task)
-        .await
-        .map_err(super::to_client)
+    st.store.scalar_series(&task).await.map_err(super::to_client)
 }

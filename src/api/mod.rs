@@ -11,8 +11,7 @@ use leptos::prelude::*;
 /// The server state, from the request context.
 #[cfg(feature = "ssr")]
 pub(crate) fn state() -> Result<crate::server::state::AppState, ServerFnError> {
-    use_context::<crate::server::state::AppState>()
-        .ok_or_else(|| ServerFnError::new("server state is missing"))
+    use_context::<crate::server::state::AppState>().ok_or_else(|| ServerFnError::new("server state is missing"))
 }
 
 /// An application error as the browser sees it.

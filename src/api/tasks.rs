@@ -54,15 +54,7 @@ pub struct TaskTable {
 }
 
 /// The columns the table sorts by, as they appear in the URL.
-pub const SORT_COLUMNS: &[&str] = &[
-    "name",
-    "type",
-    "status",
-    "started",
-    "last_update",
-    "last_iteration",
-    "progress",
-];
+pub const SORT_COLUMNS: &[&str] = &["name", "type", "status", "started", "last_update", "last_iteration", "progress"];
 
 /// A page of tasks in a project (or all), sorted by a column.
 #[server(prefix = "/rpc", endpoint = "list_tasks")]
@@ -77,16 +69,11 @@ pub async fn list_tasks(
     if !SORT_COLUMNS.contains(&sort.as_str()) {
         return Err(ServerFnError::new(format!("cannot sort by '{sort}'")));
     }
-    let order = TaskOrder::parse(&sort)
-        .ok_or_else(|| ServerFnError::new(format!("cannot sort by '{sort}'")))?;
+    let order = TaskOrder::parse(&sort).ok_or_else(|| ServerFnError::new(format!("cannot sort by '{sort}'")))?;
     if page < 0 {
         return Err(ServerFnError::new("page must not be negative"));
     }
-    let summaries = st
-        .store
-        .project_summaries()
-        .await
-        .map_err(super::to_client)?;
+    let summaries = st.store.project_summaries().await.map_err(super::to_client)?;
     let project = match &project {
         Some(id) => Some(
             summaries
@@ -109,11 +96,7 @@ pub async fn list_tasks(
         ..TaskFilter::default()
     };
     filter.system_tags.none = vec!["archived".into(), "hidden".into()];
-    let (tasks, total) = st
-        .store
-        .query_tasks(&filter)
-        .await
-        .map_err(super::to_client)?;
+    let (tasks, total) = st.store.query_tasks(&filter).await.map_err(super::to_client)?;
     Ok(TaskTable {
         rows: tasks.iter().map(TaskRow::from).collect(),
         total,
@@ -146,14 +129,6 @@ pub async fn get_task(id: String) -> Result<TaskDetail, ServerFnError> {
         Some(p) => st.store.get_project(p).await.map_err(super::to_client)?,
         None => None,
     };
-    let metrics = st
-        .store
-        .metric_summaries(&id)
-        .await
-        .map_err(super::to_client)?;
-    Ok(TaskDetail {
-        task,
-        project,
-        metrics,
-    })
+    let metrics = st.store.metric_summaries(&id).await.map_err(super::to_client)?;
+    Ok(TaskDetail { task, project, metrics })
 }

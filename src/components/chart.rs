@@ -53,11 +53,7 @@ pub fn ScalarCharts(series: Vec<SeriesData>) -> impl IntoView {
         .into_iter()
         .enumerate()
         .map(|(n, (metric, variants))| {
-            let names = variants
-                .iter()
-                .map(|v| v.variant.clone())
-                .collect::<Vec<_>>()
-                .join(", ");
+            let names = variants.iter().map(|v| v.variant.clone()).collect::<Vec<_>>().join(", ");
             view! {
                 <figure class="chart" data-testid="scalar-chart" data-metric=metric.clone()>
                     <figcaption>{metric.clone()}" — "{names}</figcaption>

@@ -2,9 +2,7 @@
 
 /// An epoch-ms time as `YYYY-MM-DD HH:MM:SS` (UTC).
 pub fn fmt_time(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string())
-        .unwrap_or_default()
+    chrono::DateTime::from_timestamp_millis(ms).map(|t| t.format("%Y-%m-%d %H:%M:%S").to_string()).unwrap_or_default()
 }
 
 /// Like [`fmt_time`], with a dash for "never".

@@ -8,20 +8,13 @@ use leptos_router::components::A;
 /// Projects as a nested list, children under their parents, with counts.
 #[component]
 pub fn ProjectTree(projects: Vec<ProjectSummary>) -> impl IntoView {
-    let roots: Vec<ProjectSummary> = projects
-        .iter()
-        .filter(|p| p.project.parent.is_none())
-        .cloned()
-        .collect();
+    let roots: Vec<ProjectSummary> = projects.iter().filter(|p| p.project.parent.is_none()).cloned().collect();
     view! { <ul class="tree" role="tree">{render_level(roots, &projects)}</ul> }
 }
 
 /// Tasks in a project and all its sub-projects.
 fn subtree_tasks(id: &str, all: &[ProjectSummary]) -> i64 {
-    all.iter()
-        .filter(|c| c.project.id == id)
-        .map(|c| c.task_count)
-        .sum::<i64>()
+    all.iter().filter(|c| c.project.id == id).map(|c| c.task_count).sum::<i64>()
         + all
             .iter()
             .filter(|c| c.project.parent.as_deref() == Some(id))
@@ -33,17 +26,10 @@ fn render_level(level: Vec<ProjectSummary>, all: &[ProjectSummary]) -> Vec<AnyVi
     level
         .into_iter()
         .map(|p| {
-            let children: Vec<ProjectSummary> = all
-                .iter()
-                .filter(|c| c.project.parent.as_deref() == Some(p.project.id.as_str()))
-                .cloned()
-                .collect();
+            let children: Vec<ProjectSummary> =
+                all.iter().filter(|c| c.project.parent.as_deref() == Some(p.project.id.as_str())).cloned().collect();
             let href = format!("/projects/{}", p.project.id);
-            let running = if p.running_count > 0 {
-                format!(" · {} running", p.running_count)
-            } else {
-                String::new()
-            };
+            let running = if p.running_count > 0 { format!(" · {} running", p.running_count) } else { String::new() };
             let counts = format!(
                 "{} tasks{running} · updated {}",
                 subtree_tasks(&p.project.id, all),

@@ -15,10 +15,7 @@ pub fn StatusBadge(status: TaskStatus) -> impl IntoView {
 /// task stopped.
 #[component]
 pub fn ProgressBar(status: TaskStatus, progress: Option<u8>) -> impl IntoView {
-    let show = matches!(
-        status.state(),
-        State::Running | State::Failed | State::Aborted
-    );
+    let show = matches!(status.state(), State::Running | State::Failed | State::Aborted);
     let pct = progress.unwrap_or(0);
     show.then(|| {
         let label = format!("{pct}%");

@@ -57,10 +57,7 @@ mod tests {
     #[test]
     fn prefixes_of_nested_paths() {
         assert_eq!(path_prefixes("demo").unwrap(), vec!["demo"]);
-        assert_eq!(
-            path_prefixes("main/sub/subsub").unwrap(),
-            vec!["main", "main/sub", "main/sub/subsub"]
-        );
+        assert_eq!(path_prefixes("main/sub/subsub").unwrap(), vec!["main", "main/sub", "main/sub/subsub"]);
         assert!(path_prefixes("a//b").is_err());
         assert!(path_prefixes("").is_err());
         assert_eq!(basename("demo/vision"), "vision");

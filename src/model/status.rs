@@ -91,9 +91,7 @@ impl TaskStatus {
             Created => &[Queued, InProgress],
             Queued => &[Created, InProgress, Stopped],
             InProgress => &[Stopped, Failed, Created, Completed],
-            Stopped => &[
-                Closed, Created, Failed, Queued, InProgress, Published, Completed,
-            ],
+            Stopped => &[Closed, Created, Failed, Queued, InProgress, Published, Completed],
             Closed => &[Created, Failed, Published, Stopped],
             Failed => &[Created, Stopped, Published, Queued],
             Completed => &[Published, InProgress, Created],
@@ -117,11 +115,7 @@ impl fmt::Display for TaskStatus {
 impl FromStr for TaskStatus {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ALL_STATUSES
-            .iter()
-            .copied()
-            .find(|st| st.as_str() == s)
-            .ok_or_else(|| format!("unknown task status '{s}'"))
+        ALL_STATUSES.iter().copied().find(|st| st.as_str() == s).ok_or_else(|| format!("unknown task status '{s}'"))
     }
 }
 
@@ -241,14 +235,7 @@ mod tests {
         assert_eq!(State::Published.after(Action::Reset), None);
         assert_eq!(State::Published.after(Action::Clone), Some(State::Draft));
         // Only drafts are editable.
-        for s in [
-            State::Pending,
-            State::Running,
-            State::Completed,
-            State::Failed,
-            State::Aborted,
-            State::Published,
-        ] {
+        for s in [State::Pending, State::Running, State::Completed, State::Failed, State::Aborted, State::Published] {
             assert!(!s.allows(Action::Edit), "{s:?} must not be editable");
         }
         assert!(State::Draft.allows(Action::Edit));
@@ -264,17 +251,11 @@ mod tests {
         assert!(InProgress.can_become(Completed));
         assert!(InProgress.can_become(Failed));
         assert!(InProgress.can_become(Stopped));
-        assert!(
-            Stopped.can_become(Queued),
-            "execute_remotely enqueues a stopped task"
-        );
+        assert!(Stopped.can_become(Queued), "execute_remotely enqueues a stopped task");
         assert!(Completed.can_become(Published));
         assert!(!Created.can_become(Completed));
         assert!(!Queued.can_become(Completed));
-        assert!(
-            !Completed.can_become(Stopped),
-            "needs force, as execute_remotely sends"
-        );
+        assert!(!Completed.can_become(Stopped), "needs force, as execute_remotely sends");
         for to in ALL_STATUSES {
             if to != Published {
                 assert!(!Published.can_become(to), "published is final");

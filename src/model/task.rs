@@ -68,11 +68,7 @@ impl fmt::Display for TaskType {
 impl FromStr for TaskType {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ALL_TASK_TYPES
-            .iter()
-            .copied()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| format!("unknown task type '{s}'"))
+        ALL_TASK_TYPES.iter().copied().find(|t| t.as_str() == s).ok_or_else(|| format!("unknown task type '{s}'"))
     }
 }
 
@@ -197,6 +193,8 @@ pub struct Task {
     pub output_extra: Map<String, Value>,
     /// `execution.queue`: the queue the task is (or was last) in.
     pub execution_queue: Option<String>,
+    /// The status before the task was enqueued; a dequeue restores it.
+    pub enqueue_status: Option<TaskStatus>,
     /// The rest of `execution` (`parameters`, `model_desc`, …), kept verbatim.
     pub execution_extra: Map<String, Value>,
     pub hyperparams: Hyperparams,

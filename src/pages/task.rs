@@ -104,12 +104,7 @@ fn fields(rows: Vec<(&'static str, String)>) -> impl IntoView {
 fn ExecutionTab(detail: TaskDetail) -> impl IntoView {
     let s = detail.task.script;
     let c = detail.task.container;
-    let pip = s
-        .requirements
-        .get("pip")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_string();
+    let pip = s.requirements.get("pip").and_then(|v| v.as_str()).unwrap_or_default().to_string();
     let diff_lines = s
         .diff
         .lines()
@@ -209,17 +204,11 @@ fn InfoTab(detail: TaskDetail) -> impl IntoView {
         .runtime
         .iter()
         .map(|(k, v)| {
-            let v = v
-                .as_str()
-                .map(str::to_string)
-                .unwrap_or_else(|| v.to_string());
+            let v = v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string());
             view! { <tr><th scope="row">{k.clone()}</th><td class="mono">{v}</td></tr> }
         })
         .collect_view();
-    let run_time = t
-        .started
-        .map(|s| fmt_duration(t.completed.unwrap_or(t.last_update) - s))
-        .unwrap_or_default();
+    let run_time = t.started.map(|s| fmt_duration(t.completed.unwrap_or(t.last_update) - s)).unwrap_or_default();
     let metrics = detail
         .metrics
         .into_iter()

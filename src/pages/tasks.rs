@@ -26,11 +26,7 @@ impl TableState {
     }
 
     fn href(&self, sort: &str, descending: bool, page: i64) -> String {
-        format!(
-            "{}?sort={sort}&dir={}&page={page}",
-            self.base(),
-            if descending { "desc" } else { "asc" }
-        )
+        format!("{}?sort={sort}&dir={}&page={page}", self.base(), if descending { "desc" } else { "asc" })
     }
 }
 
@@ -48,10 +44,7 @@ pub fn TasksPage() -> impl IntoView {
             page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0),
         }
     });
-    let table = Resource::new(
-        move || state.get(),
-        |s| list_tasks(s.project, s.sort, s.descending, s.page),
-    );
+    let table = Resource::new(move || state.get(), |s| list_tasks(s.project, s.sort, s.descending, s.page));
     view! {
         <Suspense fallback=|| view! { <p>"Loading tasks…"</p> }>
             {move || Suspend::new(async move {
@@ -67,21 +60,13 @@ pub fn TasksPage() -> impl IntoView {
 
 #[component]
 fn TaskTableView(table: TaskTable, state: TableState) -> impl IntoView {
-    let title = table
-        .project
-        .as_ref()
-        .map(|p| p.name.clone())
-        .unwrap_or_else(|| "All tasks".into());
+    let title = table.project.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "All tasks".into());
     let crumbs = table.project.as_ref().map(|p| {
         let parts: Vec<String> = p.name.split('/').map(str::to_string).collect();
         view! { <nav class="crumbs" aria-label="breadcrumb"><A href="/">"Projects"</A>{parts.into_iter().map(|s| view! { " › " <span>{s}</span> }).collect_view()}</nav> }
     });
     // The "all tasks" view lists tasks only; folders belong to projects.
-    let folders = if table.project.is_some() {
-        table.subprojects
-    } else {
-        Vec::new()
-    };
+    let folders = if table.project.is_some() { table.subprojects } else { Vec::new() };
     let subprojects = folders
         .into_iter()
         .map(|s| {
@@ -95,11 +80,7 @@ fn TaskTableView(table: TaskTable, state: TableState) -> impl IntoView {
         })
         .collect_view();
     let header = |col: &'static str, label: &'static str| {
-        let desc = if state.sort == col {
-            !state.descending
-        } else {
-            col != "name"
-        };
+        let desc = if state.sort == col { !state.descending } else { col != "name" };
         let arrow = if state.sort == col {
             if state.descending {
                 " ▼"
@@ -142,10 +123,10 @@ fn TaskTableView(table: TaskTable, state: TableState) -> impl IntoView {
         })
         .collect_view();
     let pages = ((table.total + table.page_size - 1) / table.page_size).max(1);
-    let prev = (table.page > 0).then(|| view! { <A href=state.href(&state.sort, state.descending, table.page - 1)>"‹ Previous"</A> });
-    let next = (table.page + 1 < pages).then(
-        || view! { <A href=state.href(&state.sort, state.descending, table.page + 1)>"Next ›"</A> },
-    );
+    let prev = (table.page > 0)
+        .then(|| view! { <A href=state.href(&state.sort, state.descending, table.page - 1)>"‹ Previous"</A> });
+    let next = (table.page + 1 < pages)
+        .then(|| view! { <A href=state.href(&state.sort, state.descending, table.page + 1)>"Next ›"</A> });
     view! {
         {crumbs}
         <h1>{title}</h1>

@@ -76,17 +76,14 @@ impl Auth {
     pub async fn load(store: &dyn Store) -> AppResult<Auth> {
         let fresh = format!("{}{}", new_id(), new_id());
         let key = store.init_setting("jwt_signing_key", &fresh).await?;
-        Ok(Auth {
-            key: key.into_bytes(),
-        })
+        Ok(Auth { key: key.into_bytes() })
     }
 
     /// Stores a key pair (hashing the secret).
     pub async fn put_key_pair(store: &dyn Store, access_key: &str, secret: &str) -> AppResult<()> {
         if access_key.trim().is_empty() || secret.len() < 8 {
             return Err(AppError::Invalid(
-                "an access key must not be empty and a secret key needs at least 8 characters"
-                    .into(),
+                "an access key must not be empty and a secret key needs at least 8 characters".into(),
             ));
         }
         let salt = new_id();
@@ -105,10 +102,7 @@ impl Auth {
     pub fn generate_key_pair() -> NewKeyPair {
         let a = new_id().to_ascii_uppercase();
         let s = format!("{}{}", new_id(), new_id());
-        NewKeyPair {
-            access_key: a[..20].to_string(),
-            secret_key: s[..48].to_string(),
-        }
+        NewKeyPair { access_key: a[..20].to_string(), secret_key: s[..48].to_string() }
     }
 
     /// Checks `Basic base64(key:secret)` and returns the identity.
@@ -118,27 +112,18 @@ impl Auth {
             .decode(encoded)
             .ok()
             .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| {
-                AppError::Unauthorized("bad credentials: malformed Basic authorization".into())
-            })?;
+            .ok_or_else(|| AppError::Unauthorized("bad credentials: malformed Basic authorization".into()))?;
         let (key, secret) = decoded
             .split_once(':')
             .ok_or_else(|| AppError::Unauthorized("bad credentials: expected key:secret".into()))?;
-        let cred = store.get_credential(key).await?.ok_or_else(|| {
-            AppError::Unauthorized("invalid credentials: unknown access key".into())
-        })?;
-        if !constant_time_eq(
-            hash_secret(&cred.salt, secret).as_bytes(),
-            cred.secret_hash.as_bytes(),
-        ) {
-            return Err(AppError::Unauthorized(
-                "invalid credentials: wrong secret key".into(),
-            ));
+        let cred = store
+            .get_credential(key)
+            .await?
+            .ok_or_else(|| AppError::Unauthorized("invalid credentials: unknown access key".into()))?;
+        if !constant_time_eq(hash_secret(&cred.salt, secret).as_bytes(), cred.secret_hash.as_bytes()) {
+            return Err(AppError::Unauthorized("invalid credentials: wrong secret key".into()));
         }
-        Ok(Identity {
-            user: user_for(key),
-            company: COMPANY.into(),
-        })
+        Ok(Identity { user: user_for(key), company: COMPANY.into() })
     }
 
     fn sign(&self, data: &str) -> Vec<u8> {
@@ -172,11 +157,8 @@ impl Auth {
             "exp": now + ttl_secs.max(60),
             "session_id": new_id(),
         });
-        let data = format!(
-            "{}.{}",
-            URL_SAFE_NO_PAD.encode(header.to_string()),
-            URL_SAFE_NO_PAD.encode(claims.to_string())
-        );
+        let data =
+            format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
         let sig = URL_SAFE_NO_PAD.encode(self.sign(&data));
         format!("{data}.{sig}")
     }
@@ -184,22 +166,14 @@ impl Auth {
     /// Verifies a token's signature and expiry.
     pub fn verify(&self, token: &str) -> AppResult<Identity> {
         let bad = |why: &str| AppError::Unauthorized(format!("invalid token: {why}"));
-        let (data, sig) = token
-            .trim()
-            .rsplit_once('.')
-            .ok_or_else(|| bad("malformed"))?;
-        let sig = URL_SAFE_NO_PAD
-            .decode(sig)
-            .map_err(|_| bad("malformed signature"))?;
+        let (data, sig) = token.trim().rsplit_once('.').ok_or_else(|| bad("malformed"))?;
+        let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| bad("malformed signature"))?;
         if sig.is_empty() || !constant_time_eq(&self.sign(data), &sig) {
             return Err(bad("signature mismatch"));
         }
         let (_, payload) = data.split_once('.').ok_or_else(|| bad("malformed"))?;
-        let payload = URL_SAFE_NO_PAD
-            .decode(payload)
-            .map_err(|_| bad("malformed payload"))?;
-        let claims: Claims =
-            serde_json::from_slice(&payload).map_err(|_| bad("malformed claims"))?;
+        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| bad("malformed payload"))?;
+        let claims: Claims = serde_json::from_slice(&payload).map_err(|_| bad("malformed claims"))?;
         if claims.exp <= now_ms() / 1000 {
             return Err(bad("expired"));
         }
@@ -214,20 +188,14 @@ mod tests {
     #[test]
     fn tokens_verify_and_tampering_is_caught() {
         let auth = Auth { key: b"k".to_vec() };
-        let id = Identity {
-            user: "u".into(),
-            company: "c".into(),
-        };
+        let id = Identity { user: "u".into(), company: "c".into() };
         let t = auth.issue(&id, 3600);
         assert_eq!(auth.verify(&t).unwrap(), id);
-        let other = Auth {
-            key: b"other".to_vec(),
-        };
+        let other = Auth { key: b"other".to_vec() };
         assert!(other.verify(&t).is_err());
         assert!(auth.verify("abc").is_err());
         let mut parts: Vec<&str> = t.split('.').collect();
-        let forged =
-            URL_SAFE_NO_PAD.encode(r#"{"identity":{"user":"x","company":"c"},"exp":9999999999}"#);
+        let forged = URL_SAFE_NO_PAD.encode(r#"{"identity":{"user":"x","company":"c"},"exp":9999999999}"#);
         parts[1] = &forged;
         assert!(auth.verify(&parts.join(".")).is_err());
     }

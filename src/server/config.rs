@@ -54,12 +54,10 @@ impl Config {
     }
 
     fn public_host(&self) -> &str {
-        self.public_host
-            .as_deref()
-            .unwrap_or(match self.host.as_str() {
-                "0.0.0.0" | "::" => "127.0.0.1",
-                h => h,
-            })
+        self.public_host.as_deref().unwrap_or(match self.host.as_str() {
+            "0.0.0.0" | "::" => "127.0.0.1",
+            h => h,
+        })
     }
 
     /// `CLEARML_API_HOST` for clients.
@@ -112,10 +110,7 @@ mod tests {
 
     #[test]
     fn passwords_are_redacted() {
-        assert_eq!(
-            redact_url("postgres://u:pw@h:5432/db"),
-            "postgres://u:***@h:5432/db"
-        );
+        assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
         assert_eq!(redact_url("sqlite:x.db"), "sqlite:x.db");
     }
 }

@@ -45,17 +45,11 @@ pub fn safe_relative_path(raw: &str) -> Result<PathBuf, String> {
     for c in std::path::Path::new(trimmed).components() {
         match c {
             Component::Normal(p) => out.push(p),
-            _ => {
-                return Err(format!(
-                    "file path '{raw}' must stay inside the storage root (no '..' or '.')"
-                ))
-            }
+            _ => return Err(format!("file path '{raw}' must stay inside the storage root (no '..' or '.')")),
         }
     }
     if trimmed.split('/').any(|seg| seg == ".." || seg == ".") {
-        return Err(format!(
-            "file path '{raw}' must stay inside the storage root (no '..' or '.')"
-        ));
+        return Err(format!("file path '{raw}' must stay inside the storage root (no '..' or '.')"));
     }
     Ok(out)
 }
@@ -65,10 +59,7 @@ fn check_token(state: &AppState, headers: &HeaderMap) -> Result<(), String> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        });
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
     match token {
         None => Err("missing credentials: send the API's Bearer token".into()),
         Some(t) => state.auth.verify(t).map(|_| ()).map_err(|e| e.to_string()),
@@ -81,11 +72,7 @@ pub async fn health() -> &'static str {
 }
 
 /// `POST /`: one part per file, the field name being the target path.
-pub async fn upload(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    mut multipart: Multipart,
-) -> Response {
+pub async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart: Multipart) -> Response {
     if let Err(msg) = check_token(&state, &headers) {
         return error(StatusCode::UNAUTHORIZED, msg);
     }
@@ -94,18 +81,10 @@ pub async fn upload(
         let mut field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    format!("malformed multipart body: {e}"),
-                )
-            }
+            Err(e) => return error(StatusCode::BAD_REQUEST, format!("malformed multipart body: {e}")),
         };
         let Some(name) = field.name().map(str::to_string) else {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "a multipart part has no name (the target path)",
-            );
+            return error(StatusCode::BAD_REQUEST, "a multipart part has no name (the target path)");
         };
         let rel = match safe_relative_path(&name) {
             Ok(p) => p,
@@ -114,34 +93,28 @@ pub async fn upload(
         let dest = state.files_dir.join(&rel);
         let tmp = dest.with_file_name(format!(
             ".{}.{}.part",
-            dest.file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or("upload"),
+            dest.file_name().and_then(|n| n.to_str()).unwrap_or("upload"),
             crate::server::clock::new_id()
         ));
-        let write =
-            async {
-                if let Some(parent) = dest.parent() {
-                    tokio::fs::create_dir_all(parent).await?;
-                }
-                let mut f = tokio::fs::File::create(&tmp).await?;
-                while let Some(chunk) = field.chunk().await.map_err(|e| {
-                    std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
-                })? {
-                    f.write_all(&chunk).await?;
-                }
-                // Acknowledge only what is on disk.
-                f.sync_all().await?;
-                tokio::fs::rename(&tmp, &dest).await?;
-                Ok::<(), std::io::Error>(())
-            };
+        let write = async {
+            if let Some(parent) = dest.parent() {
+                tokio::fs::create_dir_all(parent).await?;
+            }
+            let mut f = tokio::fs::File::create(&tmp).await?;
+            while let Some(chunk) =
+                field.chunk().await.map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?
+            {
+                f.write_all(&chunk).await?;
+            }
+            // Acknowledge only what is on disk.
+            f.sync_all().await?;
+            tokio::fs::rename(&tmp, &dest).await?;
+            Ok::<(), std::io::Error>(())
+        };
         if let Err(e) = write.await {
             let _ = tokio::fs::remove_file(&tmp).await;
             tracing::error!(path = %dest.display(), error = %e, "upload failed");
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                format!("could not store '{name}'"),
-            );
+            return error(StatusCode::INTERNAL_SERVER_ERROR, format!("could not store '{name}'"));
         }
         stored.push(rel.to_string_lossy().into_owned());
     }
@@ -165,26 +138,15 @@ async fn download(
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
     let full = state.files_dir.join(&rel);
-    if !tokio::fs::metadata(&full)
-        .await
-        .map(|m| m.is_file())
-        .unwrap_or(false)
-    {
+    if !tokio::fs::metadata(&full).await.map(|m| m.is_file()).unwrap_or(false) {
         return error(StatusCode::NOT_FOUND, format!("no file at '{path}'"));
     }
     let mut resp = match ServeFile::new(&full).oneshot(req).await {
         Ok(r) => r.map(Body::new),
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
-    if query.as_deref().is_some_and(|q| {
-        q.split('&')
-            .any(|p| p == "download" || p.starts_with("download="))
-    }) {
-        let name = rel
-            .file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("download")
-            .replace('"', "");
+    if query.as_deref().is_some_and(|q| q.split('&').any(|p| p == "download" || p.starts_with("download="))) {
+        let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("download").replace('"', "");
         if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
             resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
         }
@@ -192,11 +154,7 @@ async fn download(
     resp
 }
 
-async fn remove(
-    State(state): State<AppState>,
-    Path(path): Path<String>,
-    headers: HeaderMap,
-) -> Response {
+async fn remove(State(state): State<AppState>, Path(path): Path<String>, headers: HeaderMap) -> Response {
     if let Err(msg) = check_token(&state, &headers) {
         return error(StatusCode::UNAUTHORIZED, msg);
     }
@@ -220,19 +178,8 @@ mod tests {
             safe_relative_path("/demo/run.abc/artifacts/a/a.json").unwrap(),
             PathBuf::from("demo/run.abc/artifacts/a/a.json")
         );
-        assert_eq!(
-            safe_relative_path("/with space/x.txt").unwrap(),
-            PathBuf::from("with space/x.txt")
-        );
-        for bad in [
-            "/../etc/passwd",
-            "/a/../../b",
-            "",
-            "/",
-            "/a/./b",
-            "/a\\..\\b",
-            "/a/\0",
-        ] {
+        assert_eq!(safe_relative_path("/with space/x.txt").unwrap(), PathBuf::from("with space/x.txt"));
+        for bad in ["/../etc/passwd", "/a/../../b", "", "/", "/a/./b", "/a\\..\\b", "/a/\0"] {
             assert!(safe_relative_path(bad).is_err(), "{bad:?} must be refused");
         }
     }

@@ -74,13 +74,8 @@ async fn bootstrap_credentials(state: &AppState) -> Result<(), crate::error::App
 }
 
 async fn listen(addr: SocketAddr, app: Router) -> Result<(), ServeError> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| ServeError::Bind(addr, e))?;
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(ServeError::Io)
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| ServeError::Bind(addr, e))?;
+    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(ServeError::Io)
 }
 
 async fn shutdown_signal() {
@@ -106,23 +101,16 @@ async fn shutdown_signal() {
 pub async fn serve(config: Config) -> Result<(), ServeError> {
     std::fs::create_dir_all(config.files_dir())
         .map_err(|e| ServeError::DataDir(config.data_dir.display().to_string(), e))?;
-    let store = store::connect(&config.database_url())
-        .await
-        .map_err(ServeError::Store)?;
-    let auth = Auth::load(store.as_ref())
-        .await
-        .map_err(ServeError::Store)?;
+    let store = store::connect(&config.database_url()).await.map_err(ServeError::Store)?;
+    let auth = Auth::load(store.as_ref()).await.map_err(ServeError::Store)?;
+    clearml::task_actions::ensure_default_queue(store.as_ref()).await.map_err(ServeError::Store)?;
     let addr = |port: u16| -> Result<SocketAddr, ServeError> {
         let s = format!("{}:{}", config.host, port);
         s.parse::<SocketAddr>()
             .or_else(|_| format!("[{}]:{}", config.host, port).parse())
             .map_err(|e| ServeError::Address(s, e))
     };
-    let (web_addr, api_addr, files_addr) = (
-        addr(config.web_port)?,
-        addr(config.api_port)?,
-        addr(config.files_port)?,
-    );
+    let (web_addr, api_addr, files_addr) = (addr(config.web_port)?, addr(config.api_port)?, addr(config.files_port)?);
     let leptos_options = LeptosOptions::builder()
         .output_name("labbook")
         .site_root(config.site_root.to_string_lossy().as_ref())
@@ -136,9 +124,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         config: Arc::new(config),
         leptos_options: leptos_options.clone(),
     };
-    bootstrap_credentials(&state)
-        .await
-        .map_err(ServeError::Store)?;
+    bootstrap_credentials(&state).await.map_err(ServeError::Store)?;
     tracing::info!(backend = state.store.backend(), config = ?state.config, "starting");
 
     let routes = generate_route_list(App);
@@ -149,9 +135,9 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         // which a nested router does not match.
         .route(
             "/files/",
-            axum::routing::get(files::health).post(files::upload).layer(
-                axum::extract::DefaultBodyLimit::max(files::MAX_UPLOAD_BYTES),
-            ),
+            axum::routing::get(files::health)
+                .post(files::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(files::MAX_UPLOAD_BYTES)),
         )
         .leptos_routes(&state, routes, {
             let opts = leptos_options.clone();
@@ -160,21 +146,11 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state.clone())
         .layer(TraceLayer::new_for_http());
-    let api = clearml::router()
-        .with_state(state.clone())
-        .layer(TraceLayer::new_for_http());
-    let files = files::router()
-        .with_state(state.clone())
-        .layer(TraceLayer::new_for_http());
+    let api = clearml::router().with_state(state.clone()).layer(TraceLayer::new_for_http());
+    let files = files::router().with_state(state.clone()).layer(TraceLayer::new_for_http());
 
-    println!(
-        "Labbook web UI: http://{web_addr}  API: http://{api_addr}  files: http://{files_addr}"
-    );
-    let result = tokio::try_join!(
-        listen(web_addr, web),
-        listen(api_addr, api),
-        listen(files_addr, files)
-    );
+    println!("Labbook web UI: http://{web_addr}  API: http://{api_addr}  files: http://{files_addr}");
+    let result = tokio::try_join!(listen(web_addr, web), listen(api_addr, api), listen(files_addr, files));
     tracing::info!("stopped");
     result.map(|_| ())
 }

@@ -27,10 +27,9 @@ pub struct ParsedBatch {
 fn int_field(ev: &Map<String, Value>, key: &str, default: i64) -> Result<i64, String> {
     match ev.get(key) {
         None | Some(Value::Null) => Ok(default),
-        Some(Value::Number(n)) => n
-            .as_i64()
-            .or_else(|| n.as_f64().map(|f| f as i64))
-            .ok_or_else(|| format!("'{key}' must be an integer")),
+        Some(Value::Number(n)) => {
+            n.as_i64().or_else(|| n.as_f64().map(|f| f as i64)).ok_or_else(|| format!("'{key}' must be an integer"))
+        }
         Some(_) => Err(format!("'{key}' must be an integer")),
     }
 }
@@ -65,10 +64,7 @@ fn quote_non_finite(line: &str) -> String {
         }
         if c == '"' {
             in_string = true;
-        } else if let Some(word) = ["-Infinity", "Infinity", "NaN"]
-            .iter()
-            .find(|w| rest.starts_with(**w))
-        {
+        } else if let Some(word) = ["-Infinity", "Infinity", "NaN"].iter().find(|w| rest.starts_with(**w)) {
             out.push('"');
             out.push_str(word);
             out.push('"');
@@ -97,8 +93,7 @@ fn scalar_value(v: Option<&Value>) -> Result<f64, String> {
 fn parse_line(line: &str) -> Result<Value, String> {
     serde_json::from_str::<Value>(line).or_else(|e| {
         if line.contains("NaN") || line.contains("Infinity") {
-            serde_json::from_str::<Value>(&quote_non_finite(line))
-                .map_err(|e| format!("malformed JSON: {e}"))
+            serde_json::from_str::<Value>(&quote_non_finite(line)).map_err(|e| format!("malformed JSON: {e}"))
         } else {
             Err(format!("malformed JSON: {e}"))
         }
@@ -124,11 +119,7 @@ fn add_event(batch: &mut ParsedBatch, mut ev: Map<String, Value>, now: i64) -> R
             let level = str_field(&ev, "level")?;
             entry.logs.push(LogEntry {
                 timestamp,
-                level: if level.is_empty() {
-                    "info".into()
-                } else {
-                    level
-                },
+                level: if level.is_empty() { "info".into() } else { level },
                 worker: str_field(&ev, "worker")?,
                 msg: str_field(&ev, "msg")?,
             });
@@ -137,11 +128,7 @@ fn add_event(batch: &mut ParsedBatch, mut ev: Map<String, Value>, now: i64) -> R
             let value = scalar_value(ev.get("value"))?;
             let key = (str_field(&ev, "metric")?, str_field(&ev, "variant")?);
             let iter = int_field(&ev, "iter", 0)?;
-            entry.scalars.entry(key).or_default().push(ScalarPoint {
-                iter,
-                timestamp,
-                value,
-            });
+            entry.scalars.entry(key).or_default().push(ScalarPoint { iter, timestamp, value });
         }
         "plot" | "training_debug_image" | "training_stats_vector" => {
             let body = Value::Object(ev.clone()).to_string();
@@ -166,11 +153,7 @@ pub fn parse_batch(body: &[u8], now: i64) -> ParsedBatch {
     let trimmed = text.trim_start();
     let items: Vec<(usize, Result<Value, String>)> = if trimmed.starts_with('[') {
         match serde_json::from_str::<Value>(trimmed) {
-            Ok(Value::Array(items)) => items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| (i + 1, Ok(v)))
-                .collect(),
+            Ok(Value::Array(items)) => items.into_iter().enumerate().map(|(i, v)| (i + 1, Ok(v))).collect(),
             Ok(_) | Err(_) => vec![(1, Err("malformed JSON array of events".into()))],
         }
     } else {
@@ -209,9 +192,7 @@ fn count_events(e: &TaskEvents) -> usize {
 pub async fn add_batch(ctx: &Ctx, body: &[u8]) -> Result<Value, ApiError> {
     let mut batch = parse_batch(body, now_ms());
     if batch.accepted == 0 && batch.errors.is_empty() {
-        return Err(ApiError::invalid(
-            "empty batch: expected one JSON event per line",
-        ));
+        return Err(ApiError::invalid("empty batch: expected one JSON event per line"));
     }
     let ids: Vec<String> = batch.tasks.keys().cloned().collect();
     let existing = ctx.state.store.existing_task_ids(&ids).await?;
@@ -222,10 +203,7 @@ pub async fn add_batch(ctx: &Ctx, body: &[u8]) -> Result<Value, ApiError> {
             continue;
         }
         if !existing.contains(&task) {
-            batch.errors.push((
-                0,
-                format!("invalid task id '{task}': {n} event(s) not stored"),
-            ));
+            batch.errors.push((0, format!("invalid task id '{task}': {n} event(s) not stored")));
             continue;
         }
         ctx.state.store.add_events(&task, &events).await?;
@@ -233,23 +211,19 @@ pub async fn add_batch(ctx: &Ctx, body: &[u8]) -> Result<Value, ApiError> {
     }
     let info = errors_info(&batch.errors);
     if added == 0 {
-        return Err(ApiError::invalid(format!(
-            "no usable event in the batch ({} error(s))",
-            batch.errors.len()
-        ))
-        .with_data(json!({"errors": batch.errors.len(), "errors_info": info})));
+        return Err(ApiError::invalid(format!("no usable event in the batch ({} error(s))", batch.errors.len()))
+            .with_data(json!({"errors": batch.errors.len(), "errors_info": info})));
     }
     Ok(json!({"added": added, "errors": batch.errors.len(), "errors_info": info}))
 }
 
+/// `events.add`: one event as a JSON object.
+pub async fn add(ctx: &Ctx, body: &[u8]) -> Result<Value, ApiError> {
+    add_batch(ctx, body).await
+}
+
 async fn require_task(ctx: &Ctx, id: &str) -> Result<(), ApiError> {
-    if ctx
-        .state
-        .store
-        .existing_task_ids(&[id.to_string()])
-        .await?
-        .is_empty()
-    {
+    if ctx.state.store.existing_task_ids(&[id.to_string()]).await?.is_empty() {
         return Err(ApiError::invalid_task(id));
     }
     Ok(())
@@ -270,17 +244,12 @@ pub async fn get_task_log(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     }
     let scroll = match req.get("scroll_id") {
         None => None,
-        Some(Value::String(s)) => Some(
-            s.parse::<i64>()
-                .map_err(|_| ApiError::invalid(format!("invalid scroll_id '{s}'")))?,
-        ),
+        Some(Value::String(s)) => {
+            Some(s.parse::<i64>().map_err(|_| ApiError::invalid(format!("invalid scroll_id '{s}'")))?)
+        }
         Some(_) => return Err(ApiError::invalid("scroll_id must be a string")),
     };
-    let cursor = if earlier {
-        LogCursor::Before(scroll)
-    } else {
-        LogCursor::After(scroll)
-    };
+    let cursor = if earlier { LogCursor::Before(scroll) } else { LogCursor::After(scroll) };
     let mut rows = ctx.state.store.task_log(&task, cursor, batch_size).await?;
     let next = rows.last().map(|(id, _)| id.to_string());
     // Rows come newest first when navigating earlier, oldest first otherwise.
@@ -357,10 +326,7 @@ mod tests {
         assert!(b.errors[2].1.contains("'task'"));
         let msgs: Vec<&str> = b.tasks["t1"].logs.iter().map(|l| l.msg.as_str()).collect();
         assert_eq!(msgs, vec!["first", "last"]);
-        assert_eq!(
-            b.tasks["t1"].logs[0].timestamp, 42,
-            "missing timestamps default to now"
-        );
+        assert_eq!(b.tasks["t1"].logs[0].timestamp, 42, "missing timestamps default to now");
     }
 
     #[test]
@@ -372,27 +338,107 @@ mod tests {
         );
         let b = parse_batch(body.as_bytes(), 0);
         assert_eq!((b.accepted, b.errors.len()), (2, 0), "{:?}", b.errors);
-        assert!(b.tasks["t"].scalars[&("NaN loss".into(), "v".into())][0]
-            .value
-            .is_nan());
-        assert_eq!(
-            b.tasks["t"].scalars[&("m".into(), "v".into())][0].value,
-            f64::NEG_INFINITY
-        );
+        assert!(b.tasks["t"].scalars[&("NaN loss".into(), "v".into())][0].value.is_nan());
+        assert_eq!(b.tasks["t"].scalars[&("m".into(), "v".into())][0].value, f64::NEG_INFINITY);
     }
 
     #[test]
     fn arrays_and_unknown_types() {
-        let b = parse_batch(
-            br#"[{"type": "log", "task": "t", "msg": "x"}, {"type": "bogus", "task": "t"}]"#,
-            0,
-        );
+        let b = parse_batch(br#"[{"type": "log", "task": "t", "msg": "x"}, {"type": "bogus", "task": "t"}]"#, 0);
         assert_eq!(b.accepted, 1);
-        assert_eq!(
-            b.errors,
-            vec![(2, "unknown event type 'bogus'".to_string())]
-        );
+        assert_eq!(b.errors, vec![(2, "unknown event type 'bogus'".to_string())]);
         let b = parse_batch(b"", 0);
         assert_eq!((b.accepted, b.errors.len()), (0, 0));
     }
+}
+
+/// The stored JSON of an event, as the clients read it back.
+fn stored_to_wire(task: &str, e: &crate::server::store::StoredEvent) -> Value {
+    let mut v: Value = serde_json::from_str(&e.event.body).unwrap_or_else(|_| json!({}));
+    v["task"] = json!(task);
+    v["type"] = json!(e.event.event_type);
+    v["timestamp"] = json!(e.event.timestamp);
+    v["iter"] = json!(e.event.iter);
+    v["metric"] = json!(e.event.metric);
+    v["variant"] = json!(e.event.variant);
+    v
+}
+
+/// The most events one read returns.
+const MAX_EVENTS: i64 = 10_000;
+
+/// `events.get_task_plots`: plot events, newest first.
+pub async fn get_task_plots(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    let task = req.str("task")?;
+    require_task(ctx, &task).await?;
+    let events = ctx.state.store.task_events(&task, "plot", MAX_EVENTS).await?;
+    let plots: Vec<Value> = events.iter().map(|e| stored_to_wire(&task, e)).collect();
+    Ok(json!({"plots": plots, "returned": plots.len(), "total": plots.len(), "scroll_id": null}))
+}
+
+/// `events.get_task_events`: events of a type (default: plots and debug samples), newest first.
+pub async fn get_task_events(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    let task = req.str("task")?;
+    require_task(ctx, &task).await?;
+    let batch = req.opt_i64("batch_size")?.unwrap_or(500).clamp(1, MAX_EVENTS);
+    let types = match req.opt_str("event_type")? {
+        Some(t) => vec![t],
+        None => vec!["plot".to_string(), "training_debug_image".to_string()],
+    };
+    let mut events = Vec::new();
+    for ty in types {
+        if ty == "log" {
+            for (_, e) in ctx.state.store.task_log(&task, LogCursor::Before(None), batch).await? {
+                events.push(json!({"type": "log", "task": task, "timestamp": e.timestamp, "level": e.level,
+                                   "worker": e.worker, "msg": e.msg}));
+            }
+        } else {
+            events.extend(ctx.state.store.task_events(&task, &ty, batch).await?.iter().map(|e| stored_to_wire(&task, e)));
+        }
+    }
+    Ok(json!({"events": events, "returned": events.len(), "total": events.len(), "scroll_id": null}))
+}
+
+/// `events.debug_images`: debug samples per metric, grouped by iteration, newest first.
+pub async fn debug_images(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    let metrics = req.opt_list("metrics")?.cloned().ok_or_else(|| ApiError::missing("metrics"))?;
+    let mut out = Vec::new();
+    for m in metrics {
+        let task = m.get("task").and_then(Value::as_str).ok_or_else(|| ApiError::missing("metrics[].task"))?;
+        require_task(ctx, task).await?;
+        let metric = m.get("metric").and_then(Value::as_str);
+        let events = ctx.state.store.task_events(task, "training_debug_image", MAX_EVENTS).await?;
+        let mut by_iter: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
+        for e in events.iter().filter(|e| metric.is_none_or(|mm| mm == e.event.metric)) {
+            by_iter.entry(e.event.iter).or_default().push(stored_to_wire(task, e));
+        }
+        let iterations: Vec<Value> =
+            by_iter.into_iter().rev().map(|(iter, events)| json!({"iter": iter, "events": events})).collect();
+        out.push(json!({"task": task, "metric": metric, "iterations": iterations}));
+    }
+    Ok(json!({"metrics": out, "scroll_id": null}))
+}
+
+/// `events.get_task_single_value_metrics`: values reported with
+/// `report_single_value` (iteration -2^31).
+pub async fn get_task_single_value_metrics(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    let ids = req.str_list("tasks")?;
+    if ids.is_empty() {
+        return Err(ApiError::missing("tasks"));
+    }
+    let mut out = Vec::new();
+    for id in ids {
+        let t = ctx.state.store.get_task(&id).await?.ok_or_else(|| ApiError::invalid_task(&id))?;
+        let values: Vec<Value> = ctx
+            .state
+            .store
+            .metric_summaries(&id)
+            .await?
+            .into_iter()
+            .filter(|m| m.last_iteration == crate::model::SINGLE_VALUE_ITERATION)
+            .map(|m| json!({"metric": m.metric, "variant": m.variant, "value": m.value, "timestamp": t.last_update}))
+            .collect();
+        out.push(json!({"task": id, "task_name": t.name, "values": values}));
+    }
+    Ok(json!({"tasks": out}))
 }

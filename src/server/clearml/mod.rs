@@ -5,8 +5,12 @@
 //! ClearML envelope. Handlers live in one module per service.
 
 mod events;
+mod models;
 mod projects;
+mod queues;
 pub mod request;
+pub mod task_actions;
+mod task_outputs;
 mod tasks;
 
 use crate::server::auth::{Auth, Identity, DEFAULT_TOKEN_SECS};
@@ -36,10 +40,7 @@ pub struct Ctx {
 
 /// The API as a router, to serve at the root of the API port and under `/api`.
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/", any(root))
-        .route("/{*path}", any(dispatch))
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    Router::new().route("/", any(root)).route("/{*path}", any(dispatch)).layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
 async fn root() -> Response {
@@ -49,12 +50,7 @@ async fn root() -> Response {
 fn reply(name: &str, requested: &str, actual: &str, result: Result<Value, ApiError>) -> Response {
     let (code, body) = envelope(name, requested, actual, result);
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
-        status,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -65,14 +61,9 @@ fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 fn merge_query(req: &mut Req, query: Option<&str>) {
     for pair in query.unwrap_or("").split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let decode = |s: &str| {
-            percent_encoding::percent_decode_str(&s.replace('+', " "))
-                .decode_utf8_lossy()
-                .into_owned()
-        };
-        req.body
-            .entry(decode(k))
-            .or_insert_with(|| Value::String(decode(v)));
+        let decode =
+            |s: &str| percent_encoding::percent_decode_str(&s.replace('+', " ")).decode_utf8_lossy().into_owned();
+        req.body.entry(decode(k)).or_insert_with(|| Value::String(decode(v)));
     }
 }
 
@@ -82,50 +73,22 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Identity,
     let token = value
         .strip_prefix("Bearer ")
         .or_else(|| value.strip_prefix("bearer "))
-        .ok_or_else(|| {
-            ApiError::new(
-                401,
-                20,
-                "Unauthorized (missing credentials: expected a Bearer token)",
-            )
-        })?;
-    state
-        .auth
-        .verify(token)
-        .map_err(|e| ApiError::new(401, 30, format!("Unauthorized ({e})")))
+        .ok_or_else(|| ApiError::new(401, 20, "Unauthorized (missing credentials: expected a Bearer token)"))?;
+    state.auth.verify(token).map_err(|e| ApiError::new(401, 30, format!("Unauthorized ({e})")))
 }
 
 async fn login(state: &AppState, headers: &HeaderMap, req: &Req) -> Result<Value, ApiError> {
     let value = header_str(headers, "authorization")
         .ok_or_else(|| ApiError::new(401, 20, "Unauthorized (missing credentials)"))?;
-    let identity = if let Some(basic) = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))
-    {
-        Auth::check_basic(state.store.as_ref(), basic)
-            .await
-            .map_err(|e| {
-                let sub = if e.to_string().starts_with("bad") {
-                    21
-                } else {
-                    22
-                };
-                ApiError::new(401, sub, format!("Unauthorized ({e})"))
-            })?
-    } else if let Some(token) = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-    {
-        state
-            .auth
-            .verify(token)
-            .map_err(|e| ApiError::new(401, 30, format!("Unauthorized ({e})")))?
+    let identity = if let Some(basic) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) {
+        Auth::check_basic(state.store.as_ref(), basic).await.map_err(|e| {
+            let sub = if e.to_string().starts_with("bad") { 21 } else { 22 };
+            ApiError::new(401, sub, format!("Unauthorized ({e})"))
+        })?
+    } else if let Some(token) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) {
+        state.auth.verify(token).map_err(|e| ApiError::new(401, 30, format!("Unauthorized ({e})")))?
     } else {
-        return Err(ApiError::new(
-            401,
-            21,
-            "Unauthorized (bad credentials: use Basic or Bearer)",
-        ));
+        return Err(ApiError::new(401, 21, "Unauthorized (bad credentials: use Basic or Bearer)"));
     };
     let ttl = req.opt_i64("expiration_sec")?.unwrap_or(DEFAULT_TOKEN_SECS);
     if ttl <= 0 {
@@ -144,19 +107,11 @@ async fn dispatch(
     let Some(ep) = parse_path(&path) else {
         return reply(&path, "", "", Err(ApiError::no_endpoint(&path, "")));
     };
-    let requested = ep
-        .version
-        .map(|(a, b)| format!("{a}.{b}"))
-        .unwrap_or_default();
+    let requested = ep.version.map(|(a, b)| format!("{a}.{b}")).unwrap_or_default();
     let version = ep.version.unwrap_or(MAX_VERSION);
     let actual = format!("{}.{}", version.0, version.1);
     if version > MAX_VERSION {
-        return reply(
-            &ep.name,
-            &requested,
-            &actual,
-            Err(ApiError::no_endpoint(&ep.name, &actual)),
-        );
+        return reply(&ep.name, &requested, &actual, Err(ApiError::no_endpoint(&ep.name, &actual)));
     }
     let name = ep.name.as_str();
     let result = handle(&state, name, query.as_deref(), &headers, &body).await;
@@ -174,25 +129,16 @@ async fn handle(
     body: &[u8],
 ) -> Result<Value, ApiError> {
     // json-lines bodies are parsed by the batch handler itself.
-    let batch = name == "events.add_batch";
-    let mut req = if batch {
-        Req::default()
-    } else {
-        Req::parse(body)?
-    };
+    let batch = name == "events.add_batch" || name == "events.add";
+    let mut req = if batch { Req::default() } else { Req::parse(body)? };
     merge_query(&mut req, query);
     if name == "auth.login" {
         return login(state, headers, &req).await;
     }
     let identity = authenticate(state, headers).await?;
-    let worker = header_str(headers, "x-clearml-worker")
-        .or_else(|| header_str(headers, "x-trains-worker"))
-        .map(str::to_string);
-    let ctx = Ctx {
-        state: state.clone(),
-        identity,
-        worker,
-    };
+    let worker =
+        header_str(headers, "x-clearml-worker").or_else(|| header_str(headers, "x-trains-worker")).map(str::to_string);
+    let ctx = Ctx { state: state.clone(), identity, worker };
     match name {
         "projects.get_all" => projects::get_all(&ctx, req).await,
         "projects.create" => projects::create(&ctx, req).await,
@@ -207,11 +153,41 @@ async fn handle(
         "tasks.stopped" => tasks::stopped(&ctx, req).await,
         "tasks.set_requirements" => tasks::set_requirements(&ctx, req).await,
         "tasks.ping" => tasks::ping(&ctx, req).await,
+        "tasks.enqueue" => task_actions::enqueue(&ctx, req).await,
+        "tasks.dequeue" => task_actions::dequeue(&ctx, req).await,
+        "tasks.clone" => task_actions::clone(&ctx, req).await,
+        "tasks.reset" => task_actions::reset(&ctx, req).await,
+        "tasks.publish" => task_actions::publish(&ctx, req).await,
+        "tasks.stop" => task_actions::stop(&ctx, req).await,
+        "tasks.delete" => task_actions::delete(&ctx, req).await,
+        "tasks.edit_hyper_params" => task_outputs::edit_hyper_params(&ctx, req).await,
+        "tasks.delete_hyper_params" => task_outputs::delete_hyper_params(&ctx, req).await,
+        "tasks.get_hyper_params" => task_outputs::get_hyper_params(&ctx, req).await,
+        "tasks.add_or_update_artifacts" => task_outputs::add_or_update_artifacts(&ctx, req).await,
+        "tasks.delete_artifacts" => task_outputs::delete_artifacts(&ctx, req).await,
+        "tasks.add_or_update_model" => task_outputs::add_or_update_model(&ctx, req).await,
+        "queues.get_by_id" => queues::get_by_id(&ctx, req).await,
+        "queues.get_all" => queues::get_all(&ctx, req).await,
+        "queues.get_default" => queues::get_default(&ctx, req).await,
+        "queues.create" => queues::create(&ctx, req).await,
+        "queues.get_num_entries" => queues::get_num_entries(&ctx, req).await,
+        "models.create" => models::create(&ctx, req).await,
+        "models.edit" | "models.update" => models::edit(&ctx, req).await,
+        "models.get_by_id" => models::get_by_id(&ctx, req).await,
+        "models.get_all" => models::get_all(&ctx, req).await,
+        "models.set_ready" => models::set_ready(&ctx, req).await,
+        "models.delete" => models::delete(&ctx, req).await,
+        "models.archive_many" => models::archive_many(&ctx, req).await,
+        "models.unarchive_many" => models::unarchive_many(&ctx, req).await,
+        "models.add_or_update_metadata" => models::add_or_update_metadata(&ctx, req).await,
         "events.add_batch" => events::add_batch(&ctx, body).await,
+        "events.add" => events::add(&ctx, body).await,
+        "events.get_task_plots" => events::get_task_plots(&ctx, req).await,
+        "events.get_task_events" => events::get_task_events(&ctx, req).await,
+        "events.debug_images" => events::debug_images(&ctx, req).await,
+        "events.get_task_single_value_metrics" => events::get_task_single_value_metrics(&ctx, req).await,
         "events.get_task_log" => events::get_task_log(&ctx, req).await,
-        "events.scalar_metrics_iter_histogram" => {
-            events::scalar_metrics_iter_histogram(&ctx, req).await
-        }
+        "events.scalar_metrics_iter_histogram" => events::scalar_metrics_iter_histogram(&ctx, req).await,
         _ => {
             let v = format!("{}.{}", MAX_VERSION.0, MAX_VERSION.1);
             Err(ApiError::no_endpoint(name, &v))

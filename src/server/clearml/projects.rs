@@ -12,10 +12,7 @@ pub fn project_to_wire(p: &Project, all: &[Project]) -> Value {
     let mut cur = p.parent.clone();
     while let Some(id) = cur {
         path.insert(0, id.clone());
-        cur = all
-            .iter()
-            .find(|q| q.id == id)
-            .and_then(|q| q.parent.clone());
+        cur = all.iter().find(|q| q.id == id).and_then(|q| q.parent.clone());
     }
     json!({
         "id": p.id, "name": p.name, "basename": p.basename, "description": p.description,
@@ -66,19 +63,13 @@ pub async fn create(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     let name = req.str("name")?;
     let name = name.trim().trim_matches('/').to_string();
     if name.chars().count() < 3 {
-        return Err(ApiError::invalid(
-            "project name must be at least 3 characters long",
-        ));
+        return Err(ApiError::invalid("project name must be at least 3 characters long"));
     }
     let description = req.opt_str("description")?.unwrap_or_default();
     let store = &ctx.state.store;
     if store.list_projects().await?.iter().any(|p| p.name == name) {
-        return Err(ApiError::new(
-            400,
-            801,
-            "value already exists (a project with this name exists)",
-        )
-        .with_data(json!({"name": name})));
+        return Err(ApiError::new(400, 801, "value already exists (a project with this name exists)")
+            .with_data(json!({"name": name})));
     }
     let p = store.ensure_project(&name, &description).await?;
     Ok(json!({ "id": p.id }))
@@ -88,9 +79,6 @@ pub async fn create(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
 pub async fn get_by_id(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     let id = req.str("project")?;
     let all = ctx.state.store.list_projects().await?;
-    let p = all
-        .iter()
-        .find(|p| p.id == id)
-        .ok_or_else(|| ApiError::invalid_project(&id))?;
+    let p = all.iter().find(|p| p.id == id).ok_or_else(|| ApiError::invalid_project(&id))?;
     Ok(json!({ "project": project_to_wire(p, &all) }))
 }

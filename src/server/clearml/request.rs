@@ -15,12 +15,7 @@ pub struct ApiError {
 impl ApiError {
     /// Any error.
     pub fn new(code: u16, subcode: u32, msg: impl Into<String>) -> ApiError {
-        ApiError {
-            code,
-            subcode,
-            msg: msg.into(),
-            data: json!({}),
-        }
+        ApiError { code, subcode, msg: msg.into(), data: json!({}) }
     }
     /// Attaches `error_data`.
     pub fn with_data(mut self, data: Value) -> ApiError {
@@ -29,12 +24,8 @@ impl ApiError {
     }
     /// 400/11: a required field is missing.
     pub fn missing(field: &str) -> ApiError {
-        ApiError::new(
-            400,
-            11,
-            format!("Validation error (missing required field: {field})"),
-        )
-        .with_data(json!({"field": field}))
+        ApiError::new(400, 11, format!("Validation error (missing required field: {field})"))
+            .with_data(json!({"field": field}))
     }
     /// 400/12: a field has the wrong type or value.
     pub fn invalid(msg: impl Into<String>) -> ApiError {
@@ -46,8 +37,7 @@ impl ApiError {
     }
     /// 400/110: the task's status does not allow this.
     pub fn invalid_status(msg: impl Into<String>, current: &str) -> ApiError {
-        ApiError::new(400, 110, format!("invalid task status ({})", msg.into()))
-            .with_data(json!({"status": current}))
+        ApiError::new(400, 110, format!("invalid task status ({})", msg.into())).with_data(json!({"status": current}))
     }
     /// 400/401: no project with this id.
     pub fn invalid_project(id: &str) -> ApiError {
@@ -55,11 +45,7 @@ impl ApiError {
     }
     /// 404/0: no such endpoint (the real server's wording).
     pub fn no_endpoint(name: &str, version: &str) -> ApiError {
-        ApiError::new(
-            404,
-            0,
-            format!("Unable to find endpoint for name {name} and version {version}"),
-        )
+        ApiError::new(404, 0, format!("Unable to find endpoint for name {name} and version {version}"))
     }
     /// 500/0: an internal failure; details are only in the server log.
     pub fn internal() -> ApiError {
@@ -83,12 +69,7 @@ impl From<crate::error::AppError> for ApiError {
 }
 
 /// Builds the envelope around a result (clearml-api.md §1.4).
-pub fn envelope(
-    endpoint: &str,
-    requested: &str,
-    actual: &str,
-    result: Result<Value, ApiError>,
-) -> (u16, Value) {
+pub fn envelope(endpoint: &str, requested: &str, actual: &str, result: Result<Value, ApiError>) -> (u16, Value) {
     let id = crate::server::clock::new_id();
     let (code, subcode, msg, error_data, data) = match result {
         Ok(data) => (200, 0, "OK".to_string(), json!({}), data),
@@ -130,10 +111,7 @@ pub fn parse_path(path: &str) -> Option<EndpointPath> {
     if !ok(service) || !ok(action) {
         return None;
     }
-    Some(EndpointPath {
-        name: format!("{service}.{action}"),
-        version,
-    })
+    Some(EndpointPath { name: format!("{service}.{action}"), version })
 }
 
 /// The fields of a JSON request body, with typed, validating access.
@@ -162,13 +140,10 @@ impl Req {
         }
         match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(body)) => Ok(Req { body }),
-            Ok(other) => Err(ApiError::invalid(format!(
-                "request body must be a JSON object, got a {}",
-                type_name(&other)
-            ))),
-            Err(e) => Err(ApiError::invalid(format!(
-                "malformed JSON in request body: {e}"
-            ))),
+            Ok(other) => {
+                Err(ApiError::invalid(format!("request body must be a JSON object, got a {}", type_name(&other))))
+            }
+            Err(e) => Err(ApiError::invalid(format!("malformed JSON in request body: {e}"))),
         }
     }
 
@@ -192,10 +167,7 @@ impl Req {
         match self.get(field) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(v) => Err(ApiError::invalid(format!(
-                "field '{field}' must be a string, got a {}",
-                type_name(v)
-            ))),
+            Some(v) => Err(ApiError::invalid(format!("field '{field}' must be a string, got a {}", type_name(v)))),
         }
     }
 
@@ -205,10 +177,7 @@ impl Req {
             None => Ok(default),
             Some(Value::Bool(b)) => Ok(*b),
             Some(Value::String(s)) if s == "true" || s == "false" => Ok(s == "true"),
-            Some(v) => Err(ApiError::invalid(format!(
-                "field '{field}' must be a boolean, got a {}",
-                type_name(v)
-            ))),
+            Some(v) => Err(ApiError::invalid(format!("field '{field}' must be a boolean, got a {}", type_name(v)))),
         }
     }
 
@@ -221,13 +190,12 @@ impl Req {
                 .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
                 .map(Some)
                 .ok_or_else(|| ApiError::invalid(format!("field '{field}' must be an integer"))),
-            Some(Value::String(s)) => s.trim().parse().map(Some).map_err(|_| {
-                ApiError::invalid(format!("field '{field}' must be an integer, got '{s}'"))
-            }),
-            Some(v) => Err(ApiError::invalid(format!(
-                "field '{field}' must be an integer, got a {}",
-                type_name(v)
-            ))),
+            Some(Value::String(s)) => s
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| ApiError::invalid(format!("field '{field}' must be an integer, got '{s}'"))),
+            Some(v) => Err(ApiError::invalid(format!("field '{field}' must be an integer, got a {}", type_name(v)))),
         }
     }
 
@@ -246,10 +214,9 @@ impl Req {
                     ))),
                 })
                 .collect(),
-            Some(v) => Err(ApiError::invalid(format!(
-                "field '{field}' must be a list of strings, got a {}",
-                type_name(v)
-            ))),
+            Some(v) => {
+                Err(ApiError::invalid(format!("field '{field}' must be a list of strings, got a {}", type_name(v))))
+            }
         }
     }
 
@@ -258,10 +225,7 @@ impl Req {
         match self.get(field) {
             None => Ok(None),
             Some(Value::Object(m)) => Ok(Some(m)),
-            Some(v) => Err(ApiError::invalid(format!(
-                "field '{field}' must be an object, got a {}",
-                type_name(v)
-            ))),
+            Some(v) => Err(ApiError::invalid(format!("field '{field}' must be an object, got a {}", type_name(v)))),
         }
     }
 
@@ -270,10 +234,7 @@ impl Req {
         match self.get(field) {
             None => Ok(None),
             Some(Value::Array(l)) => Ok(Some(l)),
-            Some(v) => Err(ApiError::invalid(format!(
-                "field '{field}' must be a list, got a {}",
-                type_name(v)
-            ))),
+            Some(v) => Err(ApiError::invalid(format!("field '{field}' must be a list, got a {}", type_name(v)))),
         }
     }
 }
@@ -286,9 +247,7 @@ fn insert_path(dst: &mut Map<String, Value>, parts: &[&str], v: Value) {
             dst.insert(last.to_string(), v);
         }
         [first, rest @ ..] => {
-            let entry = dst
-                .entry(first.to_string())
-                .or_insert_with(|| Value::Object(Map::new()));
+            let entry = dst.entry(first.to_string()).or_insert_with(|| Value::Object(Map::new()));
             if !entry.is_object() {
                 *entry = Value::Object(Map::new());
             }
@@ -337,22 +296,13 @@ mod tests {
     fn paths_with_and_without_versions() {
         assert_eq!(
             parse_path("/v2.23/tasks.get_by_id"),
-            Some(EndpointPath {
-                name: "tasks.get_by_id".into(),
-                version: Some((2, 23))
-            })
+            Some(EndpointPath { name: "tasks.get_by_id".into(), version: Some((2, 23)) })
         );
         assert_eq!(
             parse_path("/workers.register/"),
-            Some(EndpointPath {
-                name: "workers.register".into(),
-                version: None
-            })
+            Some(EndpointPath { name: "workers.register".into(), version: None })
         );
-        assert_eq!(
-            parse_path("/v2.5/queues.get_next_task").unwrap().version,
-            Some((2, 5))
-        );
+        assert_eq!(parse_path("/v2.5/queues.get_next_task").unwrap().version, Some((2, 5)));
         assert_eq!(parse_path("/tasks"), None);
         assert_eq!(parse_path("/x/tasks.get_all"), None);
         assert_eq!(parse_path("/v2/tasks.get_all"), None);
@@ -401,12 +351,7 @@ mod tests {
         assert_eq!(code, 200);
         assert_eq!(body["meta"]["result_code"], 200);
         assert_eq!(body["data"]["x"], 1);
-        let (code, body) = envelope(
-            "tasks.get_by_id",
-            "2.23",
-            "2.23",
-            Err(ApiError::invalid_task("nope")),
-        );
+        let (code, body) = envelope("tasks.get_by_id", "2.23", "2.23", Err(ApiError::invalid_task("nope")));
         assert_eq!(code, 400);
         assert_eq!(body["meta"]["result_subcode"], 101);
         assert_eq!(body["data"], json!({}));
@@ -417,10 +362,7 @@ mod tests {
     fn only_fields_projection() {
         let obj = json!({"id": "1", "name": "n", "status": "created", "script": {"repository": "r", "branch": "b"}});
         let p = project_fields(obj.clone(), &["status".into(), "script.branch".into()]);
-        assert_eq!(
-            p,
-            json!({"id": "1", "status": "created", "script": {"branch": "b"}})
-        );
+        assert_eq!(p, json!({"id": "1", "status": "created", "script": {"branch": "b"}}));
         assert_eq!(project_fields(obj.clone(), &[]), obj);
     }
 }

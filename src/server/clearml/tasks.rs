@@ -6,15 +6,12 @@ use super::Ctx;
 use crate::model::task::{Configuration, Hyperparams, MetricSummary, ModelLink};
 use crate::model::{ConfigItem, Hyperparam, Task, TaskStatus, TaskType};
 use crate::server::clock::{iso, new_id, now_ms};
-use crate::server::store::{TagFilter, TaskFilter, TaskOrder};
+use crate::server::store::{QueueChange, TagFilter, TaskFilter, TaskOrder};
 use md5::{Digest, Md5};
 use serde_json::{json, Map, Value};
 
 fn md5_hex(s: &str) -> String {
-    Md5::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    Md5::digest(s.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn opt_iso(ms: Option<i64>) -> Value {
@@ -26,9 +23,7 @@ fn opt_iso(ms: Option<i64>) -> Value {
 pub fn task_to_wire(t: &Task, metrics: &[MetricSummary]) -> Value {
     let mut last_metrics = Map::new();
     for m in metrics {
-        let entry = last_metrics
-            .entry(md5_hex(&m.metric))
-            .or_insert_with(|| Value::Object(Map::new()));
+        let entry = last_metrics.entry(md5_hex(&m.metric)).or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(variants) = entry {
             variants.insert(
                 md5_hex(&m.variant),
@@ -73,35 +68,40 @@ pub fn task_to_wire(t: &Task, metrics: &[MetricSummary]) -> Value {
     })
 }
 
-async fn load(ctx: &Ctx, id: &str) -> Result<Task, ApiError> {
-    ctx.state
-        .store
-        .get_task(id)
-        .await?
-        .ok_or_else(|| ApiError::invalid_task(id))
+/// The task, or 400/101.
+pub(super) async fn load(ctx: &Ctx, id: &str) -> Result<Task, ApiError> {
+    ctx.state.store.get_task(id).await?.ok_or_else(|| ApiError::invalid_task(id))
 }
 
 /// Reads, changes and writes a task, retrying when another writer got there
 /// first (the write is guarded by the task's revision).
-async fn modify<F>(ctx: &Ctx, id: &str, mut change: F) -> Result<Value, ApiError>
+pub(super) async fn modify<F>(ctx: &Ctx, id: &str, mut change: F) -> Result<Value, ApiError>
 where
     F: FnMut(&mut Task) -> Result<Value, ApiError>,
 {
+    modify_with_queue(ctx, id, |t| change(t).map(|v| (v, QueueChange::Keep))).await
+}
+
+/// Like [`modify`], also changing the task's queue entry in the same transaction.
+pub(super) async fn modify_with_queue<F>(ctx: &Ctx, id: &str, mut change: F) -> Result<Value, ApiError>
+where
+    F: FnMut(&mut Task) -> Result<(Value, QueueChange), ApiError>,
+{
     for _ in 0..8 {
         let mut task = load(ctx, id).await?;
-        let fields = change(&mut task)?;
+        let (fields, queue) = change(&mut task)?;
         let now = now_ms();
         task.last_update = now;
         task.last_change = now;
-        if ctx.state.store.update_task(&task).await? {
+        let written = match queue {
+            QueueChange::Keep => ctx.state.store.update_task(&task).await?,
+            change => ctx.state.store.update_task_queue(&task, change).await?,
+        };
+        if written {
             return Ok(json!({"updated": 1, "fields": fields}));
         }
     }
-    Err(ApiError::new(
-        409,
-        0,
-        "the task kept changing while this update was applied; retry",
-    ))
+    Err(ApiError::new(409, 0, "the task kept changing while this update was applied; retry"))
 }
 
 fn string_value(v: &Value, what: &str) -> Result<String, ApiError> {
@@ -124,24 +124,18 @@ fn opt_string(m: &Map<String, Value>, key: &str, what: &str) -> Result<Option<St
 /// Parses `hyperparams: {section: {name: {section, name, value, type, description}}}`.
 pub fn parse_hyperparams(v: &Value) -> Result<Hyperparams, ApiError> {
     let Value::Object(sections) = v else {
-        return Err(ApiError::invalid(
-            "hyperparams must be an object of sections",
-        ));
+        return Err(ApiError::invalid("hyperparams must be an object of sections"));
     };
     let mut out = Hyperparams::new();
     for (section, params) in sections {
         let Value::Object(params) = params else {
-            return Err(ApiError::invalid(format!(
-                "hyperparams.{section} must be an object"
-            )));
+            return Err(ApiError::invalid(format!("hyperparams.{section} must be an object")));
         };
         let mut sec = std::collections::BTreeMap::new();
         for (name, p) in params {
             let what = format!("hyperparams.{section}.{name}");
             let Value::Object(p) = p else {
-                return Err(ApiError::invalid(format!(
-                    "{what} must be an object with a value"
-                )));
+                return Err(ApiError::invalid(format!("{what} must be an object with a value")));
             };
             sec.insert(
                 name.clone(),
@@ -168,9 +162,7 @@ pub fn parse_configuration(v: &Value) -> Result<Configuration, ApiError> {
     for (name, item) in items {
         let what = format!("configuration.{name}");
         let Value::Object(item) = item else {
-            return Err(ApiError::invalid(format!(
-                "{what} must be an object with a value"
-            )));
+            return Err(ApiError::invalid(format!("{what} must be an object with a value")));
         };
         out.insert(
             name.clone(),
@@ -201,9 +193,7 @@ fn apply_fields(t: &mut Task, req: &Req) -> Result<Value, ApiError> {
     let mut fields = Map::new();
     if let Some(name) = req.opt_str("name")? {
         if name.trim().chars().count() < 3 {
-            return Err(ApiError::invalid(
-                "task name must be at least 3 characters long",
-            ));
+            return Err(ApiError::invalid("task name must be at least 3 characters long"));
         }
         t.name = name;
     }
@@ -288,8 +278,7 @@ fn apply_fields(t: &mut Task, req: &Req) -> Result<Value, ApiError> {
         };
         t.container.image = opt_string(c, "image", "container")?.unwrap_or_default();
         t.container.arguments = opt_string(c, "arguments", "container")?.unwrap_or_default();
-        t.container.setup_shell_script =
-            opt_string(c, "setup_shell_script", "container")?.unwrap_or_default();
+        t.container.setup_shell_script = opt_string(c, "setup_shell_script", "container")?.unwrap_or_default();
     }
     if let Some(h) = req.get("hyperparams") {
         t.hyperparams = parse_hyperparams(h)?;
@@ -422,19 +411,13 @@ fn split_exclusions<T, E: std::fmt::Display>(
 
 /// Turns a `tasks.get_all` request into a store filter.
 pub fn task_filter(req: &Req) -> Result<TaskFilter, ApiError> {
-    let mut f = TaskFilter {
-        ids: req.str_list("id")?,
-        projects: req.str_list("project")?,
-        ..TaskFilter::default()
-    };
+    let mut f = TaskFilter { ids: req.str_list("id")?, projects: req.str_list("project")?, ..TaskFilter::default() };
     if let Some(name) = req.opt_str("name")? {
         name_regex(&name)?;
         f.name_regex = Some(name);
     }
-    (f.statuses, f.exclude_statuses) =
-        split_exclusions(&req.str_list("status")?, "status", str::parse::<TaskStatus>)?;
-    (f.types, f.exclude_types) =
-        split_exclusions(&req.str_list("type")?, "type", str::parse::<TaskType>)?;
+    (f.statuses, f.exclude_statuses) = split_exclusions(&req.str_list("status")?, "status", str::parse::<TaskStatus>)?;
+    (f.types, f.exclude_types) = split_exclusions(&req.str_list("type")?, "type", str::parse::<TaskType>)?;
     f.tags = parse_tag_filter(&req.str_list("tags")?);
     f.system_tags = parse_tag_filter(&req.str_list("system_tags")?);
     if !req.bool_or("search_hidden", false)? {
@@ -446,8 +429,8 @@ pub fn task_filter(req: &Req) -> Result<TaskFilter, ApiError> {
             Some(f) => (true, f),
             None => (false, o.trim_start_matches('+')),
         };
-        let col = TaskOrder::parse(field)
-            .ok_or_else(|| ApiError::invalid(format!("cannot order tasks by '{field}'")))?;
+        let col =
+            TaskOrder::parse(field).ok_or_else(|| ApiError::invalid(format!("cannot order tasks by '{field}'")))?;
         f.order.push((col, desc));
     }
     f.page = req.opt_i64("page")?.unwrap_or(0);
@@ -466,22 +449,17 @@ pub async fn get_all(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     let filter = task_filter(&req)?;
     let only_fields = req.str_list("only_fields")?;
     let (tasks, total) = ctx.state.store.query_tasks(&filter).await?;
-    let wants_metrics =
-        only_fields.is_empty() || only_fields.iter().any(|f| f.starts_with("last_metrics"));
+    let wants_metrics = only_fields.is_empty() || only_fields.iter().any(|f| f.starts_with("last_metrics"));
     let mut out = Vec::with_capacity(tasks.len());
     for t in &tasks {
-        let metrics = if wants_metrics {
-            ctx.state.store.metric_summaries(&t.id).await?
-        } else {
-            Vec::new()
-        };
+        let metrics = if wants_metrics { ctx.state.store.metric_summaries(&t.id).await? } else { Vec::new() };
         out.push(project_fields(task_to_wire(t, &metrics), &only_fields));
     }
     Ok(json!({"tasks": out, "total": total}))
 }
 
 /// Refuses a request naming a project that does not exist.
-async fn check_project(ctx: &Ctx, req: &Req) -> Result<(), ApiError> {
+pub(super) async fn check_project(ctx: &Ctx, req: &Req) -> Result<(), ApiError> {
     if let Some(project) = req.opt_str("project")? {
         if ctx.state.store.get_project(&project).await?.is_none() {
             return Err(ApiError::invalid_project(&project));
@@ -499,10 +477,7 @@ pub async fn edit(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     modify(ctx, &id, |t| {
         if !force && !t.status.is_editable() {
             return Err(ApiError::invalid_status(
-                format!(
-                    "only draft tasks can be edited without force; this one is {}",
-                    t.status
-                ),
+                format!("only draft tasks can be edited without force; this one is {}", t.status),
                 t.status.as_str(),
             ));
         }
@@ -522,11 +497,8 @@ async fn set_status(ctx: &Ctx, req: Req, to: TaskStatus) -> Result<Value, ApiErr
     modify(ctx, &id, |t| {
         let from = t.status;
         if !force && !from.can_become(to) {
-            return Err(ApiError::invalid_status(
-                format!("cannot change status from {from} to {to}"),
-                from.as_str(),
-            )
-            .with_data(json!({"id": t.id, "status": from.as_str(), "new_status": to.as_str()})));
+            return Err(ApiError::invalid_status(format!("cannot change status from {from} to {to}"), from.as_str())
+                .with_data(json!({"id": t.id, "status": from.as_str(), "new_status": to.as_str()})));
         }
         let now = now_ms();
         t.status = if publish { TaskStatus::Published } else { to };
@@ -536,11 +508,7 @@ async fn set_status(ctx: &Ctx, req: Req, to: TaskStatus) -> Result<Value, ApiErr
         match to {
             TaskStatus::InProgress => {
                 if t.started.is_none() || from != TaskStatus::InProgress {
-                    t.started = Some(
-                        t.started
-                            .filter(|_| from == TaskStatus::InProgress)
-                            .unwrap_or(now),
-                    );
+                    t.started = Some(t.started.filter(|_| from == TaskStatus::InProgress).unwrap_or(now));
                 }
                 t.completed = None;
                 if let Some(w) = &worker {
@@ -586,10 +554,7 @@ pub async fn stopped(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
 /// `tasks.set_requirements`: the installed packages.
 pub async fn set_requirements(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     let id = req.str("task")?;
-    let reqs = req
-        .opt_object("requirements")?
-        .cloned()
-        .ok_or_else(|| ApiError::missing("requirements"))?;
+    let reqs = req.opt_object("requirements")?.cloned().ok_or_else(|| ApiError::missing("requirements"))?;
     modify(ctx, &id, |t| {
         t.script.requirements = reqs.clone();
         Ok(json!({"script.requirements": reqs}))
@@ -623,15 +588,9 @@ mod tests {
     #[test]
     fn tag_filters_with_operators() {
         let f = parse_tag_filter(&strings(&["a", "-b"]));
-        assert_eq!(
-            (f.any, f.all, f.none),
-            (strings(&["a"]), vec![], strings(&["b"]))
-        );
+        assert_eq!((f.any, f.all, f.none), (strings(&["a"]), vec![], strings(&["b"])));
         let f = parse_tag_filter(&strings(&["__$all", "a", "b", "__$not", "c"]));
-        assert_eq!(
-            (f.any, f.all, f.none),
-            (vec![], strings(&["a", "b"]), strings(&["c"]))
-        );
+        assert_eq!((f.any, f.all, f.none), (vec![], strings(&["a", "b"]), strings(&["c"])));
     }
 
     #[test]
@@ -645,10 +604,7 @@ mod tests {
         assert_eq!(f.statuses, vec![TaskStatus::Completed]);
         assert_eq!(f.exclude_statuses, vec![TaskStatus::Failed]);
         assert_eq!(f.system_tags.none, strings(&["archived", "hidden"]));
-        assert_eq!(
-            f.order,
-            vec![(TaskOrder::LastUpdate, true), (TaskOrder::Name, false)]
-        );
+        assert_eq!(f.order, vec![(TaskOrder::LastUpdate, true), (TaskOrder::Name, false)]);
         assert_eq!((f.page, f.page_size), (1, 50));
     }
 
@@ -680,22 +636,9 @@ mod tests {
 
     #[test]
     fn wire_tasks_have_every_object_field() {
-        let t = Task {
-            id: "t".into(),
-            name: "n".into(),
-            ..Task::default()
-        };
+        let t = Task { id: "t".into(), name: "n".into(), ..Task::default() };
         let w = task_to_wire(&t, &[]);
-        for k in [
-            "output",
-            "execution",
-            "script",
-            "models",
-            "runtime",
-            "hyperparams",
-            "configuration",
-            "container",
-        ] {
+        for k in ["output", "execution", "script", "models", "runtime", "hyperparams", "configuration", "container"] {
             assert!(w[k].is_object(), "{k} must be an object");
         }
         assert!(w["tags"].is_array() && w["system_tags"].is_array());

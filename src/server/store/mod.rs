@@ -16,7 +16,7 @@ pub use sqlite::SqliteStore;
 use crate::error::AppResult;
 use crate::model::task::MetricSummary;
 use crate::model::{
-    LogEntry, Project, ProjectSummary, ScalarPoint, SeriesData, Task, TaskStatus, TaskType,
+    LogEntry, Model, Project, ProjectSummary, Queue, QueueEntry, ScalarPoint, SeriesData, Task, TaskStatus, TaskType,
 };
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -139,6 +139,42 @@ pub struct OtherEvent {
     pub body: String,
 }
 
+/// What happens to a task's queue entry when the task is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueChange {
+    /// Leave it as it is.
+    Keep,
+    /// Put the task at the end of this queue (leaving any other).
+    Enqueue(String),
+    /// Take the task out of any queue.
+    Remove,
+}
+
+/// What `models.get_all` asks for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ModelFilter {
+    pub ids: Vec<String>,
+    /// A regex matched case-insensitively against the name.
+    pub name_regex: Option<String>,
+    pub projects: Vec<String>,
+    pub tasks: Vec<String>,
+    pub tags: TagFilter,
+    pub system_tags: TagFilter,
+    /// Only ready (published) models when `Some(true)`.
+    pub ready: Option<bool>,
+    /// Oldest first when true; newest first otherwise.
+    pub oldest_first: bool,
+    pub page: i64,
+    pub page_size: i64,
+}
+
+/// An event stored verbatim, with its row id.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredEvent {
+    pub id: i64,
+    pub event: OtherEvent,
+}
+
 /// Where a console read starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogCursor {
@@ -187,20 +223,49 @@ pub trait Store: Send + Sync {
     /// Which of these ids exist.
     async fn existing_task_ids(&self, ids: &[String]) -> AppResult<Vec<String>>;
 
+    /// Writes the task like [`Store::update_task`] and changes its queue
+    /// entry in the same transaction.
+    async fn update_task_queue(&self, task: &Task, change: QueueChange) -> AppResult<bool>;
+    /// Deletes a task with its events and queue entry; false if it did not exist.
+    async fn delete_task(&self, id: &str) -> AppResult<bool>;
+    /// Deletes a task's events (console, scalars, plots, samples) and sets
+    /// its last iteration back to 0, as a reset does.
+    async fn clear_task_events(&self, id: &str) -> AppResult<()>;
+
+    /// Finds the queue with this name, creating it if missing.
+    async fn ensure_queue(&self, name: &str, system_tags: &[String]) -> AppResult<Queue>;
+    /// Creates a queue; `None` if the name is taken.
+    async fn create_queue(&self, name: &str, tags: &[String], system_tags: &[String]) -> AppResult<Option<Queue>>;
+    /// One queue.
+    async fn get_queue(&self, id: &str) -> AppResult<Option<Queue>>;
+    /// All queues, by name.
+    async fn list_queues(&self) -> AppResult<Vec<Queue>>;
+    /// The tasks waiting in a queue, first to run first.
+    async fn queue_entries(&self, queue: &str) -> AppResult<Vec<QueueEntry>>;
+
+    /// Stores a new model.
+    async fn insert_model(&self, model: &Model) -> AppResult<()>;
+    /// One model.
+    async fn get_model(&self, id: &str) -> AppResult<Option<Model>>;
+    /// Writes every field of a model.
+    async fn update_model(&self, model: &Model) -> AppResult<()>;
+    /// Deletes a model; false if it did not exist.
+    async fn delete_model(&self, id: &str) -> AppResult<bool>;
+    /// A page of models.
+    async fn query_models(&self, filter: &ModelFilter) -> AppResult<Vec<Model>>;
+
     /// Appends a batch of events for one task, atomically.
     async fn add_events(&self, task: &str, events: &TaskEvents) -> AppResult<()>;
     /// At most `limit` console entries of a task with their ids: oldest
     /// first after a cursor, or newest first before one.
-    async fn task_log(
-        &self,
-        task: &str,
-        cursor: LogCursor,
-        limit: i64,
-    ) -> AppResult<Vec<(i64, LogEntry)>>;
+    async fn task_log(&self, task: &str, cursor: LogCursor, limit: i64) -> AppResult<Vec<(i64, LogEntry)>>;
     /// How many console entries a task has.
     async fn count_task_log(&self, task: &str) -> AppResult<i64>;
     /// Statistics of every scalar series of a task.
     async fn metric_summaries(&self, task: &str) -> AppResult<Vec<MetricSummary>>;
+    /// Stored events of one type (`plot`, `training_debug_image`, …) of a
+    /// task, newest first, at most `limit`.
+    async fn task_events(&self, task: &str, event_type: &str, limit: i64) -> AppResult<Vec<StoredEvent>>;
     /// Every point of every scalar series of a task, by iteration, the last
     /// write winning for a repeated iteration.
     async fn scalar_series(&self, task: &str) -> AppResult<Vec<SeriesData>>;
@@ -278,14 +343,8 @@ pub(crate) struct BatchStats {
 
 impl BatchStats {
     /// The statistics of a batch without a finite value: merging it changes nothing.
-    pub const EMPTY: BatchStats = BatchStats {
-        count: 0,
-        sum: 0.0,
-        first: (0.0, 0),
-        last: (0.0, 0),
-        min: (0.0, 0),
-        max: (0.0, 0),
-    };
+    pub const EMPTY: BatchStats =
+        BatchStats { count: 0, sum: 0.0, first: (0.0, 0), last: (0.0, 0), min: (0.0, 0), max: (0.0, 0) };
 
     /// Statistics of a batch; `None` when it has no finite value. Non-finite
     /// values (NaN, ±inf) are stored as points but left out of the statistics.
@@ -322,11 +381,7 @@ mod tests {
     use super::*;
 
     fn pt(iter: i64, value: f64) -> ScalarPoint {
-        ScalarPoint {
-            iter,
-            timestamp: 1000 + iter,
-            value,
-        }
+        ScalarPoint { iter, timestamp: 1000 + iter, value }
     }
 
     #[test]

@@ -14,21 +14,14 @@ pub struct PgStore {
 impl PgStore {
     /// Connects to `url` and migrates the database.
     pub async fn connect(url: &str) -> AppResult<PgStore> {
-        let pool = PgPoolOptions::new()
-            .max_connections(16)
-            .connect(url)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "cannot connect to PostgreSQL");
-                AppError::Invalid(format!("cannot connect to PostgreSQL: {e}"))
-            })?;
-        sqlx::migrate!("migrations/postgres")
-            .run(&pool)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "PostgreSQL migration failed");
-                AppError::Internal
-            })?;
+        let pool = PgPoolOptions::new().max_connections(16).connect(url).await.map_err(|e| {
+            tracing::error!(error = %e, "cannot connect to PostgreSQL");
+            AppError::Invalid(format!("cannot connect to PostgreSQL: {e}"))
+        })?;
+        sqlx::migrate!("migrations/postgres").run(&pool).await.map_err(|e| {
+            tracing::error!(error = %e, "PostgreSQL migration failed");
+            AppError::Internal
+        })?;
         Ok(PgStore { pool })
     }
 }

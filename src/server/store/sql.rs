@@ -2,10 +2,10 @@
 //! [`impl_sql_store!`]. Placeholders are `$N`, which SQLite and PostgreSQL
 //! both accept; what differs between them goes through [`Dialect`].
 
-use super::{TagFilter, TaskFilter};
+use super::{ModelFilter, TagFilter, TaskFilter};
 use crate::error::{AppError, AppResult};
 use crate::model::task::{progress_of, MetricSummary, TaskModels};
-use crate::model::{Container, Project, Script, Task};
+use crate::model::{Container, Model, Project, Queue, Script, Task};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
@@ -50,11 +50,7 @@ impl SqlBuilder {
     /// `col IN ($a, $b, …)` for text values.
     pub fn in_list(&mut self, col: &str, values: &[String], negate: bool) -> String {
         let ps: Vec<String> = values.iter().map(|v| self.text(v.clone())).collect();
-        format!(
-            "{col} {}IN ({})",
-            if negate { "NOT " } else { "" },
-            ps.join(", ")
-        )
+        format!("{col} {}IN ({})", if negate { "NOT " } else { "" }, ps.join(", "))
     }
 }
 
@@ -93,6 +89,7 @@ pub(super) const TASK_WRITE_COLUMNS: &[&str] = &[
     "output_destination",
     "output_extra",
     "execution_queue",
+    "enqueue_status",
     "execution_extra",
     "hyperparams",
     "configuration",
@@ -160,6 +157,7 @@ pub(super) fn task_binds(t: &Task) -> Vec<Bind> {
         os(&t.output_destination),
         s(&to_json(&t.output_extra)),
         os(&t.execution_queue),
+        Bind::Text(t.enqueue_status.map(|st| st.as_str().to_string())),
         s(&to_json(&t.execution_extra)),
         s(&to_json(&t.hyperparams)),
         s(&to_json(&t.configuration)),
@@ -247,6 +245,7 @@ pub(super) struct TaskRow {
     output_destination: Option<String>,
     output_extra: String,
     execution_queue: Option<String>,
+    enqueue_status: Option<String>,
     execution_extra: String,
     hyperparams: String,
     configuration: String,
@@ -310,6 +309,7 @@ impl TaskRow {
             output_destination: self.output_destination,
             output_extra: from_json(&self.output_extra, "output_extra", &id),
             execution_queue: self.execution_queue,
+            enqueue_status: self.enqueue_status.and_then(|s| s.parse().ok()),
             execution_extra: from_json(&self.execution_extra, "execution_extra", &id),
             hyperparams: from_json(&self.hyperparams, "hyperparams", &id),
             configuration: from_json(&self.configuration, "configuration", &id),
@@ -361,6 +361,154 @@ impl ProjectRow {
     }
 }
 
+/// A queue row as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct QueueRow {
+    id: String,
+    name: String,
+    tags: String,
+    system_tags: String,
+    created: i64,
+    last_update: i64,
+}
+
+impl QueueRow {
+    /// The domain queue.
+    pub fn into_queue(self) -> Queue {
+        Queue {
+            tags: from_json(&self.tags, "tags", &self.id),
+            system_tags: from_json(&self.system_tags, "system_tags", &self.id),
+            id: self.id,
+            name: self.name,
+            created: self.created,
+            last_update: self.last_update,
+        }
+    }
+}
+
+/// The model columns written on insert and update, in bind order (after `id`).
+pub(super) const MODEL_WRITE_COLUMNS: &[&str] = &[
+    "name",
+    "uri",
+    "framework",
+    "design",
+    "labels",
+    "ready",
+    "public",
+    "comment",
+    "tags",
+    "system_tags",
+    "project",
+    "task",
+    "parent",
+    "user_id",
+    "metadata",
+    "created",
+    "last_update",
+];
+
+/// The binds for [`MODEL_WRITE_COLUMNS`], in order.
+pub(super) fn model_binds(m: &Model) -> Vec<Bind> {
+    let s = |v: &str| Bind::Text(Some(v.to_string()));
+    vec![
+        s(&m.name),
+        s(&m.uri),
+        Bind::Text(m.framework.clone()),
+        s(&to_json(&m.design)),
+        s(&to_json(&m.labels)),
+        Bind::Int(Some(i64::from(m.ready))),
+        Bind::Int(Some(i64::from(m.public))),
+        s(&m.comment),
+        s(&to_json(&m.tags)),
+        s(&to_json(&m.system_tags)),
+        Bind::Text(m.project.clone()),
+        Bind::Text(m.task.clone()),
+        Bind::Text(m.parent.clone()),
+        s(&m.user),
+        s(&to_json(&m.metadata)),
+        Bind::Int(Some(m.created)),
+        Bind::Int(Some(m.last_update)),
+    ]
+}
+
+/// A model row as stored.
+#[derive(Debug, sqlx::FromRow)]
+pub(super) struct ModelRow {
+    id: String,
+    name: String,
+    uri: String,
+    framework: Option<String>,
+    design: String,
+    labels: String,
+    ready: i64,
+    public: i64,
+    comment: String,
+    tags: String,
+    system_tags: String,
+    project: Option<String>,
+    task: Option<String>,
+    parent: Option<String>,
+    user_id: String,
+    metadata: String,
+    created: i64,
+    last_update: i64,
+}
+
+impl ModelRow {
+    /// The domain model.
+    pub fn into_model(self) -> Model {
+        Model {
+            design: from_json(&self.design, "design", &self.id),
+            labels: from_json(&self.labels, "labels", &self.id),
+            tags: from_json(&self.tags, "tags", &self.id),
+            system_tags: from_json(&self.system_tags, "system_tags", &self.id),
+            metadata: from_json(&self.metadata, "metadata", &self.id),
+            id: self.id,
+            name: self.name,
+            uri: self.uri,
+            framework: self.framework,
+            ready: self.ready != 0,
+            public: self.public != 0,
+            comment: self.comment,
+            project: self.project,
+            task: self.task,
+            parent: self.parent,
+            user: self.user_id,
+            created: self.created,
+            last_update: self.last_update,
+        }
+    }
+}
+
+/// The WHERE clause (possibly empty) of a model filter.
+pub(super) fn model_where<D: Dialect>(b: &mut SqlBuilder, f: &ModelFilter) -> String {
+    let mut conds: Vec<String> = Vec::new();
+    if !f.ids.is_empty() {
+        conds.push(b.in_list("id", &f.ids, false));
+    }
+    if !f.projects.is_empty() {
+        conds.push(b.in_list("project", &f.projects, false));
+    }
+    if !f.tasks.is_empty() {
+        conds.push(b.in_list("task", &f.tasks, false));
+    }
+    if let Some(re) = &f.name_regex {
+        let p = b.text(D::case_insensitive_regex(re));
+        conds.push(D::regex_match("name", &p));
+    }
+    if let Some(ready) = f.ready {
+        let p = b.int(i64::from(ready));
+        conds.push(format!("ready = {p}"));
+    }
+    tag_condition::<D>(b, "tags", &f.tags, &mut conds);
+    tag_condition::<D>(b, "system_tags", &f.system_tags, &mut conds);
+    if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    }
+}
+
 /// A scalar series' statistics as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct SeriesRow {
@@ -392,11 +540,7 @@ impl SeriesRow {
             max_value_iteration: self.max_iter,
             first_value: self.first_value,
             first_value_iteration: self.first_iter,
-            mean_value: if self.count > 0 {
-                self.sum_value / self.count as f64
-            } else {
-                0.0
-            },
+            mean_value: if self.count > 0 { self.sum_value / self.count as f64 } else { 0.0 },
             count: self.count,
         }
     }
@@ -405,11 +549,7 @@ impl SeriesRow {
 /// The SQL of one tag condition (any / all / none) on a JSON-array column.
 fn tag_condition<D: Dialect>(b: &mut SqlBuilder, col: &str, f: &TagFilter, out: &mut Vec<String>) {
     if !f.any.is_empty() {
-        let ors: Vec<String> = f
-            .any
-            .iter()
-            .map(|t| D::json_array_contains(col, &b.text(t.clone())))
-            .collect();
+        let ors: Vec<String> = f.any.iter().map(|t| D::json_array_contains(col, &b.text(t.clone()))).collect();
         out.push(format!("({})", ors.join(" OR ")));
     }
     for t in &f.all {
@@ -435,17 +575,14 @@ pub(super) fn task_where<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> Stri
         let p = b.text(D::case_insensitive_regex(re));
         conds.push(D::regex_match("name", &p));
     }
-    let names = |v: &[crate::model::TaskStatus]| {
-        v.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>()
-    };
+    let names = |v: &[crate::model::TaskStatus]| v.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>();
     if !f.statuses.is_empty() {
         conds.push(b.in_list("status", &names(&f.statuses), false));
     }
     if !f.exclude_statuses.is_empty() {
         conds.push(b.in_list("status", &names(&f.exclude_statuses), true));
     }
-    let types =
-        |v: &[crate::model::TaskType]| v.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>();
+    let types = |v: &[crate::model::TaskType]| v.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>();
     if !f.types.is_empty() {
         conds.push(b.in_list("type", &types(&f.types), false));
     }
@@ -455,17 +592,9 @@ pub(super) fn task_where<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> Stri
     tag_condition::<D>(b, "tags", &f.tags, &mut conds);
     tag_condition::<D>(b, "system_tags", &f.system_tags, &mut conds);
     if let Some(text) = f.search_text.as_deref().filter(|t| !t.is_empty()) {
-        let escaped = text
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
+        let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         let p = b.text(format!("%{escaped}%"));
-        conds.push(format!(
-            "({} OR {} OR {})",
-            D::ilike("id", &p),
-            D::ilike("name", &p),
-            D::ilike("comment", &p)
-        ));
+        conds.push(format!("({} OR {} OR {})", D::ilike("id", &p), D::ilike("name", &p), D::ilike("comment", &p)));
     }
     if conds.is_empty() {
         String::new()
@@ -477,11 +606,7 @@ pub(super) fn task_where<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> Stri
 /// The ORDER BY clause of a task filter: NULLs last either way, id last for a stable order.
 pub(super) fn task_order(f: &TaskFilter) -> String {
     let mut parts: Vec<String> = Vec::new();
-    let order = if f.order.is_empty() {
-        vec![(super::TaskOrder::LastUpdate, true)]
-    } else {
-        f.order.clone()
-    };
+    let order = if f.order.is_empty() { vec![(super::TaskOrder::LastUpdate, true)] } else { f.order.clone() };
     for (col, desc) in order {
         let c = col.column();
         parts.push(format!("({c} IS NULL)"));
@@ -713,6 +838,209 @@ macro_rules! impl_sql_store {
                 let sql = format!("SELECT id FROM tasks WHERE {cond}");
                 let rows: Vec<(String,)> = Self::bind_all_as(sqlx::query_as(&sql), &b.binds).fetch_all(&self.pool).await?;
                 Ok(rows.into_iter().map(|r| r.0).collect())
+            }
+
+            #[tracing::instrument(skip(self, task), fields(id = %task.id, revision = task.revision))]
+            async fn update_task_queue(
+                &self,
+                task: &$crate::model::Task,
+                change: $crate::server::store::QueueChange,
+            ) -> $crate::error::AppResult<bool> {
+                use $crate::server::store::sql::{task_binds, update_task_sql, Bind};
+                use $crate::server::store::QueueChange;
+                let mut binds = task_binds(task);
+                binds.push(Bind::Text(Some(task.id.clone())));
+                binds.push(Bind::Int(Some(task.revision)));
+                let sql = update_task_sql();
+                let mut tx = self.pool.begin().await?;
+                let done = Self::bind_all(sqlx::query(&sql), &binds).execute(&mut *tx).await?;
+                if done.rows_affected() != 1 {
+                    return Ok(false);
+                }
+                match change {
+                    QueueChange::Keep => {}
+                    QueueChange::Remove => {
+                        sqlx::query("DELETE FROM queue_entries WHERE task = $1").bind(&task.id).execute(&mut *tx).await?;
+                    }
+                    QueueChange::Enqueue(queue) => {
+                        sqlx::query("DELETE FROM queue_entries WHERE task = $1").bind(&task.id).execute(&mut *tx).await?;
+                        sqlx::query(
+                            "INSERT INTO queue_entries (task, queue, added, position) VALUES ($1, $2, $3, \
+                             (SELECT COALESCE(MAX(position), 0) + 1 FROM queue_entries WHERE queue = $2))",
+                        )
+                        .bind(&task.id)
+                        .bind(&queue)
+                        .bind($crate::server::clock::now_ms())
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn delete_task(&self, id: &str) -> $crate::error::AppResult<bool> {
+                let done = sqlx::query("DELETE FROM tasks WHERE id = $1").bind(id).execute(&self.pool).await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn clear_task_events(&self, id: &str) -> $crate::error::AppResult<()> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM scalar_chunks WHERE series IN (SELECT id FROM scalar_series WHERE task = $1)")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                for sql in [
+                    "DELETE FROM scalar_series WHERE task = $1",
+                    "DELETE FROM task_logs WHERE task = $1",
+                    "DELETE FROM task_events WHERE task = $1",
+                    "UPDATE tasks SET last_iteration = 0 WHERE id = $1",
+                ] {
+                    sqlx::query(sql).bind(id).execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn ensure_queue(
+                &self,
+                name: &str,
+                system_tags: &[String],
+            ) -> $crate::error::AppResult<$crate::model::Queue> {
+                use $crate::server::store::sql::QueueRow;
+                let now = $crate::server::clock::now_ms();
+                sqlx::query(
+                    "INSERT INTO queues (id, name, tags, system_tags, created, last_update) VALUES ($1, $2, '[]', $3, $4, $4) \
+                     ON CONFLICT (name) DO NOTHING",
+                )
+                .bind($crate::server::clock::new_id())
+                .bind(name)
+                .bind(serde_json::to_string(system_tags).unwrap_or_else(|_| "[]".into()))
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                let row: QueueRow =
+                    sqlx::query_as("SELECT * FROM queues WHERE name = $1").bind(name).fetch_one(&self.pool).await?;
+                Ok(row.into_queue())
+            }
+
+            async fn create_queue(
+                &self,
+                name: &str,
+                tags: &[String],
+                system_tags: &[String],
+            ) -> $crate::error::AppResult<Option<$crate::model::Queue>> {
+                let now = $crate::server::clock::now_ms();
+                let id = $crate::server::clock::new_id();
+                let done = sqlx::query(
+                    "INSERT INTO queues (id, name, tags, system_tags, created, last_update) VALUES ($1, $2, $3, $4, $5, $5) \
+                     ON CONFLICT (name) DO NOTHING",
+                )
+                .bind(&id)
+                .bind(name)
+                .bind(serde_json::to_string(tags).unwrap_or_else(|_| "[]".into()))
+                .bind(serde_json::to_string(system_tags).unwrap_or_else(|_| "[]".into()))
+                .bind(now)
+                .execute(&self.pool)
+                .await?;
+                if done.rows_affected() == 0 {
+                    return Ok(None);
+                }
+                self.get_queue(&id).await
+            }
+
+            async fn get_queue(&self, id: &str) -> $crate::error::AppResult<Option<$crate::model::Queue>> {
+                use $crate::server::store::sql::QueueRow;
+                let row: Option<QueueRow> =
+                    sqlx::query_as("SELECT * FROM queues WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+                Ok(row.map(QueueRow::into_queue))
+            }
+
+            async fn list_queues(&self) -> $crate::error::AppResult<Vec<$crate::model::Queue>> {
+                use $crate::server::store::sql::QueueRow;
+                let rows: Vec<QueueRow> = sqlx::query_as("SELECT * FROM queues ORDER BY name").fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(QueueRow::into_queue).collect())
+            }
+
+            async fn queue_entries(&self, queue: &str) -> $crate::error::AppResult<Vec<$crate::model::QueueEntry>> {
+                let rows: Vec<(String, i64)> =
+                    sqlx::query_as("SELECT task, added FROM queue_entries WHERE queue = $1 ORDER BY position, added")
+                        .bind(queue)
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows.into_iter().map(|(task, added)| $crate::model::QueueEntry { task, added }).collect())
+            }
+
+            async fn insert_model(&self, model: &$crate::model::Model) -> $crate::error::AppResult<()> {
+                use $crate::server::store::sql::{model_binds, Bind, MODEL_WRITE_COLUMNS};
+                let mut binds = vec![Bind::Text(Some(model.id.clone()))];
+                binds.extend(model_binds(model));
+                let ps: Vec<String> = (1..=binds.len()).map(|i| format!("${i}")).collect();
+                let sql = format!("INSERT INTO models (id, {}) VALUES ({})", MODEL_WRITE_COLUMNS.join(", "), ps.join(", "));
+                Self::bind_all(sqlx::query(&sql), &binds).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn get_model(&self, id: &str) -> $crate::error::AppResult<Option<$crate::model::Model>> {
+                use $crate::server::store::sql::ModelRow;
+                let row: Option<ModelRow> =
+                    sqlx::query_as("SELECT * FROM models WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+                Ok(row.map(ModelRow::into_model))
+            }
+
+            async fn update_model(&self, model: &$crate::model::Model) -> $crate::error::AppResult<()> {
+                use $crate::server::store::sql::{model_binds, Bind, MODEL_WRITE_COLUMNS};
+                let mut binds = model_binds(model);
+                let sets: Vec<String> =
+                    MODEL_WRITE_COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 1)).collect();
+                binds.push(Bind::Text(Some(model.id.clone())));
+                let sql = format!("UPDATE models SET {} WHERE id = ${}", sets.join(", "), binds.len());
+                Self::bind_all(sqlx::query(&sql), &binds).execute(&self.pool).await?;
+                Ok(())
+            }
+
+            async fn delete_model(&self, id: &str) -> $crate::error::AppResult<bool> {
+                let done = sqlx::query("DELETE FROM models WHERE id = $1").bind(id).execute(&self.pool).await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn query_models(
+                &self,
+                filter: &$crate::server::store::ModelFilter,
+            ) -> $crate::error::AppResult<Vec<$crate::model::Model>> {
+                use $crate::server::store::sql::{model_where, ModelRow, SqlBuilder};
+                let mut b = SqlBuilder::default();
+                let wh = model_where::<$dialect>(&mut b, filter);
+                let limit = b.int(filter.page_size.max(1));
+                let offset = b.int(filter.page.max(0) * filter.page_size.max(1));
+                let dir = if filter.oldest_first { "ASC" } else { "DESC" };
+                let sql = format!("SELECT * FROM models{wh} ORDER BY created {dir}, id LIMIT {limit} OFFSET {offset}");
+                let rows: Vec<ModelRow> = Self::bind_all_as(sqlx::query_as(&sql), &b.binds).fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(ModelRow::into_model).collect())
+            }
+
+            async fn task_events(
+                &self,
+                task: &str,
+                event_type: &str,
+                limit: i64,
+            ) -> $crate::error::AppResult<Vec<$crate::server::store::StoredEvent>> {
+                let rows: Vec<(i64, String, i64, i64, String, String, String)> = sqlx::query_as(
+                    "SELECT id, type, timestamp, iter, metric, variant, body FROM task_events \
+                     WHERE task = $1 AND type = $2 ORDER BY id DESC LIMIT $3",
+                )
+                .bind(task)
+                .bind(event_type)
+                .bind(limit)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(id, event_type, timestamp, iter, metric, variant, body)| $crate::server::store::StoredEvent {
+                        id,
+                        event: $crate::server::store::OtherEvent { event_type, timestamp, iter, metric, variant, body },
+                    })
+                    .collect())
             }
 
             #[tracing::instrument(skip(self, events), fields(scalars = events.scalars.len(), logs = events.logs.len()))]

@@ -26,21 +26,14 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
             .with_regexp();
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(opts)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, %url, "cannot open SQLite database");
-                AppError::Invalid(format!("cannot open SQLite database '{url}': {e}"))
-            })?;
-        sqlx::migrate!("migrations/sqlite")
-            .run(&pool)
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "SQLite migration failed");
-                AppError::Internal
-            })?;
+        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await.map_err(|e| {
+            tracing::error!(error = %e, %url, "cannot open SQLite database");
+            AppError::Invalid(format!("cannot open SQLite database '{url}': {e}"))
+        })?;
+        sqlx::migrate!("migrations/sqlite").run(&pool).await.map_err(|e| {
+            tracing::error!(error = %e, "SQLite migration failed");
+            AppError::Internal
+        })?;
         Ok(SqliteStore { pool })
     }
 }
