@@ -213,6 +213,27 @@ def run_demo(server: Server, base: Path, *args: str) -> subprocess.CompletedProc
                           capture_output=True, text=True, timeout=300)
 
 
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
+
+
+def run_script(server: Server, base: Path, name: str, *args: str, timeout: int = 300) -> dict:
+    """Runs tests/sdk/scripts/<name> with the real SDK in a fresh directory (not a git repository)
+    and returns the JSON summary it prints last on stderr."""
+    work = base / name.replace(".py", "")
+    work.mkdir(parents=True, exist_ok=True)
+    home = base / "home"
+    home.mkdir(exist_ok=True)
+    # A copy outside any git repository: the SDK then stores the whole script.
+    shutil.copy(SCRIPTS / name, work / name)
+    run = subprocess.run([sys.executable, name, *args], cwd=work, env=server.client_env(home),
+                         capture_output=True, text=True, timeout=timeout)
+    summary = [line for line in run.stderr.splitlines() if line.startswith("{")]
+    if run.returncode != 0 or not summary:
+        raise AssertionError(f"{name} failed ({run.returncode}):\nSTDOUT\n{run.stdout}\nSTDERR\n{run.stderr}\n"
+                             f"SERVER\n{server.log()[-5000:]}")
+    return json.loads(summary[-1])
+
+
 def serve_and_seed() -> None:
     base = Path(tempfile.mkdtemp(prefix="labbook-e2e-"))
     server = Server(data_dir=base / "data", database_url=database_url_for_test())

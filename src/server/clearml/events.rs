@@ -393,7 +393,8 @@ pub async fn get_task_events(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
                                    "worker": e.worker, "msg": e.msg}));
             }
         } else {
-            events.extend(ctx.state.store.task_events(&task, &ty, batch).await?.iter().map(|e| stored_to_wire(&task, e)));
+            events
+                .extend(ctx.state.store.task_events(&task, &ty, batch).await?.iter().map(|e| stored_to_wire(&task, e)));
         }
     }
     Ok(json!({"events": events, "returned": events.len(), "total": events.len(), "scroll_id": null}))

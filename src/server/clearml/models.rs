@@ -93,7 +93,8 @@ pub async fn create(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     req.str("name")?;
     check_project(ctx, &req).await?;
     let now = now_ms();
-    let mut m = Model { id: new_id(), user: ctx.identity.user.clone(), created: now, last_update: now, ..Model::default() };
+    let mut m =
+        Model { id: new_id(), user: ctx.identity.user.clone(), created: now, last_update: now, ..Model::default() };
     apply_fields(&mut m, &req)?;
     ctx.state.store.insert_model(&m).await?;
     Ok(json!({"id": m.id, "created": true}))
@@ -215,7 +216,8 @@ pub async fn add_or_update_metadata(ctx: &Ctx, req: Req) -> Result<Value, ApiErr
         m.metadata.clear();
     }
     for item in items {
-        let key = item.get("key").and_then(Value::as_str).ok_or_else(|| ApiError::invalid("metadata items need a 'key'"))?;
+        let key =
+            item.get("key").and_then(Value::as_str).ok_or_else(|| ApiError::invalid("metadata items need a 'key'"))?;
         m.metadata.insert(key.to_string(), item.clone());
     }
     m.last_update = now_ms();

@@ -61,10 +61,8 @@ pub async fn enqueue(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
 /// as the agent sends for a task it has already started).
 pub async fn dequeue(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     let id = req.str("task")?;
-    let new_status = req
-        .opt_str("new_status")?
-        .map(|s| s.parse::<TaskStatus>().map_err(ApiError::invalid))
-        .transpose()?;
+    let new_status =
+        req.opt_str("new_status")?.map(|s| s.parse::<TaskStatus>().map_err(ApiError::invalid)).transpose()?;
     let mut out = modify_with_queue(ctx, &id, |t| {
         match (t.status, new_status) {
             (TaskStatus::Queued, _) => {
@@ -114,7 +112,11 @@ pub async fn clone(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     let now = now_ms();
     let mut t = Task {
         id: new_id(),
-        name: req.opt_str("new_task_name")?.filter(|n| !n.is_empty()).unwrap_or_else(|| src.name.clone()),
+        // Without a name the clone is "Clone Of <name>", as in ClearML's web app.
+        name: req
+            .opt_str("new_task_name")?
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| format!("Clone Of {}", src.name)),
         project,
         task_type: src.task_type,
         status: TaskStatus::Created,
@@ -215,7 +217,10 @@ pub async fn publish(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     let force = req.bool_or("force", false)?;
     modify(ctx, &id, |t| {
         if !force && !t.status.can_become(TaskStatus::Published) {
-            return Err(ApiError::invalid_status(format!("cannot publish a task that is {}", t.status), t.status.as_str()));
+            return Err(ApiError::invalid_status(
+                format!("cannot publish a task that is {}", t.status),
+                t.status.as_str(),
+            ));
         }
         let now = now_ms();
         t.status = TaskStatus::Published;
@@ -245,7 +250,10 @@ pub async fn stop(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
             return Ok((json!({"status_message": "stopping"}), QueueChange::Keep));
         }
         if !force && !t.status.can_become(TaskStatus::Stopped) {
-            return Err(ApiError::invalid_status(format!("cannot stop a task that is {}", t.status), t.status.as_str()));
+            return Err(ApiError::invalid_status(
+                format!("cannot stop a task that is {}", t.status),
+                t.status.as_str(),
+            ));
         }
         let queue = if t.status == TaskStatus::Queued { QueueChange::Remove } else { QueueChange::Keep };
         t.status = TaskStatus::Stopped;
