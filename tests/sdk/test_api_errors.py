@@ -104,3 +104,37 @@ def test_fileserver_refuses_paths_outside_the_root(server, api):
     assert not (server.data_dir / "escape.txt").exists()
     r = requests.get(f"{server.files_url}/demo/a.txt")
     assert r.status_code == 401
+
+
+def test_lifecycle_errors_leave_tasks_unchanged(api):
+    tid = api.call("tasks.create", {"name": "error cases"})["id"]
+    code, sub, _ = meta(api.raw("tasks.enqueue", {"task": tid, "queue": "no-such-queue"}))
+    assert (code, sub) == (400, 701)
+    assert api.call("tasks.get_by_id", {"task": tid})["task"]["status"] == "created"
+    code, sub, _ = meta(api.raw("tasks.clone", {"task": "0" * 32}))
+    assert (code, sub) == (400, 101)
+    code, sub, _ = meta(api.raw("tasks.add_or_update_model", {"task": tid, "name": "m", "model": "nope",
+                                                               "type": "output"}))
+    assert (code, sub) == (400, 201)
+    code, sub, _ = meta(api.raw("tasks.edit_hyper_params", {"task": tid}))
+    assert (code, sub) == (400, 11)
+    code, sub, _ = meta(api.raw("tasks.dequeue", {"task": tid}))
+    assert (code, sub) == (400, 110)
+    api.call("tasks.started", {"task": tid})
+    api.call("tasks.completed", {"task": tid})
+    api.call("tasks.publish", {"task": tid})
+    code, sub, msg = meta(api.raw("tasks.reset", {"task": tid}))
+    assert (code, sub) == (400, 110) and "published" in msg
+    code, sub, _ = meta(api.raw("tasks.enqueue", {"task": tid}))
+    assert (code, sub) == (400, 110)
+    t = api.call("tasks.get_by_id", {"task": tid})["task"]
+    assert t["status"] == "published" and t["execution"]["queue"] is None
+
+
+def test_queue_by_name_gets_701_as_the_sdk_expects(api):
+    code, sub, _ = meta(api.raw("queues.get_by_id", {"queue": "default"}))
+    assert (code, sub) == (400, 701)
+    q = api.call("queues.get_all", {"name": "^default$", "only_fields": ["id"]})["queues"]
+    assert len(q) == 1 and q[0]["tags"] == []
+    code, sub, _ = meta(api.raw("queues.create", {"name": "default"}))
+    assert (code, sub) == (400, 801)
