@@ -129,8 +129,10 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     store.insert_task(&t3).await.unwrap();
 
     let ids = |r: (Vec<Task>, i64)| (r.0.into_iter().map(|t| t.id).collect::<Vec<_>>(), r.1);
-    let base = TaskFilter { page_size: 50, ..TaskFilter::default() };
+    let base = TaskFilter { page_size: 50, count_total: true, ..TaskFilter::default() };
     assert_eq!(ids(store.query_tasks(&base).await.unwrap()), (vec!["t3".into(), "t2".into(), "t1".into()], 3));
+    let uncounted = TaskFilter { count_total: false, ..base.clone() };
+    assert_eq!(store.query_tasks(&uncounted).await.unwrap().1, -1, "no count unless asked");
     let f = TaskFilter { projects: vec![vision.id.clone()], ..base.clone() };
     assert_eq!(ids(store.query_tasks(&f).await.unwrap()).1, 2);
     let f = TaskFilter { name_regex: Some("run".into()), ..base.clone() };

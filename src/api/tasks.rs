@@ -93,6 +93,7 @@ pub async fn list_tasks(
         order: vec![(order, descending)],
         page,
         page_size: PAGE_SIZE,
+        count_total: true,
         ..TaskFilter::default()
     };
     filter.system_tags.none = vec!["archived".into(), "hidden".into()];

@@ -1,6 +1,8 @@
 //! Domain types shared by the server, the API and the browser.
 
 pub mod event;
+// The domain noun "model" (trained weights) lives in `model::model`.
+#[allow(clippy::module_inception)]
 pub mod model;
 pub mod project;
 pub mod queue;

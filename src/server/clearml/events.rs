@@ -281,77 +281,6 @@ pub async fn scalar_metrics_iter_histogram(ctx: &Ctx, req: Req) -> Result<Value,
     Ok(Value::Object(out))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn json_lines_with_the_sdk_quirks_parse() {
-        let body = concat!(
-            r#"{"type": "log", "task": "t1", "timestamp": 5, "level": "info", "worker": "vm", "msg": "a\nb", "method": "get"}"#,
-            "\n",
-            r#"{"type": "training_stats_scalar", "task": "t1", "timestamp": 6, "iter": 0, "metric": "loss", "variant": "train", "value": 1.0, "method": "get"}"#,
-            "\n",
-            r#"{"type": "plot", "task": "t1", "timestamp": 7, "iter": 0, "metric": "m", "variant": "v", "plot_str": "{}"}"#
-        );
-        let b = parse_batch(body.as_bytes(), 0);
-        assert_eq!(b.accepted, 3);
-        assert!(b.errors.is_empty());
-        let t = &b.tasks["t1"];
-        assert_eq!(t.logs[0].msg, "a\nb");
-        assert_eq!(t.scalars[&("loss".into(), "train".into())][0].value, 1.0);
-        assert_eq!(t.others[0].event_type, "plot");
-        assert!(!t.others[0].body.contains("method"));
-    }
-
-    #[test]
-    fn a_broken_line_does_not_lose_the_good_ones() {
-        let body = concat!(
-            r#"{"type": "log", "task": "t1", "msg": "first"}"#,
-            "\n",
-            r#"{"type": "log", "task": "t1", "msg": "#,
-            "\n",
-            r#"{"type": "training_stats_scalar", "task": "t1", "metric": "m", "variant": "v"}"#,
-            "\n",
-            r#"{"type": "log", "msg": "no task"}"#,
-            "\n",
-            r#"{"type": "log", "task": "t1", "msg": "last"}"#,
-        );
-        let b = parse_batch(body.as_bytes(), 42);
-        assert_eq!(b.accepted, 2);
-        let lines: Vec<usize> = b.errors.iter().map(|e| e.0).collect();
-        assert_eq!(lines, vec![2, 3, 4]);
-        assert!(b.errors[0].1.contains("malformed JSON"));
-        assert!(b.errors[1].1.contains("'value'"));
-        assert!(b.errors[2].1.contains("'task'"));
-        let msgs: Vec<&str> = b.tasks["t1"].logs.iter().map(|l| l.msg.as_str()).collect();
-        assert_eq!(msgs, vec!["first", "last"]);
-        assert_eq!(b.tasks["t1"].logs[0].timestamp, 42, "missing timestamps default to now");
-    }
-
-    #[test]
-    fn python_non_finite_floats_are_kept() {
-        let body = concat!(
-            r#"{"type": "training_stats_scalar", "task": "t", "metric": "NaN loss", "variant": "v", "iter": 0, "value": NaN}"#,
-            "\n",
-            r#"{"type": "training_stats_scalar", "task": "t", "metric": "m", "variant": "v", "iter": 1, "value": -Infinity}"#,
-        );
-        let b = parse_batch(body.as_bytes(), 0);
-        assert_eq!((b.accepted, b.errors.len()), (2, 0), "{:?}", b.errors);
-        assert!(b.tasks["t"].scalars[&("NaN loss".into(), "v".into())][0].value.is_nan());
-        assert_eq!(b.tasks["t"].scalars[&("m".into(), "v".into())][0].value, f64::NEG_INFINITY);
-    }
-
-    #[test]
-    fn arrays_and_unknown_types() {
-        let b = parse_batch(br#"[{"type": "log", "task": "t", "msg": "x"}, {"type": "bogus", "task": "t"}]"#, 0);
-        assert_eq!(b.accepted, 1);
-        assert_eq!(b.errors, vec![(2, "unknown event type 'bogus'".to_string())]);
-        let b = parse_batch(b"", 0);
-        assert_eq!((b.accepted, b.errors.len()), (0, 0));
-    }
-}
-
 /// The stored JSON of an event, as the clients read it back.
 fn stored_to_wire(task: &str, e: &crate::server::store::StoredEvent) -> Value {
     let mut v: Value = serde_json::from_str(&e.event.body).unwrap_or_else(|_| json!({}));
@@ -442,4 +371,75 @@ pub async fn get_task_single_value_metrics(ctx: &Ctx, req: Req) -> Result<Value,
         out.push(json!({"task": id, "task_name": t.name, "values": values}));
     }
     Ok(json!({"tasks": out}))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_lines_with_the_sdk_quirks_parse() {
+        let body = concat!(
+            r#"{"type": "log", "task": "t1", "timestamp": 5, "level": "info", "worker": "vm", "msg": "a\nb", "method": "get"}"#,
+            "\n",
+            r#"{"type": "training_stats_scalar", "task": "t1", "timestamp": 6, "iter": 0, "metric": "loss", "variant": "train", "value": 1.0, "method": "get"}"#,
+            "\n",
+            r#"{"type": "plot", "task": "t1", "timestamp": 7, "iter": 0, "metric": "m", "variant": "v", "plot_str": "{}"}"#
+        );
+        let b = parse_batch(body.as_bytes(), 0);
+        assert_eq!(b.accepted, 3);
+        assert!(b.errors.is_empty());
+        let t = &b.tasks["t1"];
+        assert_eq!(t.logs[0].msg, "a\nb");
+        assert_eq!(t.scalars[&("loss".into(), "train".into())][0].value, 1.0);
+        assert_eq!(t.others[0].event_type, "plot");
+        assert!(!t.others[0].body.contains("method"));
+    }
+
+    #[test]
+    fn a_broken_line_does_not_lose_the_good_ones() {
+        let body = concat!(
+            r#"{"type": "log", "task": "t1", "msg": "first"}"#,
+            "\n",
+            r#"{"type": "log", "task": "t1", "msg": "#,
+            "\n",
+            r#"{"type": "training_stats_scalar", "task": "t1", "metric": "m", "variant": "v"}"#,
+            "\n",
+            r#"{"type": "log", "msg": "no task"}"#,
+            "\n",
+            r#"{"type": "log", "task": "t1", "msg": "last"}"#,
+        );
+        let b = parse_batch(body.as_bytes(), 42);
+        assert_eq!(b.accepted, 2);
+        let lines: Vec<usize> = b.errors.iter().map(|e| e.0).collect();
+        assert_eq!(lines, vec![2, 3, 4]);
+        assert!(b.errors[0].1.contains("malformed JSON"));
+        assert!(b.errors[1].1.contains("'value'"));
+        assert!(b.errors[2].1.contains("'task'"));
+        let msgs: Vec<&str> = b.tasks["t1"].logs.iter().map(|l| l.msg.as_str()).collect();
+        assert_eq!(msgs, vec!["first", "last"]);
+        assert_eq!(b.tasks["t1"].logs[0].timestamp, 42, "missing timestamps default to now");
+    }
+
+    #[test]
+    fn python_non_finite_floats_are_kept() {
+        let body = concat!(
+            r#"{"type": "training_stats_scalar", "task": "t", "metric": "NaN loss", "variant": "v", "iter": 0, "value": NaN}"#,
+            "\n",
+            r#"{"type": "training_stats_scalar", "task": "t", "metric": "m", "variant": "v", "iter": 1, "value": -Infinity}"#,
+        );
+        let b = parse_batch(body.as_bytes(), 0);
+        assert_eq!((b.accepted, b.errors.len()), (2, 0), "{:?}", b.errors);
+        assert!(b.tasks["t"].scalars[&("NaN loss".into(), "v".into())][0].value.is_nan());
+        assert_eq!(b.tasks["t"].scalars[&("m".into(), "v".into())][0].value, f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn arrays_and_unknown_types() {
+        let b = parse_batch(br#"[{"type": "log", "task": "t", "msg": "x"}, {"type": "bogus", "task": "t"}]"#, 0);
+        assert_eq!(b.accepted, 1);
+        assert_eq!(b.errors, vec![(2, "unknown event type 'bogus'".to_string())]);
+        let b = parse_batch(b"", 0);
+        assert_eq!((b.accepted, b.errors.len()), (0, 0));
+    }
 }

@@ -115,6 +115,9 @@ pub struct TaskFilter {
     pub order: Vec<(TaskOrder, bool)>,
     pub page: i64,
     pub page_size: i64,
+    /// Whether to count every match too (a second query); without it the
+    /// total returned is -1.
+    pub count_total: bool,
 }
 
 /// Everything one `events.add_batch` adds for one task.
@@ -218,7 +221,7 @@ pub trait Store: Send + Sync {
     /// Writes every editable field of `task` if its stored revision is still
     /// `task.revision`; returns false (and writes nothing) otherwise.
     async fn update_task(&self, task: &Task) -> AppResult<bool>;
-    /// A page of tasks, and how many match in all.
+    /// A page of tasks, and how many match in all (when asked for, else -1).
     async fn query_tasks(&self, filter: &TaskFilter) -> AppResult<(Vec<Task>, i64)>;
     /// Which of these ids exist.
     async fn existing_task_ids(&self, ids: &[String]) -> AppResult<Vec<String>>;

@@ -818,8 +818,14 @@ macro_rules! impl_sql_store {
                 use $crate::server::store::sql::{task_order, task_where, SqlBuilder, TaskRow};
                 let mut b = SqlBuilder::default();
                 let wh = task_where::<$dialect>(&mut b, filter);
-                let count_sql = format!("SELECT COUNT(*) FROM tasks{wh}");
-                let (total,): (i64,) = Self::bind_all_as(sqlx::query_as(&count_sql), &b.binds).fetch_one(&self.pool).await?;
+                let total = if filter.count_total {
+                    let count_sql = format!("SELECT COUNT(*) FROM tasks{wh}");
+                    let (n,): (i64,) =
+                        Self::bind_all_as(sqlx::query_as(&count_sql), &b.binds).fetch_one(&self.pool).await?;
+                    n
+                } else {
+                    -1
+                };
                 let limit = b.int(filter.page_size.max(1));
                 let offset = b.int(filter.page.max(0) * filter.page_size.max(1));
                 let sql = format!("SELECT * FROM tasks{wh}{} LIMIT {limit} OFFSET {offset}", task_order(filter));

@@ -1,0 +1,179 @@
+//! What the benchmark programs share: a keep-alive HTTP/1.1 client that
+//! speaks to the ClearML API the way the SDK does (GET with a JSON body), and
+//! a `labbook serve` started on free loopback ports with a fresh data dir.
+
+#![allow(dead_code)]
+
+use base64::Engine;
+use serde_json::Value;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("free port")
+}
+
+/// A keep-alive HTTP/1.1 connection that sends ClearML-style GETs with bodies.
+pub struct Conn {
+    stream: BufReader<TcpStream>,
+    port: u16,
+}
+
+impl Conn {
+    pub async fn open(port: u16) -> std::io::Result<Conn> {
+        let s = TcpStream::connect(("127.0.0.1", port)).await?;
+        s.set_nodelay(true)?;
+        Ok(Conn { stream: BufReader::new(s), port })
+    }
+
+    pub async fn request(
+        &mut self,
+        path: &str,
+        auth: &str,
+        ctype: &str,
+        body: &[u8],
+    ) -> std::io::Result<(u16, Vec<u8>)> {
+        let head = format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: {auth}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
+            self.port,
+            body.len()
+        );
+        let s = self.stream.get_mut();
+        s.write_all(head.as_bytes()).await?;
+        s.write_all(body).await?;
+        let mut status = String::new();
+        self.stream.read_line(&mut status).await?;
+        let code: u16 = status.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        let mut len = 0usize;
+        loop {
+            let mut line = String::new();
+            self.stream.read_line(&mut line).await?;
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = line.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    len = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        let mut buf = vec![0u8; len];
+        self.stream.read_exact(&mut buf).await?;
+        Ok((code, buf))
+    }
+
+    pub async fn call(&mut self, endpoint: &str, token: &str, body: Value) -> Value {
+        let (code, resp) = self
+            .request(
+                &format!("/v2.23/{endpoint}"),
+                &format!("Bearer {token}"),
+                "application/json",
+                body.to_string().as_bytes(),
+            )
+            .await
+            .expect("request");
+        let v: Value = serde_json::from_slice(&resp).expect("JSON answer");
+        assert_eq!(code, 200, "{endpoint}: {v}");
+        v["data"].clone()
+    }
+}
+
+pub fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+pub fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx.min(sorted.len() - 1)]
+}
+
+/// A running `labbook serve`; killed on drop.
+pub struct Server {
+    child: Child,
+    _dir: tempfile::TempDir,
+    /// The API port.
+    pub api: u16,
+    /// A token for the API.
+    pub token: String,
+    /// Milliseconds from spawning the process to the first HTTP 200.
+    pub start_to_200_ms: f64,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Starts `bin serve` on SQLite (or `db`) and logs in.
+    pub async fn start(bin: &str, db: Option<&str>) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let (web, api, files) = (free_port(), free_port(), free_port());
+        let (ak, sk) = ("BENCHACCESSKEY000001", "bench-secret-key-0123456789");
+        let mut cmd = Command::new(bin);
+        cmd.args([
+            "serve",
+            "--web-port",
+            &web.to_string(),
+            "--api-port",
+            &api.to_string(),
+            "--files-port",
+            &files.to_string(),
+        ])
+        .env("LABBOOK_DATA_DIR", dir.path())
+        .env("LABBOOK_ACCESS_KEY", ak)
+        .env("LABBOOK_SECRET_KEY", sk)
+        .env("LABBOOK_LOG", "warn")
+        .env_remove("DATABASE_URL")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+        if let Some(db) = db {
+            cmd.env("DATABASE_URL", db);
+        }
+        let started = Instant::now();
+        let child = cmd.spawn().expect("start labbook");
+        let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{ak}:{sk}")));
+        let token = loop {
+            if let Ok(mut c) = Conn::open(api).await {
+                if let Ok((200, body)) = c.request("/auth.login", &basic, "application/json", b"").await {
+                    let v: Value = serde_json::from_slice(&body).expect("login JSON");
+                    break v["data"]["token"].as_str().expect("token").to_string();
+                }
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "server did not start");
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        };
+        let start_to_200_ms = started.elapsed().as_secs_f64() * 1000.0;
+        Server { child, _dir: dir, api, token, start_to_200_ms }
+    }
+
+    /// A new connection to the API.
+    pub async fn conn(&self) -> Conn {
+        Conn::open(self.api).await.expect("connect")
+    }
+}
+
+/// Rounds to two decimals for printing.
+pub fn r2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
