@@ -31,4 +31,8 @@ for clients in 1 8; do
   LABBOOK_BIN=$bin cargo bench -q --features ssr --bench ingest -- --clients "$clients" | tee -a "$out"
   LABBOOK_BIN=$bin cargo bench -q --features ssr --bench ingest -- --clients "$clients" --db "$(fresh_pg)" | tee -a "$out"
 done
+LABBOOK_BIN=$bin cargo bench -q --features ssr --bench ingest -- --series 1 | tee -a "$out"
+LABBOOK_BIN=$bin cargo bench -q --features ssr --bench ingest -- --series 1 --db "$(fresh_pg)" | tee -a "$out"
+LABBOOK_BIN=$bin cargo bench -q --features ssr --bench tasks | tee -a "$out"
+LABBOOK_BIN=$bin cargo bench -q --features ssr --bench tasks -- --db "$(fresh_pg)" | tee -a "$out"
 echo "written to $out"
