@@ -45,6 +45,9 @@ def test_capture_init_connect_configuration_and_properties(capture, api):
     assert second["name"] == "second run" and second["status"] == "completed"
     log = api.call("events.get_task_log", {"task": capture["id"], "navigate_earlier": False, "order": "asc"})
     assert any("hello from capture" in e["msg"] for e in log["events"])
+    # The resource monitor's machine metrics arrive as scalars.
+    scalars = api.call("events.scalar_metrics_iter_histogram", {"task": capture["id"]})
+    assert ":monitor:machine" in scalars, sorted(scalars)
 
 
 @pytest.fixture(scope="module")

@@ -176,6 +176,7 @@ async fn handle(
         "models.get_by_id" => models::get_by_id(&ctx, req).await,
         "models.get_all" => models::get_all(&ctx, req).await,
         "models.set_ready" => models::set_ready(&ctx, req).await,
+        "models.update_for_task" => models::update_for_task(&ctx, req).await,
         "models.delete" => models::delete(&ctx, req).await,
         "models.archive_many" => models::archive_many(&ctx, req).await,
         "models.unarchive_many" => models::unarchive_many(&ctx, req).await,

@@ -224,3 +224,52 @@ pub async fn add_or_update_metadata(ctx: &Ctx, req: Req) -> Result<Value, ApiErr
     ctx.state.store.update_model(&m).await?;
     Ok(json!({"updated": 1}))
 }
+
+/// `models.update_for_task`: register (or overwrite) a task's output model
+/// and link it to the task.
+pub async fn update_for_task(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    let task_id = req.str("task")?;
+    let task = ctx.state.store.get_task(&task_id).await?.ok_or_else(|| ApiError::invalid_task(&task_id))?;
+    let now = now_ms();
+    let (mut m, created) = match req.opt_str("override_model_id")? {
+        Some(id) => (load(ctx, &id).await?, false),
+        None => (
+            Model {
+                id: new_id(),
+                name: task.name.clone(),
+                project: task.project.clone(),
+                task: Some(task_id.clone()),
+                user: ctx.identity.user.clone(),
+                created: now,
+                ..Model::default()
+            },
+            true,
+        ),
+    };
+    for (field, value) in [("uri", &mut m.uri), ("name", &mut m.name), ("comment", &mut m.comment)] {
+        if let Some(v) = req.opt_str(field)? {
+            *value = v;
+        }
+    }
+    if req.has("tags") {
+        m.tags = req.str_list("tags")?;
+    }
+    m.last_update = now;
+    if created {
+        ctx.state.store.insert_model(&m).await?;
+    } else {
+        ctx.state.store.update_model(&m).await?;
+    }
+    let (model_id, name) = (m.id.clone(), m.name.clone());
+    super::tasks::modify(ctx, &task_id, |t| {
+        let link =
+            crate::model::task::ModelLink { name: name.clone(), model: model_id.clone(), updated: Some(iso(now)) };
+        match t.models.output.iter_mut().find(|l| l.model == model_id || l.name == name) {
+            Some(l) => *l = link,
+            None => t.models.output.push(link),
+        }
+        Ok(json!({}))
+    })
+    .await?;
+    Ok(json!({"id": m.id, "created": created, "updated": 1}))
+}
