@@ -138,3 +138,13 @@ def test_queue_by_name_gets_701_as_the_sdk_expects(api):
     assert len(q) == 1 and q[0]["tags"] == []
     code, sub, _ = meta(api.raw("queues.create", {"name": "default"}))
     assert (code, sub) == (400, 801)
+
+
+def test_oversized_batch_is_refused_in_the_envelope(api):
+    tid = api.call("tasks.create", {"name": "big batch"})["id"]
+    line = f'{{"type": "log", "task": "{tid}", "msg": "{"x" * 1000}"}}\n'.encode()
+    body = line * (65 * 1024)  # about 65 MiB, over the 64 MiB limit
+    r = api.raw("events.add_batch", data=body, headers={"Content-Type": "application/json-lines"})
+    code, sub, msg = meta(r)
+    assert code == 413 and "64 MiB" in msg
+    assert api.call("events.get_task_log", {"task": tid})["total"] == 0

@@ -102,7 +102,7 @@ async fn dispatch(
     Path(path): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     let Some(ep) = parse_path(&path) else {
         return reply(&path, "", "", Err(ApiError::no_endpoint(&path, "")));
@@ -114,6 +114,13 @@ async fn dispatch(
         return reply(&ep.name, &requested, &actual, Err(ApiError::no_endpoint(&ep.name, &actual)));
     }
     let name = ep.name.as_str();
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            let msg = format!("request body rejected ({e}); the limit is {} MiB per request", MAX_BODY_BYTES >> 20);
+            return reply(name, &requested, &actual, Err(ApiError::new(e.status().as_u16(), 0, msg)));
+        }
+    };
     let result = handle(&state, name, query.as_deref(), &headers, &body).await;
     if let Err(e) = &result {
         tracing::debug!(endpoint = name, code = e.code, subcode = e.subcode, msg = %e.msg, "API error");
