@@ -110,7 +110,10 @@ def test_artifacts_and_models(server, api, tmp_path):
     keys = {a["key"]: a for a in t["execution"]["artifacts"]}
     assert set(keys) >= {"dict_artifact", "file_artifact", "folder_artifact", "numpy_artifact", "pandas_artifact"}
     assert keys["pandas_artifact"]["type_data"]["preview"]
-    assert [m["model"] for m in t["models"]["output"]] == [out["model"]]
+    outputs = [m["model"] for m in t["models"]["output"]]
+    assert out["model"] in outputs
+    auto = [api.call("models.get_by_id", {"model": m})["model"] for m in outputs if m != out["model"]]
+    assert any(m["uri"].endswith("auto_model.pkl") and m["framework"] == "ScikitLearn" for m in auto), auto
     model = api.call("models.get_by_id", {"model": out["model"]})["model"]
     assert model["uri"].startswith(server.files_url) and model["task"] == out["task"]
     assert model["name"] == "art model" and model["tags"] == ["m1"]

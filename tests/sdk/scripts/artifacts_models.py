@@ -3,9 +3,11 @@ import json
 import os
 import sys
 
+import joblib
 import numpy as np
 import pandas as pd
 from clearml import InputModel, Model, OutputModel, Task
+from sklearn.linear_model import LinearRegression
 
 task = Task.init(project_name="art", task_name="artifact task", output_uri=True, reuse_last_task_id=False)
 task.upload_artifact("dict_artifact", artifact_object={"a": 1, "b": [1, 2, 3]}, wait_on_upload=True)
@@ -22,6 +24,8 @@ task.upload_artifact("pandas_artifact", artifact_object=pd.DataFrame({"x": [1, 2
                      wait_on_upload=True)
 with open("weights.bin", "wb") as f:
     f.write(b"\x00\x01weights" * 100)
+# A framework's save call: the SDK registers the file as an output model itself.
+joblib.dump(LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0]), "auto_model.pkl")
 out = OutputModel(task=task, name="art model", framework="custom", tags=["m1"])
 out.update_weights(weights_filename="weights.bin", iteration=7)
 model_id = out.id
