@@ -62,6 +62,9 @@ def test_queries(query_clone):
     assert q["by_not"] == ["other seed"]
     assert q["by_name"] == ["other seed", "seed task"], "task_name is a case-insensitive contains"
     assert q["by_type"] == ["other seed"]
+    assert q["by_ids"] == ["other seed", "seed task"]
+    assert q["by_status"] == ["seed task", "other seed"], "completed, name descending"
+    assert q["by_not_op"] == ["other seed"]
     assert q["single"] == {"best_acc": 0.93}
     assert q["scalars"]["acc"]["val"]["y"] == [0.8]
 
@@ -77,7 +80,10 @@ def test_clone_edit_enqueue_dequeue(query_clone, api):
     assert clone["last_metrics"] == {} and clone["runtime"] == {}
     default = api.call("queues.get_all", {"name": "^default$"})["queues"][0]
     assert clone["execution"]["queue"] == default["id"]
-    assert [e["task"] for e in default["entries"]] == [q["clone"]]
+    assert [e["task"] for e in default["entries"]] == [q["clone"], q["moved"]]
+    moved = api.call("tasks.get_by_id", {"task": q["moved"]})["task"]
+    assert (moved["project"], moved["comment"], moved["status"]) == (q["elsewhere"], "moved here", "queued")
+    assert moved["execution"]["queue"] == default["id"], "enqueued by queue id"
     dc = api.call("tasks.get_by_id", {"task": q["default_clone"]})["task"]
     assert dc["name"] == "Clone Of seed task"
     assert dc["status"] == "created", "dequeued back to draft"
