@@ -4,8 +4,10 @@
 #![cfg(feature = "ssr")]
 
 use labbook::model::task::TaskModels;
-use labbook::model::{ConfigItem, Hyperparam, LogEntry, ScalarPoint, Task, TaskStatus, TaskType};
-use labbook::server::store::{self, Credential, LogCursor, OtherEvent, Store, TaskEvents, TaskFilter, TaskOrder};
+use labbook::model::{ConfigItem, Hyperparam, LogEntry, Model, ScalarPoint, Task, TaskStatus, TaskType};
+use labbook::server::store::{
+    self, Credential, LogCursor, ModelFilter, OtherEvent, QueueChange, Store, TaskEvents, TaskFilter, TaskOrder,
+};
 use serde_json::json;
 use std::sync::Arc;
 
@@ -226,6 +228,71 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     let back = store.task_log("t1", LogCursor::Before(None), 2).await.unwrap();
     assert_eq!(back.iter().map(|(_, e)| e.msg.as_str()).collect::<Vec<_>>(), vec!["step 1", "oops"]);
     assert_eq!(store.task_log("t2", LogCursor::After(None), 10).await.unwrap(), vec![]);
+    let plots = store.task_events("t1", "plot", 10).await.unwrap();
+    assert_eq!(plots.iter().map(|e| e.event.metric.as_str()).collect::<Vec<_>>(), vec!["m"]);
+
+    // Queues, and tasks entering and leaving them atomically with their status.
+    let q = store.ensure_queue("default", &["default".into()]).await.unwrap();
+    assert_eq!(store.ensure_queue("default", &[]).await.unwrap().id, q.id);
+    assert!(store.create_queue("default", &[], &[]).await.unwrap().is_none(), "names are unique");
+    let gpu = store.create_queue("gpu", &["fast".into()], &[]).await.unwrap().unwrap();
+    assert_eq!(store.get_queue(&gpu.id).await.unwrap().map(|g| g.tags), Some(vec!["fast".to_string()]));
+    assert_eq!(store.list_queues().await.unwrap().len(), 2);
+    let entries = |q: String| {
+        let store = store.clone();
+        async move { store.queue_entries(&q).await.unwrap().into_iter().map(|e| e.task).collect::<Vec<_>>() }
+    };
+    let mut t2q = store.get_task("t2").await.unwrap().unwrap();
+    t2q.status = TaskStatus::Queued;
+    assert!(store.update_task_queue(&t2q, QueueChange::Enqueue(q.id.clone())).await.unwrap());
+    let t1q = store.get_task("t1").await.unwrap().unwrap();
+    assert!(store.update_task_queue(&t1q, QueueChange::Enqueue(q.id.clone())).await.unwrap());
+    assert_eq!(entries(q.id.clone()).await, vec!["t2", "t1"]);
+    assert!(!store.update_task_queue(&t2q, QueueChange::Remove).await.unwrap(), "stale revision");
+    assert_eq!(entries(q.id.clone()).await, vec!["t2", "t1"], "a refused write changes no queue");
+    let t2q = store.get_task("t2").await.unwrap().unwrap();
+    assert!(store.update_task_queue(&t2q, QueueChange::Enqueue(gpu.id.clone())).await.unwrap());
+    assert_eq!((entries(q.id.clone()).await, entries(gpu.id.clone()).await), (vec!["t1".into()], vec!["t2".into()]));
+    let t2q = store.get_task("t2").await.unwrap().unwrap();
+    assert!(store.update_task_queue(&t2q, QueueChange::Remove).await.unwrap());
+    assert!(entries(gpu.id.clone()).await.is_empty());
+
+    // Models.
+    let mut m = Model {
+        id: "m1".into(),
+        name: "Net".into(),
+        uri: "file:///w.bin".into(),
+        project: Some(vision.id.clone()),
+        task: Some("t1".into()),
+        tags: vec!["x".into()],
+        created: 5,
+        last_update: 5,
+        ..Model::default()
+    };
+    m.design.insert("design".into(), json!("layers"));
+    store.insert_model(&m).await.unwrap();
+    assert_eq!(store.get_model("m1").await.unwrap(), Some(m.clone()));
+    m.ready = true;
+    m.uri = "http://files/w.bin".into();
+    store.update_model(&m).await.unwrap();
+    assert_eq!(store.get_model("m1").await.unwrap(), Some(m.clone()));
+    let mf = ModelFilter { name_regex: Some("^net$".into()), page_size: 10, ..ModelFilter::default() };
+    assert_eq!(store.query_models(&mf).await.unwrap().len(), 1);
+    let mut none = ModelFilter { page_size: 10, ..ModelFilter::default() };
+    none.tags.none = vec!["x".into()];
+    assert!(store.query_models(&none).await.unwrap().is_empty());
+    assert!(store.delete_model("m1").await.unwrap());
+    assert_eq!(store.get_model("m1").await.unwrap(), None);
+
+    // A reset clears events; a delete removes the task and what hangs off it.
+    store.clear_task_events("t1").await.unwrap();
+    assert!(store.scalar_series("t1").await.unwrap().is_empty());
+    assert_eq!(store.count_task_log("t1").await.unwrap(), 0);
+    assert!(store.task_events("t1", "plot", 10).await.unwrap().is_empty());
+    assert_eq!(store.get_task("t1").await.unwrap().map(|t| t.last_iteration), Some(0));
+    assert!(store.delete_task("t1").await.unwrap());
+    assert!(!store.delete_task("t1").await.unwrap());
+    assert!(entries(q.id.clone()).await.is_empty(), "the queue entry goes with the task");
 }
 
 #[tokio::test]

@@ -93,11 +93,7 @@ where
         let now = now_ms();
         task.last_update = now;
         task.last_change = now;
-        let written = match queue {
-            QueueChange::Keep => ctx.state.store.update_task(&task).await?,
-            change => ctx.state.store.update_task_queue(&task, change).await?,
-        };
-        if written {
+        if ctx.state.store.update_task_queue(&task, queue).await? {
             return Ok(json!({"updated": 1, "fields": fields}));
         }
     }

@@ -801,13 +801,7 @@ macro_rules! impl_sql_store {
 
             #[tracing::instrument(skip(self, task), fields(id = %task.id, revision = task.revision))]
             async fn update_task(&self, task: &$crate::model::Task) -> $crate::error::AppResult<bool> {
-                use $crate::server::store::sql::{task_binds, update_task_sql, Bind};
-                let mut binds = task_binds(task);
-                binds.push(Bind::Text(Some(task.id.clone())));
-                binds.push(Bind::Int(Some(task.revision)));
-                let sql = update_task_sql();
-                let done = Self::bind_all(sqlx::query(&sql), &binds).execute(&self.pool).await?;
-                Ok(done.rows_affected() == 1)
+                self.update_task_queue(task, $crate::server::store::QueueChange::Keep).await
             }
 
             #[tracing::instrument(skip(self))]
@@ -858,6 +852,11 @@ macro_rules! impl_sql_store {
                 binds.push(Bind::Text(Some(task.id.clone())));
                 binds.push(Bind::Int(Some(task.revision)));
                 let sql = update_task_sql();
+                if change == QueueChange::Keep {
+                    // One statement: no transaction needed.
+                    let done = Self::bind_all(sqlx::query(&sql), &binds).execute(&self.pool).await?;
+                    return Ok(done.rows_affected() == 1);
+                }
                 let mut tx = self.pool.begin().await?;
                 let done = Self::bind_all(sqlx::query(&sql), &binds).execute(&mut *tx).await?;
                 if done.rows_affected() != 1 {
