@@ -14,7 +14,7 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as any).__labbookHarness = child;
   process.env.LABBOOK_HARNESS_PID = String(child.pid);
   const lines = readline.createInterface({ input: child.stdout! });
-  const info = await new Promise<{ web_url: string; task_id: string }>((resolve, reject) => {
+  const info = await new Promise<{ web_url: string; task_id: string; report_task_id: string; artifact_task_id: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error("harness did not get ready in 240 s")), 240_000);
     child.on("exit", (code) => reject(new Error(`harness exited with ${code}`)));
     lines.on("line", (line) => {
@@ -26,4 +26,6 @@ export default async function globalSetup(): Promise<void> {
   });
   process.env.LABBOOK_WEB_URL = info.web_url;
   process.env.LABBOOK_TASK_ID = info.task_id;
+  process.env.LABBOOK_REPORT_TASK_ID = info.report_task_id;
+  process.env.LABBOOK_ARTIFACT_TASK_ID = info.artifact_task_id;
 }

@@ -21,3 +21,35 @@ pub async fn task_scalars(task: String) -> Result<Vec<SeriesData>, ServerFnError
     let st = super::state()?;
     st.store.scalar_series(&task).await.map_err(super::to_client)
 }
+
+/// One plotly figure a task reported (`report_scatter2d`, tables, matplotlib, …).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PlotData {
+    pub metric: String,
+    pub variant: String,
+    pub iter: i64,
+    /// The figure as plotly JSON: `{"data": [...], "layout": {...}}`.
+    pub plot_str: String,
+}
+
+/// The most plots one page shows.
+pub const PLOTS_PAGE: i64 = 500;
+
+/// The plots of a task, newest first.
+#[server(prefix = "/rpc", endpoint = "task_plots")]
+pub async fn task_plots(task: String) -> Result<Vec<PlotData>, ServerFnError> {
+    let st = super::state()?;
+    let events = st.store.task_events(&task, "plot", PLOTS_PAGE).await.map_err(super::to_client)?;
+    Ok(events
+        .into_iter()
+        .map(|e| {
+            let body: serde_json::Value = serde_json::from_str(&e.event.body).unwrap_or_default();
+            PlotData {
+                plot_str: body.get("plot_str").and_then(|p| p.as_str()).unwrap_or("{}").to_string(),
+                metric: e.event.metric,
+                variant: e.event.variant,
+                iter: e.event.iter,
+            }
+        })
+        .collect())
+}

@@ -1,7 +1,7 @@
 //! Tasks for the experiments table and the task page.
 
 use crate::model::task::MetricSummary;
-use crate::model::{Project, ProjectSummary, Task, TaskStatus, TaskType};
+use crate::model::{Model, Project, ProjectSummary, Task, TaskStatus, TaskType};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -132,4 +132,35 @@ pub async fn get_task(id: String) -> Result<TaskDetail, ServerFnError> {
     };
     let metrics = st.store.metric_summaries(&id).await.map_err(super::to_client)?;
     Ok(TaskDetail { task, project, metrics })
+}
+
+/// A task's input and output models, resolved (`kind` is "input" or "output").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskModel {
+    pub kind: String,
+    /// The name the task gave the link.
+    pub name: String,
+    /// `None` when the model has been deleted.
+    pub model: Option<Model>,
+    pub model_id: String,
+}
+
+/// The models linked to a task.
+#[server(prefix = "/rpc", endpoint = "task_models")]
+pub async fn task_models(id: String) -> Result<Vec<TaskModel>, ServerFnError> {
+    let st = super::state()?;
+    let task = st
+        .store
+        .get_task(&id)
+        .await
+        .map_err(super::to_client)?
+        .ok_or_else(|| ServerFnError::new(format!("task {id} not found")))?;
+    let mut out = Vec::new();
+    for (kind, links) in [("input", &task.models.input), ("output", &task.models.output)] {
+        for l in links {
+            let model = st.store.get_model(&l.model).await.map_err(super::to_client)?;
+            out.push(TaskModel { kind: kind.into(), name: l.name.clone(), model, model_id: l.model.clone() });
+        }
+    }
+    Ok(out)
 }

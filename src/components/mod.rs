@@ -1,6 +1,7 @@
 //! Reusable widgets.
 
 pub mod chart;
+pub mod figure;
 pub mod format;
 pub mod project_tree;
 pub mod status;

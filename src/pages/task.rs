@@ -1,8 +1,9 @@
 //! The task page: Execution, Configuration, Info, Console and Scalars tabs.
 
-use crate::api::events::{task_console, task_scalars};
-use crate::api::tasks::{get_task, TaskDetail};
+use crate::api::events::{task_console, task_plots, task_scalars};
+use crate::api::tasks::{get_task, task_models, TaskDetail};
 use crate::components::chart::ScalarCharts;
+use crate::components::figure::Figures;
 use crate::components::format::{fmt_duration, fmt_opt_time, fmt_time};
 use crate::components::status::{ProgressBar, StatusBadge};
 use crate::pages::ErrorBox;
@@ -15,8 +16,10 @@ const TABS: &[(&str, &str)] = &[
     ("execution", "Execution"),
     ("configuration", "Configuration"),
     ("info", "Info"),
+    ("artifacts", "Artifacts"),
     ("console", "Console"),
     ("scalars", "Scalars"),
+    ("plots", "Plots"),
 ];
 
 /// `/tasks/:id`, and the SDK's `/projects/:project/tasks/:id/…` links.
@@ -75,6 +78,8 @@ fn TaskView(detail: TaskDetail, tab: Memo<String>) -> impl IntoView {
             "info" => view! { <InfoTab detail=d/> }.into_any(),
             "console" => view! { <ConsoleTab id=d.task.id.clone()/> }.into_any(),
             "scalars" => view! { <ScalarsTab id=d.task.id.clone()/> }.into_any(),
+            "plots" => view! { <PlotsTab id=d.task.id.clone()/> }.into_any(),
+            "artifacts" => view! { <ArtifactsTab detail=d/> }.into_any(),
             _ => view! { <ExecutionTab detail=d/> }.into_any(),
         }
     };
@@ -283,6 +288,97 @@ fn ScalarsTab(id: String) -> impl IntoView {
             {move || Suspend::new(async move {
                 match scalars.await {
                     Ok(series) => view! { <ScalarCharts series=series/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn PlotsTab(id: String) -> impl IntoView {
+    let plots = Resource::new(move || id.clone(), task_plots);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading plots…"</p> }>
+            {move || Suspend::new(async move {
+                match plots.await {
+                    Ok(p) => view! { <Figures plots=p/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// A human-readable byte count.
+fn fmt_bytes(n: i64) -> String {
+    match n {
+        n if n >= 1 << 20 => format!("{:.1} MB", n as f64 / f64::from(1 << 20)),
+        n if n >= 1 << 10 => format!("{:.1} KB", n as f64 / f64::from(1 << 10)),
+        n => format!("{n} B"),
+    }
+}
+
+#[component]
+fn ArtifactsTab(detail: TaskDetail) -> impl IntoView {
+    let text = |a: &serde_json::Value, k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let artifacts = detail
+        .task
+        .artifacts
+        .iter()
+        .map(|a| {
+            let preview = a.pointer("/type_data/preview").and_then(|v| v.as_str()).unwrap_or_default().to_string();
+            let size = a.get("content_size").and_then(|v| v.as_i64()).map(fmt_bytes).unwrap_or_default();
+            let uri = text(a, "uri");
+            view! {
+                <tr data-testid="artifact">
+                    <td class="mono">{text(a, "key")}</td>
+                    <td>{text(a, "type")}</td>
+                    <td>{text(a, "mode")}</td>
+                    <td class="num">{size}</td>
+                    <td class="mono">{text(a, "hash").chars().take(12).collect::<String>()}</td>
+                    <td class="mono">{uri}</td>
+                    <td><pre class="preview">{preview}</pre></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let id = detail.task.id.clone();
+    let models = Resource::new(move || id.clone(), task_models);
+    view! {
+        <h2>"Artifacts"</h2>
+        <table class="params" aria-label="artifacts">
+            <thead><tr><th>"Name"</th><th>"Type"</th><th>"Mode"</th><th>"Size"</th><th>"Hash"</th><th>"URI"</th><th>"Preview"</th></tr></thead>
+            <tbody>{artifacts}</tbody>
+        </table>
+        <h2>"Models"</h2>
+        <Suspense fallback=|| view! { <p>"Loading models…"</p> }>
+            {move || Suspend::new(async move {
+                match models.await {
+                    Ok(list) => {
+                        let rows = list
+                            .into_iter()
+                            .map(|m| {
+                                let (uri, framework) = m
+                                    .model
+                                    .as_ref()
+                                    .map(|x| (x.uri.clone(), x.framework.clone().unwrap_or_default()))
+                                    .unwrap_or_else(|| ("(deleted)".into(), String::new()));
+                                view! {
+                                    <tr data-testid="model">
+                                        <td>{m.kind}</td><td>{m.name}</td><td>{framework}</td>
+                                        <td class="mono">{uri}</td><td class="mono">{m.model_id}</td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view();
+                        view! {
+                            <table class="params" aria-label="models">
+                                <thead><tr><th>"Kind"</th><th>"Name"</th><th>"Framework"</th><th>"URI"</th><th>"ID"</th></tr></thead>
+                                <tbody>{rows}</tbody>
+                            </table>
+                        }.into_any()
+                    }
                     Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                 }
             })}

@@ -245,9 +245,12 @@ def serve_and_seed() -> None:
         run = run_demo(server, base, "--lr", "0.25")
         if run.returncode != 0:
             raise RuntimeError(f"demo script failed:\n{run.stdout}\n{run.stderr}")
+        report = run_script(server, base, "reporting.py")
+        artifacts = run_script(server, base, "artifacts_models.py")
         api = Api(server)
         tasks = api.call("tasks.get_all", {"name": "^first run$"})["tasks"]
-        print(json.dumps({"web_url": server.web_url, "task_id": tasks[0]["id"]}), flush=True)
+        print(json.dumps({"web_url": server.web_url, "task_id": tasks[0]["id"], "report_task_id": report["id"],
+                          "artifact_task_id": artifacts["task"]}), flush=True)
         stop = []
         signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
         while not stop:

@@ -1,0 +1,58 @@
+//! Plotly figures stored as JSON (`{"data": [...], "layout": {...}}`), as the
+//! SDK reports them, drawn by plotly.js in the browser after hydration.
+
+use crate::api::events::PlotData;
+use leptos::prelude::*;
+
+#[cfg(feature = "hydrate")]
+mod js {
+    use wasm_bindgen::prelude::*;
+
+    #[wasm_bindgen]
+    extern "C" {
+        /// `Plotly.newPlot(id, data, layout)` from the vendored plotly.js.
+        #[wasm_bindgen(js_namespace = Plotly, js_name = newPlot)]
+        pub fn new_plot(id: &str, data: &JsValue, layout: &JsValue) -> js_sys::Promise;
+    }
+
+    /// Draws a figure given as JSON text; a figure that is not JSON is skipped.
+    pub fn draw(id: &str, figure: &str) {
+        let Ok(fig) = js_sys::JSON::parse(figure) else { return };
+        let get = |k: &str| js_sys::Reflect::get(&fig, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+        let _ = new_plot(id, &get("data"), &get("layout"));
+    }
+}
+
+fn figure_id(n: usize) -> String {
+    format!("plot-figure-{n}")
+}
+
+/// Every figure, titled by metric and variant, with its iteration.
+#[component]
+pub fn Figures(plots: Vec<PlotData>) -> impl IntoView {
+    if plots.is_empty() {
+        return view! { <p class="empty">"No plots reported."</p> }.into_any();
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let figures: Vec<String> = plots.iter().map(|p| p.plot_str.clone()).collect();
+        Effect::new(move |_| {
+            for (n, f) in figures.iter().enumerate() {
+                js::draw(&figure_id(n), f);
+            }
+        });
+    }
+    let items = plots
+        .into_iter()
+        .enumerate()
+        .map(|(n, p)| {
+            view! {
+                <figure class="chart" data-testid="plot" data-metric=p.metric.clone()>
+                    <figcaption>{format!("{} — {} (iteration {})", p.metric, p.variant, p.iter)}</figcaption>
+                    <div id=figure_id(n) class="plot"></div>
+                </figure>
+            }
+        })
+        .collect_view();
+    view! { <div class="charts">{items}</div> }.into_any()
+}
