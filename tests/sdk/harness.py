@@ -141,7 +141,17 @@ class Server:
                 self.proc.wait()
 
     def client_env(self, home: Path) -> dict:
-        """The environment a clearml SDK process needs to talk to this server."""
+        """The environment a clearml SDK process needs to talk to this server.
+
+        The SDK's config file only turns off its forked reporting subprocess:
+        clearml 2.1.12 forks it while its repository-detection thread may be
+        spawning `git`, and the forked child then holds that spawn's pipe
+        open, so `Task.close()` waits forever. Seen here once the venv had
+        more packages (a slower import analysis widens the window). The API
+        calls are the same either way; threads send them instead."""
+        home.mkdir(parents=True, exist_ok=True)
+        conf = home / "clearml.conf"
+        conf.write_text("sdk { development { report_use_subprocess: false } }\n")
         env = dict(os.environ)
         env.update(
             CLEARML_API_HOST=self.api_url,
@@ -149,7 +159,7 @@ class Server:
             CLEARML_FILES_HOST=self.files_url,
             CLEARML_API_ACCESS_KEY=ACCESS_KEY,
             CLEARML_API_SECRET_KEY=SECRET_KEY,
-            CLEARML_CONFIG_FILE="/dev/null",
+            CLEARML_CONFIG_FILE=str(conf),
             HOME=str(home),
         )
         return env
