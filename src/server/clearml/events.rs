@@ -217,11 +217,6 @@ pub async fn add_batch(ctx: &Ctx, body: &[u8]) -> Result<Value, ApiError> {
     Ok(json!({"added": added, "errors": batch.errors.len(), "errors_info": info}))
 }
 
-/// `events.add`: one event as a JSON object.
-pub async fn add(ctx: &Ctx, body: &[u8]) -> Result<Value, ApiError> {
-    add_batch(ctx, body).await
-}
-
 async fn require_task(ctx: &Ctx, id: &str) -> Result<(), ApiError> {
     if ctx.state.store.existing_task_ids(&[id.to_string()]).await?.is_empty() {
         return Err(ApiError::invalid_task(id));
@@ -352,10 +347,7 @@ pub async fn debug_images(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
 /// `events.get_task_single_value_metrics`: values reported with
 /// `report_single_value` (iteration -2^31).
 pub async fn get_task_single_value_metrics(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    let ids = req.str_list("tasks")?;
-    if ids.is_empty() {
-        return Err(ApiError::missing("tasks"));
-    }
+    let ids = req.nonempty_str_list("tasks")?;
     let mut out = Vec::new();
     for id in ids {
         let t = ctx.state.store.get_task(&id).await?.ok_or_else(|| ApiError::invalid_task(&id))?;

@@ -188,8 +188,8 @@ async fn handle(
         "models.archive_many" => models::archive_many(&ctx, req).await,
         "models.unarchive_many" => models::unarchive_many(&ctx, req).await,
         "models.add_or_update_metadata" => models::add_or_update_metadata(&ctx, req).await,
-        "events.add_batch" => events::add_batch(&ctx, body).await,
-        "events.add" => events::add(&ctx, body).await,
+        // A single `events.add` event is a batch of one line.
+        "events.add_batch" | "events.add" => events::add_batch(&ctx, body).await,
         "events.get_task_plots" => events::get_task_plots(&ctx, req).await,
         "events.get_task_events" => events::get_task_events(&ctx, req).await,
         "events.debug_images" => events::debug_images(&ctx, req).await,

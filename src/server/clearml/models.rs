@@ -175,10 +175,7 @@ pub async fn delete(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
 }
 
 async fn set_archived(ctx: &Ctx, req: Req, archived: bool) -> Result<Value, ApiError> {
-    let ids = req.str_list("ids")?;
-    if ids.is_empty() {
-        return Err(ApiError::missing("ids"));
-    }
+    let ids = req.nonempty_str_list("ids")?;
     let (mut succeeded, mut failed) = (Vec::new(), Vec::new());
     for id in ids {
         match ctx.state.store.get_model(&id).await? {

@@ -220,6 +220,15 @@ impl Req {
         }
     }
 
+    /// A required, non-empty list of strings.
+    pub fn nonempty_str_list(&self, field: &str) -> Result<Vec<String>, ApiError> {
+        let list = self.str_list(field)?;
+        if list.is_empty() {
+            return Err(ApiError::missing(field));
+        }
+        Ok(list)
+    }
+
     /// An optional JSON object.
     pub fn opt_object(&self, field: &str) -> Result<Option<&Map<String, Value>>, ApiError> {
         match self.get(field) {

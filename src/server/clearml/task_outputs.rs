@@ -2,7 +2,7 @@
 //! by one, artifacts, and links to models.
 
 use super::request::{ApiError, Req};
-use super::tasks::{load, modify};
+use super::tasks::{load, modify, opt_string};
 use super::Ctx;
 use crate::model::task::{ModelLink, USER_PROPERTIES_SECTION};
 use crate::model::{Hyperparam, TaskStatus};
@@ -19,15 +19,8 @@ fn hyperparam_items(req: &Req) -> Result<Vec<Hyperparam>, ApiError> {
             let Value::Object(m) = item else {
                 return Err(ApiError::invalid(format!("hyperparams[{i}] must be an object")));
             };
-            let text = |k: &str| -> Result<Option<String>, ApiError> {
-                match m.get(k) {
-                    None | Some(Value::Null) => Ok(None),
-                    Some(Value::String(s)) => Ok(Some(s.clone())),
-                    Some(Value::Number(n)) => Ok(Some(n.to_string())),
-                    Some(Value::Bool(b)) => Ok(Some(if *b { "True".into() } else { "False".into() })),
-                    Some(_) => Err(ApiError::invalid(format!("hyperparams[{i}].{k} must be a string"))),
-                }
-            };
+            let what = format!("hyperparams[{i}]");
+            let text = |k: &str| opt_string(m, k, &what);
             Ok(Hyperparam {
                 section: text("section")?.ok_or_else(|| ApiError::missing(&format!("hyperparams[{i}].section")))?,
                 name: text("name")?.unwrap_or_default(),
@@ -110,10 +103,7 @@ pub async fn delete_hyper_params(ctx: &Ctx, req: Req) -> Result<Value, ApiError>
 
 /// `tasks.get_hyper_params`: flat lists per task.
 pub async fn get_hyper_params(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    let ids = req.str_list("tasks")?;
-    if ids.is_empty() {
-        return Err(ApiError::missing("tasks"));
-    }
+    let ids = req.nonempty_str_list("tasks")?;
     let mut params = Vec::new();
     for id in ids {
         let t = load(ctx, &id).await?;

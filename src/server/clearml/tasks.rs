@@ -110,7 +110,9 @@ fn string_value(v: &Value, what: &str) -> Result<String, ApiError> {
     }
 }
 
-fn opt_string(m: &Map<String, Value>, key: &str, what: &str) -> Result<Option<String>, ApiError> {
+/// An optional string field of a nested object; numbers and booleans are
+/// taken as their text, as the SDK sometimes sends them.
+pub(super) fn opt_string(m: &Map<String, Value>, key: &str, what: &str) -> Result<Option<String>, ApiError> {
     match m.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => string_value(v, &format!("{what}.{key}")).map(Some),

@@ -480,21 +480,32 @@ impl ModelRow {
     }
 }
 
-/// The WHERE clause (possibly empty) of a model filter.
-pub(super) fn model_where<D: Dialect>(b: &mut SqlBuilder, f: &ModelFilter) -> String {
-    let mut conds: Vec<String> = Vec::new();
-    if !f.ids.is_empty() {
-        conds.push(b.in_list("id", &f.ids, false));
+/// The conditions tasks and models share: ids, projects and a name regex.
+fn base_conditions<D: Dialect>(
+    b: &mut SqlBuilder,
+    ids: &[String],
+    projects: &[String],
+    name_regex: Option<&str>,
+) -> Vec<String> {
+    let mut conds = Vec::new();
+    if !ids.is_empty() {
+        conds.push(b.in_list("id", ids, false));
     }
-    if !f.projects.is_empty() {
-        conds.push(b.in_list("project", &f.projects, false));
+    if !projects.is_empty() {
+        conds.push(b.in_list("project", projects, false));
     }
-    if !f.tasks.is_empty() {
-        conds.push(b.in_list("task", &f.tasks, false));
-    }
-    if let Some(re) = &f.name_regex {
+    if let Some(re) = name_regex {
         let p = b.text(D::case_insensitive_regex(re));
         conds.push(D::regex_match("name", &p));
+    }
+    conds
+}
+
+/// The WHERE clause (possibly empty) of a model filter.
+pub(super) fn model_where<D: Dialect>(b: &mut SqlBuilder, f: &ModelFilter) -> String {
+    let mut conds = base_conditions::<D>(b, &f.ids, &f.projects, f.name_regex.as_deref());
+    if !f.tasks.is_empty() {
+        conds.push(b.in_list("task", &f.tasks, false));
     }
     if let Some(ready) = f.ready {
         let p = b.int(i64::from(ready));
@@ -564,17 +575,7 @@ fn tag_condition<D: Dialect>(b: &mut SqlBuilder, col: &str, f: &TagFilter, out: 
 
 /// The WHERE clause (possibly empty) of a task filter.
 pub(super) fn task_where<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> String {
-    let mut conds: Vec<String> = Vec::new();
-    if !f.ids.is_empty() {
-        conds.push(b.in_list("id", &f.ids, false));
-    }
-    if !f.projects.is_empty() {
-        conds.push(b.in_list("project", &f.projects, false));
-    }
-    if let Some(re) = &f.name_regex {
-        let p = b.text(D::case_insensitive_regex(re));
-        conds.push(D::regex_match("name", &p));
-    }
+    let mut conds = base_conditions::<D>(b, &f.ids, &f.projects, f.name_regex.as_deref());
     let names = |v: &[crate::model::TaskStatus]| v.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>();
     if !f.statuses.is_empty() {
         conds.push(b.in_list("status", &names(&f.statuses), false));
