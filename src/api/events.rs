@@ -2,6 +2,7 @@
 
 use crate::model::{LogEntry, SeriesData};
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 
 /// The most console entries one page shows.
 pub const CONSOLE_PAGE: i64 = 5_000;
@@ -15,11 +16,29 @@ pub async fn task_console(task: String) -> Result<Vec<LogEntry>, ServerFnError> 
     Ok(rows.into_iter().map(|(_, e)| e).collect())
 }
 
-/// Every scalar series of a task.
-#[server(prefix = "/rpc", endpoint = "task_scalars")]
-pub async fn task_scalars(task: String) -> Result<Vec<SeriesData>, ServerFnError> {
+/// Buckets per chart when the browser does not say: about two points per
+/// pixel of a laptop-width chart.
+pub const DEFAULT_BUCKETS: usize = 1_000;
+
+/// Every scalar series of a task, reduced on the server to `buckets` min/max
+/// buckets (spikes stay visible), optionally only iterations `from..=to`
+/// (a zoomed chart asks again for its window at full resolution).
+#[server(prefix = "/rpc", endpoint = "task_scalars", input = Json)]
+pub async fn task_scalars(
+    task: String,
+    buckets: Option<usize>,
+    range: Option<(i64, i64)>,
+) -> Result<Vec<SeriesData>, ServerFnError> {
     let st = super::state()?;
-    st.store.scalar_series(&task).await.map_err(super::to_client)
+    let buckets = buckets.unwrap_or(DEFAULT_BUCKETS).clamp(10, 20_000);
+    let series = st.store.scalar_series(&task).await.map_err(super::to_client)?;
+    Ok(series
+        .into_iter()
+        .map(|s| match range {
+            Some((from, to)) => s.window(from, to).downsample(buckets),
+            None => s.downsample(buckets),
+        })
+        .collect())
 }
 
 /// One plotly figure a task reported (`report_scatter2d`, tables, matplotlib, …).

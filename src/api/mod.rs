@@ -1,8 +1,12 @@
 //! Server functions behind the web UI, one file per noun. They are thin:
 //! fetch the state, check the input, call the store, map errors.
 
+pub mod actions;
+pub mod compare;
+pub mod drafts;
 pub mod events;
 pub mod projects;
+pub mod table;
 pub mod tasks;
 
 #[cfg(feature = "ssr")]

@@ -3,10 +3,12 @@
 use crate::model::task::MetricSummary;
 use crate::model::{Model, Project, ProjectSummary, Task, TaskStatus, TaskType};
 use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
 use serde::{Deserialize, Serialize};
 
-/// Rows per page of the experiments table.
-pub const PAGE_SIZE: i64 = 50;
+pub use super::table::PAGE_SIZE;
+use super::table::{Column, TableQuery};
+use std::collections::BTreeMap;
 
 /// One row of the experiments table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,14 +19,40 @@ pub struct TaskRow {
     pub status: TaskStatus,
     pub progress: Option<u8>,
     pub tags: Vec<String>,
+    pub system_tags: Vec<String>,
     pub user: String,
     pub started: Option<i64>,
     pub last_update: i64,
     pub last_iteration: i64,
+    /// Hyperparameter and metric cells, by column key.
+    pub cells: BTreeMap<String, String>,
 }
 
-impl From<&Task> for TaskRow {
-    fn from(t: &Task) -> Self {
+impl TaskRow {
+    /// The row of a task, with the cells of `columns` (metrics from `metrics`).
+    pub fn new(t: &Task, columns: &[Column], metrics: &[MetricSummary]) -> TaskRow {
+        let mut cells = BTreeMap::new();
+        for c in columns {
+            let value = match c {
+                Column::Hyperparam { section, name } => {
+                    t.hyperparams.get(section).and_then(|s| s.get(name)).map(|h| h.value.clone())
+                }
+                Column::Metric { metric, variant, stat } => {
+                    metrics.iter().find(|m| &m.metric == metric && &m.variant == variant).map(|m| {
+                        let v = match stat {
+                            super::table::Stat::Last => m.value,
+                            super::table::Stat::Min => m.min_value,
+                            super::table::Stat::Max => m.max_value,
+                        };
+                        crate::components::format::fmt_number(v)
+                    })
+                }
+                _ => None,
+            };
+            if let Some(v) = value {
+                cells.insert(c.key(), v);
+            }
+        }
         TaskRow {
             id: t.id.clone(),
             name: t.name.clone(),
@@ -32,10 +60,12 @@ impl From<&Task> for TaskRow {
             status: t.status,
             progress: t.progress(),
             tags: t.tags.clone(),
+            system_tags: t.system_tags.clone(),
             user: t.user.clone(),
             started: t.started,
             last_update: t.last_update,
             last_iteration: t.last_iteration,
+            cells,
         }
     }
 }
@@ -51,30 +81,128 @@ pub struct TaskTable {
     pub project: Option<Project>,
     /// Its direct sub-projects.
     pub subprojects: Vec<ProjectSummary>,
+    /// Hyperparameter and metric columns the picker offers (seen in recent tasks).
+    pub available: Vec<Column>,
 }
 
-/// The columns the table sorts by, as they appear in the URL.
-pub const SORT_COLUMNS: &[&str] = &["name", "type", "status", "started", "last_update", "last_iteration", "progress"];
+/// The store filter of a table view; `page_size` rows from `query.page`.
+#[cfg(feature = "ssr")]
+pub fn task_filter(query: &TableQuery, page_size: i64) -> Result<crate::server::store::TaskFilter, String> {
+    use super::table::{day_start_ms, Stat, TagMode};
+    use crate::server::store::{MetricStat, TagFilter, TaskFilter, TaskOrder};
+    let column = Column::parse(&query.sort).ok_or_else(|| format!("cannot sort by '{}'", query.sort))?;
+    let order = match column {
+        Column::Hyperparam { section, name } => TaskOrder::Hyperparam { section, name },
+        Column::Metric { metric, variant, stat } => {
+            let stat = match stat {
+                Stat::Last => MetricStat::Last,
+                Stat::Min => MetricStat::Min,
+                Stat::Max => MetricStat::Max,
+            };
+            TaskOrder::Metric { metric, variant, stat }
+        }
+        Column::Tags => return Err("cannot sort by tags".into()),
+        other => TaskOrder::parse(&other.key()).ok_or_else(|| format!("cannot sort by '{}'", query.sort))?,
+    };
+    if query.page < 0 {
+        return Err("page must not be negative".into());
+    }
+    if query.regex && !query.search.is_empty() {
+        regex::Regex::new(&query.search).map_err(|e| format!("the search is not a valid regex: {e}"))?;
+    }
+    let tags = match query.tag_mode {
+        TagMode::Any => TagFilter { any: query.tags.clone(), ..TagFilter::default() },
+        TagMode::All => TagFilter { all: query.tags.clone(), ..TagFilter::default() },
+        TagMode::Not => TagFilter { none: query.tags.clone(), ..TagFilter::default() },
+    };
+    let day = |d: &str| (!d.is_empty()).then(|| day_start_ms(d)).transpose();
+    let mut filter = TaskFilter {
+        projects: query.project.iter().cloned().collect(),
+        statuses: query.statuses.clone(),
+        types: query.types.clone(),
+        tags,
+        users: if query.user.is_empty() { Vec::new() } else { vec![query.user.clone()] },
+        updated_from: day(&query.from)?,
+        updated_until: day(&query.to)?.map(|t| t + 86_400_000),
+        search_text: Some(query.search.clone()).filter(|s| !s.is_empty()),
+        search_regex: query.regex,
+        order: vec![(order, query.descending)],
+        page: query.page,
+        page_size,
+        count_total: true,
+        ..TaskFilter::default()
+    };
+    if query.archived {
+        filter.system_tags.all = vec!["archived".into()];
+        filter.system_tags.none = vec!["hidden".into()];
+    } else {
+        filter.system_tags.none = vec!["archived".into(), "hidden".into()];
+    }
+    Ok(filter)
+}
 
-/// A page of tasks in a project (or all), sorted by a column.
-#[server(prefix = "/rpc", endpoint = "list_tasks")]
-pub async fn list_tasks(
-    project: Option<String>,
-    sort: String,
-    descending: bool,
-    page: i64,
-) -> Result<TaskTable, ServerFnError> {
-    use crate::server::store::{TaskFilter, TaskOrder};
+/// A page of the table for a view, with its cells.
+#[cfg(feature = "ssr")]
+pub async fn table_page(
+    st: &crate::server::state::AppState,
+    query: &TableQuery,
+    page_size: i64,
+) -> Result<(Vec<TaskRow>, i64), ServerFnError> {
+    let filter = task_filter(query, page_size).map_err(ServerFnError::new)?;
+    let (tasks, total) = st.store.query_tasks(&filter).await.map_err(super::to_client)?;
+    let wants_metrics = query.columns.iter().any(|c| matches!(c, Column::Metric { .. }));
+    let mut metrics: BTreeMap<String, Vec<MetricSummary>> = BTreeMap::new();
+    if wants_metrics {
+        let ids: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
+        for (task, m) in st.store.metric_summaries_of(&ids).await.map_err(super::to_client)? {
+            metrics.entry(task).or_default().push(m);
+        }
+    }
+    let rows = tasks
+        .iter()
+        .map(|t| TaskRow::new(t, &query.columns, metrics.get(&t.id).map_or(&[], Vec::as_slice)))
+        .collect();
+    Ok((rows, total))
+}
+
+/// The hyperparameter and metric columns seen in the 200 most recently
+/// updated tasks of a scope.
+#[cfg(feature = "ssr")]
+async fn available_columns(
+    st: &crate::server::state::AppState,
+    project: Option<&str>,
+) -> Result<Vec<Column>, ServerFnError> {
+    use crate::server::store::TaskFilter;
+    let filter = TaskFilter { projects: project.iter().map(|p| p.to_string()).collect(), page_size: 200, ..TaskFilter::default() };
+    let (tasks, _) = st.store.query_tasks(&filter).await.map_err(super::to_client)?;
+    let mut hp = std::collections::BTreeSet::new();
+    for t in &tasks {
+        for (section, params) in &t.hyperparams {
+            for name in params.keys() {
+                hp.insert((section.clone(), name.clone()));
+            }
+        }
+    }
+    let ids: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
+    let mut series = std::collections::BTreeSet::new();
+    for (_, m) in st.store.metric_summaries_of(&ids).await.map_err(super::to_client)? {
+        series.insert((m.metric, m.variant));
+    }
+    let mut out: Vec<Column> = hp.into_iter().map(|(section, name)| Column::Hyperparam { section, name }).collect();
+    for (metric, variant) in series {
+        for stat in [super::table::Stat::Last, super::table::Stat::Min, super::table::Stat::Max] {
+            out.push(Column::Metric { metric: metric.clone(), variant: variant.clone(), stat });
+        }
+    }
+    Ok(out)
+}
+
+/// A page of tasks for a table view.
+#[server(prefix = "/rpc", endpoint = "list_tasks", input = Json)]
+pub async fn list_tasks(query: TableQuery) -> Result<TaskTable, ServerFnError> {
     let st = super::state()?;
-    if !SORT_COLUMNS.contains(&sort.as_str()) {
-        return Err(ServerFnError::new(format!("cannot sort by '{sort}'")));
-    }
-    let order = TaskOrder::parse(&sort).ok_or_else(|| ServerFnError::new(format!("cannot sort by '{sort}'")))?;
-    if page < 0 {
-        return Err(ServerFnError::new("page must not be negative"));
-    }
     let summaries = st.store.project_summaries().await.map_err(super::to_client)?;
-    let project = match &project {
+    let project = match &query.project {
         Some(id) => Some(
             summaries
                 .iter()
@@ -88,24 +216,9 @@ pub async fn list_tasks(
         .into_iter()
         .filter(|s| s.project.parent.as_deref() == project.as_ref().map(|p| p.id.as_str()))
         .collect();
-    let mut filter = TaskFilter {
-        projects: project.iter().map(|p| p.id.clone()).collect(),
-        order: vec![(order, descending)],
-        page,
-        page_size: PAGE_SIZE,
-        count_total: true,
-        ..TaskFilter::default()
-    };
-    filter.system_tags.none = vec!["archived".into(), "hidden".into()];
-    let (tasks, total) = st.store.query_tasks(&filter).await.map_err(super::to_client)?;
-    Ok(TaskTable {
-        rows: tasks.iter().map(TaskRow::from).collect(),
-        total,
-        page,
-        page_size: PAGE_SIZE,
-        project,
-        subprojects,
-    })
+    let (rows, total) = table_page(&st, &query, PAGE_SIZE).await?;
+    let available = available_columns(&st, query.project.as_deref()).await?;
+    Ok(TaskTable { rows, total, page: query.page, page_size: PAGE_SIZE, project, subprojects, available })
 }
 
 /// Everything the task page shows besides events.

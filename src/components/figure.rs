@@ -56,3 +56,16 @@ pub fn Figures(plots: Vec<PlotData>) -> impl IntoView {
         .collect_view();
     view! { <div class="charts">{items}</div> }.into_any()
 }
+
+/// One figure from plotly JSON, redrawn whenever `figure` changes.
+#[component]
+pub fn FigureView(#[prop(into)] id: String, figure: Signal<String>) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        let id = id.clone();
+        Effect::new(move |_| js::draw(&id, &figure.get()));
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = figure;
+    view! { <div id=id class="plot"></div> }
+}

@@ -23,6 +23,24 @@ pub fn fmt_duration(ms: i64) -> String {
     }
 }
 
+/// A metric value, short: up to 6 significant digits, scientific when tiny or huge.
+pub fn fmt_number(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let a = v.abs();
+    if a != 0.0 && !(1e-3..1e6).contains(&a) {
+        return format!("{v:.3e}");
+    }
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".into()
+    } else {
+        s.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -33,5 +51,8 @@ mod tests {
         assert_eq!(fmt_opt_time(None), "—");
         assert_eq!(fmt_duration(3_723_000), "1h 02m 03s");
         assert_eq!(fmt_duration(61_000), "1m 01s");
+        assert_eq!(fmt_number(0.25), "0.25");
+        assert_eq!(fmt_number(3.0), "3");
+        assert_eq!(fmt_number(1.5e-7), "1.500e-7");
     }
 }

@@ -35,3 +35,83 @@ pub struct SeriesData {
     /// JSON cannot carry.
     pub y: Vec<Option<f64>>,
 }
+
+impl SeriesData {
+    /// The points with `from <= x <= to`.
+    pub fn window(&self, from: i64, to: i64) -> SeriesData {
+        let start = self.x.partition_point(|&x| x < from);
+        let end = self.x.partition_point(|&x| x <= to);
+        SeriesData {
+            metric: self.metric.clone(),
+            variant: self.variant.clone(),
+            x: self.x[start..end].to_vec(),
+            y: self.y[start..end].to_vec(),
+        }
+    }
+
+    /// At most about `2 * buckets` points: the x range is cut into `buckets`
+    /// equal spans and each keeps its lowest and highest point (in x order),
+    /// so spikes stay visible however far the series is reduced. Gaps
+    /// (`None`) are kept once per span. Series already small enough are
+    /// returned whole.
+    pub fn downsample(&self, buckets: usize) -> SeriesData {
+        let n = self.x.len();
+        if buckets == 0 || n <= 2 * buckets {
+            return self.clone();
+        }
+        let (first, last) = (self.x[0], self.x[n - 1]);
+        let span = ((last - first) as f64 / buckets as f64).max(1.0);
+        let mut out = SeriesData { metric: self.metric.clone(), variant: self.variant.clone(), ..SeriesData::default() };
+        let mut i = 0;
+        while i < n {
+            let bucket = ((self.x[i] - first) as f64 / span) as i64;
+            let mut lo: Option<usize> = None;
+            let mut hi: Option<usize> = None;
+            let mut gap: Option<usize> = None;
+            while i < n && ((self.x[i] - first) as f64 / span) as i64 == bucket {
+                match self.y[i] {
+                    Some(v) => {
+                        if lo.is_none_or(|j| self.y[j].is_some_and(|w| v < w)) {
+                            lo = Some(i);
+                        }
+                        if hi.is_none_or(|j| self.y[j].is_some_and(|w| v > w)) {
+                            hi = Some(i);
+                        }
+                    }
+                    None => gap = gap.or(Some(i)),
+                }
+                i += 1;
+            }
+            let mut keep: Vec<usize> = [lo, hi, gap].into_iter().flatten().collect();
+            keep.sort_unstable();
+            keep.dedup();
+            for j in keep {
+                out.x.push(self.x[j]);
+                out.y.push(self.y[j]);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SeriesData;
+
+    #[test]
+    fn downsampling_keeps_spikes_and_bounds() {
+        let n = 100_000;
+        let x: Vec<i64> = (0..n).collect();
+        let mut y: Vec<Option<f64>> = x.iter().map(|&i| Some((i % 7) as f64)).collect();
+        y[54_321] = Some(1e6);
+        y[12_345] = Some(-1e6);
+        let s = SeriesData { metric: "m".into(), variant: "v".into(), x, y };
+        let d = s.downsample(500);
+        assert!(d.x.len() <= 1000, "{} points", d.x.len());
+        assert!(d.y.contains(&Some(1e6)) && d.y.contains(&Some(-1e6)));
+        assert!(d.x.windows(2).all(|w| w[0] < w[1]));
+        let w = s.window(100, 199);
+        assert_eq!((w.x.len(), w.x[0], w.x[99]), (100, 100, 199));
+        assert_eq!(s.window(10, 20).downsample(500).x.len(), 11);
+    }
+}

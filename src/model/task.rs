@@ -264,3 +264,35 @@ mod tests {
         assert_eq!(progress_of(&rt), None);
     }
 }
+
+/// Checks a hyperparameter value against its declared type (`int`,
+/// `float`, `bool`; other types and no type take any text), with the message
+/// a form shows next to the field.
+pub fn check_param_value(value_type: Option<&str>, value: &str) -> Result<(), String> {
+    let v = value.trim();
+    match value_type.map(str::trim).unwrap_or_default() {
+        "int" if v.parse::<i64>().is_err() => Err(format!("'{value}' is not a whole number (type int)")),
+        "float" if v.parse::<f64>().is_err() => Err(format!("'{value}' is not a number (type float)")),
+        "bool" if !matches!(v, "True" | "False" | "true" | "false" | "1" | "0") => {
+            Err(format!("'{value}' is not True or False (type bool)"))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod value_tests {
+    use super::check_param_value;
+
+    #[test]
+    fn typed_values_are_checked() {
+        assert!(check_param_value(Some("int"), "12").is_ok());
+        assert_eq!(check_param_value(Some("int"), "abc"), Err("'abc' is not a whole number (type int)".into()));
+        assert!(check_param_value(Some("float"), "1e-3").is_ok());
+        assert!(check_param_value(Some("float"), "fast").is_err());
+        assert!(check_param_value(Some("bool"), "True").is_ok());
+        assert!(check_param_value(Some("bool"), "yes").is_err());
+        assert!(check_param_value(Some("str"), "anything").is_ok());
+        assert!(check_param_value(None, "anything").is_ok());
+    }
+}

@@ -1,7 +1,9 @@
 //! Routed pages.
 
+pub mod compare;
 pub mod projects;
 pub mod task;
+pub mod task_edit;
 pub mod tasks;
 
 use leptos::prelude::*;

@@ -6,6 +6,10 @@ use crate::components::chart::ScalarCharts;
 use crate::components::figure::Figures;
 use crate::components::format::{fmt_duration, fmt_opt_time, fmt_time};
 use crate::components::status::{ProgressBar, StatusBadge};
+use crate::components::lifecycle::LifecycleBar;
+use crate::components::live::poll_while;
+use crate::model::State;
+use crate::pages::task_edit::EditTab;
 use crate::pages::ErrorBox;
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -20,6 +24,7 @@ const TABS: &[(&str, &str)] = &[
     ("console", "Console"),
     ("scalars", "Scalars"),
     ("plots", "Plots"),
+    ("edit", "Edit"),
 ];
 
 /// `/tasks/:id`, and the SDK's `/projects/:project/tasks/:id/…` links.
@@ -40,28 +45,38 @@ pub fn TaskPage() -> impl IntoView {
         })
     });
     let detail = Resource::new(move || id.get(), get_task);
+    let refresh = Callback::new(move |_| detail.refetch());
+    // A running or queued task changes by itself: its status, progress,
+    // console and scalars follow without a reload.
+    poll_while(
+        move || detail.get().and_then(Result::ok).is_some_and(|d| matches!(d.task.status.state(), State::Running | State::Pending)),
+        move || detail.refetch(),
+    );
     view! {
-        <Suspense fallback=|| view! { <p>"Loading task…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading task…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <TaskView detail=d tab=tab/> }.into_any(),
+                    Ok(d) => view! { <TaskView detail=d tab=tab refresh/> }.into_any(),
                     Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
 #[component]
-fn TaskView(detail: TaskDetail, tab: Memo<String>) -> impl IntoView {
+fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>) -> impl IntoView {
     let t = detail.task.clone();
     let id = t.id.clone();
     let crumbs = detail.project.clone().map(|p| {
         let href = format!("/projects/{}", p.id);
         view! { <nav class="crumbs" aria-label="breadcrumb"><A href="/">"Projects"</A>" › "<A href=href>{p.name}</A></nav> }
     });
+    let published = t.status == crate::model::TaskStatus::Published;
+    let project_name = detail.project.as_ref().map(|p| p.name.clone()).unwrap_or_default();
     let tabs = TABS
         .iter()
+        .filter(|(key, _)| !(published && *key == "edit"))
         .map(|(key, label)| {
             let href = format!("/tasks/{id}?tab={key}");
             let key = *key;
@@ -80,6 +95,7 @@ fn TaskView(detail: TaskDetail, tab: Memo<String>) -> impl IntoView {
             "scalars" => view! { <ScalarsTab id=d.task.id.clone()/> }.into_any(),
             "plots" => view! { <PlotsTab id=d.task.id.clone()/> }.into_any(),
             "artifacts" => view! { <ArtifactsTab detail=d/> }.into_any(),
+            "edit" => view! { <EditTab task=d.task on_saved=refresh/> }.into_any(),
             _ => view! { <ExecutionTab detail=d/> }.into_any(),
         }
     };
@@ -91,6 +107,7 @@ fn TaskView(detail: TaskDetail, tab: Memo<String>) -> impl IntoView {
             <ProgressBar status=t.status progress=t.progress()/>
             <span class="muted">{t.task_type.as_str()}</span>
         </header>
+        <LifecycleBar task=t.clone() project_name=project_name on_changed=refresh/>
         <nav class="tabs" role="tablist">{tabs}</nav>
         <section class="tab-body" role="tabpanel">{body}</section>
     }
@@ -282,7 +299,7 @@ fn ConsoleTab(id: String) -> impl IntoView {
 
 #[component]
 fn ScalarsTab(id: String) -> impl IntoView {
-    let scalars = Resource::new(move || id.clone(), task_scalars);
+    let scalars = Resource::new(move || id.clone(), |id| task_scalars(id, None, None));
     view! {
         <Suspense fallback=|| view! { <p>"Loading scalars…"</p> }>
             {move || Suspend::new(async move {

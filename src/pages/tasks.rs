@@ -1,72 +1,428 @@
-//! The experiments table of a project (or of all tasks).
+//! The experiments table of a project (or of all tasks): filters, search,
+//! column picker, server-side sort and paging, multi-select with bulk
+//! actions, CSV export. The whole view lives in the URL.
 
-use crate::api::tasks::{list_tasks, TaskTable};
+use crate::api::actions::{list_queues, run_action, ActionReport, Target, TaskAction, ALL_ACTIONS};
+use crate::api::table::{encode, Column, TableQuery, TagMode, FIXED_COLUMNS};
+use crate::api::tasks::{list_tasks, TaskRow, TaskTable};
 use crate::components::format::{fmt_opt_time, fmt_time};
+use crate::components::live::poll_while;
 use crate::components::status::{ProgressBar, StatusBadge};
+use crate::model::task::ALL_TASK_TYPES;
+use crate::model::ALL_STATUSES;
 use crate::pages::ErrorBox;
 use leptos::prelude::*;
 use leptos_router::components::A;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::NavigateOptions;
+use std::collections::BTreeSet;
 
-/// The table's state, as it lives in the URL.
-#[derive(Debug, Clone, PartialEq)]
-struct TableState {
-    project: Option<String>,
-    sort: String,
-    descending: bool,
-    page: i64,
+/// The rows picked for a bulk action.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Selection {
+    ids: BTreeSet<String>,
+    /// Every task matching the view, not only the picked rows.
+    all_matching: bool,
 }
 
-impl TableState {
-    fn base(&self) -> String {
-        match &self.project {
-            Some(p) => format!("/projects/{p}"),
-            None => "/tasks".into(),
-        }
-    }
-
-    fn href(&self, sort: &str, descending: bool, page: i64) -> String {
-        format!("{}?sort={sort}&dir={}&page={page}", self.base(), if descending { "desc" } else { "asc" })
-    }
-}
-
-/// `/tasks` and `/projects/:id`: sortable, paged experiments table.
+/// `/tasks` and `/projects/:id`: the experiments table.
 #[component]
 pub fn TasksPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let state = Memo::new(move |_| {
+    let view_q = Memo::new(move |_| {
         let q = query.read();
-        TableState {
-            project: params.read().get("id"),
-            sort: q.get("sort").unwrap_or_else(|| "last_update".into()),
-            descending: q.get("dir").map(|d| d != "asc").unwrap_or(true),
-            page: q.get("page").and_then(|p| p.parse().ok()).unwrap_or(0),
-        }
+        TableQuery::from_params(params.read().get("id"), |k| q.get(k))
     });
-    let table = Resource::new(move || state.get(), |s| list_tasks(s.project, s.sort, s.descending, s.page));
+    let table = Resource::new(move || view_q.get(), list_tasks);
+    let selection = RwSignal::new(Selection::default());
+    // A new view starts with nothing picked.
+    Effect::new(move |_| {
+        view_q.track();
+        selection.set(Selection::default());
+    });
+    // Running and queued rows change by themselves: poll while any is shown.
+    poll_while(
+        move || {
+            table.get().and_then(Result::ok).is_some_and(|t| {
+                t.rows.iter().any(|r| matches!(r.status.state(), crate::model::State::Running | crate::model::State::Pending))
+            })
+        },
+        move || table.refetch(),
+    );
     view! {
-        <Suspense fallback=|| view! { <p>"Loading tasks…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading tasks…"</p> }>
             {move || Suspend::new(async move {
-                let s = state.get_untracked();
+                let q = view_q.get_untracked();
                 match table.await {
-                    Ok(t) => view! { <TaskTableView table=t state=s/> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    Ok(t) => view! { <TaskTableView table=t query=q selection on_done=move || table.refetch()/> }.into_any(),
+                    Err(e) => view! {
+                        <FilterBar query=q table=None/>
+                        <ErrorBox message=e.to_string()/>
+                    }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
+    }
+}
+
+/// A callback that goes to a view of the table.
+fn navigator() -> Callback<TableQuery> {
+    let nav = use_navigate();
+    Callback::new(move |q: TableQuery| nav(&q.href(), NavigateOptions::default()))
+}
+
+/// A drop-down of checkboxes.
+#[component]
+fn CheckMenu(label: &'static str, options: Vec<(String, String, bool)>, on_toggle: Callback<(String, bool)>) -> impl IntoView {
+    let count = options.iter().filter(|o| o.2).count();
+    let items = options
+        .into_iter()
+        .map(|(value, text, checked)| {
+            let v = value.clone();
+            view! {
+                <label class="check">
+                    <input type="checkbox" value=value checked=checked
+                        on:change=move |ev| on_toggle.run((v.clone(), event_target_checked(&ev)))/>
+                    {text}
+                </label>
+            }
+        })
+        .collect_view();
+    let summary = if count > 0 { format!("{label} ({count})") } else { label.to_string() };
+    view! {
+        <details class="menu" data-testid=format!("menu-{}", label.to_lowercase())>
+            <summary>{summary}</summary>
+            <div class="menu-items">{items}</div>
+        </details>
+    }
+}
+
+/// Search, filters and the archive switch; every change navigates.
+#[component]
+fn FilterBar(query: TableQuery, table: Option<TaskTable>) -> impl IntoView {
+    let q = StoredValue::new(query.clone());
+    let go = navigator();
+    let search = RwSignal::new(query.search.clone());
+    let regex = RwSignal::new(query.regex);
+    let submit_search = move || {
+        let s = search.get_untracked();
+        let r = regex.get_untracked();
+        go.run(q.get_value().with(|q| {
+            q.search = s;
+            q.regex = r;
+        }))
+    };
+    let status_opts = ALL_STATUSES
+        .iter()
+        .filter(|s| **s != crate::model::TaskStatus::Closed)
+        .map(|s| (s.as_str().to_string(), s.state().label().to_string(), query.statuses.contains(s)))
+        .collect();
+    let type_opts =
+        ALL_TASK_TYPES.iter().map(|t| (t.as_str().to_string(), t.as_str().to_string(), query.types.contains(t))).collect();
+    let text_input = move |label: &'static str, value: String, kind: &'static str, set: fn(&mut TableQuery, String)| {
+        view! {
+            <label class="field">
+                <span>{label}</span>
+                <input type=kind value=value name=label.to_lowercase()
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        go.run(q.get_value().with(|q| set(q, v)));
+                    }/>
+            </label>
+        }
+    };
+    let export = format!("/export/tasks.csv?{}{}", query.to_query_string(), query.project.as_ref().map(|p| format!("&project={}", encode(p))).unwrap_or_default());
+    view! {
+        <form class="filters" role="search" on:submit=move |ev| { ev.prevent_default(); submit_search(); }>
+            <label class="field grow">
+                <span>"Search"</span>
+                <input type="search" name="q" placeholder="name, id or comment" prop:value=search
+                    on:input=move |ev| search.set(event_target_value(&ev))/>
+            </label>
+            <label class="check">
+                <input type="checkbox" name="regex" prop:checked=regex on:change=move |ev| {
+                    regex.set(event_target_checked(&ev));
+                    submit_search();
+                }/>
+                "Regex"
+            </label>
+            <button type="submit">"Search"</button>
+            <CheckMenu label="Status" options=status_opts on_toggle=Callback::new(move |(v, on): (String, bool)| {
+                go.run(q.get_value().with(|q| {
+                    let st: crate::model::TaskStatus = v.parse().unwrap_or_default();
+                    q.statuses.retain(|s| *s != st);
+                    if on { q.statuses.push(st); }
+                }))
+            })/>
+            <CheckMenu label="Type" options=type_opts on_toggle=Callback::new(move |(v, on): (String, bool)| {
+                go.run(q.get_value().with(|q| {
+                    let ty: crate::model::TaskType = v.parse().unwrap_or_default();
+                    q.types.retain(|s| *s != ty);
+                    if on { q.types.push(ty); }
+                }))
+            })/>
+            {text_input("Tags", query.tags.join(", "), "text", |q, v| {
+                q.tags = v.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect();
+            })}
+            <label class="field">
+                <span>"Tag match"</span>
+                <select name="tagmode" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    go.run(q.get_value().with(|q| q.tag_mode = match v.as_str() { "all" => TagMode::All, "not" => TagMode::Not, _ => TagMode::Any }));
+                }>
+                    {[TagMode::Any, TagMode::All, TagMode::Not].into_iter().map(|m| view! {
+                        <option value=m.as_str() selected=m == query.tag_mode>{m.as_str()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            {text_input("User", query.user.clone(), "text", |q, v| q.user = v.trim().to_string())}
+            {text_input("From", query.from.clone(), "date", |q, v| q.from = v)}
+            {text_input("To", query.to.clone(), "date", |q, v| q.to = v)}
+            <label class="check">
+                <input type="checkbox" name="archived" checked=query.archived on:change=move |ev| {
+                    let on = event_target_checked(&ev);
+                    go.run(q.get_value().with(|q| q.archived = on));
+                }/>
+                "Archived"
+            </label>
+            {table.map(|t| view! { <ColumnPicker query=query.clone() available=t.available/> })}
+            <a class="button" href=export rel="external" download="tasks.csv">"Export CSV"</a>
+        </form>
+    }
+}
+
+/// Shows, hides and reorders columns, and adds hyperparameter and metric columns.
+#[component]
+fn ColumnPicker(query: TableQuery, available: Vec<Column>) -> impl IntoView {
+    let q = StoredValue::new(query.clone());
+    let go = navigator();
+    let visible = query.columns.clone();
+    let n = visible.len();
+    let shown = visible
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let label = c.label();
+            let (c1, c2, c3) = (c.clone(), c.clone(), c.clone());
+            let move_by = move |c: Column, delta: isize| {
+                go.run(q.get_value().with(|q| {
+                    if let Some(pos) = q.columns.iter().position(|x| *x == c) {
+                        let to = (pos as isize + delta).clamp(0, q.columns.len() as isize - 1) as usize;
+                        let col = q.columns.remove(pos);
+                        q.columns.insert(to, col);
+                    }
+                }))
+            };
+            view! {
+                <li>
+                    <label class="check">
+                        <input type="checkbox" checked=true disabled=n == 1 on:change=move |_| {
+                            let c = c1.clone();
+                            go.run(q.get_value().with(|q| q.columns.retain(|x| *x != c)))
+                        }/>
+                        {label.clone()}
+                    </label>
+                    <button type="button" aria-label=format!("Move {label} left") disabled=i == 0 on:click=move |_| move_by(c2.clone(), -1)>"↑"</button>
+                    <button type="button" aria-label=format!("Move {label} right") disabled=i + 1 == n on:click=move |_| move_by(c3.clone(), 1)>"↓"</button>
+                </li>
+            }
+        })
+        .collect_view();
+    let hidden = FIXED_COLUMNS
+        .iter()
+        .cloned()
+        .chain(available)
+        .filter(|c| !visible.contains(c))
+        .map(|c| {
+            let label = c.label();
+            view! {
+                <li>
+                    <label class="check">
+                        <input type="checkbox" checked=false on:change=move |_| {
+                            let c = c.clone();
+                            go.run(q.get_value().with(|q| q.columns.push(c)))
+                        }/>
+                        {label}
+                    </label>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="menu" data-testid="menu-columns">
+            <summary>"Columns"</summary>
+            <div class="menu-items">
+                <p class="muted">"Shown"</p>
+                <ul class="plain">{shown}</ul>
+                <p class="muted">"Add"</p>
+                <ul class="plain">{hidden}</ul>
+            </div>
+        </details>
+    }
+}
+
+/// The bulk action bar: what is selected, and each action with how many of
+/// the selected tasks it applies to.
+#[component]
+fn BulkBar(
+    rows: Vec<TaskRow>,
+    total: i64,
+    query: TableQuery,
+    selection: RwSignal<Selection>,
+    on_done: Callback<()>,
+) -> impl IntoView {
+    let rows = StoredValue::new(rows);
+    let argument = RwSignal::new(String::new());
+    let report = RwSignal::new(None::<Result<ActionReport, String>>);
+    let queues = Resource::new(|| (), |_| list_queues());
+    let q = StoredValue::new(query);
+    let act = Action::new(move |(action, target, arg): &(TaskAction, Target, String)| {
+        let (action, target, arg) = (*action, target.clone(), arg.clone());
+        async move { run_action(action, target, arg).await }
+    });
+    Effect::new(move |_| {
+        if let Some(r) = act.value().get() {
+            report.set(Some(r.map_err(|e| e.to_string())));
+            selection.set(Selection::default());
+            on_done.run(());
+        }
+    });
+    let count_for = move |a: TaskAction| -> usize {
+        let sel = selection.read();
+        rows.with_value(|rows| {
+            rows.iter().filter(|r| sel.ids.contains(&r.id) && a.applies(r.status, &r.system_tags)).count()
+        })
+    };
+    let buttons = ALL_ACTIONS
+        .into_iter()
+        .map(|a| {
+            let label = move || {
+                let sel = selection.read();
+                if sel.all_matching {
+                    a.label().to_string()
+                } else {
+                    format!("{} ({} of {})", a.label(), count_for(a), sel.ids.len())
+                }
+            };
+            let disabled = move || {
+                let sel = selection.read();
+                act.pending().get() || (!sel.all_matching && count_for(a) == 0)
+            };
+            view! {
+                <button type="button" data-action=a.label() disabled=disabled on:click=move |_| {
+                    let sel = selection.get_untracked();
+                    let target = if sel.all_matching {
+                        Target::Matching(q.get_value())
+                    } else {
+                        // Only the tasks the state machine lets this action touch.
+                        Target::Ids(rows.with_value(|rows| rows.iter()
+                            .filter(|r| sel.ids.contains(&r.id) && a.applies(r.status, &r.system_tags))
+                            .map(|r| r.id.clone()).collect()))
+                    };
+                    act.dispatch((a, target, argument.get_untracked()));
+                }>{label}</button>
+            }
+        })
+        .collect_view();
+    let compare_href = move || {
+        let sel = selection.read();
+        let ids: Vec<String> = sel.ids.iter().cloned().collect();
+        format!("/compare?ids={}", ids.join(","))
+    };
+    let can_compare = move || {
+        let sel = selection.read();
+        !sel.all_matching && (2..=100).contains(&sel.ids.len())
+    };
+    let queue_options = move || {
+        queues.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|qc| view! {
+            <option value=qc.id.clone()>{qc.name}</option>
+        }).collect_view()
+    };
+    view! {
+        <div class="bulk" role="region" aria-label="bulk actions" data-testid="bulk-bar">
+            {move || {
+                let sel = selection.read();
+                if sel.all_matching {
+                    format!("All {total} matching tasks selected")
+                } else {
+                    format!("{} selected", sel.ids.len())
+                }
+            }}
+            {move || (!selection.read().all_matching && total > rows.with_value(Vec::len) as i64).then(|| view! {
+                <button type="button" class="link" on:click=move |_| selection.update(|s| s.all_matching = true)>
+                    {format!("Select all {total} matching")}
+                </button>
+            })}
+            <label class="field">
+                <span>"Queue, tags or project"</span>
+                <input type="text" list="queue-names" placeholder="for Enqueue, tags, Move" prop:value=argument
+                    on:input=move |ev| argument.set(event_target_value(&ev))/>
+                <datalist id="queue-names">{queue_options}</datalist>
+            </label>
+            {buttons}
+            {move || if can_compare() {
+                view! { <a class="button" href=compare_href()>"Compare"</a> }.into_any()
+            } else {
+                view! { <button type="button" disabled=true title="Select 2 to 100 tasks">"Compare"</button> }.into_any()
+            }}
+            <button type="button" class="link" on:click=move |_| selection.set(Selection::default())>"Clear"</button>
+        </div>
+        {move || report.get().map(|r| match r {
+            Ok(r) => {
+                let skipped = r.skipped.len();
+                let details = r.skipped.into_iter().map(|s| view! { <li>{s}</li> }).collect_view();
+                view! {
+                    <div class="notice" role="status" data-testid="action-report">
+                        {format!("Applied to {} task(s){}.", r.applied, if skipped > 0 { format!("; {skipped} skipped") } else { String::new() })}
+                        <ul>{details}</ul>
+                    </div>
+                }.into_any()
+            }
+            Err(e) => view! { <ErrorBox message=e/> }.into_any(),
+        })}
+    }
+}
+
+fn cell(c: &Column, r: &TaskRow) -> AnyView {
+    match c {
+        Column::Id => view! { <td class="mono" title=r.id.clone()>{r.id.chars().take(8).collect::<String>()}</td> }.into_any(),
+        Column::Name => {
+            let href = format!("/tasks/{}", r.id);
+            let name = r.name.clone();
+            view! { <td><A href=href>{name}</A></td> }.into_any()
+        }
+        Column::Type => view! { <td>{r.task_type.as_str()}</td> }.into_any(),
+        Column::Status => view! { <td><StatusBadge status=r.status/><ProgressBar status=r.status progress=r.progress/></td> }.into_any(),
+        Column::Tags => {
+            let tags = r.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view();
+            view! { <td>{tags}</td> }.into_any()
+        }
+        Column::User => view! { <td>{r.user.clone()}</td> }.into_any(),
+        Column::Started => view! { <td>{fmt_opt_time(r.started)}</td> }.into_any(),
+        Column::Updated => view! { <td>{fmt_time(r.last_update)}</td> }.into_any(),
+        Column::Iteration => view! { <td class="num">{r.last_iteration}</td> }.into_any(),
+        other => {
+            let v = r.cells.get(&other.key()).cloned().unwrap_or_default();
+            view! { <td class="num">{v}</td> }.into_any()
+        }
     }
 }
 
 #[component]
-fn TaskTableView(table: TaskTable, state: TableState) -> impl IntoView {
+fn TaskTableView(
+    table: TaskTable,
+    query: TableQuery,
+    selection: RwSignal<Selection>,
+    #[prop(into)] on_done: Callback<()>,
+) -> impl IntoView {
     let title = table.project.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "All tasks".into());
     let crumbs = table.project.as_ref().map(|p| {
         let parts: Vec<String> = p.name.split('/').map(str::to_string).collect();
         view! { <nav class="crumbs" aria-label="breadcrumb"><A href="/">"Projects"</A>{parts.into_iter().map(|s| view! { " › " <span>{s}</span> }).collect_view()}</nav> }
     });
     // The "all tasks" view lists tasks only; folders belong to projects.
-    let folders = if table.project.is_some() { table.subprojects } else { Vec::new() };
+    let folders = if table.project.is_some() { table.subprojects.clone() } else { Vec::new() };
     let subprojects = folders
         .into_iter()
         .map(|s| {
@@ -79,73 +435,104 @@ fn TaskTableView(table: TaskTable, state: TableState) -> impl IntoView {
             }
         })
         .collect_view();
-    let header = |col: &'static str, label: &'static str| {
-        let desc = if state.sort == col { !state.descending } else { col != "name" };
-        let arrow = if state.sort == col {
-            if state.descending {
-                " ▼"
-            } else {
-                " ▲"
-            }
-        } else {
-            ""
+    let header = |c: &Column| {
+        let key = c.key();
+        let sorted_here = query.sort == key;
+        let label = c.label();
+        if !c.sortable() {
+            return view! { <th scope="col">{label}</th> }.into_any();
+        }
+        let desc = if sorted_here { !query.descending } else { *c != Column::Name };
+        let arrow = match (sorted_here, query.descending) {
+            (false, _) => "",
+            (true, true) => " ▼",
+            (true, false) => " ▲",
         };
-        let sorted = if state.sort == col {
-            if state.descending {
-                "descending"
-            } else {
-                "ascending"
-            }
-        } else {
-            "none"
+        let aria = match (sorted_here, query.descending) {
+            (false, _) => "none",
+            (true, true) => "descending",
+            (true, false) => "ascending",
         };
-        view! { <th aria-sort=sorted><A href=state.href(col, desc, 0)>{label}{arrow}</A></th> }
+        let href = query.with(|q| {
+            q.sort = key.clone();
+            q.descending = desc;
+        }).href();
+        view! { <th scope="col" aria-sort=aria><A href=href>{label}{arrow}</A></th> }.into_any()
+    };
+    let headers = query.columns.iter().map(header).collect_view();
+    let ids: Vec<String> = table.rows.iter().map(|r| r.id.clone()).collect();
+    let all_ids = StoredValue::new(ids);
+    let page_checked = move || {
+        let sel = selection.read();
+        sel.all_matching || all_ids.with_value(|ids| !ids.is_empty() && ids.iter().all(|i| sel.ids.contains(i)))
     };
     let rows = table
         .rows
-        .into_iter()
+        .iter()
         .map(|r| {
-            let href = format!("/tasks/{}", r.id);
-            let tags = r.tags.into_iter().map(|t| view! { <span class="tag">{t}</span> }).collect_view();
+            let id = r.id.clone();
+            let id2 = id.clone();
+            let checked = Memo::new(move |_| {
+                let sel = selection.read();
+                sel.all_matching || sel.ids.contains(&id)
+            });
+            let cells = query.columns.iter().map(|c| cell(c, r)).collect_view();
             view! {
-                <tr data-testid="task-row">
-                    <td class="mono">{r.id.chars().take(8).collect::<String>()}</td>
-                    <td><A href=href>{r.name}</A></td>
-                    <td>{r.task_type.as_str()}</td>
-                    <td><StatusBadge status=r.status/><ProgressBar status=r.status progress=r.progress/></td>
-                    <td>{tags}</td>
-                    <td>{r.user}</td>
-                    <td>{fmt_opt_time(r.started)}</td>
-                    <td>{fmt_time(r.last_update)}</td>
-                    <td class="num">{r.last_iteration}</td>
+                <tr data-testid="task-row" data-id=r.id.clone() class:selected=checked>
+                    <td><input type="checkbox" aria-label=format!("Select {}", r.name) prop:checked=checked
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            selection.update(|s| {
+                                s.all_matching = false;
+                                if on { s.ids.insert(id2.clone()); } else { s.ids.remove(&id2); }
+                            });
+                        }/></td>
+                    {cells}
                 </tr>
             }
         })
         .collect_view();
     let pages = ((table.total + table.page_size - 1) / table.page_size).max(1);
-    let prev = (table.page > 0)
-        .then(|| view! { <A href=state.href(&state.sort, state.descending, table.page - 1)>"‹ Previous"</A> });
-    let next = (table.page + 1 < pages)
-        .then(|| view! { <A href=state.href(&state.sort, state.descending, table.page + 1)>"Next ›"</A> });
+    let page_href = |p: i64| query.with(|q| q.page = p).href();
+    let prev = (table.page > 0).then(|| view! { <A href=page_href(table.page - 1)>"‹ Previous"</A> });
+    let next = (table.page + 1 < pages).then(|| view! { <A href=page_href(table.page + 1)>"Next ›"</A> });
+    let ncols = query.columns.len() + 1;
+    let empty = (table.total == 0).then(|| {
+        let text = if query == TableQuery::from_params(query.project.clone(), |_| None) {
+            "No tasks here yet."
+        } else {
+            "No tasks match these filters."
+        };
+        view! { <tr><td class="empty" colspan=ncols>{text}</td></tr> }
+    });
+    let total = table.total;
+    let bulk_rows = table.rows.clone();
     view! {
         {crumbs}
         <h1>{title}</h1>
         <ul class="folders">{subprojects}</ul>
+        <FilterBar query=query.clone() table=Some(table.clone())/>
+        {move || (selection.read().all_matching || !selection.read().ids.is_empty()).then(|| view! {
+            <BulkBar rows=bulk_rows.clone() total query=query.clone() selection on_done/>
+        })}
+        <div class="table-wrap">
         <table class="tasks" aria-label="tasks">
             <thead><tr>
-                <th>"ID"</th>
-                {header("name", "Name")}
-                {header("type", "Type")}
-                {header("status", "Status")}
-                <th>"Tags"</th>
-                <th>"User"</th>
-                {header("started", "Started")}
-                {header("last_update", "Updated")}
-                {header("last_iteration", "Iteration")}
+                <th scope="col"><input type="checkbox" aria-label="Select this page" prop:checked=page_checked
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        selection.update(|s| {
+                            s.all_matching = false;
+                            all_ids.with_value(|ids| for i in ids {
+                                if on { s.ids.insert(i.clone()); } else { s.ids.remove(i); }
+                            });
+                        });
+                    }/></th>
+                {headers}
             </tr></thead>
-            <tbody>{rows}</tbody>
+            <tbody>{rows}{empty}</tbody>
         </table>
-        {(table.total == 0).then(|| view! { <p class="empty">"No tasks here yet."</p> })}
+        </div>
         <nav class="pager" aria-label="pages">
             {prev}
             <span>{format!("Page {} of {} · {} tasks", table.page + 1, pages, table.total)}</span>

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod clearml;
+pub mod export;
 pub mod clock;
 pub mod config;
 pub mod files;
@@ -139,6 +140,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
                 .post(files::upload)
                 .layer(axum::extract::DefaultBodyLimit::max(files::MAX_UPLOAD_BYTES)),
         )
+        .route("/export/tasks.csv", axum::routing::get(export::tasks_csv))
         .leptos_routes(&state, routes, {
             let opts = leptos_options.clone();
             move || shell(opts.clone())

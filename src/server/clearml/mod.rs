@@ -146,56 +146,111 @@ async fn handle(
     let worker =
         header_str(headers, "x-clearml-worker").or_else(|| header_str(headers, "x-trains-worker")).map(str::to_string);
     let ctx = Ctx { state: state.clone(), identity, worker };
+    route(&ctx, name, req, body).await
+}
+
+/// Calls an endpoint from inside the server (the web UI's actions), with the
+/// same checks and effects as a client's call. `events.add_batch` is not
+/// available this way.
+pub async fn call(state: &AppState, user: &str, name: &str, body: Value) -> Result<Value, ApiError> {
+    let Value::Object(body) = body else {
+        return Err(ApiError::invalid("request body must be a JSON object"));
+    };
+    let identity = Identity { user: user.to_string(), company: crate::server::auth::COMPANY.into() };
+    let ctx = Ctx { state: state.clone(), identity, worker: None };
+    route(&ctx, name, Req { body }, b"").await
+}
+
+/// Why an in-server task edit was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EditError {
+    /// Someone changed the task since the editor read `expected`.
+    Stale { expected: i64, current: i64 },
+    /// The API refused the edit.
+    Api(ApiError),
+}
+
+/// Changes a task the way the API does (revision-guarded, all or nothing),
+/// but only if it is still at revision `expected`, so a stale form never
+/// overwrites a newer edit. Answers the new revision.
+pub async fn edit_task_at<F>(state: &AppState, id: &str, expected: i64, mut change: F) -> Result<i64, EditError>
+where
+    F: FnMut(&mut crate::model::Task) -> Result<(), ApiError>,
+{
+    let store = &state.store;
+    let mut task = store.get_task(id).await.map_err(|e| EditError::Api(e.into()))?.ok_or_else(|| EditError::Api(ApiError::invalid_task(id)))?;
+    if task.revision != expected {
+        return Err(EditError::Stale { expected, current: task.revision });
+    }
+    change(&mut task).map_err(EditError::Api)?;
+    let now = crate::server::clock::now_ms();
+    task.last_update = now;
+    task.last_change = now;
+    match store.update_task(&task).await {
+        Ok(true) => Ok(expected + 1),
+        Ok(false) => {
+            let current = store.get_task(id).await.ok().flatten().map_or(expected, |t| t.revision);
+            Err(EditError::Stale { expected, current })
+        }
+        Err(e) => Err(EditError::Api(e.into())),
+    }
+}
+
+async fn route(ctx: &Ctx, name: &str, req: Req, body: &[u8]) -> Result<Value, ApiError> {
     match name {
-        "projects.get_all" => projects::get_all(&ctx, req).await,
-        "projects.create" => projects::create(&ctx, req).await,
-        "projects.get_by_id" => projects::get_by_id(&ctx, req).await,
-        "tasks.create" => tasks::create(&ctx, req).await,
-        "tasks.get_by_id" => tasks::get_by_id(&ctx, req).await,
-        "tasks.get_all" => tasks::get_all(&ctx, req).await,
-        "tasks.edit" => tasks::edit(&ctx, req).await,
-        "tasks.started" => tasks::started(&ctx, req).await,
-        "tasks.completed" => tasks::completed(&ctx, req).await,
-        "tasks.failed" => tasks::failed(&ctx, req).await,
-        "tasks.stopped" => tasks::stopped(&ctx, req).await,
-        "tasks.set_requirements" => tasks::set_requirements(&ctx, req).await,
-        "tasks.ping" => tasks::ping(&ctx, req).await,
-        "tasks.enqueue" => task_actions::enqueue(&ctx, req).await,
-        "tasks.dequeue" => task_actions::dequeue(&ctx, req).await,
-        "tasks.clone" => task_actions::clone(&ctx, req).await,
-        "tasks.reset" => task_actions::reset(&ctx, req).await,
-        "tasks.publish" => task_actions::publish(&ctx, req).await,
-        "tasks.stop" => task_actions::stop(&ctx, req).await,
-        "tasks.delete" => task_actions::delete(&ctx, req).await,
-        "tasks.edit_hyper_params" => task_outputs::edit_hyper_params(&ctx, req).await,
-        "tasks.delete_hyper_params" => task_outputs::delete_hyper_params(&ctx, req).await,
-        "tasks.get_hyper_params" => task_outputs::get_hyper_params(&ctx, req).await,
-        "tasks.add_or_update_artifacts" => task_outputs::add_or_update_artifacts(&ctx, req).await,
-        "tasks.delete_artifacts" => task_outputs::delete_artifacts(&ctx, req).await,
-        "tasks.add_or_update_model" => task_outputs::add_or_update_model(&ctx, req).await,
-        "queues.get_by_id" => queues::get_by_id(&ctx, req).await,
-        "queues.get_all" => queues::get_all(&ctx, req).await,
-        "queues.get_default" => queues::get_default(&ctx, req).await,
-        "queues.create" => queues::create(&ctx, req).await,
-        "queues.get_num_entries" => queues::get_num_entries(&ctx, req).await,
-        "models.create" => models::create(&ctx, req).await,
-        "models.edit" | "models.update" => models::edit(&ctx, req).await,
-        "models.get_by_id" => models::get_by_id(&ctx, req).await,
-        "models.get_all" => models::get_all(&ctx, req).await,
-        "models.set_ready" => models::set_ready(&ctx, req).await,
-        "models.update_for_task" => models::update_for_task(&ctx, req).await,
-        "models.delete" => models::delete(&ctx, req).await,
-        "models.archive_many" => models::archive_many(&ctx, req).await,
-        "models.unarchive_many" => models::unarchive_many(&ctx, req).await,
-        "models.add_or_update_metadata" => models::add_or_update_metadata(&ctx, req).await,
+        "projects.get_all" => projects::get_all(ctx, req).await,
+        "projects.create" => projects::create(ctx, req).await,
+        "projects.get_by_id" => projects::get_by_id(ctx, req).await,
+        "tasks.create" => tasks::create(ctx, req).await,
+        "tasks.get_by_id" => tasks::get_by_id(ctx, req).await,
+        "tasks.get_all" => tasks::get_all(ctx, req).await,
+        "tasks.edit" => tasks::edit(ctx, req).await,
+        "tasks.started" => tasks::started(ctx, req).await,
+        "tasks.completed" => tasks::completed(ctx, req).await,
+        "tasks.failed" => tasks::failed(ctx, req).await,
+        "tasks.stopped" => tasks::stopped(ctx, req).await,
+        "tasks.set_requirements" => tasks::set_requirements(ctx, req).await,
+        "tasks.ping" => tasks::ping(ctx, req).await,
+        "tasks.enqueue" => task_actions::enqueue(ctx, req).await,
+        "tasks.dequeue" => task_actions::dequeue(ctx, req).await,
+        "tasks.clone" => task_actions::clone(ctx, req).await,
+        "tasks.reset" => task_actions::reset(ctx, req).await,
+        "tasks.publish" => task_actions::publish(ctx, req).await,
+        "tasks.stop" => task_actions::stop(ctx, req).await,
+        "tasks.delete" => task_actions::delete(ctx, req).await,
+        "tasks.archive_many" => task_actions::archive_many(ctx, req).await,
+        "tasks.unarchive_many" => task_actions::unarchive_many(ctx, req).await,
+        "tasks.update_tags" => task_actions::update_tags(ctx, req).await,
+        "tasks.move" => task_actions::move_tasks(ctx, req).await,
+        "tasks.edit_hyper_params" => task_outputs::edit_hyper_params(ctx, req).await,
+        "tasks.delete_hyper_params" => task_outputs::delete_hyper_params(ctx, req).await,
+        "tasks.get_hyper_params" => task_outputs::get_hyper_params(ctx, req).await,
+        "tasks.add_or_update_artifacts" => task_outputs::add_or_update_artifacts(ctx, req).await,
+        "tasks.delete_artifacts" => task_outputs::delete_artifacts(ctx, req).await,
+        "tasks.add_or_update_model" => task_outputs::add_or_update_model(ctx, req).await,
+        "queues.get_by_id" => queues::get_by_id(ctx, req).await,
+        "queues.get_all" => queues::get_all(ctx, req).await,
+        "queues.get_default" => queues::get_default(ctx, req).await,
+        "queues.create" => queues::create(ctx, req).await,
+        "queues.get_num_entries" => queues::get_num_entries(ctx, req).await,
+        "models.create" => models::create(ctx, req).await,
+        "models.edit" | "models.update" => models::edit(ctx, req).await,
+        "models.get_by_id" => models::get_by_id(ctx, req).await,
+        "models.get_all" => models::get_all(ctx, req).await,
+        "models.set_ready" => models::set_ready(ctx, req).await,
+        "models.update_for_task" => models::update_for_task(ctx, req).await,
+        "models.delete" => models::delete(ctx, req).await,
+        "models.archive_many" => models::archive_many(ctx, req).await,
+        "models.unarchive_many" => models::unarchive_many(ctx, req).await,
+        "models.add_or_update_metadata" => models::add_or_update_metadata(ctx, req).await,
         // A single `events.add` event is a batch of one line.
-        "events.add_batch" | "events.add" => events::add_batch(&ctx, body).await,
-        "events.get_task_plots" => events::get_task_plots(&ctx, req).await,
-        "events.get_task_events" => events::get_task_events(&ctx, req).await,
-        "events.debug_images" => events::debug_images(&ctx, req).await,
-        "events.get_task_single_value_metrics" => events::get_task_single_value_metrics(&ctx, req).await,
-        "events.get_task_log" => events::get_task_log(&ctx, req).await,
-        "events.scalar_metrics_iter_histogram" => events::scalar_metrics_iter_histogram(&ctx, req).await,
+        "events.add_batch" | "events.add" => events::add_batch(ctx, body).await,
+        "events.get_task_plots" => events::get_task_plots(ctx, req).await,
+        "events.get_task_events" => events::get_task_events(ctx, req).await,
+        "events.debug_images" => events::debug_images(ctx, req).await,
+        "events.get_task_single_value_metrics" => events::get_task_single_value_metrics(ctx, req).await,
+        "events.get_task_log" => events::get_task_log(ctx, req).await,
+        "events.scalar_metrics_iter_histogram" => events::scalar_metrics_iter_histogram(ctx, req).await,
         _ => {
             let v = format!("{}.{}", MAX_VERSION.0, MAX_VERSION.1);
             Err(ApiError::no_endpoint(name, &v))

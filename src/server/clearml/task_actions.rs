@@ -283,3 +283,88 @@ pub async fn delete(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
 pub async fn ensure_default_queue(store: &dyn crate::server::store::Store) -> crate::error::AppResult<()> {
     store.ensure_queue(DEFAULT_QUEUE, &["default".to_string()]).await.map(|_| ())
 }
+
+/// Applies `change` to each task of `ids`, collecting ClearML's
+/// `succeeded`/`failed` lists (one failing task does not stop the others).
+async fn for_each_task<F>(ctx: &Ctx, ids: Vec<String>, mut change: F) -> Result<Value, ApiError>
+where
+    F: FnMut(&mut Task) -> Result<Value, ApiError>,
+{
+    let (mut succeeded, mut failed) = (Vec::new(), Vec::new());
+    for id in ids {
+        match modify(ctx, &id, &mut change).await {
+            Ok(v) => {
+                let mut entry = v.get("fields").cloned().unwrap_or_else(|| json!({}));
+                entry["id"] = json!(id);
+                succeeded.push(entry);
+            }
+            Err(e) if e.code == 500 => return Err(e),
+            Err(e) => failed.push(json!({"id": id, "error": {"codes": [e.code, e.subcode], "msg": e.msg}})),
+        }
+    }
+    Ok(json!({"succeeded": succeeded, "failed": failed}))
+}
+
+fn set_archived(t: &mut Task, archived: bool) -> Result<Value, ApiError> {
+    t.system_tags.retain(|s| s != "archived");
+    if archived {
+        t.system_tags.push("archived".into());
+    }
+    Ok(json!({"archived": archived}))
+}
+
+/// `tasks.archive_many`: adds the `archived` system tag (any status).
+pub async fn archive_many(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    for_each_task(ctx, req.nonempty_str_list("ids")?, |t| set_archived(t, true)).await
+}
+
+/// `tasks.unarchive_many`: removes the `archived` system tag.
+pub async fn unarchive_many(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    for_each_task(ctx, req.nonempty_str_list("ids")?, |t| set_archived(t, false)).await
+}
+
+/// `tasks.update_tags`: adds `add_tags` and removes `remove_tags` on each
+/// task of `ids` (tags are labels, so any status).
+pub async fn update_tags(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    let ids = req.nonempty_str_list("ids")?;
+    let add = req.str_list("add_tags")?;
+    let remove = req.str_list("remove_tags")?;
+    if add.is_empty() && remove.is_empty() {
+        return Err(ApiError::missing("add_tags or remove_tags"));
+    }
+    if add.iter().chain(&remove).any(|t| t.trim().is_empty()) {
+        return Err(ApiError::invalid("tags must not be empty"));
+    }
+    let out = for_each_task(ctx, ids, |t| {
+        t.tags.retain(|x| !remove.contains(x));
+        for a in &add {
+            if !t.tags.contains(a) {
+                t.tags.push(a.clone());
+            }
+        }
+        Ok(json!({"tags": t.tags}))
+    })
+    .await?;
+    let updated = out["succeeded"].as_array().map_or(0, Vec::len);
+    Ok(json!({"updated": updated, "succeeded": out["succeeded"], "failed": out["failed"]}))
+}
+
+/// `tasks.move`: tasks of `ids` to `project` (an id) or `project_name`
+/// (created if missing).
+pub async fn move_tasks(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    let ids = req.nonempty_str_list("ids")?;
+    let store = &ctx.state.store;
+    let project = match (req.opt_str("project")?, req.opt_str("project_name")?) {
+        (Some(p), _) => store.get_project(&p).await?.ok_or_else(|| ApiError::invalid_project(&p))?,
+        (None, Some(name)) => store.ensure_project(&name, "").await?,
+        (None, None) => return Err(ApiError::missing("project")),
+    };
+    let pid = project.id.clone();
+    let mut out = for_each_task(ctx, ids, |t| {
+        t.project = Some(pid.clone());
+        Ok(json!({"project": pid}))
+    })
+    .await?;
+    out["project_id"] = json!(project.id);
+    Ok(out)
+}

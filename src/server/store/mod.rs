@@ -32,7 +32,7 @@ pub struct Credential {
 }
 
 /// A column a task list can be ordered by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TaskOrder {
     Name,
     Type,
@@ -44,6 +44,29 @@ pub enum TaskOrder {
     LastIteration,
     Progress,
     Id,
+    /// A hyperparameter's value (numbers in numeric order, then text).
+    Hyperparam { section: String, name: String },
+    /// A statistic of a scalar series.
+    Metric { metric: String, variant: String, stat: MetricStat },
+}
+
+/// Which statistic of a scalar series a column shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricStat {
+    Last,
+    Min,
+    Max,
+}
+
+impl MetricStat {
+    /// The `scalar_series` column holding it.
+    pub fn column(self) -> &'static str {
+        match self {
+            MetricStat::Last => "last_value",
+            MetricStat::Min => "min_value",
+            MetricStat::Max => "max_value",
+        }
+    }
 }
 
 impl TaskOrder {
@@ -64,9 +87,9 @@ impl TaskOrder {
         })
     }
 
-    /// The column behind this order.
-    pub fn column(self) -> &'static str {
-        match self {
+    /// The column behind this order; `None` for hyperparameters and metrics.
+    pub fn column(&self) -> Option<&'static str> {
+        Some(match self {
             TaskOrder::Name => "name",
             TaskOrder::Type => "type",
             TaskOrder::Status => "status",
@@ -77,7 +100,8 @@ impl TaskOrder {
             TaskOrder::LastIteration => "last_iteration",
             TaskOrder::Progress => "progress",
             TaskOrder::Id => "id",
-        }
+            TaskOrder::Hyperparam { .. } | TaskOrder::Metric { .. } => return None,
+        })
     }
 }
 
@@ -111,6 +135,14 @@ pub struct TaskFilter {
     pub system_tags: TagFilter,
     /// Plain text searched in id, name and comment.
     pub search_text: Option<String>,
+    /// Whether `search_text` is a regex (case-insensitive) rather than plain text.
+    pub search_regex: bool,
+    /// Owners (user ids); empty for anyone.
+    pub users: Vec<String>,
+    /// Last updated at or after this time (epoch ms).
+    pub updated_from: Option<i64>,
+    /// Last updated before this time (epoch ms).
+    pub updated_until: Option<i64>,
     /// Columns with `true` for descending.
     pub order: Vec<(TaskOrder, bool)>,
     pub page: i64,
@@ -266,6 +298,8 @@ pub trait Store: Send + Sync {
     async fn count_task_log(&self, task: &str) -> AppResult<i64>;
     /// Statistics of every scalar series of a task.
     async fn metric_summaries(&self, task: &str) -> AppResult<Vec<MetricSummary>>;
+    /// The metric summaries of many tasks in one query, as (task id, summary).
+    async fn metric_summaries_of(&self, tasks: &[String]) -> AppResult<Vec<(String, MetricSummary)>>;
     /// Stored events of one type (`plot`, `training_debug_image`, …) of a
     /// task, newest first, at most `limit`.
     async fn task_events(&self, task: &str, event_type: &str, limit: i64) -> AppResult<Vec<StoredEvent>>;

@@ -42,6 +42,17 @@ impl Dialect for PgDialect {
     fn case_insensitive_regex(re: &str) -> String {
         re.to_string()
     }
+    fn json_text(col: &str, p: &str) -> String {
+        format!("(({col})::jsonb #>> ({p})::text[])")
+    }
+    fn json_path(keys: &[&str]) -> String {
+        let quoted: Vec<String> =
+            keys.iter().map(|k| format!("\"{}\"", k.replace('\\', "\\\\").replace('"', "\\\""))).collect();
+        format!("{{{}}}", quoted.join(","))
+    }
+    fn numeric_or_null(expr: &str) -> String {
+        format!("(CASE WHEN {expr} ~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$' THEN ({expr})::float8 END)")
+    }
 }
 
 impl_sql_store!(PgStore, sqlx::Postgres, PgDialect, "postgres");

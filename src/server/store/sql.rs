@@ -2,7 +2,7 @@
 //! [`impl_sql_store!`]. Placeholders are `$N`, which SQLite and PostgreSQL
 //! both accept; what differs between them goes through [`Dialect`].
 
-use super::{ModelFilter, TagFilter, TaskFilter};
+use super::{ModelFilter, TagFilter, TaskFilter, TaskOrder};
 use crate::error::{AppError, AppResult};
 use crate::model::task::{progress_of, MetricSummary, TaskModels};
 use crate::model::{Container, Model, Project, Queue, Script, Task};
@@ -19,6 +19,13 @@ pub(super) trait Dialect {
     fn ilike(col: &str, p: &str) -> String;
     /// The regex as this engine wants it (SQLite's REGEXP is case-sensitive).
     fn case_insensitive_regex(re: &str) -> String;
+    /// The text at a JSON path (`keys`, bound as placeholder `p` by
+    /// [`Dialect::json_path`]) inside text column `col`, or NULL.
+    fn json_text(col: &str, p: &str) -> String;
+    /// The bind value of a JSON path made of object keys.
+    fn json_path(keys: &[&str]) -> String;
+    /// `expr` as a number when it reads as one, else NULL (never an error).
+    fn numeric_or_null(expr: &str) -> String;
 }
 
 /// A value bound to a `$N` placeholder.
@@ -523,6 +530,9 @@ pub(super) fn model_where<D: Dialect>(b: &mut SqlBuilder, f: &ModelFilter) -> St
 /// A scalar series' statistics as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct SeriesRow {
+    /// The task, when a query reads several.
+    #[sqlx(default)]
+    pub task: String,
     metric: String,
     variant: String,
     count: i64,
@@ -592,7 +602,22 @@ pub(super) fn task_where<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> Stri
     }
     tag_condition::<D>(b, "tags", &f.tags, &mut conds);
     tag_condition::<D>(b, "system_tags", &f.system_tags, &mut conds);
-    if let Some(text) = f.search_text.as_deref().filter(|t| !t.is_empty()) {
+    if !f.users.is_empty() {
+        conds.push(b.in_list("user_id", &f.users, false));
+    }
+    if let Some(from) = f.updated_from {
+        let p = b.int(from);
+        conds.push(format!("last_update >= {p}"));
+    }
+    if let Some(until) = f.updated_until {
+        let p = b.int(until);
+        conds.push(format!("last_update < {p}"));
+    }
+    let search = f.search_text.as_deref().filter(|t| !t.is_empty());
+    if let Some(re) = search.filter(|_| f.search_regex) {
+        let p = b.text(D::case_insensitive_regex(re));
+        conds.push(format!("({} OR {} OR {})", D::regex_match("id", &p), D::regex_match("name", &p), D::regex_match("comment", &p)));
+    } else if let Some(text) = search {
         let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         let p = b.text(format!("%{escaped}%"));
         conds.push(format!("({} OR {} OR {})", D::ilike("id", &p), D::ilike("name", &p), D::ilike("comment", &p)));
@@ -604,14 +629,31 @@ pub(super) fn task_where<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> Stri
     }
 }
 
-/// The ORDER BY clause of a task filter: NULLs last either way, id last for a stable order.
-pub(super) fn task_order(f: &TaskFilter) -> String {
+/// The ORDER BY clause of a task filter: NULLs last either way, id last for
+/// a stable order. Hyperparameters sort numbers numerically, then as text.
+pub(super) fn task_order<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> String {
     let mut parts: Vec<String> = Vec::new();
-    let order = if f.order.is_empty() { vec![(super::TaskOrder::LastUpdate, true)] } else { f.order.clone() };
+    let order = if f.order.is_empty() { vec![(TaskOrder::LastUpdate, true)] } else { f.order.clone() };
     for (col, desc) in order {
-        let c = col.column();
-        parts.push(format!("({c} IS NULL)"));
-        parts.push(format!("{c} {}", if desc { "DESC" } else { "ASC" }));
+        let dir = if desc { "DESC" } else { "ASC" };
+        let keys = match &col {
+            TaskOrder::Hyperparam { section, name } => {
+                let v = D::json_text("hyperparams", &b.text(D::json_path(&[section, name, "value"])));
+                vec![D::numeric_or_null(&v), v]
+            }
+            TaskOrder::Metric { metric, variant, stat } => {
+                let (m, v) = (b.text(metric.clone()), b.text(variant.clone()));
+                vec![format!(
+                    "(SELECT s.{} FROM scalar_series s WHERE s.task = tasks.id AND s.metric = {m} AND s.variant = {v})",
+                    stat.column()
+                )]
+            }
+            other => other.column().map(|c| vec![c.to_string()]).unwrap_or_default(),
+        };
+        for k in keys {
+            parts.push(format!("({k} IS NULL)"));
+            parts.push(format!("{k} {dir}"));
+        }
     }
     parts.push("id ASC".into());
     format!(" ORDER BY {}", parts.join(", "))
@@ -821,9 +863,10 @@ macro_rules! impl_sql_store {
                 } else {
                     -1
                 };
+                let order = task_order::<$dialect>(&mut b, filter);
                 let limit = b.int(filter.page_size.max(1));
                 let offset = b.int(filter.page.max(0) * filter.page_size.max(1));
-                let sql = format!("SELECT * FROM tasks{wh}{} LIMIT {limit} OFFSET {offset}", task_order(filter));
+                let sql = format!("SELECT * FROM tasks{wh}{order} LIMIT {limit} OFFSET {offset}");
                 let rows: Vec<TaskRow> = Self::bind_all_as(sqlx::query_as(&sql), &b.binds).fetch_all(&self.pool).await?;
                 let tasks = rows.into_iter().map(TaskRow::into_task).collect::<Result<Vec<_>, _>>()?;
                 Ok((tasks, total))
@@ -1199,6 +1242,25 @@ macro_rules! impl_sql_store {
                 .fetch_all(&self.pool)
                 .await?;
                 Ok(rows.into_iter().map(SeriesRow::into_summary).collect())
+            }
+
+            async fn metric_summaries_of(
+                &self,
+                tasks: &[String],
+            ) -> $crate::error::AppResult<Vec<(String, $crate::model::task::MetricSummary)>> {
+                use $crate::server::store::sql::{SeriesRow, SqlBuilder};
+                if tasks.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let mut b = SqlBuilder::default();
+                let cond = b.in_list("task", tasks, false);
+                let sql = format!(
+                    "SELECT task, metric, variant, count, sum_value, first_value, first_iter, last_value, last_iter, \
+                     min_value, min_iter, max_value, max_iter FROM scalar_series WHERE {cond} AND count > 0 \
+                     ORDER BY task, metric, variant"
+                );
+                let rows: Vec<SeriesRow> = Self::bind_all_as(sqlx::query_as(&sql), &b.binds).fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(|r| (r.task.clone(), r.into_summary())).collect())
             }
 
             #[tracing::instrument(skip(self))]

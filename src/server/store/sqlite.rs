@@ -55,6 +55,16 @@ impl Dialect for SqliteDialect {
     fn case_insensitive_regex(re: &str) -> String {
         format!("(?i){re}")
     }
+    fn json_text(col: &str, p: &str) -> String {
+        format!("json_extract({col}, {p})")
+    }
+    fn json_path(keys: &[&str]) -> String {
+        let quoted: Vec<String> = keys.iter().map(|k| format!("\"{}\"", k.replace('"', "\\\""))).collect();
+        format!("$.{}", quoted.join("."))
+    }
+    fn numeric_or_null(expr: &str) -> String {
+        format!("(CASE WHEN trim({expr}) <> '' AND NOT ({expr} GLOB '*[^0-9.eE+ -]*') THEN CAST({expr} AS REAL) END)")
+    }
 }
 
 impl_sql_store!(SqliteStore, sqlx::Sqlite, SqliteDialect, "sqlite");

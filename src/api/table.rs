@@ -1,0 +1,391 @@
+//! The experiments table's view: columns, sort, filters and page, and its
+//! round trip through the URL query string (so a link reproduces the view).
+
+use crate::model::{TaskStatus, TaskType};
+use serde::{Deserialize, Serialize};
+
+/// Rows per page of the experiments table.
+pub const PAGE_SIZE: i64 = 50;
+
+/// A statistic of a scalar series shown in a metric column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Stat {
+    Last,
+    Min,
+    Max,
+}
+
+impl Stat {
+    /// The URL and label name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stat::Last => "last",
+            Stat::Min => "min",
+            Stat::Max => "max",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Stat> {
+        [Stat::Last, Stat::Min, Stat::Max].into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// A column of the experiments table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Column {
+    Id,
+    Name,
+    Type,
+    Status,
+    Tags,
+    User,
+    Started,
+    Updated,
+    Iteration,
+    /// A hyperparameter, by section and name.
+    Hyperparam { section: String, name: String },
+    /// A statistic of a scalar series, by metric and variant.
+    Metric { metric: String, variant: String, stat: Stat },
+}
+
+/// The fixed columns, in their default order.
+pub const FIXED_COLUMNS: [Column; 9] = [
+    Column::Id,
+    Column::Name,
+    Column::Type,
+    Column::Status,
+    Column::Tags,
+    Column::User,
+    Column::Started,
+    Column::Updated,
+    Column::Iteration,
+];
+
+impl Column {
+    /// The column's key in the URL (`cols=` and `sort=`): `name`,
+    /// `hp:Args|lr`, `m:loss|total|last`.
+    pub fn key(&self) -> String {
+        match self {
+            Column::Id => "id".into(),
+            Column::Name => "name".into(),
+            Column::Type => "type".into(),
+            Column::Status => "status".into(),
+            Column::Tags => "tags".into(),
+            Column::User => "user".into(),
+            Column::Started => "started".into(),
+            Column::Updated => "last_update".into(),
+            Column::Iteration => "last_iteration".into(),
+            Column::Hyperparam { section, name } => format!("hp:{section}|{name}"),
+            Column::Metric { metric, variant, stat } => format!("m:{metric}|{variant}|{}", stat.as_str()),
+        }
+    }
+
+    /// Parses a key made by [`Column::key`].
+    pub fn parse(key: &str) -> Option<Column> {
+        if let Some(rest) = key.strip_prefix("hp:") {
+            let (section, name) = rest.split_once('|')?;
+            return Some(Column::Hyperparam { section: section.into(), name: name.into() });
+        }
+        if let Some(rest) = key.strip_prefix("m:") {
+            let (metric_variant, stat) = rest.rsplit_once('|')?;
+            let (metric, variant) = metric_variant.split_once('|')?;
+            return Some(Column::Metric { metric: metric.into(), variant: variant.into(), stat: Stat::parse(stat)? });
+        }
+        FIXED_COLUMNS.into_iter().find(|c| c.key() == key)
+    }
+
+    /// The header text.
+    pub fn label(&self) -> String {
+        match self {
+            Column::Id => "ID".into(),
+            Column::Name => "Name".into(),
+            Column::Type => "Type".into(),
+            Column::Status => "Status".into(),
+            Column::Tags => "Tags".into(),
+            Column::User => "User".into(),
+            Column::Started => "Started".into(),
+            Column::Updated => "Updated".into(),
+            Column::Iteration => "Iteration".into(),
+            Column::Hyperparam { section, name } => format!("{section}/{name}"),
+            Column::Metric { metric, variant, stat } => format!("{metric}/{variant} ({})", stat.as_str()),
+        }
+    }
+
+    /// Whether the server can sort by this column (tags cannot).
+    pub fn sortable(&self) -> bool {
+        !matches!(self, Column::Tags)
+    }
+}
+
+/// How the tag filter combines its tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum TagMode {
+    /// Tasks with at least one of the tags.
+    #[default]
+    Any,
+    /// Tasks with every tag.
+    All,
+    /// Tasks with none of the tags.
+    Not,
+}
+
+impl TagMode {
+    /// The URL name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TagMode::Any => "any",
+            TagMode::All => "all",
+            TagMode::Not => "not",
+        }
+    }
+}
+
+/// Everything that decides which rows the table shows, and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableQuery {
+    /// The project shown; `None` for all tasks.
+    pub project: Option<String>,
+    /// The key of the column sorted by.
+    pub sort: String,
+    pub descending: bool,
+    pub page: i64,
+    pub statuses: Vec<TaskStatus>,
+    pub types: Vec<TaskType>,
+    pub tags: Vec<String>,
+    pub tag_mode: TagMode,
+    /// Owner (user id); empty for anyone.
+    pub user: String,
+    /// Updated on or after this day (`YYYY-MM-DD`, UTC); empty for no bound.
+    pub from: String,
+    /// Updated on or before this day.
+    pub to: String,
+    /// Text searched in name, id and comment.
+    pub search: String,
+    /// Whether `search` is a regex.
+    pub regex: bool,
+    /// Archived tasks instead of active ones.
+    pub archived: bool,
+    /// The visible columns, in order.
+    pub columns: Vec<Column>,
+}
+
+impl Default for TableQuery {
+    fn default() -> Self {
+        TableQuery {
+            project: None,
+            sort: "last_update".into(),
+            descending: true,
+            page: 0,
+            statuses: Vec::new(),
+            types: Vec::new(),
+            tags: Vec::new(),
+            tag_mode: TagMode::Any,
+            user: String::new(),
+            from: String::new(),
+            to: String::new(),
+            search: String::new(),
+            regex: false,
+            archived: false,
+            columns: FIXED_COLUMNS.to_vec(),
+        }
+    }
+}
+
+fn list(v: Option<String>) -> Vec<String> {
+    v.map(|s| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect())
+        .unwrap_or_default()
+}
+
+impl TableQuery {
+    /// Reads the view from URL query parameters (`get` looks one up);
+    /// unknown values are dropped rather than refused, so old links still open.
+    pub fn from_params(project: Option<String>, get: impl Fn(&str) -> Option<String>) -> TableQuery {
+        let d = TableQuery::default();
+        let columns: Vec<Column> = get("cols")
+            .map(|c| c.split(',').filter_map(Column::parse).collect())
+            .filter(|c: &Vec<Column>| !c.is_empty())
+            .unwrap_or(d.columns);
+        TableQuery {
+            project,
+            sort: get("sort").filter(|s| Column::parse(s).is_some()).unwrap_or(d.sort),
+            descending: get("dir").map(|x| x != "asc").unwrap_or(true),
+            page: get("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 0).unwrap_or(0),
+            statuses: list(get("status")).iter().filter_map(|s| s.parse().ok()).collect(),
+            types: list(get("type")).iter().filter_map(|s| s.parse().ok()).collect(),
+            tags: list(get("tags")),
+            tag_mode: match get("tagmode").as_deref() {
+                Some("all") => TagMode::All,
+                Some("not") => TagMode::Not,
+                _ => TagMode::Any,
+            },
+            user: get("user").unwrap_or_default(),
+            from: get("from").unwrap_or_default(),
+            to: get("to").unwrap_or_default(),
+            search: get("q").unwrap_or_default(),
+            regex: get("regex").is_some_and(|r| r == "1"),
+            archived: get("archived").is_some_and(|r| r == "1"),
+            columns,
+        }
+    }
+
+    /// The page path: `/projects/<id>` or `/tasks`.
+    pub fn base(&self) -> String {
+        match &self.project {
+            Some(p) => format!("/projects/{p}"),
+            None => "/tasks".into(),
+        }
+    }
+
+    /// The query string (without `?`) holding every non-default setting.
+    pub fn to_query_string(&self) -> String {
+        let d = TableQuery::default();
+        let mut parts: Vec<(&str, String)> = vec![
+            ("sort", self.sort.clone()),
+            ("dir", if self.descending { "desc" } else { "asc" }.into()),
+            ("page", self.page.to_string()),
+        ];
+        let join = |v: Vec<String>| v.join(",");
+        if !self.statuses.is_empty() {
+            parts.push(("status", join(self.statuses.iter().map(|s| s.as_str().to_string()).collect())));
+        }
+        if !self.types.is_empty() {
+            parts.push(("type", join(self.types.iter().map(|s| s.as_str().to_string()).collect())));
+        }
+        if !self.tags.is_empty() {
+            parts.push(("tags", join(self.tags.clone())));
+            if self.tag_mode != TagMode::Any {
+                parts.push(("tagmode", self.tag_mode.as_str().into()));
+            }
+        }
+        for (k, v) in [("user", &self.user), ("from", &self.from), ("to", &self.to), ("q", &self.search)] {
+            if !v.is_empty() {
+                parts.push((k, v.clone()));
+            }
+        }
+        if self.regex {
+            parts.push(("regex", "1".into()));
+        }
+        if self.archived {
+            parts.push(("archived", "1".into()));
+        }
+        if self.columns != d.columns {
+            parts.push(("cols", join(self.columns.iter().map(Column::key).collect())));
+        }
+        parts.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
+    }
+
+    /// The link to this view.
+    pub fn href(&self) -> String {
+        format!("{}?{}", self.base(), self.to_query_string())
+    }
+
+    /// This view with a change applied (and back on the first page unless
+    /// the change sets the page).
+    pub fn with(&self, change: impl FnOnce(&mut TableQuery)) -> TableQuery {
+        let mut q = self.clone();
+        q.page = 0;
+        change(&mut q);
+        q
+    }
+}
+
+/// Percent-encodes a query value (RFC 3986 unreserved characters stay).
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~' | b',' | b':' | b'|') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Parses a `YYYY-MM-DD` day into epoch milliseconds at its UTC midnight.
+pub fn day_start_ms(day: &str) -> Result<i64, String> {
+    let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("'{day}' is not a date (YYYY-MM-DD)"))?;
+    Ok(date.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_view_survives_the_url() {
+        let q = TableQuery {
+            project: Some("p1".into()),
+            sort: "hp:Args|lr".into(),
+            descending: false,
+            page: 3,
+            statuses: vec![TaskStatus::Completed, TaskStatus::Failed],
+            types: vec![TaskType::Testing],
+            tags: vec!["a b".into(), "c&d".into()],
+            tag_mode: TagMode::Not,
+            user: "user-x".into(),
+            from: "2026-01-02".into(),
+            to: "2026-02-03".into(),
+            search: "^run [0-9]+".into(),
+            regex: true,
+            archived: true,
+            columns: vec![
+                Column::Name,
+                Column::Metric { metric: "loss".into(), variant: "total".into(), stat: Stat::Min },
+                Column::Hyperparam { section: "Args".into(), name: "lr".into() },
+            ],
+        };
+        let qs = q.to_query_string();
+        let pairs: Vec<(String, String)> = qs
+            .split('&')
+            .map(|p| {
+                let (k, v) = p.split_once('=').unwrap_or((p, ""));
+                (k.to_string(), decode(v))
+            })
+            .collect();
+        let back = TableQuery::from_params(Some("p1".into()), |k| {
+            pairs.iter().find(|(pk, _)| pk == k).map(|(_, v)| v.clone())
+        });
+        assert_eq!(back, q);
+    }
+
+    fn decode(s: &str) -> String {
+        let bytes = s.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'%' {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap_or(b'?'));
+                i += 3;
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    #[test]
+    fn unknown_values_fall_back_to_defaults() {
+        let q = TableQuery::from_params(None, |k| match k {
+            "sort" => Some("nonsense".into()),
+            "status" => Some("created,bogus".into()),
+            "page" => Some("-4".into()),
+            "cols" => Some("zzz".into()),
+            _ => None,
+        });
+        assert_eq!(q.sort, "last_update");
+        assert_eq!(q.statuses, vec![TaskStatus::Created]);
+        assert_eq!(q.page, 0);
+        assert_eq!(q.columns, FIXED_COLUMNS.to_vec());
+    }
+
+    #[test]
+    fn days_parse_to_utc_midnight() {
+        assert_eq!(day_start_ms("1970-01-01"), Ok(0));
+        assert_eq!(day_start_ms("2026-11-21"), Ok(1_795_219_200_000));
+        assert!(day_start_ms("2026-13-01").is_err());
+        assert!(day_start_ms("yesterday").is_err());
+    }
+}

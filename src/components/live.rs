@@ -1,0 +1,43 @@
+//! Live updates by polling: while a view shows something that changes by
+//! itself (a running or queued task), it refetches every [`POLL_MS`].
+//!
+//! Polling rather than server-sent events: it needs no fan-out between
+//! several server processes on one PostgreSQL, holds no connection open per
+//! tab, and one indexed query every few seconds costs the server little.
+
+#[cfg(feature = "hydrate")]
+use leptos::prelude::*;
+
+/// How often a live view refetches, in milliseconds.
+pub const POLL_MS: u64 = 3_000;
+
+/// Calls `refresh` every [`POLL_MS`] while `active` is true and the user is
+/// not typing in a form field (a refetch redraws the view). Client only.
+pub fn poll_while(active: impl Fn() -> bool + Send + Sync + 'static, refresh: impl Fn() + Send + Sync + 'static) {
+    #[cfg(feature = "hydrate")]
+    {
+        use leptos::leptos_dom::helpers::set_interval_with_handle;
+        let tick = move || {
+            if untrack(&active) && !typing() {
+                refresh();
+            }
+        };
+        if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_millis(POLL_MS)) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (active, refresh);
+}
+
+/// Whether the focus is in a text field or an open menu.
+#[cfg(feature = "hydrate")]
+fn typing() -> bool {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return false };
+    let open_menu = doc.query_selector("details[open]").ok().flatten().is_some();
+    let field = doc
+        .active_element()
+        .map(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT"))
+        .unwrap_or(false);
+    open_menu || field
+}

@@ -1,0 +1,223 @@
+//! `/compare?ids=a,b,c`: 2–100 tasks side by side: execution,
+//! hyperparameters and configuration (optionally only what differs),
+//! metrics, overlaid scalars and a parallel-coordinates plot.
+
+use crate::api::compare::{compare_tasks, Comparison};
+use crate::components::chart::ScalarCharts;
+use crate::components::figure::FigureView;
+use crate::components::format::fmt_number;
+use crate::model::SeriesData;
+use crate::pages::ErrorBox;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
+use serde_json::json;
+use std::collections::BTreeSet;
+
+/// One compared field: group, label and a value per task.
+#[derive(Debug, Clone, PartialEq)]
+struct Row {
+    group: &'static str,
+    label: String,
+    values: Vec<String>,
+}
+
+impl Row {
+    fn identical(&self) -> bool {
+        self.values.windows(2).all(|w| w[0] == w[1])
+    }
+}
+
+fn rows_of(c: &Comparison) -> Vec<Row> {
+    let tasks: Vec<&crate::model::Task> = c.tasks.iter().map(|d| &d.task).collect();
+    let mut rows = Vec::new();
+    let mut field = |group: &'static str, label: &str, f: &dyn Fn(&crate::model::Task) -> String| {
+        rows.push(Row { group, label: label.to_string(), values: tasks.iter().map(|t| f(t)).collect() });
+    };
+    field("Execution", "Status", &|t| t.status.state().label().to_string());
+    field("Execution", "Type", &|t| t.task_type.as_str().to_string());
+    field("Execution", "Repository", &|t| t.script.repository.clone());
+    field("Execution", "Branch", &|t| t.script.branch.clone());
+    field("Execution", "Commit", &|t| t.script.version_num.clone());
+    field("Execution", "Entry point", &|t| t.script.entry_point.clone());
+    field("Execution", "Working directory", &|t| t.script.working_dir.clone());
+    field("Execution", "Uncommitted changes", &|t| format!("{} lines", t.script.diff.lines().count()));
+    field("Execution", "Container image", &|t| t.container.image.clone());
+    let params: BTreeSet<(String, String)> = tasks
+        .iter()
+        .flat_map(|t| t.hyperparams.iter().flat_map(|(s, ps)| ps.keys().map(move |n| (s.clone(), n.clone()))))
+        .collect();
+    for (section, name) in params {
+        rows.push(Row {
+            group: "Hyperparameters",
+            label: format!("{section}/{name}"),
+            values: tasks
+                .iter()
+                .map(|t| t.hyperparams.get(&section).and_then(|s| s.get(&name)).map(|h| h.value.clone()).unwrap_or_default())
+                .collect(),
+        });
+    }
+    let configs: BTreeSet<String> = tasks.iter().flat_map(|t| t.configuration.keys().cloned()).collect();
+    for name in configs {
+        rows.push(Row {
+            group: "Configuration",
+            label: name.clone(),
+            values: tasks.iter().map(|t| t.configuration.get(&name).map(|c| c.value.clone()).unwrap_or_default()).collect(),
+        });
+    }
+    rows
+}
+
+/// The (metric, variant) pairs any task reported, and each task's last value.
+fn metric_rows(c: &Comparison) -> Vec<((String, String), Vec<Option<f64>>)> {
+    let keys: BTreeSet<(String, String)> =
+        c.tasks.iter().flat_map(|d| d.metrics.iter().map(|m| (m.metric.clone(), m.variant.clone()))).collect();
+    keys.into_iter()
+        .map(|k| {
+            let vals = c
+                .tasks
+                .iter()
+                .map(|d| d.metrics.iter().find(|m| m.metric == k.0 && m.variant == k.1).map(|m| m.value))
+                .collect();
+            (k, vals)
+        })
+        .collect()
+}
+
+/// A plotly parallel-coordinates figure: numeric hyperparameters, then the metric.
+fn parallel_coordinates(rows: &[Row], metric: &str, values: &[Option<f64>]) -> String {
+    let mut dims = Vec::new();
+    for r in rows.iter().filter(|r| r.group == "Hyperparameters") {
+        let nums: Option<Vec<f64>> = r.values.iter().map(|v| v.trim().parse::<f64>().ok()).collect();
+        if let Some(nums) = nums {
+            dims.push(json!({"label": r.label, "values": nums}));
+        }
+    }
+    let metric_values: Vec<f64> = values.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
+    dims.push(json!({"label": metric, "values": metric_values}));
+    json!({
+        "data": [{"type": "parcoords", "dimensions": dims,
+                  "line": {"color": metric_values, "colorscale": "Viridis", "showscale": true}}],
+        "layout": {"margin": {"l": 80, "r": 80, "t": 40, "b": 30}}
+    })
+    .to_string()
+}
+
+/// `/compare`.
+#[component]
+pub fn ComparePage() -> impl IntoView {
+    let query = use_query_map();
+    let ids = Memo::new(move |_| {
+        query.read().get("ids").unwrap_or_default().split(',').map(str::to_string).filter(|s| !s.is_empty()).collect::<Vec<_>>()
+    });
+    let data = Resource::new(move || ids.get(), compare_tasks);
+    view! {
+        <h1>"Compare tasks"</h1>
+        <Suspense fallback=|| view! { <p>"Loading tasks…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(c) => view! { <CompareView comparison=c/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn CompareView(comparison: Comparison) -> impl IntoView {
+    let hide_identical = RwSignal::new(false);
+    let rows = rows_of(&comparison);
+    let metrics = metric_rows(&comparison);
+    let names: Vec<String> = comparison.tasks.iter().map(|d| d.task.name.clone()).collect();
+    let links: Vec<(String, String)> =
+        comparison.tasks.iter().map(|d| (format!("/tasks/{}", d.task.id), d.task.name.clone())).collect();
+    let head = move || {
+        links
+            .clone()
+            .into_iter()
+            .map(|(href, name)| view! { <th scope="col"><A href=href>{name}</A></th> })
+            .collect_view()
+    };
+    let rows_sv = StoredValue::new(rows.clone());
+    let body = move || {
+        let hide = hide_identical.get();
+        let mut group = "";
+        rows_sv.with_value(|rows| {
+            rows.iter()
+                .filter(|r| !hide || !r.identical())
+                .map(|r| {
+                    let group_row = (r.group != group).then(|| {
+                        group = r.group;
+                        view! { <tr class="group"><th colspan="999">{r.group}</th></tr> }
+                    });
+                    let differs = !r.identical();
+                    let cells = r.values.iter().map(|v| view! { <td class="mono">{v.clone()}</td> }).collect_view();
+                    view! {
+                        {group_row}
+                        <tr data-testid="compare-row" class:differs=differs><th scope="row">{r.label.clone()}</th>{cells}</tr>
+                    }
+                })
+                .collect_view()
+        })
+    };
+    let metric_table = metrics
+        .iter()
+        .map(|((m, v), vals)| {
+            let cells = vals.iter().map(|x| view! { <td class="num">{x.map(fmt_number).unwrap_or_default()}</td> }).collect_view();
+            view! { <tr data-testid="compare-metric"><th scope="row">{format!("{m}/{v}")}</th>{cells}</tr> }
+        })
+        .collect_view();
+    // Scalars: one chart per metric, a series per task and variant.
+    let overlaid: Vec<SeriesData> = comparison
+        .scalars
+        .iter()
+        .zip(&names)
+        .flat_map(|(series, name)| {
+            series.iter().map(move |s| SeriesData { variant: format!("{name} · {}", s.variant), ..s.clone() })
+        })
+        .collect();
+    let metric_keys: Vec<String> = metrics.iter().map(|((m, v), _)| format!("{m}/{v}")).collect();
+    let chosen = RwSignal::new(metric_keys.first().cloned().unwrap_or_default());
+    let metrics_sv = StoredValue::new(metrics);
+    let figure = Signal::derive(move || {
+        let key = chosen.get();
+        metrics_sv.with_value(|ms| {
+            let vals = ms.iter().find(|((m, v), _)| format!("{m}/{v}") == key).map(|(_, v)| v.clone()).unwrap_or_default();
+            rows_sv.with_value(|rows| parallel_coordinates(rows, &key, &vals))
+        })
+    });
+    let options = metric_keys.iter().map(|k| view! { <option value=k.clone()>{k.clone()}</option> }).collect_view();
+    let has_metrics = !metric_keys.is_empty();
+    view! {
+        <label class="check">
+            <input type="checkbox" name="hide-identical" on:change=move |ev| hide_identical.set(event_target_checked(&ev))/>
+            "Hide identical"
+        </label>
+        <div class="table-wrap">
+            <table class="compare" aria-label="comparison">
+                <thead><tr><th></th>{head()}</tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+        <h2>"Metrics (last value)"</h2>
+        <div class="table-wrap">
+            <table class="compare" aria-label="metrics">
+                <thead><tr><th></th>{head()}</tr></thead>
+                <tbody>{metric_table}</tbody>
+            </table>
+        </div>
+        <h2>"Scalars"</h2>
+        <ScalarCharts series=overlaid/>
+        {has_metrics.then(|| view! {
+            <h2>"Hyperparameters against a metric"</h2>
+            <label class="field">
+                <span>"Metric"</span>
+                <select on:change=move |ev| chosen.set(event_target_value(&ev))>{options}</select>
+            </label>
+            <figure class="chart" data-testid="parallel-coordinates">
+                <FigureView id="parallel-coordinates" figure=figure/>
+            </figure>
+        })}
+    }
+}
