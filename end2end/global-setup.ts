@@ -28,4 +28,6 @@ export default async function globalSetup(): Promise<void> {
   process.env.LABBOOK_TASK_ID = info.task_id;
   process.env.LABBOOK_REPORT_TASK_ID = info.report_task_id;
   process.env.LABBOOK_ARTIFACT_TASK_ID = info.artifact_task_id;
+  process.env.LABBOOK_ACCESS_KEY = (info as any).access_key;
+  process.env.LABBOOK_SECRET_KEY = (info as any).secret_key;
 }

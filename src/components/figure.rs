@@ -63,7 +63,11 @@ pub fn FigureView(#[prop(into)] id: String, figure: Signal<String>) -> impl Into
     #[cfg(feature = "hydrate")]
     {
         let id = id.clone();
-        Effect::new(move |_| js::draw(&id, &figure.get()));
+        Effect::new(move |_| {
+            let (id, fig) = (id.clone(), figure.get());
+            // After this render is in the DOM.
+            request_animation_frame(move || js::draw(&id, &fig));
+        });
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = figure;

@@ -202,7 +202,13 @@ pub fn EditTab(task: Task, on_saved: Callback<()>) -> impl IntoView {
                         <td>
                             <input type="text" aria-label=move || format!("Value of {}", label()) prop:value=r.value
                                 aria-invalid=move || message().is_some().to_string()
-                                on:input=move |ev| r.value.set(event_target_value(&ev))/>
+                                on:input=move |ev| {
+                                    r.value.set(event_target_value(&ev));
+                                    // Errors from the last save attempt no longer describe this value.
+                                    if !errors.read_untracked().is_empty() {
+                                        errors.set(Vec::new());
+                                    }
+                                }/>
                             {move || message().map(|m| view! { <span class="field-error" role="alert">{m}</span> })}
                         </td>
                         <td>

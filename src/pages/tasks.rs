@@ -36,6 +36,8 @@ pub fn TasksPage() -> impl IntoView {
     });
     let table = Resource::new(move || view_q.get(), list_tasks);
     let selection = RwSignal::new(Selection::default());
+    // Outlives the refetch an action triggers, so its report stays shown.
+    let report = RwSignal::new(None::<Result<ActionReport, String>>);
     // A new view starts with nothing picked.
     Effect::new(move |_| {
         view_q.track();
@@ -55,7 +57,7 @@ pub fn TasksPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let q = view_q.get_untracked();
                 match table.await {
-                    Ok(t) => view! { <TaskTableView table=t query=q selection on_done=move || table.refetch()/> }.into_any(),
+                    Ok(t) => view! { <TaskTableView table=t query=q selection report on_done=move || table.refetch()/> }.into_any(),
                     Err(e) => view! {
                         <FilterBar query=q table=None/>
                         <ErrorBox message=e.to_string()/>
@@ -270,11 +272,11 @@ fn BulkBar(
     total: i64,
     query: TableQuery,
     selection: RwSignal<Selection>,
+    report: RwSignal<Option<Result<ActionReport, String>>>,
     on_done: Callback<()>,
 ) -> impl IntoView {
     let rows = StoredValue::new(rows);
     let argument = RwSignal::new(String::new());
-    let report = RwSignal::new(None::<Result<ActionReport, String>>);
     let queues = Resource::new(|| (), |_| list_queues());
     let q = StoredValue::new(query);
     let act = Action::new(move |(action, target, arg): &(TaskAction, Target, String)| {
@@ -368,19 +370,6 @@ fn BulkBar(
             }}
             <button type="button" class="link" on:click=move |_| selection.set(Selection::default())>"Clear"</button>
         </div>
-        {move || report.get().map(|r| match r {
-            Ok(r) => {
-                let skipped = r.skipped.len();
-                let details = r.skipped.into_iter().map(|s| view! { <li>{s}</li> }).collect_view();
-                view! {
-                    <div class="notice" role="status" data-testid="action-report">
-                        {format!("Applied to {} task(s){}.", r.applied, if skipped > 0 { format!("; {skipped} skipped") } else { String::new() })}
-                        <ul>{details}</ul>
-                    </div>
-                }.into_any()
-            }
-            Err(e) => view! { <ErrorBox message=e/> }.into_any(),
-        })}
     }
 }
 
@@ -414,6 +403,7 @@ fn TaskTableView(
     table: TaskTable,
     query: TableQuery,
     selection: RwSignal<Selection>,
+    report: RwSignal<Option<Result<ActionReport, String>>>,
     #[prop(into)] on_done: Callback<()>,
 ) -> impl IntoView {
     let title = table.project.as_ref().map(|p| p.name.clone()).unwrap_or_else(|| "All tasks".into());
@@ -506,15 +496,34 @@ fn TaskTableView(
         view! { <tr><td class="empty" colspan=ncols>{text}</td></tr> }
     });
     let total = table.total;
+    // Only a change between none and some selected redraws the bulk bar.
+    let any_selected = Memo::new(move |_| {
+        let sel = selection.read();
+        sel.all_matching || !sel.ids.is_empty()
+    });
     let bulk_rows = table.rows.clone();
     view! {
         {crumbs}
         <h1>{title}</h1>
         <ul class="folders">{subprojects}</ul>
         <FilterBar query=query.clone() table=Some(table.clone())/>
-        {move || (selection.read().all_matching || !selection.read().ids.is_empty()).then(|| view! {
-            <BulkBar rows=bulk_rows.clone() total query=query.clone() selection on_done/>
+        {move || any_selected.get().then(|| view! {
+            <BulkBar rows=bulk_rows.clone() total query=query.clone() selection report on_done/>
         })}
+        {move || report.get().map(|r| match r {
+            Ok(r) => {
+                let skipped = r.skipped.len();
+                let details = r.skipped.into_iter().map(|s| view! { <li>{s}</li> }).collect_view();
+                view! {
+                    <div class="notice" role="status" data-testid="action-report">
+                        {format!("Applied to {} task(s){}.", r.applied, if skipped > 0 { format!("; {skipped} skipped") } else { String::new() })}
+                        <ul>{details}</ul>
+                    </div>
+                }.into_any()
+            }
+            Err(e) => view! { <ErrorBox message=e/> }.into_any(),
+        })}
+
         <div class="table-wrap">
         <table class="tasks" aria-label="tasks">
             <thead><tr>

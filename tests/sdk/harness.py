@@ -263,7 +263,8 @@ def serve_and_seed() -> None:
         api = Api(server)
         tasks = api.call("tasks.get_all", {"name": "^first run$"})["tasks"]
         print(json.dumps({"web_url": server.web_url, "task_id": tasks[0]["id"], "report_task_id": report["id"],
-                          "artifact_task_id": artifacts["task"]}), flush=True)
+                          "artifact_task_id": artifacts["task"], "access_key": ACCESS_KEY,
+                          "secret_key": SECRET_KEY}), flush=True)
         stop = []
         signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
         while not stop:
