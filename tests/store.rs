@@ -338,3 +338,73 @@ async fn postgres_store_walks_every_method() {
     assert_eq!(store.backend(), "postgres");
     walk_every_method(store).await;
 }
+
+/// The web table's queries: order by a hyperparameter (numbers numerically)
+/// and by a metric, users, dates, regex search, and batched metric summaries.
+async fn walk_table_queries(store: Arc<dyn Store>) {
+    use labbook::server::store::MetricStat;
+    let p = store.ensure_project("table", "").await.unwrap();
+    for (i, (lr, loss, user)) in
+        [("0.5", 3.0, "ann"), ("10", 1.0, "bob"), ("2", 2.0, "ann"), ("n/a", 0.5, "bob")].iter().enumerate()
+    {
+        let mut t = full_task(&format!("q{i}"), &p.id, &format!("query {i}"), 1_000 * (i as i64 + 1));
+        t.user = user.to_string();
+        if let Some(h) = t.hyperparams.get_mut("Args").and_then(|s| s.get_mut("lr")) {
+            h.value = lr.to_string();
+        }
+        store.insert_task(&t).await.unwrap();
+        let mut ev = TaskEvents::default();
+        ev.scalars.insert(("loss".into(), "total".into()), vec![ScalarPoint { iter: 0, timestamp: 1, value: *loss }]);
+        store.add_events(&t.id, &ev).await.unwrap();
+    }
+    let ids = |tasks: Vec<Task>| tasks.into_iter().map(|t| t.id).collect::<Vec<_>>();
+    let base = TaskFilter { projects: vec![p.id.clone()], page_size: 10, ..TaskFilter::default() };
+    let by_lr = TaskFilter {
+        order: vec![(TaskOrder::Hyperparam { section: "Args".into(), name: "lr".into() }, false)],
+        ..base.clone()
+    };
+    // 0.5 < 2 < 10 numerically, then the text that is no number.
+    assert_eq!(ids(store.query_tasks(&by_lr).await.unwrap().0), ["q0", "q2", "q1", "q3"]);
+    let by_loss = TaskFilter {
+        order: vec![(
+            TaskOrder::Metric { metric: "loss".into(), variant: "total".into(), stat: MetricStat::Last },
+            true,
+        )],
+        ..base.clone()
+    };
+    assert_eq!(ids(store.query_tasks(&by_loss).await.unwrap().0), ["q0", "q2", "q1", "q3"]);
+    let anns = TaskFilter { users: vec!["ann".into()], count_total: true, ..base.clone() };
+    assert_eq!(store.query_tasks(&anns).await.unwrap().1, 2);
+    // Reporting events touched every task just now.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let recent = TaskFilter { updated_from: Some(now - 600_000), updated_until: Some(now + 600_000), ..base.clone() };
+    assert_eq!(ids(store.query_tasks(&recent).await.unwrap().0).len(), 4);
+    let old = TaskFilter { updated_until: Some(now - 600_000), ..base.clone() };
+    assert!(store.query_tasks(&old).await.unwrap().0.is_empty());
+    let re = TaskFilter { search_text: Some("^QUERY [13]$".into()), search_regex: true, ..base.clone() };
+    let mut found = ids(store.query_tasks(&re).await.unwrap().0);
+    found.sort();
+    assert_eq!(found, ["q1", "q3"]);
+    let plain = TaskFilter { search_text: Some("query [1".into()), ..base.clone() };
+    assert!(store.query_tasks(&plain).await.unwrap().0.is_empty(), "plain search is not a regex");
+    let summaries = store.metric_summaries_of(&["q0".into(), "q3".into(), "nope".into()]).await.unwrap();
+    let got: Vec<(String, f64)> = summaries.into_iter().map(|(t, m)| (t, m.value)).collect();
+    assert_eq!(got, [("q0".to_string(), 3.0), ("q3".to_string(), 0.5)]);
+}
+
+#[tokio::test]
+async fn sqlite_table_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("t.db").display());
+    walk_table_queries(store::connect(&url).await.unwrap()).await;
+}
+
+#[tokio::test]
+async fn postgres_table_queries() {
+    let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
+        assert!(std::env::var("LABBOOK_REQUIRE_PG").is_err(), "LABBOOK_REQUIRE_PG is set but TEST_DATABASE_URL is not");
+        eprintln!("skipped: set TEST_DATABASE_URL=postgres://… to run the PostgreSQL store test");
+        return;
+    };
+    walk_table_queries(store::connect(&fresh_pg_url(&admin).await).await.unwrap()).await;
+}

@@ -103,7 +103,7 @@ pub enum Target {
     /// These tasks.
     Ids(Vec<String>),
     /// Every task the table view matches (up to [`MAX_BULK`]).
-    Matching(TableQuery),
+    Matching(Box<TableQuery>),
 }
 
 /// What a bulk action did.
@@ -145,7 +145,11 @@ pub async fn run_action(action: TaskAction, target: Target, argument: String) ->
     let collect = |out: Value, report: &mut ActionReport| {
         report.applied += out["succeeded"].as_array().map_or(0, Vec::len);
         for f in out["failed"].as_array().into_iter().flatten() {
-            report.skipped.push(format!("{}: {}", f["id"].as_str().unwrap_or("?"), f["error"]["msg"].as_str().unwrap_or("")));
+            report.skipped.push(format!(
+                "{}: {}",
+                f["id"].as_str().unwrap_or("?"),
+                f["error"]["msg"].as_str().unwrap_or("")
+            ));
         }
     };
     match action {
@@ -221,7 +225,9 @@ pub async fn clone_task(id: String, form: CloneForm) -> Result<String, ServerFnE
         }
         body["new_task_parent"] = json!(parent);
     }
-    let out = crate::server::clearml::call(&st, WEB_USER, "tasks.clone", body).await.map_err(|e| ServerFnError::new(e.msg))?;
+    let out = crate::server::clearml::call(&st, WEB_USER, "tasks.clone", body)
+        .await
+        .map_err(|e| ServerFnError::new(e.msg))?;
     out["id"].as_str().map(str::to_string).ok_or_else(|| ServerFnError::new("the clone has no id"))
 }
 

@@ -146,11 +146,17 @@ pub async fn save_draft(id: String, revision: i64, form: DraftForm) -> Result<Sa
 
 /// Saves the user properties of any unpublished task at `revision`.
 #[server(prefix = "/rpc", endpoint = "save_properties", input = Json)]
-pub async fn save_properties(id: String, revision: i64, properties: Vec<Hyperparam>) -> Result<SaveResult, ServerFnError> {
+pub async fn save_properties(
+    id: String,
+    revision: i64,
+    properties: Vec<Hyperparam>,
+) -> Result<SaveResult, ServerFnError> {
     use crate::model::TaskStatus;
     use crate::server::clearml::request::ApiError;
-    let properties: Vec<Hyperparam> =
-        properties.into_iter().map(|p| Hyperparam { section: crate::model::task::USER_PROPERTIES_SECTION.into(), ..p }).collect();
+    let properties: Vec<Hyperparam> = properties
+        .into_iter()
+        .map(|p| Hyperparam { section: crate::model::task::USER_PROPERTIES_SECTION.into(), ..p })
+        .collect();
     let errors = check_hyperparams(&properties);
     if !errors.is_empty() {
         return Ok(SaveResult::Invalid(errors));
@@ -160,7 +166,8 @@ pub async fn save_properties(id: String, revision: i64, properties: Vec<Hyperpar
         if t.status == TaskStatus::Published {
             return Err(ApiError::invalid_status("a published task is read-only", t.status.as_str()));
         }
-        let section = into_sections(&properties).remove(crate::model::task::USER_PROPERTIES_SECTION).unwrap_or_default();
+        let section =
+            into_sections(&properties).remove(crate::model::task::USER_PROPERTIES_SECTION).unwrap_or_default();
         if section.is_empty() {
             t.hyperparams.remove(crate::model::task::USER_PROPERTIES_SECTION);
         } else {
@@ -263,7 +270,11 @@ mod tests {
 
     #[test]
     fn a_bad_int_and_a_duplicate_are_reported_per_field() {
-        let rows = vec![hp("Args", "epochs", "abc", Some("int")), hp("Args", "lr", "0.1", Some("float")), hp("Args", "lr", "1", None)];
+        let rows = vec![
+            hp("Args", "epochs", "abc", Some("int")),
+            hp("Args", "lr", "0.1", Some("float")),
+            hp("Args", "lr", "1", None),
+        ];
         let errors = check_hyperparams(&rows);
         assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].field, "hp.0");

@@ -43,9 +43,16 @@ pub enum Column {
     Updated,
     Iteration,
     /// A hyperparameter, by section and name.
-    Hyperparam { section: String, name: String },
+    Hyperparam {
+        section: String,
+        name: String,
+    },
     /// A statistic of a scalar series, by metric and variant.
-    Metric { metric: String, variant: String, stat: Stat },
+    Metric {
+        metric: String,
+        variant: String,
+        stat: Stat,
+    },
 }
 
 /// The fixed columns, in their default order.
@@ -192,8 +199,7 @@ impl Default for TableQuery {
 }
 
 fn list(v: Option<String>) -> Vec<String> {
-    v.map(|s| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect())
-        .unwrap_or_default()
+    v.map(|s| s.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect()).unwrap_or_default()
 }
 
 impl TableQuery {

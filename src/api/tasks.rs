@@ -158,10 +158,8 @@ pub async fn table_page(
             metrics.entry(task).or_default().push(m);
         }
     }
-    let rows = tasks
-        .iter()
-        .map(|t| TaskRow::new(t, &query.columns, metrics.get(&t.id).map_or(&[], Vec::as_slice)))
-        .collect();
+    let rows =
+        tasks.iter().map(|t| TaskRow::new(t, &query.columns, metrics.get(&t.id).map_or(&[], Vec::as_slice))).collect();
     Ok((rows, total))
 }
 
@@ -173,7 +171,11 @@ async fn available_columns(
     project: Option<&str>,
 ) -> Result<Vec<Column>, ServerFnError> {
     use crate::server::store::TaskFilter;
-    let filter = TaskFilter { projects: project.iter().map(|p| p.to_string()).collect(), page_size: 200, ..TaskFilter::default() };
+    let filter = TaskFilter {
+        projects: project.iter().map(|p| p.to_string()).collect(),
+        page_size: 200,
+        ..TaskFilter::default()
+    };
     let (tasks, _) = st.store.query_tasks(&filter).await.map_err(super::to_client)?;
     let mut hp = std::collections::BTreeSet::new();
     for t in &tasks {

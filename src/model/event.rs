@@ -61,14 +61,17 @@ impl SeriesData {
         }
         let (first, last) = (self.x[0], self.x[n - 1]);
         let span = ((last - first) as f64 / buckets as f64).max(1.0);
-        let mut out = SeriesData { metric: self.metric.clone(), variant: self.variant.clone(), ..SeriesData::default() };
+        let mut out =
+            SeriesData { metric: self.metric.clone(), variant: self.variant.clone(), ..SeriesData::default() };
+        // The last point belongs to the last bucket, not one of its own.
+        let bucket_of = |x: i64| (((x - first) as f64 / span) as usize).min(buckets - 1);
         let mut i = 0;
         while i < n {
-            let bucket = ((self.x[i] - first) as f64 / span) as i64;
+            let bucket = bucket_of(self.x[i]);
             let mut lo: Option<usize> = None;
             let mut hi: Option<usize> = None;
             let mut gap: Option<usize> = None;
-            while i < n && ((self.x[i] - first) as f64 / span) as i64 == bucket {
+            while i < n && bucket_of(self.x[i]) == bucket {
                 match self.y[i] {
                     Some(v) => {
                         if lo.is_none_or(|j| self.y[j].is_some_and(|w| v < w)) {

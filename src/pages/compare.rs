@@ -53,7 +53,9 @@ fn rows_of(c: &Comparison) -> Vec<Row> {
             label: format!("{section}/{name}"),
             values: tasks
                 .iter()
-                .map(|t| t.hyperparams.get(&section).and_then(|s| s.get(&name)).map(|h| h.value.clone()).unwrap_or_default())
+                .map(|t| {
+                    t.hyperparams.get(&section).and_then(|s| s.get(&name)).map(|h| h.value.clone()).unwrap_or_default()
+                })
                 .collect(),
         });
     }
@@ -62,14 +64,20 @@ fn rows_of(c: &Comparison) -> Vec<Row> {
         rows.push(Row {
             group: "Configuration",
             label: name.clone(),
-            values: tasks.iter().map(|t| t.configuration.get(&name).map(|c| c.value.clone()).unwrap_or_default()).collect(),
+            values: tasks
+                .iter()
+                .map(|t| t.configuration.get(&name).map(|c| c.value.clone()).unwrap_or_default())
+                .collect(),
         });
     }
     rows
 }
 
+/// A (metric, variant) pair and each task's last value of it.
+type MetricRow = ((String, String), Vec<Option<f64>>);
+
 /// The (metric, variant) pairs any task reported, and each task's last value.
-fn metric_rows(c: &Comparison) -> Vec<((String, String), Vec<Option<f64>>)> {
+fn metric_rows(c: &Comparison) -> Vec<MetricRow> {
     let keys: BTreeSet<(String, String)> =
         c.tasks.iter().flat_map(|d| d.metrics.iter().map(|m| (m.metric.clone(), m.variant.clone()))).collect();
     keys.into_iter()
@@ -108,7 +116,14 @@ fn parallel_coordinates(rows: &[Row], metric: &str, values: &[Option<f64>]) -> S
 pub fn ComparePage() -> impl IntoView {
     let query = use_query_map();
     let ids = Memo::new(move |_| {
-        query.read().get("ids").unwrap_or_default().split(',').map(str::to_string).filter(|s| !s.is_empty()).collect::<Vec<_>>()
+        query
+            .read()
+            .get("ids")
+            .unwrap_or_default()
+            .split(',')
+            .map(str::to_string)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
     });
     let data = Resource::new(move || ids.get(), compare_tasks);
     view! {
@@ -164,7 +179,10 @@ fn CompareView(comparison: Comparison) -> impl IntoView {
     let metric_table = metrics
         .iter()
         .map(|((m, v), vals)| {
-            let cells = vals.iter().map(|x| view! { <td class="num">{x.map(fmt_number).unwrap_or_default()}</td> }).collect_view();
+            let cells = vals
+                .iter()
+                .map(|x| view! { <td class="num">{x.map(fmt_number).unwrap_or_default()}</td> })
+                .collect_view();
             view! { <tr data-testid="compare-metric"><th scope="row">{format!("{m}/{v}")}</th>{cells}</tr> }
         })
         .collect_view();
@@ -183,7 +201,8 @@ fn CompareView(comparison: Comparison) -> impl IntoView {
     let figure = Signal::derive(move || {
         let key = chosen.get();
         metrics_sv.with_value(|ms| {
-            let vals = ms.iter().find(|((m, v), _)| format!("{m}/{v}") == key).map(|(_, v)| v.clone()).unwrap_or_default();
+            let vals =
+                ms.iter().find(|((m, v), _)| format!("{m}/{v}") == key).map(|(_, v)| v.clone()).unwrap_or_default();
             rows_sv.with_value(|rows| parallel_coordinates(rows, &key, &vals))
         })
     });

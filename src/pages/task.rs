@@ -5,9 +5,9 @@ use crate::api::tasks::{get_task, task_models, TaskDetail};
 use crate::components::chart::ScalarCharts;
 use crate::components::figure::Figures;
 use crate::components::format::{fmt_duration, fmt_opt_time, fmt_time};
-use crate::components::status::{ProgressBar, StatusBadge};
 use crate::components::lifecycle::LifecycleBar;
 use crate::components::live::poll_while;
+use crate::components::status::{ProgressBar, StatusBadge};
 use crate::model::State;
 use crate::pages::task_edit::EditTab;
 use crate::pages::ErrorBox;
@@ -49,7 +49,12 @@ pub fn TaskPage() -> impl IntoView {
     // A running or queued task changes by itself: its status, progress,
     // console and scalars follow without a reload.
     poll_while(
-        move || detail.get().and_then(Result::ok).is_some_and(|d| matches!(d.task.status.state(), State::Running | State::Pending)),
+        move || {
+            detail
+                .get()
+                .and_then(Result::ok)
+                .is_some_and(|d| matches!(d.task.status.state(), State::Running | State::Pending))
+        },
         move || detail.refetch(),
     );
     view! {

@@ -3,7 +3,9 @@
 //! its user properties. Values are checked as they are typed; a save is
 //! atomic and refused when the task changed since the form was opened.
 
-use crate::api::drafts::{check_draft, check_hyperparams, save_draft, save_properties, DraftForm, FieldError, SaveResult};
+use crate::api::drafts::{
+    check_draft, check_hyperparams, save_draft, save_properties, DraftForm, FieldError, SaveResult,
+};
 use crate::model::task::{check_param_value, USER_PROPERTIES_SECTION};
 use crate::model::{ConfigItem, Hyperparam, Task, TaskStatus};
 use crate::pages::ErrorBox;
@@ -178,7 +180,8 @@ pub fn EditTab(task: Task, on_saved: Callback<()>) -> impl IntoView {
         }
     };
     // The message for a field key (`hp.3`), by the row's current position.
-    let error_for = move |field: String| move || errors.read().iter().find(|e| e.field == field).map(|e| e.message.clone());
+    let error_for =
+        move |field: String| move || errors.read().iter().find(|e| e.field == field).map(|e| e.message.clone());
     let row_index = move |key: usize| rows.read().iter().position(|r| r.key == key).unwrap_or(usize::MAX);
     let param_rows = move || {
         rows.get()

@@ -47,7 +47,9 @@ pub fn TasksPage() -> impl IntoView {
     poll_while(
         move || {
             table.get().and_then(Result::ok).is_some_and(|t| {
-                t.rows.iter().any(|r| matches!(r.status.state(), crate::model::State::Running | crate::model::State::Pending))
+                t.rows
+                    .iter()
+                    .any(|r| matches!(r.status.state(), crate::model::State::Running | crate::model::State::Pending))
             })
         },
         move || table.refetch(),
@@ -76,7 +78,11 @@ fn navigator() -> Callback<TableQuery> {
 
 /// A drop-down of checkboxes.
 #[component]
-fn CheckMenu(label: &'static str, options: Vec<(String, String, bool)>, on_toggle: Callback<(String, bool)>) -> impl IntoView {
+fn CheckMenu(
+    label: &'static str,
+    options: Vec<(String, String, bool)>,
+    on_toggle: Callback<(String, bool)>,
+) -> impl IntoView {
     let count = options.iter().filter(|o| o.2).count();
     let items = options
         .into_iter()
@@ -120,8 +126,10 @@ fn FilterBar(query: TableQuery, table: Option<TaskTable>) -> impl IntoView {
         .filter(|s| **s != crate::model::TaskStatus::Closed)
         .map(|s| (s.as_str().to_string(), s.state().label().to_string(), query.statuses.contains(s)))
         .collect();
-    let type_opts =
-        ALL_TASK_TYPES.iter().map(|t| (t.as_str().to_string(), t.as_str().to_string(), query.types.contains(t))).collect();
+    let type_opts = ALL_TASK_TYPES
+        .iter()
+        .map(|t| (t.as_str().to_string(), t.as_str().to_string(), query.types.contains(t)))
+        .collect();
     let text_input = move |label: &'static str, value: String, kind: &'static str, set: fn(&mut TableQuery, String)| {
         view! {
             <label class="field">
@@ -134,7 +142,11 @@ fn FilterBar(query: TableQuery, table: Option<TaskTable>) -> impl IntoView {
             </label>
         }
     };
-    let export = format!("/export/tasks.csv?{}{}", query.to_query_string(), query.project.as_ref().map(|p| format!("&project={}", encode(p))).unwrap_or_default());
+    let export = format!(
+        "/export/tasks.csv?{}{}",
+        query.to_query_string(),
+        query.project.as_ref().map(|p| format!("&project={}", encode(p))).unwrap_or_default()
+    );
     view! {
         <form class="filters" role="search" on:submit=move |ev| { ev.prevent_default(); submit_search(); }>
             <label class="field grow">
@@ -315,7 +327,7 @@ fn BulkBar(
                 <button type="button" data-action=a.label() disabled=disabled on:click=move |_| {
                     let sel = selection.get_untracked();
                     let target = if sel.all_matching {
-                        Target::Matching(q.get_value())
+                        Target::Matching(Box::new(q.get_value()))
                     } else {
                         // Only the tasks the state machine lets this action touch.
                         Target::Ids(rows.with_value(|rows| rows.iter()
@@ -337,9 +349,17 @@ fn BulkBar(
         !sel.all_matching && (2..=100).contains(&sel.ids.len())
     };
     let queue_options = move || {
-        queues.get().and_then(Result::ok).unwrap_or_default().into_iter().map(|qc| view! {
-            <option value=qc.id.clone()>{qc.name}</option>
-        }).collect_view()
+        queues
+            .get()
+            .and_then(Result::ok)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|qc| {
+                view! {
+                    <option value=qc.id.clone()>{qc.name}</option>
+                }
+            })
+            .collect_view()
     };
     view! {
         <div class="bulk" role="region" aria-label="bulk actions" data-testid="bulk-bar">
@@ -375,14 +395,19 @@ fn BulkBar(
 
 fn cell(c: &Column, r: &TaskRow) -> AnyView {
     match c {
-        Column::Id => view! { <td class="mono" title=r.id.clone()>{r.id.chars().take(8).collect::<String>()}</td> }.into_any(),
+        Column::Id => {
+            view! { <td class="mono" title=r.id.clone()>{r.id.chars().take(8).collect::<String>()}</td> }.into_any()
+        }
         Column::Name => {
             let href = format!("/tasks/{}", r.id);
             let name = r.name.clone();
             view! { <td><A href=href>{name}</A></td> }.into_any()
         }
         Column::Type => view! { <td>{r.task_type.as_str()}</td> }.into_any(),
-        Column::Status => view! { <td><StatusBadge status=r.status/><ProgressBar status=r.status progress=r.progress/></td> }.into_any(),
+        Column::Status => {
+            view! { <td><StatusBadge status=r.status/><ProgressBar status=r.status progress=r.progress/></td> }
+                .into_any()
+        }
         Column::Tags => {
             let tags = r.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view();
             view! { <td>{tags}</td> }.into_any()
@@ -443,10 +468,12 @@ fn TaskTableView(
             (true, true) => "descending",
             (true, false) => "ascending",
         };
-        let href = query.with(|q| {
-            q.sort = key.clone();
-            q.descending = desc;
-        }).href();
+        let href = query
+            .with(|q| {
+                q.sort = key.clone();
+                q.descending = desc;
+            })
+            .href();
         view! { <th scope="col" aria-sort=aria><A href=href>{label}{arrow}</A></th> }.into_any()
     };
     let headers = query.columns.iter().map(header).collect_view();

@@ -3,9 +3,9 @@
 
 pub mod auth;
 pub mod clearml;
-pub mod export;
 pub mod clock;
 pub mod config;
+pub mod export;
 pub mod files;
 pub mod state;
 pub mod store;

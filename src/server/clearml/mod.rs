@@ -178,7 +178,11 @@ where
     F: FnMut(&mut crate::model::Task) -> Result<(), ApiError>,
 {
     let store = &state.store;
-    let mut task = store.get_task(id).await.map_err(|e| EditError::Api(e.into()))?.ok_or_else(|| EditError::Api(ApiError::invalid_task(id)))?;
+    let mut task = store
+        .get_task(id)
+        .await
+        .map_err(|e| EditError::Api(e.into()))?
+        .ok_or_else(|| EditError::Api(ApiError::invalid_task(id)))?;
     if task.revision != expected {
         return Err(EditError::Stale { expected, current: task.revision });
     }

@@ -45,9 +45,16 @@ pub enum TaskOrder {
     Progress,
     Id,
     /// A hyperparameter's value (numbers in numeric order, then text).
-    Hyperparam { section: String, name: String },
+    Hyperparam {
+        section: String,
+        name: String,
+    },
     /// A statistic of a scalar series.
-    Metric { metric: String, variant: String, stat: MetricStat },
+    Metric {
+        metric: String,
+        variant: String,
+        stat: MetricStat,
+    },
 }
 
 /// Which statistic of a scalar series a column shows.

@@ -616,7 +616,12 @@ pub(super) fn task_where<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> Stri
     let search = f.search_text.as_deref().filter(|t| !t.is_empty());
     if let Some(re) = search.filter(|_| f.search_regex) {
         let p = b.text(D::case_insensitive_regex(re));
-        conds.push(format!("({} OR {} OR {})", D::regex_match("id", &p), D::regex_match("name", &p), D::regex_match("comment", &p)));
+        conds.push(format!(
+            "({} OR {} OR {})",
+            D::regex_match("id", &p),
+            D::regex_match("name", &p),
+            D::regex_match("comment", &p)
+        ));
     } else if let Some(text) = search {
         let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         let p = b.text(format!("%{escaped}%"));
