@@ -36,8 +36,20 @@ impl Conn {
         ctype: &str,
         body: &[u8],
     ) -> std::io::Result<(u16, Vec<u8>)> {
+        self.send("GET", path, auth, ctype, body).await
+    }
+
+    /// One HTTP/1.1 request with any method; answers status and body.
+    pub async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        auth: &str,
+        ctype: &str,
+        body: &[u8],
+    ) -> std::io::Result<(u16, Vec<u8>)> {
         let head = format!(
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: {auth}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: {auth}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
             self.port,
             body.len()
         );
@@ -48,6 +60,7 @@ impl Conn {
         self.stream.read_line(&mut status).await?;
         let code: u16 = status.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
         let mut len = 0usize;
+        let mut chunked = false;
         loop {
             let mut line = String::new();
             self.stream.read_line(&mut line).await?;
@@ -58,11 +71,29 @@ impl Conn {
                 if k.eq_ignore_ascii_case("content-length") {
                     len = v.trim().parse().unwrap_or(0);
                 }
+                if k.eq_ignore_ascii_case("transfer-encoding") && v.trim().eq_ignore_ascii_case("chunked") {
+                    chunked = true;
+                }
             }
         }
-        let mut buf = vec![0u8; len];
-        self.stream.read_exact(&mut buf).await?;
-        Ok((code, buf))
+        if !chunked {
+            let mut buf = vec![0u8; len];
+            self.stream.read_exact(&mut buf).await?;
+            return Ok((code, buf));
+        }
+        // Chunked (streamed server-rendered pages): size line, data, CRLF; a 0 size ends it.
+        let mut buf = Vec::new();
+        loop {
+            let mut size = String::new();
+            self.stream.read_line(&mut size).await?;
+            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            let mut chunk = vec![0u8; n + 2];
+            self.stream.read_exact(&mut chunk).await?;
+            if n == 0 {
+                return Ok((code, buf));
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
     }
 
     pub async fn call(&mut self, endpoint: &str, token: &str, body: Value) -> Value {
@@ -106,6 +137,8 @@ pub struct Server {
     _dir: tempfile::TempDir,
     /// The API port.
     pub api: u16,
+    /// The web app's port.
+    pub web: u16,
     /// A token for the API.
     pub token: String,
     /// Milliseconds from spawning the process to the first HTTP 200.
@@ -164,7 +197,7 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(5)).await;
         };
         let start_to_200_ms = started.elapsed().as_secs_f64() * 1000.0;
-        Server { child, _dir: dir, api, token, start_to_200_ms }
+        Server { child, _dir: dir, api, web, token, start_to_200_ms }
     }
 
     /// A new connection to the API.
