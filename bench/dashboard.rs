@@ -129,10 +129,13 @@ async fn main() {
                 let it = chunk * 1000 + k;
                 let v = if it % 99_991 == 0 { 100.0 } else { (it as f64 / 1000.0).sin() };
                 json!({"type": "training_stats_scalar", "task": big, "metric": "loss", "variant": "train",
-                       "value": v, "iter": it, "timestamp": it}).to_string()
+                       "value": v, "iter": it, "timestamp": it})
+                .to_string()
             })
             .collect();
-        c.request("/events.add_batch", &format!("Bearer {token}"), "", body.join("\n").as_bytes()).await.expect("batch");
+        c.request("/events.add_batch", &format!("Bearer {token}"), "", body.join("\n").as_bytes())
+            .await
+            .expect("batch");
     }
 
     let mut web = Conn::open(server.web).await.expect("web");

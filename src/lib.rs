@@ -4,6 +4,9 @@
 //! web app, the ClearML REST API and the fileserver); with `hydrate` it is
 //! the WASM that makes the server-rendered pages interactive.
 
+// The experiments table view is a deep type for the hydrate build's layout queries.
+#![recursion_limit = "256"]
+
 pub mod api;
 pub mod app;
 pub mod components;
