@@ -206,6 +206,17 @@ impl Server {
     }
 }
 
+/// The value after `--name` on the command line.
+pub fn arg(name: &str) -> Option<String> {
+    let argv: Vec<String> = std::env::args().collect();
+    argv.iter().position(|a| a == name).and_then(|i| argv.get(i + 1)).cloned()
+}
+
+/// The server binary to benchmark: `$LABBOOK_BIN`, or the release build.
+pub fn server_bin() -> String {
+    std::env::var("LABBOOK_BIN").unwrap_or_else(|_| "target/release/labbook".into())
+}
+
 /// Rounds to two decimals for printing.
 pub fn r2(x: f64) -> f64 {
     (x * 100.0).round() / 100.0

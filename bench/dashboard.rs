@@ -13,7 +13,7 @@
 #[path = "common.rs"]
 mod common;
 
-use common::{percentile, r2, Conn, Server};
+use common::{arg, percentile, r2, server_bin, Conn, Server};
 use serde_json::{json, Value};
 use std::time::Instant;
 
@@ -59,12 +59,10 @@ fn view(project: Option<&str>, sort: &str, statuses: &[&str], search: &str, page
 
 #[tokio::main]
 async fn main() {
-    let argv: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| argv.iter().position(|a| a == name).and_then(|i| argv.get(i + 1)).cloned();
     let db = arg("--db");
     let total: usize = arg("--tasks").map_or(100_000, |v| v.parse().expect("--tasks N"));
     let points: i64 = arg("--points").map_or(1_000_000, |v| v.parse().expect("--points N"));
-    let bin = std::env::var("LABBOOK_BIN").unwrap_or_else(|_| "target/release/labbook".into());
+    let bin = server_bin();
     let server = Server::start(&bin, db.as_deref()).await;
     let token = server.token.clone();
     let mut c = server.conn().await;

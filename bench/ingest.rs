@@ -66,7 +66,7 @@ fn batch_body(task: &str, series: usize, iter0: usize, n: usize) -> Vec<u8> {
 #[tokio::main]
 async fn main() {
     let args = parse_args();
-    let bin = std::env::var("LABBOOK_BIN").unwrap_or_else(|_| "target/release/labbook".into());
+    let bin = common::server_bin();
     let server = Server::start(&bin, args.db.as_deref()).await;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle_rss_kb = rss_kb(server.pid());

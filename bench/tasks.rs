@@ -9,18 +9,16 @@
 #[path = "common.rs"]
 mod common;
 
-use common::{percentile, r2, Conn, Server};
+use common::{arg, percentile, r2, server_bin, Conn, Server};
 use serde_json::json;
 use std::time::Instant;
 
 #[tokio::main]
 async fn main() {
-    let argv: Vec<String> = std::env::args().collect();
-    let arg = |name: &str| argv.iter().position(|a| a == name).and_then(|i| argv.get(i + 1)).cloned();
     let db = arg("--db");
     let total: usize = arg("--tasks").map_or(100_000, |v| v.parse().expect("--tasks N"));
     let lifecycles: usize = arg("--lifecycles").map_or(2_000, |v| v.parse().expect("--lifecycles N"));
-    let bin = std::env::var("LABBOOK_BIN").unwrap_or_else(|_| "target/release/labbook".into());
+    let bin = server_bin();
     let server = Server::start(&bin, db.as_deref()).await;
     let token = server.token.clone();
     let mut c = server.conn().await;

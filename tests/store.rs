@@ -327,14 +327,20 @@ async fn fresh_pg_url(admin_url: &str) -> String {
     format!("{base}/{name}")
 }
 
-#[tokio::test]
-async fn postgres_store_walks_every_method() {
+/// A store on a fresh database of `TEST_DATABASE_URL`'s server, or `None`
+/// (the test is skipped) when it is unset and `LABBOOK_REQUIRE_PG` is too.
+async fn fresh_pg_store() -> Option<Arc<dyn Store>> {
     let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
         assert!(std::env::var("LABBOOK_REQUIRE_PG").is_err(), "LABBOOK_REQUIRE_PG is set but TEST_DATABASE_URL is not");
-        eprintln!("skipped: set TEST_DATABASE_URL=postgres://… to run the PostgreSQL store test");
-        return;
+        eprintln!("skipped: set TEST_DATABASE_URL=postgres://… to run the PostgreSQL store tests");
+        return None;
     };
-    let store = store::connect(&fresh_pg_url(&admin).await).await.unwrap();
+    Some(store::connect(&fresh_pg_url(&admin).await).await.unwrap())
+}
+
+#[tokio::test]
+async fn postgres_store_walks_every_method() {
+    let Some(store) = fresh_pg_store().await else { return };
     assert_eq!(store.backend(), "postgres");
     walk_every_method(store).await;
 }
@@ -388,7 +394,8 @@ async fn walk_table_queries(store: Arc<dyn Store>) {
     let plain = TaskFilter { search_text: Some("query [1".into()), ..base.clone() };
     assert!(store.query_tasks(&plain).await.unwrap().0.is_empty(), "plain search is not a regex");
     let summaries = store.metric_summaries_of(&["q0".into(), "q3".into(), "nope".into()]).await.unwrap();
-    let got: Vec<(String, f64)> = summaries.into_iter().map(|(t, m)| (t, m.value)).collect();
+    let got: Vec<(String, f64)> =
+        summaries.into_iter().flat_map(|(t, ms)| ms.into_iter().map(move |m| (t.clone(), m.value))).collect();
     assert_eq!(got, [("q0".to_string(), 3.0), ("q3".to_string(), 0.5)]);
 }
 
@@ -401,10 +408,6 @@ async fn sqlite_table_queries() {
 
 #[tokio::test]
 async fn postgres_table_queries() {
-    let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
-        assert!(std::env::var("LABBOOK_REQUIRE_PG").is_err(), "LABBOOK_REQUIRE_PG is set but TEST_DATABASE_URL is not");
-        eprintln!("skipped: set TEST_DATABASE_URL=postgres://… to run the PostgreSQL store test");
-        return;
-    };
-    walk_table_queries(store::connect(&fresh_pg_url(&admin).await).await.unwrap()).await;
+    let Some(store) = fresh_pg_store().await else { return };
+    walk_table_queries(store).await;
 }

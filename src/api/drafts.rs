@@ -179,81 +179,6 @@ pub async fn save_properties(
     outcome(r)
 }
 
-/// What the "new task" form asks for, like `Task.create`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-pub struct NewTaskForm {
-    pub name: String,
-    /// Project name (created if missing).
-    pub project: String,
-    pub task_type: String,
-    pub repository: String,
-    pub branch: String,
-    pub commit: String,
-    pub script: String,
-    pub working_dir: String,
-    /// Command-line arguments (`--lr 0.1 --epochs 3`), stored as `Args/…` hyperparameters.
-    pub arguments: String,
-    pub container_image: String,
-    pub container_arguments: String,
-}
-
-/// Splits `--name value` / `--flag` / `--name=value` arguments into pairs.
-pub fn parse_arguments(args: &str) -> Result<Vec<(String, String)>, String> {
-    let words: Vec<&str> = args.split_whitespace().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < words.len() {
-        let w = words[i];
-        let Some(name) = w.strip_prefix("--").or_else(|| w.strip_prefix('-')) else {
-            return Err(format!("expected an option like --name, got '{w}'"));
-        };
-        if let Some((k, v)) = name.split_once('=') {
-            out.push((k.to_string(), v.to_string()));
-        } else if words.get(i + 1).is_some_and(|n| !n.starts_with('-') || n.parse::<f64>().is_ok()) {
-            out.push((name.to_string(), words[i + 1].to_string()));
-            i += 1;
-        } else {
-            out.push((name.to_string(), "True".to_string()));
-        }
-        i += 1;
-    }
-    Ok(out)
-}
-
-/// Creates a draft from the new-task form; answers its id.
-#[server(prefix = "/rpc", endpoint = "create_task", input = Json)]
-pub async fn create_task(form: NewTaskForm) -> Result<String, ServerFnError> {
-    use serde_json::json;
-    if form.project.trim().is_empty() {
-        return Err(ServerFnError::new("a project is required"));
-    }
-    if form.script.trim().is_empty() {
-        return Err(ServerFnError::new("a script (entry point) is required"));
-    }
-    let args = parse_arguments(&form.arguments).map_err(ServerFnError::new)?;
-    let st = super::state()?;
-    let project = st.store.ensure_project(form.project.trim(), "").await.map_err(super::to_client)?;
-    let mut args_section = serde_json::Map::new();
-    for (k, v) in args {
-        args_section.insert(k.clone(), json!({"section": "Args", "name": k, "value": v}));
-    }
-    let body = json!({
-        "name": form.name.trim(),
-        "project": project.id,
-        "type": if form.task_type.is_empty() { "training" } else { form.task_type.as_str() },
-        "script": {
-            "repository": form.repository.trim(), "branch": form.branch.trim(), "version_num": form.commit.trim(),
-            "entry_point": form.script.trim(), "working_dir": form.working_dir.trim(),
-        },
-        "container": {"image": form.container_image.trim(), "arguments": form.container_arguments.trim()},
-        "hyperparams": if args_section.is_empty() { json!({}) } else { json!({"Args": args_section}) },
-    });
-    let out = crate::server::clearml::call(&st, super::actions::WEB_USER, "tasks.create", body)
-        .await
-        .map_err(|e| ServerFnError::new(e.msg))?;
-    out["id"].as_str().map(str::to_string).ok_or_else(|| ServerFnError::new("the new task has no id"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -280,19 +205,5 @@ mod tests {
         assert_eq!(errors[0].field, "hp.0");
         assert!(errors[0].message.contains("not a whole number"));
         assert_eq!(errors[1].field, "hp.2.name");
-    }
-
-    #[test]
-    fn arguments_become_pairs() {
-        assert_eq!(
-            parse_arguments("--lr 0.1 --epochs=3 --verbose --offset -1"),
-            Ok(vec![
-                ("lr".into(), "0.1".into()),
-                ("epochs".into(), "3".into()),
-                ("verbose".into(), "True".into()),
-                ("offset".into(), "-1".into())
-            ])
-        );
-        assert!(parse_arguments("oops").is_err());
     }
 }

@@ -1,34 +1,12 @@
 //! The experiments table's view: columns, sort, filters and page, and its
 //! round trip through the URL query string (so a link reproduces the view).
 
+use crate::model::task::MetricStat;
 use crate::model::{TaskStatus, TaskType};
 use serde::{Deserialize, Serialize};
 
 /// Rows per page of the experiments table.
 pub const PAGE_SIZE: i64 = 50;
-
-/// A statistic of a scalar series shown in a metric column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Stat {
-    Last,
-    Min,
-    Max,
-}
-
-impl Stat {
-    /// The URL and label name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stat::Last => "last",
-            Stat::Min => "min",
-            Stat::Max => "max",
-        }
-    }
-
-    fn parse(s: &str) -> Option<Stat> {
-        [Stat::Last, Stat::Min, Stat::Max].into_iter().find(|x| x.as_str() == s)
-    }
-}
 
 /// A column of the experiments table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,7 +29,7 @@ pub enum Column {
     Metric {
         metric: String,
         variant: String,
-        stat: Stat,
+        stat: MetricStat,
     },
 }
 
@@ -96,7 +74,11 @@ impl Column {
         if let Some(rest) = key.strip_prefix("m:") {
             let (metric_variant, stat) = rest.rsplit_once('|')?;
             let (metric, variant) = metric_variant.split_once('|')?;
-            return Some(Column::Metric { metric: metric.into(), variant: variant.into(), stat: Stat::parse(stat)? });
+            return Some(Column::Metric {
+                metric: metric.into(),
+                variant: variant.into(),
+                stat: MetricStat::parse(stat)?,
+            });
         }
         FIXED_COLUMNS.into_iter().find(|c| c.key() == key)
     }
@@ -338,7 +320,7 @@ mod tests {
             archived: true,
             columns: vec![
                 Column::Name,
-                Column::Metric { metric: "loss".into(), variant: "total".into(), stat: Stat::Min },
+                Column::Metric { metric: "loss".into(), variant: "total".into(), stat: MetricStat::Min },
                 Column::Hyperparam { section: "Args".into(), name: "lr".into() },
             ],
         };

@@ -37,16 +37,10 @@ impl TaskRow {
                 Column::Hyperparam { section, name } => {
                     t.hyperparams.get(section).and_then(|s| s.get(name)).map(|h| h.value.clone())
                 }
-                Column::Metric { metric, variant, stat } => {
-                    metrics.iter().find(|m| &m.metric == metric && &m.variant == variant).map(|m| {
-                        let v = match stat {
-                            super::table::Stat::Last => m.value,
-                            super::table::Stat::Min => m.min_value,
-                            super::table::Stat::Max => m.max_value,
-                        };
-                        crate::components::format::fmt_number(v)
-                    })
-                }
+                Column::Metric { metric, variant, stat } => metrics
+                    .iter()
+                    .find(|m| &m.metric == metric && &m.variant == variant)
+                    .map(|m| crate::components::format::fmt_number(stat.of(m))),
                 _ => None,
             };
             if let Some(v) = value {
@@ -81,26 +75,17 @@ pub struct TaskTable {
     pub project: Option<Project>,
     /// Its direct sub-projects.
     pub subprojects: Vec<ProjectSummary>,
-    /// Hyperparameter and metric columns the picker offers (seen in recent tasks).
-    pub available: Vec<Column>,
 }
 
 /// The store filter of a table view; `page_size` rows from `query.page`.
 #[cfg(feature = "ssr")]
 pub fn task_filter(query: &TableQuery, page_size: i64) -> Result<crate::server::store::TaskFilter, String> {
-    use super::table::{day_start_ms, Stat, TagMode};
-    use crate::server::store::{MetricStat, TagFilter, TaskFilter, TaskOrder};
+    use super::table::{day_start_ms, TagMode};
+    use crate::server::store::{TagFilter, TaskFilter, TaskOrder};
     let column = Column::parse(&query.sort).ok_or_else(|| format!("cannot sort by '{}'", query.sort))?;
     let order = match column {
         Column::Hyperparam { section, name } => TaskOrder::Hyperparam { section, name },
-        Column::Metric { metric, variant, stat } => {
-            let stat = match stat {
-                Stat::Last => MetricStat::Last,
-                Stat::Min => MetricStat::Min,
-                Stat::Max => MetricStat::Max,
-            };
-            TaskOrder::Metric { metric, variant, stat }
-        }
+        Column::Metric { metric, variant, stat } => TaskOrder::Metric { metric, variant, stat },
         Column::Tags => return Err("cannot sort by tags".into()),
         other => TaskOrder::parse(&other.key()).ok_or_else(|| format!("cannot sort by '{}'", query.sort))?,
     };
@@ -151,26 +136,24 @@ pub async fn table_page(
     let filter = task_filter(query, page_size).map_err(ServerFnError::new)?;
     let (tasks, total) = st.store.query_tasks(&filter).await.map_err(super::to_client)?;
     let wants_metrics = query.columns.iter().any(|c| matches!(c, Column::Metric { .. }));
-    let mut metrics: BTreeMap<String, Vec<MetricSummary>> = BTreeMap::new();
-    if wants_metrics {
+    let metrics = if wants_metrics {
         let ids: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
-        for (task, m) in st.store.metric_summaries_of(&ids).await.map_err(super::to_client)? {
-            metrics.entry(task).or_default().push(m);
-        }
-    }
+        st.store.metric_summaries_of(&ids).await.map_err(super::to_client)?
+    } else {
+        BTreeMap::new()
+    };
     let rows =
         tasks.iter().map(|t| TaskRow::new(t, &query.columns, metrics.get(&t.id).map_or(&[], Vec::as_slice))).collect();
     Ok((rows, total))
 }
 
-/// The hyperparameter and metric columns seen in the 200 most recently
-/// updated tasks of a scope.
-#[cfg(feature = "ssr")]
-async fn available_columns(
-    st: &crate::server::state::AppState,
-    project: Option<&str>,
-) -> Result<Vec<Column>, ServerFnError> {
+/// The hyperparameter and metric columns the column picker offers: those
+/// seen in the 200 most recently updated tasks of a project (or of all).
+/// Separate from [`list_tasks`], so paging and sorting do not redo it.
+#[server(prefix = "/rpc", endpoint = "table_columns")]
+pub async fn table_columns(project: Option<String>) -> Result<Vec<Column>, ServerFnError> {
     use crate::server::store::TaskFilter;
+    let st = super::state()?;
     let filter = TaskFilter {
         projects: project.iter().map(|p| p.to_string()).collect(),
         page_size: 200,
@@ -187,12 +170,12 @@ async fn available_columns(
     }
     let ids: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
     let mut series = std::collections::BTreeSet::new();
-    for (_, m) in st.store.metric_summaries_of(&ids).await.map_err(super::to_client)? {
+    for m in st.store.metric_summaries_of(&ids).await.map_err(super::to_client)?.into_values().flatten() {
         series.insert((m.metric, m.variant));
     }
     let mut out: Vec<Column> = hp.into_iter().map(|(section, name)| Column::Hyperparam { section, name }).collect();
     for (metric, variant) in series {
-        for stat in [super::table::Stat::Last, super::table::Stat::Min, super::table::Stat::Max] {
+        for stat in crate::model::task::MetricStat::ALL {
             out.push(Column::Metric { metric: metric.clone(), variant: variant.clone(), stat });
         }
     }
@@ -219,8 +202,7 @@ pub async fn list_tasks(query: TableQuery) -> Result<TaskTable, ServerFnError> {
         .filter(|s| s.project.parent.as_deref() == project.as_ref().map(|p| p.id.as_str()))
         .collect();
     let (rows, total) = table_page(&st, &query, PAGE_SIZE).await?;
-    let available = available_columns(&st, query.project.as_deref()).await?;
-    Ok(TaskTable { rows, total, page: query.page, page_size: PAGE_SIZE, project, subprojects, available })
+    Ok(TaskTable { rows, total, page: query.page, page_size: PAGE_SIZE, project, subprojects })
 }
 
 /// Everything the task page shows besides events.

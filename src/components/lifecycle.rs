@@ -29,7 +29,6 @@ pub fn LifecycleBar(task: Task, project_name: String, on_changed: Callback<()>) 
     let message = RwSignal::new(None::<Result<String, String>>);
     let confirm_delete = RwSignal::new(false);
     let cloning = RwSignal::new(false);
-    let queues = Resource::new(|| (), |_| list_queues());
     let nav = use_navigate();
     let act = Action::new(move |(a, id, q): &(TaskAction, String, String)| {
         let (a, id, q) = (*a, id.clone(), q.clone());
@@ -73,6 +72,8 @@ pub fn LifecycleBar(task: Task, project_name: String, on_changed: Callback<()>) 
                 }
             };
             let picker = (a == TaskAction::Enqueue).then(|| {
+                // Only a task that can be enqueued asks for the queues.
+                let queues = Resource::new(|| (), |_| list_queues());
                 view! {
                     <label class="field inline">
                         <span class="sr-only">"Queue"</span>

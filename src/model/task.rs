@@ -265,6 +265,42 @@ mod tests {
     }
 }
 
+/// Which statistic of a scalar series a table column shows or sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MetricStat {
+    Last,
+    Min,
+    Max,
+}
+
+impl MetricStat {
+    /// Every statistic, in picker order.
+    pub const ALL: [MetricStat; 3] = [MetricStat::Last, MetricStat::Min, MetricStat::Max];
+
+    /// The URL and label name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MetricStat::Last => "last",
+            MetricStat::Min => "min",
+            MetricStat::Max => "max",
+        }
+    }
+
+    /// Parses [`MetricStat::as_str`].
+    pub fn parse(s: &str) -> Option<MetricStat> {
+        MetricStat::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// This statistic of a series.
+    pub fn of(self, m: &MetricSummary) -> f64 {
+        match self {
+            MetricStat::Last => m.value,
+            MetricStat::Min => m.min_value,
+            MetricStat::Max => m.max_value,
+        }
+    }
+}
+
 /// Checks a hyperparameter value against its declared type (`int`,
 /// `float`, `bool`; other types and no type take any text), with the message
 /// a form shows next to the field.

@@ -4,7 +4,7 @@
 
 use crate::api::actions::{list_queues, run_action, ActionReport, Target, TaskAction, ALL_ACTIONS};
 use crate::api::table::{encode, Column, TableQuery, TagMode, FIXED_COLUMNS};
-use crate::api::tasks::{list_tasks, TaskRow, TaskTable};
+use crate::api::tasks::{list_tasks, table_columns, TaskRow, TaskTable};
 use crate::components::format::{fmt_opt_time, fmt_time};
 use crate::components::live::poll_while;
 use crate::components::status::{ProgressBar, StatusBadge};
@@ -16,6 +16,9 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 use std::collections::BTreeSet;
+
+/// The hyperparameter and metric columns the picker offers, loaded per project.
+type ColumnChoices = Resource<Result<Vec<Column>, ServerFnError>>;
 
 /// The rows picked for a bulk action.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -35,6 +38,8 @@ pub fn TasksPage() -> impl IntoView {
         TableQuery::from_params(params.read().get("id"), |k| q.get(k))
     });
     let table = Resource::new(move || view_q.get(), list_tasks);
+    // The column picker's choices change with the project only.
+    let columns = Resource::new(move || view_q.with(|q| q.project.clone()), table_columns);
     let selection = RwSignal::new(Selection::default());
     // Outlives the refetch an action triggers, so its report stays shown.
     let report = RwSignal::new(None::<Result<ActionReport, String>>);
@@ -59,9 +64,9 @@ pub fn TasksPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let q = view_q.get_untracked();
                 match table.await {
-                    Ok(t) => view! { <TaskTableView table=t query=q selection report on_done=move || table.refetch()/> }.into_any(),
+                    Ok(t) => view! { <TaskTableView table=t query=q columns selection report on_done=move || table.refetch()/> }.into_any(),
                     Err(e) => view! {
-                        <FilterBar query=q table=None/>
+                        <FilterBar query=q columns=None/>
                         <ErrorBox message=e.to_string()/>
                     }.into_any(),
                 }
@@ -108,7 +113,7 @@ fn CheckMenu(
 
 /// Search, filters and the archive switch; every change navigates.
 #[component]
-fn FilterBar(query: TableQuery, table: Option<TaskTable>) -> impl IntoView {
+fn FilterBar(query: TableQuery, columns: Option<ColumnChoices>) -> impl IntoView {
     let q = StoredValue::new(query.clone());
     let go = navigator();
     let search = RwSignal::new(query.search.clone());
@@ -200,7 +205,20 @@ fn FilterBar(query: TableQuery, table: Option<TaskTable>) -> impl IntoView {
                 }/>
                 "Archived"
             </label>
-            {table.map(|t| view! { <ColumnPicker query=query.clone() available=t.available/> })}
+            {columns.map(|columns| {
+                let query = query.clone();
+                view! {
+                    <Suspense fallback=|| ()>
+                        {move || {
+                            let query = query.clone();
+                            Suspend::new(async move {
+                                let available = columns.await.unwrap_or_default();
+                                view! { <ColumnPicker query available/> }
+                            })
+                        }}
+                    </Suspense>
+                }
+            })}
             <a class="button" href=export rel="external" download="tasks.csv">"Export CSV"</a>
         </form>
     }
@@ -427,6 +445,7 @@ fn cell(c: &Column, r: &TaskRow) -> AnyView {
 fn TaskTableView(
     table: TaskTable,
     query: TableQuery,
+    columns: ColumnChoices,
     selection: RwSignal<Selection>,
     report: RwSignal<Option<Result<ActionReport, String>>>,
     #[prop(into)] on_done: Callback<()>,
@@ -533,7 +552,7 @@ fn TaskTableView(
         {crumbs}
         <h1>{title}</h1>
         <ul class="folders">{subprojects}</ul>
-        <FilterBar query=query.clone() table=Some(table.clone())/>
+        <FilterBar query=query.clone() columns=Some(columns)/>
         {move || any_selected.get().then(|| view! {
             <BulkBar rows=bulk_rows.clone() total query=query.clone() selection report on_done/>
         })}

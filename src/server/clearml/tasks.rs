@@ -449,13 +449,12 @@ pub async fn get_all(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     // ClearML's get_all has no total; not counting saves a second scan.
     let (tasks, _) = ctx.state.store.query_tasks(&filter).await?;
     let wants_metrics = only_fields.is_empty() || only_fields.iter().any(|f| f.starts_with("last_metrics"));
-    let mut metrics: std::collections::HashMap<String, Vec<MetricSummary>> = std::collections::HashMap::new();
-    if wants_metrics {
+    let metrics = if wants_metrics {
         let ids: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
-        for (task, m) in ctx.state.store.metric_summaries_of(&ids).await? {
-            metrics.entry(task).or_default().push(m);
-        }
-    }
+        ctx.state.store.metric_summaries_of(&ids).await?
+    } else {
+        Default::default()
+    };
     let out: Vec<Value> = tasks
         .iter()
         .map(|t| project_fields(task_to_wire(t, metrics.get(&t.id).map_or(&[], Vec::as_slice)), &only_fields))

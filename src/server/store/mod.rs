@@ -14,6 +14,7 @@ pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 
 use crate::error::AppResult;
+pub use crate::model::task::MetricStat;
 use crate::model::task::MetricSummary;
 use crate::model::{
     LogEntry, Model, Project, ProjectSummary, Queue, QueueEntry, ScalarPoint, SeriesData, Task, TaskStatus, TaskType,
@@ -55,25 +56,6 @@ pub enum TaskOrder {
         variant: String,
         stat: MetricStat,
     },
-}
-
-/// Which statistic of a scalar series a column shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MetricStat {
-    Last,
-    Min,
-    Max,
-}
-
-impl MetricStat {
-    /// The `scalar_series` column holding it.
-    pub fn column(self) -> &'static str {
-        match self {
-            MetricStat::Last => "last_value",
-            MetricStat::Min => "min_value",
-            MetricStat::Max => "max_value",
-        }
-    }
 }
 
 impl TaskOrder {
@@ -305,8 +287,9 @@ pub trait Store: Send + Sync {
     async fn count_task_log(&self, task: &str) -> AppResult<i64>;
     /// Statistics of every scalar series of a task.
     async fn metric_summaries(&self, task: &str) -> AppResult<Vec<MetricSummary>>;
-    /// The metric summaries of many tasks in one query, as (task id, summary).
-    async fn metric_summaries_of(&self, tasks: &[String]) -> AppResult<Vec<(String, MetricSummary)>>;
+    /// The metric summaries of many tasks in one query, by task id (tasks
+    /// without scalars are absent).
+    async fn metric_summaries_of(&self, tasks: &[String]) -> AppResult<BTreeMap<String, Vec<MetricSummary>>>;
     /// Stored events of one type (`plot`, `training_debug_image`, …) of a
     /// task, newest first, at most `limit`.
     async fn task_events(&self, task: &str, event_type: &str, limit: i64) -> AppResult<Vec<StoredEvent>>;

@@ -530,8 +530,6 @@ pub(super) fn model_where<D: Dialect>(b: &mut SqlBuilder, f: &ModelFilter) -> St
 /// A scalar series' statistics as stored.
 #[derive(Debug, sqlx::FromRow)]
 pub(super) struct SeriesRow {
-    /// The task, when a query reads several.
-    #[sqlx(default)]
     pub task: String,
     metric: String,
     variant: String,
@@ -634,6 +632,15 @@ pub(super) fn task_where<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> Stri
     }
 }
 
+/// The `scalar_series` column holding a statistic.
+fn series_column(stat: super::MetricStat) -> &'static str {
+    match stat {
+        super::MetricStat::Last => "last_value",
+        super::MetricStat::Min => "min_value",
+        super::MetricStat::Max => "max_value",
+    }
+}
+
 /// The ORDER BY clause of a task filter: NULLs last either way, id last for
 /// a stable order. Hyperparameters sort numbers numerically, then as text.
 pub(super) fn task_order<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> String {
@@ -650,7 +657,7 @@ pub(super) fn task_order<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> Stri
                 let (m, v) = (b.text(metric.clone()), b.text(variant.clone()));
                 vec![format!(
                     "(SELECT s.{} FROM scalar_series s WHERE s.task = tasks.id AND s.metric = {m} AND s.variant = {v})",
-                    stat.column()
+                    series_column(*stat)
                 )]
             }
             other => other.column().map(|c| vec![c.to_string()]).unwrap_or_default(),
@@ -1238,24 +1245,19 @@ macro_rules! impl_sql_store {
                 &self,
                 task: &str,
             ) -> $crate::error::AppResult<Vec<$crate::model::task::MetricSummary>> {
-                use $crate::server::store::sql::SeriesRow;
-                let rows: Vec<SeriesRow> = sqlx::query_as(
-                    "SELECT metric, variant, count, sum_value, first_value, first_iter, last_value, last_iter, \
-                     min_value, min_iter, max_value, max_iter FROM scalar_series WHERE task = $1 AND count > 0 ORDER BY metric, variant",
-                )
-                .bind(task)
-                .fetch_all(&self.pool)
-                .await?;
-                Ok(rows.into_iter().map(SeriesRow::into_summary).collect())
+                Ok(self.metric_summaries_of(&[task.to_string()]).await?.remove(task).unwrap_or_default())
             }
 
             async fn metric_summaries_of(
                 &self,
                 tasks: &[String],
-            ) -> $crate::error::AppResult<Vec<(String, $crate::model::task::MetricSummary)>> {
+            ) -> $crate::error::AppResult<
+                std::collections::BTreeMap<String, Vec<$crate::model::task::MetricSummary>>,
+            > {
                 use $crate::server::store::sql::{SeriesRow, SqlBuilder};
+                let mut out = std::collections::BTreeMap::<String, Vec<_>>::new();
                 if tasks.is_empty() {
-                    return Ok(Vec::new());
+                    return Ok(out);
                 }
                 let mut b = SqlBuilder::default();
                 let cond = b.in_list("task", tasks, false);
@@ -1265,7 +1267,10 @@ macro_rules! impl_sql_store {
                      ORDER BY task, metric, variant"
                 );
                 let rows: Vec<SeriesRow> = Self::bind_all_as(sqlx::query_as(&sql), &b.binds).fetch_all(&self.pool).await?;
-                Ok(rows.into_iter().map(|r| (r.task.clone(), r.into_summary())).collect())
+                for r in rows {
+                    out.entry(r.task.clone()).or_default().push(r.into_summary());
+                }
+                Ok(out)
             }
 
             #[tracing::instrument(skip(self))]
