@@ -134,7 +134,7 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
 /// A running `labbook serve`; killed on drop.
 pub struct Server {
     child: Child,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     /// The API port.
     pub api: u16,
     /// The web app's port.
@@ -160,7 +160,19 @@ impl Server {
 
     /// Starts `bin serve` on SQLite (or `db`) and logs in.
     pub async fn start(bin: &str, db: Option<&str>) -> Server {
-        let dir = tempfile::tempdir().expect("temp dir");
+        Self::start_in(bin, db, None).await
+    }
+
+    /// Like [`Server::start`], keeping its data in `data_dir` when given
+    /// (so a seeded database can be reused), else in a temporary directory.
+    pub async fn start_in(bin: &str, db: Option<&str>, data_dir: Option<&std::path::Path>) -> Server {
+        let temp = match data_dir {
+            Some(_) => None,
+            None => Some(tempfile::tempdir().expect("temp dir")),
+        };
+        let dir_path = data_dir
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_else(|| temp.as_ref().expect("temp").path().to_path_buf());
         let (web, api, files) = (free_port(), free_port(), free_port());
         let (ak, sk) = ("BENCHACCESSKEY000001", "bench-secret-key-0123456789");
         let mut cmd = Command::new(bin);
@@ -173,7 +185,7 @@ impl Server {
             "--files-port",
             &files.to_string(),
         ])
-        .env("LABBOOK_DATA_DIR", dir.path())
+        .env("LABBOOK_DATA_DIR", &dir_path)
         .env("LABBOOK_ACCESS_KEY", ak)
         .env("LABBOOK_SECRET_KEY", sk)
         .env("LABBOOK_LOG", "warn")
@@ -197,7 +209,7 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(5)).await;
         };
         let start_to_200_ms = started.elapsed().as_secs_f64() * 1000.0;
-        Server { child, _dir: dir, api, web, token, start_to_200_ms }
+        Server { child, _dir: temp, api, web, token, start_to_200_ms }
     }
 
     /// A new connection to the API.

@@ -397,6 +397,41 @@ async fn walk_table_queries(store: Arc<dyn Store>) {
     let got: Vec<(String, f64)> =
         summaries.into_iter().flat_map(|(t, ms)| ms.into_iter().map(move |m| (t.clone(), m.value))).collect();
     assert_eq!(got, [("q0".to_string(), 3.0), ("q3".to_string(), 0.5)]);
+
+    // Tasks without the series sort after those with it, by id, on every
+    // page: across the boundary and past it.
+    for id in ["q4", "q5"] {
+        store.insert_task(&full_task(id, &p.id, "no loss", 10)).await.unwrap();
+    }
+    for (size, page, expected) in [
+        (10, 0, &["q0", "q2", "q1", "q3", "q4", "q5"][..]),
+        (3, 1, &["q3", "q4", "q5"]),
+        (4, 1, &["q4", "q5"]),
+        (5, 1, &["q5"]),
+    ] {
+        let f = TaskFilter { page_size: size, page, count_total: true, ..by_loss.clone() };
+        let (tasks, total) = store.query_tasks(&f).await.unwrap();
+        assert_eq!(ids(tasks), expected, "page {page} of {size}");
+        assert_eq!(total, 6);
+    }
+    let ascending = TaskFilter {
+        order: vec![(
+            TaskOrder::Metric { metric: "loss".into(), variant: "total".into(), stat: MetricStat::Min },
+            false,
+        )],
+        ..base.clone()
+    };
+    assert_eq!(ids(store.query_tasks(&ascending).await.unwrap().0), ["q3", "q1", "q2", "q0", "q4", "q5"]);
+    // The archived column follows the system tags.
+    let mut t = store.get_task("q4").await.unwrap().unwrap();
+    t.system_tags = vec!["archived".into()];
+    assert!(store.update_task(&t).await.unwrap());
+    let mut visible = base.clone();
+    visible.system_tags.none = vec!["archived".into(), "hidden".into()];
+    assert!(!ids(store.query_tasks(&visible).await.unwrap().0).contains(&"q4".to_string()));
+    let mut archived = base.clone();
+    archived.system_tags.all = vec!["archived".into()];
+    assert_eq!(ids(store.query_tasks(&archived).await.unwrap().0), ["q4"]);
 }
 
 #[tokio::test]

@@ -60,3 +60,29 @@ test("task detail tabs show execution, configuration and info", async ({ page })
   await expect(page.getByTestId("runtime")).toContainText("python_version");
   expect(errors).toEqual([]);
 });
+
+test("the console searches, jumps and downloads the whole log", async ({ page, request }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const id = process.env.LABBOOK_TASK_ID!;
+  await page.goto(`${web()}/tasks/${id}?tab=console`);
+  await page.locator("body[data-hydrated=true]").waitFor();
+  const console = page.getByTestId("console");
+  await expect(console).toContainText("step 99");
+  await page.getByLabel("Search the console").fill("step 42");
+  await expect(page.getByTestId("console-matches")).toHaveText("1 matching lines");
+  await expect(console).toContainText("step 42");
+  await expect(console).not.toContainText("step 41");
+  await page.getByLabel("Search the console").fill("");
+  await page.getByRole("button", { name: "Jump to end" }).click();
+  await expect.poll(() => console.evaluate((el) => el.scrollTop + el.clientHeight >= el.scrollHeight - 2)).toBe(true);
+  await page.getByRole("button", { name: "Jump to start" }).click();
+  await expect.poll(() => console.evaluate((el) => el.scrollTop)).toBe(0);
+
+  const href = await page.getByRole("link", { name: "Download" }).getAttribute("href");
+  const text = await (await request.get(web() + href!)).text();
+  expect(text).toContain("step 0");
+  expect(text).toContain("step 99");
+  expect(text.indexOf("step 0")).toBeLessThan(text.indexOf("step 99"));
+  expect(errors).toEqual([]);
+});

@@ -179,6 +179,126 @@ pub async fn save_properties(
     outcome(r)
 }
 
+/// The "new task" form: a draft from scratch, as `Task.create` makes one.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct NewTaskForm {
+    pub name: String,
+    /// Full project path; created if missing.
+    pub project: String,
+    /// A task type name (`training`, `testing`, …).
+    pub task_type: String,
+    pub repository: String,
+    pub branch: String,
+    /// Commit id; empty for the branch head.
+    pub commit: String,
+    /// The script to run, relative to the working dir.
+    pub entry_point: String,
+    pub working_dir: String,
+    /// Command-line arguments: `--lr 0.1 --epochs=3` or `lr=0.1`; they become
+    /// the `Args` hyperparameter section, as argparse arguments do.
+    pub arguments: String,
+    pub container_image: String,
+    pub container_arguments: String,
+    pub container_setup: String,
+}
+
+/// Parses the form's arguments into `(name, value)` pairs, in order. A
+/// `--flag` followed by another option (or nothing) is `true`.
+pub fn parse_arguments(text: &str) -> Result<Vec<(String, String)>, String> {
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut i = 0;
+    while i < tokens.len() {
+        let tok = tokens[i];
+        let bare = tok.trim_start_matches('-');
+        let (name, value) = match bare.split_once('=') {
+            Some((n, v)) => (n, v.to_string()),
+            None if tok.starts_with("--") => match tokens.get(i + 1) {
+                Some(next) if !next.starts_with("--") => {
+                    i += 1;
+                    (bare, next.to_string())
+                }
+                _ => (bare, "true".to_string()),
+            },
+            None => return Err(format!("'{tok}' is not an argument: write --name value or name=value")),
+        };
+        if name.is_empty() {
+            return Err(format!("'{tok}' has no argument name"));
+        }
+        if out.iter().any(|(n, _)| n == name) {
+            return Err(format!("argument '{name}' is given twice"));
+        }
+        out.push((name.to_string(), value));
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// Checks the new-task form; the errors are keyed by field name.
+pub fn check_new_task(form: &NewTaskForm) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    if form.name.trim().chars().count() < 3 {
+        out.push(err("name", "the name must be at least 3 characters long"));
+    }
+    if crate::model::project::path_prefixes(form.project.trim()).is_err() {
+        out.push(err("project", "a project path such as team/experiments is required"));
+    }
+    if form.task_type.parse::<crate::model::task::TaskType>().is_err() {
+        out.push(err("task_type", format!("unknown task type '{}'", form.task_type)));
+    }
+    if form.entry_point.trim().is_empty() {
+        out.push(err("entry_point", "the script to run is required"));
+    }
+    if let Err(m) = parse_arguments(&form.arguments) {
+        out.push(err("arguments", m));
+    }
+    out
+}
+
+/// How creating a task ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum CreateResult {
+    /// The new draft's id.
+    Created(String),
+    /// Some fields are invalid; nothing was created.
+    Invalid(Vec<FieldError>),
+}
+
+/// Creates a draft task from the new-task form.
+#[server(prefix = "/rpc", endpoint = "create_task", input = Json)]
+pub async fn create_task(form: NewTaskForm) -> Result<CreateResult, ServerFnError> {
+    let errors = check_new_task(&form);
+    if !errors.is_empty() {
+        return Ok(CreateResult::Invalid(errors));
+    }
+    let st = super::state()?;
+    let project = st.store.ensure_project(form.project.trim(), "").await.map_err(super::to_client)?;
+    let args = parse_arguments(&form.arguments).map_err(ServerFnError::new)?;
+    let hyperparams: serde_json::Map<String, serde_json::Value> = args
+        .into_iter()
+        .map(|(name, value)| (name.clone(), serde_json::json!({"section": "Args", "name": name, "value": value})))
+        .collect();
+    let body = serde_json::json!({
+        "name": form.name.trim(),
+        "project": project.id,
+        "type": form.task_type,
+        "script": {
+            "repository": form.repository.trim(), "branch": form.branch.trim(), "version_num": form.commit.trim(),
+            "entry_point": form.entry_point.trim(), "working_dir": form.working_dir.trim(),
+        },
+        "container": {
+            "image": form.container_image.trim(), "arguments": form.container_arguments.trim(),
+            "setup_shell_script": form.container_setup,
+        },
+        "hyperparams": {"Args": hyperparams},
+    });
+    let out = crate::server::clearml::call(&st, super::actions::WEB_USER, "tasks.create", body)
+        .await
+        .map_err(|e| ServerFnError::new(e.msg))?;
+    let id = out["id"].as_str().ok_or_else(|| ServerFnError::new("the new task has no id"))?;
+    Ok(CreateResult::Created(id.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -205,5 +325,36 @@ mod tests {
         assert_eq!(errors[0].field, "hp.0");
         assert!(errors[0].message.contains("not a whole number"));
         assert_eq!(errors[1].field, "hp.2.name");
+    }
+
+    #[test]
+    fn arguments_parse_in_both_styles() {
+        let args = parse_arguments("--lr 0.1 --epochs=3 --verbose batch=64").unwrap();
+        let pairs: Vec<(&str, &str)> = args.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        assert_eq!(pairs, vec![("lr", "0.1"), ("epochs", "3"), ("verbose", "true"), ("batch", "64")]);
+        assert!(parse_arguments("stray").unwrap_err().contains("'stray' is not an argument"));
+        assert!(parse_arguments("--lr 1 --lr 2").unwrap_err().contains("given twice"));
+        assert!(parse_arguments("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_new_task_needs_a_name_project_type_and_script() {
+        let form = NewTaskForm {
+            name: "ok name".into(),
+            project: "a/b".into(),
+            task_type: "training".into(),
+            entry_point: "train.py".into(),
+            ..NewTaskForm::default()
+        };
+        assert!(check_new_task(&form).is_empty());
+        let bad = NewTaskForm {
+            name: "x".into(),
+            project: "a//b".into(),
+            task_type: "cooking".into(),
+            arguments: "oops".into(),
+            ..NewTaskForm::default()
+        };
+        let fields: Vec<String> = check_new_task(&bad).into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, vec!["name", "project", "task_type", "entry_point", "arguments"]);
     }
 }

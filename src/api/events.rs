@@ -7,13 +7,23 @@ use leptos::server_fn::codec::Json;
 /// The most console entries one page shows.
 pub const CONSOLE_PAGE: i64 = 5_000;
 
-/// The first console entries of a task, oldest first.
+/// The newest console entries of a task (at most [`CONSOLE_PAGE`], oldest
+/// first) and how many it has in all; the rest is in the download.
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub struct ConsoleTail {
+    pub entries: Vec<LogEntry>,
+    pub total: i64,
+}
+
+/// The tail of a task's console: what a running task printed last.
 #[server(prefix = "/rpc", endpoint = "task_console")]
-pub async fn task_console(task: String) -> Result<Vec<LogEntry>, ServerFnError> {
+pub async fn task_console(task: String) -> Result<ConsoleTail, ServerFnError> {
     use crate::server::store::LogCursor;
     let st = super::state()?;
-    let rows = st.store.task_log(&task, LogCursor::After(None), CONSOLE_PAGE).await.map_err(super::to_client)?;
-    Ok(rows.into_iter().map(|(_, e)| e).collect())
+    let mut rows = st.store.task_log(&task, LogCursor::Before(None), CONSOLE_PAGE).await.map_err(super::to_client)?;
+    rows.reverse();
+    let total = st.store.count_task_log(&task).await.map_err(super::to_client)?;
+    Ok(ConsoleTail { entries: rows.into_iter().map(|(_, e)| e).collect(), total })
 }
 
 /// Buckets per chart when the browser does not say: about two points per

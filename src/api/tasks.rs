@@ -186,21 +186,21 @@ pub async fn table_columns(project: Option<String>) -> Result<Vec<Column>, Serve
 #[server(prefix = "/rpc", endpoint = "list_tasks", input = Json)]
 pub async fn list_tasks(query: TableQuery) -> Result<TaskTable, ServerFnError> {
     let st = super::state()?;
-    let summaries = st.store.project_summaries().await.map_err(super::to_client)?;
     let project = match &query.project {
         Some(id) => Some(
-            summaries
-                .iter()
-                .find(|s| &s.project.id == id)
-                .map(|s| s.project.clone())
+            st.store
+                .get_project(id)
+                .await
+                .map_err(super::to_client)?
                 .ok_or_else(|| ServerFnError::new(format!("project {id} not found")))?,
         ),
         None => None,
     };
-    let subprojects = summaries
-        .into_iter()
-        .filter(|s| s.project.parent.as_deref() == project.as_ref().map(|p| p.id.as_str()))
-        .collect();
+    // Only a project's page shows folders; "all tasks" lists tasks only.
+    let subprojects = match &project {
+        Some(p) => st.store.child_summaries(&p.id).await.map_err(super::to_client)?,
+        None => Vec::new(),
+    };
     let (rows, total) = table_page(&st, &query, PAGE_SIZE).await?;
     Ok(TaskTable { rows, total, page: query.page, page_size: PAGE_SIZE, project, subprojects })
 }

@@ -5,5 +5,6 @@ pub mod figure;
 pub mod format;
 pub mod lifecycle;
 pub mod live;
+pub mod project_actions;
 pub mod project_tree;
 pub mod status;

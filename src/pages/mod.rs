@@ -1,6 +1,7 @@
 //! Routed pages.
 
 pub mod compare;
+pub mod new_task;
 pub mod projects;
 pub mod task;
 pub mod task_edit;

@@ -1,6 +1,7 @@
 //! The projects page: the folder tree.
 
 use crate::api::projects::list_projects;
+use crate::components::project_actions::NewProjectForm;
 use crate::components::project_tree::ProjectTree;
 use crate::pages::ErrorBox;
 use leptos::prelude::*;
@@ -13,6 +14,7 @@ pub fn ProjectsPage() -> impl IntoView {
     view! {
         <h1>"Projects"</h1>
         <p><A href="/tasks">"All tasks"</A></p>
+        <NewProjectForm/>
         <Suspense fallback=|| view! { <p>"Loading projects…"</p> }>
             {move || Suspend::new(async move {
                 match projects.await {

@@ -277,23 +277,83 @@ fn InfoTab(detail: TaskDetail) -> impl IntoView {
     }
 }
 
+/// The console: the newest entries with search, jumps to either end, the
+/// whole log as a download, and (through the page's polling) a live tail.
 #[component]
 fn ConsoleTab(id: String) -> impl IntoView {
+    let download = format!("/export/console/{id}.txt");
     let log = Resource::new(move || id.clone(), task_console);
+    let search = RwSignal::new(String::new());
+    let console_ref = NodeRef::<leptos::html::Pre>::new();
+    let jump = move |to_end: bool| {
+        if let Some(el) = console_ref.get_untracked() {
+            el.set_scroll_top(if to_end { el.scroll_height() } else { 0 });
+        }
+    };
+    // A new tail scrolls to the end, as `tail -f` does.
+    Effect::new(move |_| {
+        if log.get().is_some() {
+            jump(true);
+        }
+    });
     view! {
+        <div class="console-bar" role="toolbar" aria-label="console">
+            <input type="search" aria-label="Search the console" placeholder="Search the console"
+                prop:value=search on:input=move |ev| search.set(event_target_value(&ev))/>
+            <button type="button" on:click=move |_| jump(false)>"Jump to start"</button>
+            <button type="button" on:click=move |_| jump(true)>"Jump to end"</button>
+            <a class="button" href=download rel="external" download="">"Download"</a>
+        </div>
         <Suspense fallback=|| view! { <p>"Loading console…"</p> }>
             {move || Suspend::new(async move {
                 match log.await {
-                    Ok(entries) if entries.is_empty() => view! { <p class="empty">"No console output."</p> }.into_any(),
-                    Ok(entries) => {
-                        let lines = entries
-                            .into_iter()
-                            .map(|e| {
-                                let class = if e.level.eq_ignore_ascii_case("error") { "line err" } else { "line" };
-                                view! { <div class=class><span class="ts">{fmt_time(e.timestamp)}</span>" "{e.msg}</div> }
+                    Ok(tail) if tail.entries.is_empty() => view! { <p class="empty">"No console output."</p> }.into_any(),
+                    Ok(tail) => {
+                        let shown = tail.entries.len() as i64;
+                        let note = (tail.total > shown).then(|| view! {
+                            <p class="hint">{format!("Showing the last {shown} of {} entries; download for all.", tail.total)}</p>
+                        });
+                        // One entry holds every line the SDK flushed at once: search line by line.
+                        let lines: Vec<(i64, bool, String)> = tail
+                            .entries
+                            .iter()
+                            .flat_map(|e| {
+                                let err = e.level.eq_ignore_ascii_case("error");
+                                e.msg.lines().map(move |l| (e.timestamp, err, l.to_string()))
                             })
-                            .collect_view();
-                        view! { <pre class="console" data-testid="console">{lines}</pre> }.into_any()
+                            .collect();
+                        let lines = StoredValue::new(lines);
+                        let matching = move || {
+                            let needle = search.get().to_lowercase();
+                            lines.with_value(|all| {
+                                all.iter()
+                                    .filter(|(_, _, l)| needle.is_empty() || l.to_lowercase().contains(&needle))
+                                    .cloned()
+                                    .collect::<Vec<_>>()
+                            })
+                        };
+                        let count = move || {
+                            let needle = search.get();
+                            (!needle.is_empty()).then(|| {
+                                let n = matching().len();
+                                view! { <p class="hint" data-testid="console-matches">{format!("{n} matching lines")}</p> }
+                            })
+                        };
+                        let lines = move || {
+                            matching()
+                                .into_iter()
+                                .map(|(ts, err, line)| {
+                                    let class = if err { "line err" } else { "line" };
+                                    view! { <div class=class><span class="ts">{fmt_time(ts)}</span>" "{line}</div> }
+                                })
+                                .collect_view()
+                        };
+                        view! {
+                            {note}
+                            {count}
+                            <pre class="console" data-testid="console" node_ref=console_ref tabindex="0">{lines}</pre>
+                        }
+                        .into_any()
                     }
                     Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                 }

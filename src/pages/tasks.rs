@@ -7,6 +7,7 @@ use crate::api::table::{encode, Column, TableQuery, TagMode, FIXED_COLUMNS};
 use crate::api::tasks::{list_tasks, table_columns, TaskRow, TaskTable};
 use crate::components::format::{fmt_opt_time, fmt_time};
 use crate::components::live::poll_while;
+use crate::components::project_actions::ProjectActions;
 use crate::components::status::{ProgressBar, StatusBadge};
 use crate::model::task::ALL_TASK_TYPES;
 use crate::model::ALL_STATUSES;
@@ -17,8 +18,9 @@ use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
 use std::collections::BTreeSet;
 
-/// The hyperparameter and metric columns the picker offers, loaded per project.
-type ColumnChoices = Resource<Result<Vec<Column>, ServerFnError>>;
+/// The hyperparameter and metric columns the picker offers, loaded per project
+/// (`None` until the browser has them).
+type ColumnChoices = RwSignal<Option<Vec<Column>>>;
 
 /// The rows picked for a bulk action.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -39,7 +41,14 @@ pub fn TasksPage() -> impl IntoView {
     });
     let table = Resource::new(move || view_q.get(), list_tasks);
     // The column picker's choices change with the project only.
-    let columns = Resource::new(move || view_q.with(|q| q.project.clone()), table_columns);
+    // Fetched in the browser only (effects do not run on the server), so
+    // the server-rendered page never waits for it.
+    let project = Memo::new(move |_| view_q.with(|q| q.project.clone()));
+    let columns: ColumnChoices = RwSignal::new(None);
+    Effect::new(move |_| {
+        let project = project.get();
+        leptos::task::spawn_local(async move { columns.set(Some(table_columns(project).await.unwrap_or_default())) });
+    });
     let selection = RwSignal::new(Selection::default());
     // Outlives the refetch an action triggers, so its report stays shown.
     let report = RwSignal::new(None::<Result<ActionReport, String>>);
@@ -205,18 +214,12 @@ fn FilterBar(query: TableQuery, columns: Option<ColumnChoices>) -> impl IntoView
                 }/>
                 "Archived"
             </label>
+            // Appears once the browser has loaded the choices (never in the
+            // server-rendered HTML, so hydration sees nothing here either).
             {columns.map(|columns| {
                 let query = query.clone();
-                view! {
-                    <Suspense fallback=|| ()>
-                        {move || {
-                            let query = query.clone();
-                            Suspend::new(async move {
-                                let available = columns.await.unwrap_or_default();
-                                view! { <ColumnPicker query available/> }
-                            })
-                        }}
-                    </Suspense>
+                move || {
+                    columns.get().map(|available| view! { <ColumnPicker query=query.clone() available/> })
                 }
             })}
             <a class="button" href=export rel="external" download="tasks.csv">"Export CSV"</a>
@@ -548,9 +551,16 @@ fn TaskTableView(
         sel.all_matching || !sel.ids.is_empty()
     });
     let bulk_rows = table.rows.clone();
+    let new_task = format!(
+        "/new-task{}",
+        table.project.as_ref().map(|p| format!("?project={}", crate::api::table::encode(&p.name))).unwrap_or_default()
+    );
+    let manage = table.project.clone().map(|p| view! { <ProjectActions project=p on_changed=on_done/> });
     view! {
         {crumbs}
         <h1>{title}</h1>
+        {manage}
+        <p><A href=new_task attr:class="button">"New task"</A></p>
         <ul class="folders">{subprojects}</ul>
         <FilterBar query=query.clone() columns=Some(columns)/>
         {move || any_selected.get().then(|| view! {

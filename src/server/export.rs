@@ -1,11 +1,12 @@
-//! CSV export of an experiments table view (`/export/tasks.csv?<view>`): the
-//! same filters, sort and columns as the page, every matching row.
+//! Downloads: the CSV of an experiments table view (`/export/tasks.csv?<view>`:
+//! the same filters, sort and columns as the page, every matching row) and a
+//! task's whole console (`/export/console/<task>.txt`).
 
 use crate::api::table::{Column, TableQuery};
 use crate::api::tasks::{table_page, TaskRow};
 use crate::components::format::{fmt_opt_time, fmt_time};
 use crate::server::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
@@ -64,6 +65,39 @@ pub async fn tasks_csv(State(state): State<AppState>, Query(params): Query<HashM
         ],
         out,
     )
+        .into_response()
+}
+
+/// Console entries read per query while exporting.
+const CONSOLE_BATCH: i64 = 10_000;
+
+/// `/export/console/<task>.txt`: a task's whole console, oldest first, one
+/// `<time> <level> <message>` block per entry.
+pub async fn console_txt(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+    use crate::server::store::LogCursor;
+    let task = file.strip_suffix(".txt").unwrap_or(&file).to_string();
+    match state.store.get_task(&task).await {
+        Ok(Some(_)) => {}
+        Ok(None) => return (StatusCode::NOT_FOUND, format!("no task {task}\n")).into_response(),
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+    }
+    let mut out = String::new();
+    let mut after = None;
+    loop {
+        let rows = match state.store.task_log(&task, LogCursor::After(after), CONSOLE_BATCH).await {
+            Ok(rows) => rows,
+            Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+        };
+        for (_, e) in &rows {
+            out.push_str(&format!("{} {} {}\n", fmt_time(e.timestamp), e.level, e.msg.trim_end_matches('\n')));
+        }
+        match rows.last() {
+            Some((id, _)) if rows.len() as i64 == CONSOLE_BATCH => after = Some(*id),
+            _ => break,
+        }
+    }
+    let disposition = format!("attachment; filename=\"{task}.txt\"");
+    ([(header::CONTENT_TYPE, "text/plain; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], out)
         .into_response()
 }
 

@@ -141,6 +141,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
                 .layer(axum::extract::DefaultBodyLimit::max(files::MAX_UPLOAD_BYTES)),
         )
         .route("/export/tasks.csv", axum::routing::get(export::tasks_csv))
+        .route("/export/console/{file}", axum::routing::get(export::console_txt))
         .leptos_routes(&state, routes, {
             let opts = leptos_options.clone();
             move || shell(opts.clone())

@@ -234,6 +234,18 @@ pub trait Store: Send + Sync {
     async fn list_projects(&self) -> AppResult<Vec<Project>>;
     /// All projects with their direct task counts.
     async fn project_summaries(&self) -> AppResult<Vec<ProjectSummary>>;
+    /// The direct sub-projects of a project with their direct task counts.
+    async fn child_summaries(&self, parent: &str) -> AppResult<Vec<ProjectSummary>>;
+    /// Gives a project (and with it its sub-projects) a new full path, in one
+    /// transaction: a rename when only the last segment changes, a move when
+    /// the parent does. Missing parents are created. Refuses a path that is
+    /// taken or that lies inside the project itself.
+    async fn relocate_project(&self, id: &str, new_path: &str) -> AppResult<Project>;
+    /// Deletes an empty project (no tasks, models or sub-projects); false if
+    /// it does not exist or is not empty.
+    async fn delete_empty_project(&self, id: &str) -> AppResult<bool>;
+    /// The ids of the tasks and of the models in these projects.
+    async fn project_contents(&self, projects: &[String]) -> AppResult<(Vec<String>, Vec<String>)>;
 
     /// Stores a new task.
     async fn insert_task(&self, task: &Task) -> AppResult<()>;

@@ -107,6 +107,8 @@ pub(super) const TASK_WRITE_COLUMNS: &[&str] = &[
     "models_output",
     "last_worker",
     "last_worker_report",
+    "archived",
+    "hidden",
 ];
 
 fn to_json<T: Serialize>(v: &T) -> String {
@@ -175,6 +177,8 @@ pub(super) fn task_binds(t: &Task) -> Vec<Bind> {
         s(&to_json(&t.models.output)),
         os(&t.last_worker),
         oi(t.last_worker_report),
+        i(i64::from(t.system_tags.iter().any(|x| x == "archived"))),
+        i(i64::from(t.system_tags.iter().any(|x| x == "hidden"))),
     ]
 }
 
@@ -581,6 +585,38 @@ fn tag_condition<D: Dialect>(b: &mut SqlBuilder, col: &str, f: &TagFilter, out: 
     }
 }
 
+/// System tags with a column of their own (0/1), filtered through it.
+const SYSTEM_TAG_COLUMNS: [&str; 2] = ["archived", "hidden"];
+
+/// Like [`tag_condition`] on `system_tags`, with `archived` and `hidden`
+/// answered by their indexed columns instead of the JSON array.
+fn system_tag_condition<D: Dialect>(b: &mut SqlBuilder, f: &TagFilter, out: &mut Vec<String>) {
+    let column = |t: &String| SYSTEM_TAG_COLUMNS.contains(&t.as_str());
+    let mut rest = TagFilter { any: Vec::new(), all: Vec::new(), none: Vec::new() };
+    for t in &f.all {
+        if column(t) {
+            out.push(format!("{t} = 1"));
+        } else {
+            rest.all.push(t.clone());
+        }
+    }
+    for t in &f.none {
+        if column(t) {
+            out.push(format!("{t} = 0"));
+        } else {
+            rest.none.push(t.clone());
+        }
+    }
+    // `any` mixes both kinds in one OR: keep it whole unless all are columns.
+    if f.any.iter().all(column) && !f.any.is_empty() {
+        let ors: Vec<String> = f.any.iter().map(|t| format!("{t} = 1")).collect();
+        out.push(format!("({})", ors.join(" OR ")));
+    } else {
+        rest.any = f.any.clone();
+    }
+    tag_condition::<D>(b, "system_tags", &rest, out);
+}
+
 /// The WHERE clause (possibly empty) of a task filter.
 pub(super) fn task_where<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> String {
     let mut conds = base_conditions::<D>(b, &f.ids, &f.projects, f.name_regex.as_deref());
@@ -599,7 +635,7 @@ pub(super) fn task_where<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> Stri
         conds.push(b.in_list("type", &types(&f.exclude_types), true));
     }
     tag_condition::<D>(b, "tags", &f.tags, &mut conds);
-    tag_condition::<D>(b, "system_tags", &f.system_tags, &mut conds);
+    system_tag_condition::<D>(b, &f.system_tags, &mut conds);
     if !f.users.is_empty() {
         conds.push(b.in_list("user_id", &f.users, false));
     }
@@ -662,13 +698,94 @@ pub(super) fn task_order<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> Stri
             }
             other => other.column().map(|c| vec![c.to_string()]).unwrap_or_default(),
         };
+        // NOT NULL columns need no NULLs-last key (which would keep the
+        // database from walking an index in order).
+        let nullable = !matches!(
+            col,
+            TaskOrder::Name
+                | TaskOrder::Type
+                | TaskOrder::Status
+                | TaskOrder::Created
+                | TaskOrder::LastUpdate
+                | TaskOrder::LastIteration
+                | TaskOrder::Id
+        );
         for k in keys {
-            parts.push(format!("({k} IS NULL)"));
+            if nullable {
+                parts.push(format!("({k} IS NULL)"));
+            }
             parts.push(format!("{k} {dir}"));
         }
     }
     parts.push("id ASC".into());
     format!(" ORDER BY {}", parts.join(", "))
+}
+
+/// Per-project task counts: project, tasks, running tasks, newest update
+/// (served by the `tasks_project_stats` index alone).
+pub(super) const PROJECT_COUNTS: &str = "SELECT project, COUNT(*), \
+     SUM(CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END), MAX(last_update) FROM tasks";
+
+/// Projects joined with their [`PROJECT_COUNTS`] rows.
+pub(super) fn summaries(
+    projects: Vec<crate::model::Project>,
+    counts: Vec<(Option<String>, i64, i64, Option<i64>)>,
+) -> Vec<crate::model::ProjectSummary> {
+    let by_project: std::collections::HashMap<String, (i64, i64, Option<i64>)> =
+        counts.into_iter().filter_map(|(p, n, r, u)| p.map(|p| (p, (n, r, u)))).collect();
+    projects
+        .into_iter()
+        .map(|project| {
+            let (task_count, running_count, tasks_last_update) =
+                by_project.get(&project.id).copied().unwrap_or((0, 0, None));
+            crate::model::ProjectSummary { project, task_count, running_count, tasks_last_update }
+        })
+        .collect()
+}
+
+/// The series statistic a task table is ordered by, when a metric column is
+/// the only sort key: such pages are read from the series index in order
+/// (see [`metric_page_sql`]) instead of sorting every task.
+pub(super) fn metric_order(f: &TaskFilter) -> Option<(&str, &str, super::MetricStat, bool)> {
+    match f.order.as_slice() {
+        [(TaskOrder::Metric { metric, variant, stat }, desc)] => Some((metric, variant, *stat, *desc)),
+        _ => None,
+    }
+}
+
+/// Ids of the tasks matching `wh` that have the series, in the order of its
+/// statistic (ties by id), one page: `wh` must come from [`task_where`] on
+/// the same builder.
+pub(super) fn metric_page_sql(
+    b: &mut SqlBuilder,
+    wh: &str,
+    (metric, variant, stat, desc): (&str, &str, super::MetricStat, bool),
+    limit: i64,
+    offset: i64,
+) -> String {
+    let (m, v) = (b.text(metric.to_string()), b.text(variant.to_string()));
+    let (limit, offset) = (b.int(limit), b.int(offset));
+    let dir = if desc { "DESC" } else { "ASC" };
+    // The subquery exposes no `id`, so the task conditions stay unambiguous.
+    format!(
+        "SELECT id FROM tasks JOIN (SELECT task, {} AS v FROM scalar_series WHERE metric = {m} AND variant = {v}) s \
+         ON s.task = tasks.id{wh} ORDER BY s.v {dir}, id ASC LIMIT {limit} OFFSET {offset}",
+        series_column(stat)
+    )
+}
+
+/// The tasks matching `wh` without the series (they sort last, by id).
+pub(super) fn metric_missing_sql(b: &mut SqlBuilder, wh: &str, metric: &str, variant: &str, count: bool) -> String {
+    let (m, v) = (b.text(metric.to_string()), b.text(variant.to_string()));
+    let missing = format!(
+        "NOT EXISTS (SELECT 1 FROM scalar_series s WHERE s.task = tasks.id AND s.metric = {m} AND s.variant = {v})"
+    );
+    let wh = if wh.is_empty() { format!(" WHERE {missing}") } else { format!("{wh} AND {missing}") };
+    if count {
+        format!("SELECT COUNT(*) FROM tasks{wh}")
+    } else {
+        format!("SELECT id FROM tasks{wh} ORDER BY id ASC")
+    }
 }
 
 /// Implements [`super::Store`] for a store struct with a `pool` field of
@@ -812,24 +929,133 @@ macro_rules! impl_sql_store {
 
             async fn project_summaries(&self) -> $crate::error::AppResult<Vec<$crate::model::ProjectSummary>> {
                 let projects = self.list_projects().await?;
-                let counts: Vec<(Option<String>, i64, i64, Option<i64>)> = sqlx::query_as(
-                    "SELECT project, COUNT(*), SUM(CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END), \
-                     MAX(last_update) FROM tasks GROUP BY project",
+                let counts: Vec<(Option<String>, i64, i64, Option<i64>)> =
+                    sqlx::query_as(&format!("{} GROUP BY project", $crate::server::store::sql::PROJECT_COUNTS))
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok($crate::server::store::sql::summaries(projects, counts))
+            }
+
+            async fn child_summaries(&self, parent: &str) -> $crate::error::AppResult<Vec<$crate::model::ProjectSummary>> {
+                use $crate::server::store::sql::{ProjectRow, SqlBuilder, PROJECT_COUNTS};
+                let rows: Vec<ProjectRow> = sqlx::query_as("SELECT * FROM projects WHERE parent = $1 ORDER BY name")
+                    .bind(parent)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let projects: Vec<$crate::model::Project> = rows.into_iter().map(ProjectRow::into_project).collect();
+                if projects.is_empty() {
+                    return Ok(Vec::new());
+                }
+                let ids: Vec<String> = projects.iter().map(|p| p.id.clone()).collect();
+                let mut b = SqlBuilder::default();
+                let cond = b.in_list("project", &ids, false);
+                let sql = format!("{PROJECT_COUNTS} WHERE {cond} GROUP BY project");
+                let counts: Vec<(Option<String>, i64, i64, Option<i64>)> =
+                    Self::bind_all_as(sqlx::query_as(&sql), &b.binds).fetch_all(&self.pool).await?;
+                Ok($crate::server::store::sql::summaries(projects, counts))
+            }
+
+            async fn relocate_project(
+                &self,
+                id: &str,
+                new_path: &str,
+            ) -> $crate::error::AppResult<$crate::model::Project> {
+                use $crate::error::AppError;
+                use $crate::model::project::{basename, path_prefixes};
+                use $crate::server::store::sql::ProjectRow;
+                let prefixes = path_prefixes(new_path).map_err(AppError::Invalid)?;
+                let new_path = prefixes.last().cloned().unwrap_or_default();
+                let mut tx = self.pool.begin().await?;
+                let rows: Vec<ProjectRow> = sqlx::query_as("SELECT * FROM projects").fetch_all(&mut *tx).await?;
+                let all: Vec<$crate::model::Project> = rows.into_iter().map(ProjectRow::into_project).collect();
+                let project = all.iter().find(|p| p.id == id).ok_or_else(|| AppError::NotFound(format!("project {id}")))?;
+                let old = project.name.clone();
+                if old == new_path {
+                    return Ok(project.clone());
+                }
+                if new_path.starts_with(&format!("{old}/")) {
+                    return Err(AppError::Invalid(format!("cannot move project '{old}' into itself ('{new_path}')")));
+                }
+                let inside = |name: &str| name == old || name.starts_with(&format!("{old}/"));
+                let renamed = |name: &str| format!("{new_path}{}", &name[old.len()..]);
+                if let Some(taken) = all.iter().find(|p| !inside(&p.name) && all.iter().any(|q| inside(&q.name) && renamed(&q.name) == p.name)) {
+                    return Err(AppError::Conflict(format!("a project named '{}' already exists", taken.name)));
+                }
+                let now = $crate::server::clock::now_ms();
+                // The new parent chain, created as needed.
+                let mut parent: Option<String> = None;
+                for name in &prefixes[..prefixes.len() - 1] {
+                    sqlx::query(
+                        "INSERT INTO projects (id, name, basename, parent, description, created, last_update) \
+                         VALUES ($1, $2, $3, $4, '', $5, $5) ON CONFLICT (name) DO NOTHING",
+                    )
+                    .bind($crate::server::clock::new_id())
+                    .bind(name)
+                    .bind(basename(name))
+                    .bind(parent.as_deref())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                    let (pid,): (String,) =
+                        sqlx::query_as("SELECT id FROM projects WHERE name = $1").bind(name).fetch_one(&mut *tx).await?;
+                    parent = Some(pid);
+                }
+                // Names are unique: park the moving ones on temporary names first.
+                for p in all.iter().filter(|p| inside(&p.name)) {
+                    sqlx::query("UPDATE projects SET name = $1 WHERE id = $2")
+                        .bind(format!("~relocating~/{}", p.id))
+                        .bind(&p.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                for p in all.iter().filter(|p| inside(&p.name)) {
+                    let name = renamed(&p.name);
+                    let parent = if p.id == id { parent.clone() } else { p.parent.clone() };
+                    sqlx::query("UPDATE projects SET name = $1, basename = $2, parent = $3, last_update = $4 WHERE id = $5")
+                        .bind(&name)
+                        .bind(basename(&name))
+                        .bind(parent)
+                        .bind(now)
+                        .bind(&p.id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let row: ProjectRow = sqlx::query_as("SELECT * FROM projects WHERE id = $1").bind(id).fetch_one(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(row.into_project())
+            }
+
+            async fn delete_empty_project(&self, id: &str) -> $crate::error::AppResult<bool> {
+                let done = sqlx::query(
+                    "DELETE FROM projects WHERE id = $1 \
+                     AND NOT EXISTS (SELECT 1 FROM tasks WHERE project = $1) \
+                     AND NOT EXISTS (SELECT 1 FROM models WHERE project = $1) \
+                     AND NOT EXISTS (SELECT 1 FROM projects c WHERE c.parent = $1)",
                 )
-                .fetch_all(&self.pool)
+                .bind(id)
+                .execute(&self.pool)
                 .await?;
-                let by_project: std::collections::HashMap<String, (i64, i64, Option<i64>)> = counts
-                    .into_iter()
-                    .filter_map(|(p, n, r, u)| p.map(|p| (p, (n, r, u))))
-                    .collect();
-                Ok(projects
-                    .into_iter()
-                    .map(|project| {
-                        let (task_count, running_count, tasks_last_update) =
-                            by_project.get(&project.id).copied().unwrap_or((0, 0, None));
-                        $crate::model::ProjectSummary { project, task_count, running_count, tasks_last_update }
-                    })
-                    .collect())
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn project_contents(
+                &self,
+                projects: &[String],
+            ) -> $crate::error::AppResult<(Vec<String>, Vec<String>)> {
+                use $crate::server::store::sql::SqlBuilder;
+                if projects.is_empty() {
+                    return Ok((Vec::new(), Vec::new()));
+                }
+                let mut b = SqlBuilder::default();
+                let cond = b.in_list("project", projects, false);
+                let tasks: Vec<(String,)> = Self::bind_all_as(sqlx::query_as(&format!("SELECT id FROM tasks WHERE {cond}")), &b.binds)
+                    .fetch_all(&self.pool)
+                    .await?;
+                let models: Vec<(String,)> =
+                    Self::bind_all_as(sqlx::query_as(&format!("SELECT id FROM models WHERE {cond}")), &b.binds)
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok((tasks.into_iter().map(|r| r.0).collect(), models.into_iter().map(|r| r.0).collect()))
             }
 
             #[tracing::instrument(skip(self, task), fields(id = %task.id))]
@@ -864,24 +1090,37 @@ macro_rules! impl_sql_store {
                 &self,
                 filter: &$crate::server::store::TaskFilter,
             ) -> $crate::error::AppResult<(Vec<$crate::model::Task>, i64)> {
-                use $crate::server::store::sql::{task_order, task_where, SqlBuilder, TaskRow};
+                use $crate::server::store::sql::{metric_order, task_order, task_where, SqlBuilder};
+                if let Some(by) = metric_order(filter) {
+                    let (ids, total) = self.metric_ordered_ids(filter, by).await?;
+                    return self.tasks_in_order(ids, total).await;
+                }
                 let mut b = SqlBuilder::default();
                 let wh = task_where::<$dialect>(&mut b, filter);
-                let total = if filter.count_total {
-                    let count_sql = format!("SELECT COUNT(*) FROM tasks{wh}");
-                    let (n,): (i64,) =
-                        Self::bind_all_as(sqlx::query_as(&count_sql), &b.binds).fetch_one(&self.pool).await?;
-                    n
-                } else {
-                    -1
-                };
+                let count_binds = b.binds.len();
                 let order = task_order::<$dialect>(&mut b, filter);
                 let limit = b.int(filter.page_size.max(1));
                 let offset = b.int(filter.page.max(0) * filter.page_size.max(1));
-                let sql = format!("SELECT * FROM tasks{wh}{order} LIMIT {limit} OFFSET {offset}");
-                let rows: Vec<TaskRow> = Self::bind_all_as(sqlx::query_as(&sql), &b.binds).fetch_all(&self.pool).await?;
-                let tasks = rows.into_iter().map(TaskRow::into_task).collect::<Result<Vec<_>, _>>()?;
-                Ok((tasks, total))
+                // A text search scans every row anyway: count in the same scan
+                // (a window over the matches). Otherwise the count is its own
+                // index-only query and the page stops after `limit` rows.
+                let scan_counts = filter.count_total && filter.search_text.as_deref().is_some_and(|t| !t.is_empty());
+                let total_col = if scan_counts { "COUNT(*) OVER ()" } else { "CAST(-1 AS BIGINT)" };
+                // Ids first (a narrow sort), then whole rows for the page only.
+                let sql = format!("SELECT id, {total_col} FROM tasks{wh}{order} LIMIT {limit} OFFSET {offset}");
+                let page: Vec<(String, i64)> =
+                    Self::bind_all_as(sqlx::query_as(&sql), &b.binds).fetch_all(&self.pool).await?;
+                let total = match (filter.count_total, page.first()) {
+                    (false, _) => -1,
+                    (true, Some((_, n))) if scan_counts => *n,
+                    (true, _) => {
+                        let count_sql = format!("SELECT COUNT(*) FROM tasks{wh}");
+                        let (n,): (i64,) =
+                            Self::bind_all_as(sqlx::query_as(&count_sql), &b.binds[..count_binds]).fetch_one(&self.pool).await?;
+                        n
+                    }
+                };
+                self.tasks_in_order(page.into_iter().map(|(id, _)| id).collect(), total).await
             }
 
             async fn existing_task_ids(&self, ids: &[String]) -> $crate::error::AppResult<Vec<String>> {
@@ -1311,6 +1550,88 @@ macro_rules! impl_sql_store {
         }
 
         impl $store {
+            /// Whole tasks for `ids`, in that order (one missing since the
+            /// ids were read is left out), with `total` passed through.
+            async fn tasks_in_order(
+                &self,
+                ids: Vec<String>,
+                total: i64,
+            ) -> $crate::error::AppResult<(Vec<$crate::model::Task>, i64)> {
+                use $crate::server::store::sql::{SqlBuilder, TaskRow};
+                if ids.is_empty() {
+                    return Ok((Vec::new(), total));
+                }
+                let mut fetch = SqlBuilder::default();
+                let cond = fetch.in_list("id", &ids, false);
+                let rows: Vec<TaskRow> =
+                    Self::bind_all_as(sqlx::query_as(&format!("SELECT * FROM tasks WHERE {cond}")), &fetch.binds)
+                        .fetch_all(&self.pool)
+                        .await?;
+                let mut by_id: std::collections::HashMap<String, $crate::model::Task> = rows
+                    .into_iter()
+                    .map(|r| r.into_task().map(|t| (t.id.clone(), t)))
+                    .collect::<Result<_, _>>()?;
+                Ok((ids.iter().filter_map(|id| by_id.remove(id)).collect(), total))
+            }
+
+            /// One page of ids ordered by a series statistic: the tasks with
+            /// the series straight from its index, then (NULLs last) those
+            /// without it, by id; and the total when asked for.
+            async fn metric_ordered_ids(
+                &self,
+                filter: &$crate::server::store::TaskFilter,
+                by: (&str, &str, $crate::server::store::MetricStat, bool),
+            ) -> $crate::error::AppResult<(Vec<String>, i64)> {
+                use $crate::server::store::sql::{metric_missing_sql, metric_page_sql, task_where, SqlBuilder};
+                let (limit, offset) = (filter.page_size.max(1), filter.page.max(0) * filter.page_size.max(1));
+                let mut b = SqlBuilder::default();
+                let wh = task_where::<$dialect>(&mut b, filter);
+                let where_binds = b.binds.clone();
+                let sql = metric_page_sql(&mut b, &wh, by, limit, offset);
+                let mut ids: Vec<String> = Self::bind_all_as(sqlx::query_as::<_, (String,)>(&sql), &b.binds)
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(|r| r.0)
+                    .collect();
+                if (ids.len() as i64) < limit {
+                    // The page runs past the tasks with the series. How many
+                    // have it is known from this page unless it came back empty.
+                    let with_series = if ids.is_empty() {
+                        let mut b = SqlBuilder { binds: where_binds.clone() };
+                        let missing = metric_missing_sql(&mut b, &wh, by.0, by.1, true);
+                        let all = format!("SELECT COUNT(*) FROM tasks{wh}");
+                        let (n_all,): (i64,) =
+                            Self::bind_all_as(sqlx::query_as(&all), &where_binds).fetch_one(&self.pool).await?;
+                        let (n_missing,): (i64,) =
+                            Self::bind_all_as(sqlx::query_as(&missing), &b.binds).fetch_one(&self.pool).await?;
+                        n_all - n_missing
+                    } else {
+                        offset + ids.len() as i64
+                    };
+                    let mut b = SqlBuilder { binds: where_binds.clone() };
+                    let rest = metric_missing_sql(&mut b, &wh, by.0, by.1, false);
+                    let (l, o) = (b.int(limit - ids.len() as i64), b.int((offset - with_series).max(0)));
+                    let rest = format!("{rest} LIMIT {l} OFFSET {o}");
+                    ids.extend(
+                        Self::bind_all_as(sqlx::query_as::<_, (String,)>(&rest), &b.binds)
+                            .fetch_all(&self.pool)
+                            .await?
+                            .into_iter()
+                            .map(|r| r.0),
+                    );
+                }
+                let total = if filter.count_total {
+                    let (n,): (i64,) = Self::bind_all_as(sqlx::query_as(&format!("SELECT COUNT(*) FROM tasks{wh}")), &where_binds)
+                        .fetch_one(&self.pool)
+                        .await?;
+                    n
+                } else {
+                    -1
+                };
+                Ok((ids, total))
+            }
+
             fn bind_all_as<'q, O>(
                 mut q: sqlx::query::QueryAs<'q, $db, O, <$db as sqlx::Database>::Arguments<'q>>,
                 binds: &'q [$crate::server::store::sql::Bind],
