@@ -86,3 +86,36 @@ test("the console searches, jumps and downloads the whole log", async ({ page, r
   expect(text.indexOf("step 0")).toBeLessThan(text.indexOf("step 99"));
   expect(errors).toEqual([]);
 });
+
+test("scalars: values table, smoothing, log scale, time axis, and zoom refetches the window", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const id = process.env.LABBOOK_TASK_ID!;
+  await page.goto(`${web()}/tasks/${id}?tab=scalars`);
+  await page.locator("body[data-hydrated=true]").waitFor();
+  await expect(page.getByTestId("scalar-values").filter({ hasText: "train" }).first()).toContainText("@99");
+  const chart = page.locator('[data-testid="scalar-chart"][data-metric="loss"]');
+  const lines = chart.locator(".js-plotly-plot .scatterlayer .trace path.js-line");
+  await expect(lines).toHaveCount(1, { timeout: 20_000 });
+  const plot = chart.locator(".js-plotly-plot");
+  const layout = (key: string) => plot.evaluate((el: any, k) => k.split(".").reduce((o: any, p: string) => o?.[p], el._fullLayout), key);
+
+  // Smoothing draws a smoothed line over the faded raw one.
+  await page.getByLabel("Smoothing").fill("0.9");
+  await expect(lines).toHaveCount(2);
+  await page.getByLabel("Log scale").check();
+  await expect.poll(() => layout("yaxis.type")).toBe("log");
+  await page.getByLabel("X axis").selectOption("wall");
+  await expect.poll(() => layout("xaxis.type")).toBe("date");
+  await page.getByLabel("X axis").selectOption("iter");
+  await expect.poll(() => layout("xaxis.type")).toBe("linear");
+
+  // Zooming asks the server for that window again.
+  const rpc = page.waitForRequest((r) => r.url().includes("/rpc/task_scalars") && (r.postData() ?? "").includes("[10,20]"));
+  await plot.evaluate((el: any) => (window as any).Plotly.relayout(el, { "xaxis.range[0]": 10, "xaxis.range[1]": 20 }));
+  await rpc;
+  await expect(chart.getByTestId("zoom-window")).toContainText("iterations 10–20");
+  await plot.evaluate((el: any) => (window as any).Plotly.relayout(el, { "xaxis.autorange": true }));
+  await expect(chart.getByTestId("zoom-window")).toHaveCount(0);
+  expect(errors).toEqual([]);
+});

@@ -7,6 +7,9 @@ UPDATE tasks SET archived = 1 WHERE (system_tags)::jsonb ? 'archived';
 UPDATE tasks SET hidden = 1 WHERE (system_tags)::jsonb ? 'hidden';
 CREATE INDEX tasks_visible_update ON tasks(archived, hidden, last_update);
 CREATE INDEX tasks_project_visible_update ON tasks(project, archived, hidden, last_update);
+-- Sorting the visible tasks by name or creation time walks an index too.
+CREATE INDEX tasks_visible_name ON tasks(archived, hidden, name);
+CREATE INDEX tasks_visible_created ON tasks(archived, hidden, created);
 -- The project tree's counts (tasks, running, newest update) from the index alone.
 CREATE INDEX tasks_project_stats ON tasks(project, status, last_update);
 -- A table sorted by a metric column walks the series in value order.

@@ -1,11 +1,72 @@
-//! Scalar charts, drawn by plotly.js in the browser after hydration.
+//! Scalar charts: one plotly.js line chart per metric with its variants as
+//! series, drawn in the browser after hydration. The controls smooth the
+//! lines (EMA), switch the x axis (iteration, relative or wall time) and the
+//! y scale (linear or log); zooming into a task's chart fetches that window
+//! again from the server at full chart resolution.
 
+use crate::model::task::MetricSummary;
 use crate::model::SeriesData;
 use leptos::prelude::*;
+use serde_json::{json, Value};
 
-/// The DOM id of the chart of the n-th metric.
-fn chart_id(n: usize) -> String {
-    format!("scalar-chart-{n}")
+/// What the x axis shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XAxis {
+    Iteration,
+    /// Seconds since the task's first reported point.
+    Relative,
+    /// Wall-clock time.
+    Wall,
+}
+
+impl XAxis {
+    const ALL: [XAxis; 3] = [XAxis::Iteration, XAxis::Relative, XAxis::Wall];
+
+    fn key(self) -> &'static str {
+        match self {
+            XAxis::Iteration => "iter",
+            XAxis::Relative => "relative",
+            XAxis::Wall => "wall",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            XAxis::Iteration => "Iteration",
+            XAxis::Relative => "Relative time",
+            XAxis::Wall => "Wall time",
+        }
+    }
+}
+
+/// How the charts are drawn, shared by every chart of a view.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ChartOptions {
+    /// EMA weight, 0 (none) to 0.99.
+    pub smoothing: f64,
+    pub x_axis: XAxis,
+    pub log_y: bool,
+}
+
+impl Default for ChartOptions {
+    fn default() -> Self {
+        ChartOptions { smoothing: 0.0, x_axis: XAxis::Iteration, log_y: false }
+    }
+}
+
+/// Exponential moving average with TensorBoard's debiasing (the first
+/// points are not pulled towards 0); gaps stay gaps.
+pub fn smooth(y: &[Option<f64>], weight: f64) -> Vec<Option<f64>> {
+    let (mut last, mut n) = (0.0, 0);
+    y.iter()
+        .map(|v| {
+            v.map(|v| {
+                last = last * weight + (1.0 - weight) * v;
+                n += 1;
+                last / (1.0 - weight.powi(n))
+            })
+        })
+        .collect()
 }
 
 /// Groups series by metric, keeping their order.
@@ -20,47 +81,219 @@ pub fn by_metric(series: &[SeriesData]) -> Vec<(String, Vec<SeriesData>)> {
     out
 }
 
-/// One plotly line chart per metric, with its variants as series.
+/// The plotly traces and layout of one metric's chart. `t0` is the first
+/// report time of the whole view (for relative time); `range` a zoomed
+/// iteration window.
+pub fn figure(
+    metric: &str,
+    variants: &[SeriesData],
+    opts: ChartOptions,
+    t0: i64,
+    range: Option<(f64, f64)>,
+) -> (Value, Value) {
+    let xs = |s: &SeriesData| -> Vec<Value> {
+        match opts.x_axis {
+            XAxis::Iteration => s.x.iter().map(|&i| json!(i)).collect(),
+            XAxis::Relative => s.t.iter().map(|&t| json!((t - t0) as f64 / 1000.0)).collect(),
+            XAxis::Wall => s.t.iter().map(|&t| json!(t)).collect(),
+        }
+    };
+    let mut traces = Vec::new();
+    for (n, s) in variants.iter().enumerate() {
+        let x = xs(s);
+        let color = format!("hsl({}, 65%, 48%)", (n * 137) % 360);
+        if opts.smoothing > 0.0 {
+            traces.push(json!({"type": "scatter", "mode": "lines", "name": s.variant, "x": x, "y": s.y,
+                "line": {"color": color, "width": 1}, "opacity": 0.3, "showlegend": false, "hoverinfo": "skip"}));
+            traces.push(json!({"type": "scatter", "mode": "lines", "name": s.variant, "x": x,
+                "y": smooth(&s.y, opts.smoothing), "line": {"color": color}}));
+        } else {
+            traces.push(json!({"type": "scatter", "mode": "lines", "name": s.variant, "x": x, "y": s.y, "line": {"color": color}}));
+        }
+    }
+    let mut x_axis = match opts.x_axis {
+        XAxis::Iteration => json!({"title": {"text": "iteration"}}),
+        XAxis::Relative => json!({"title": {"text": "seconds since start"}}),
+        XAxis::Wall => json!({"title": {"text": "time"}, "type": "date"}),
+    };
+    if let Some((from, to)) = range {
+        x_axis["range"] = json!([from, to]);
+    }
+    let layout = json!({
+        "title": {"text": metric},
+        "xaxis": x_axis,
+        "yaxis": {"type": if opts.log_y { "log" } else { "linear" }},
+        "margin": {"l": 50, "r": 20, "t": 40, "b": 40},
+        "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+        // Same revision: a redraw keeps what the user zoomed to.
+        "uirevision": format!("{metric}-{}", opts.x_axis.key()),
+    });
+    (Value::Array(traces), layout)
+}
+
+/// The smoothing, x axis and log scale controls.
 #[component]
-pub fn ScalarCharts(series: Vec<SeriesData>) -> impl IntoView {
+pub fn ChartControls(options: RwSignal<ChartOptions>) -> impl IntoView {
+    let axes = XAxis::ALL
+        .into_iter()
+        .map(|a| view! { <option value=a.key() selected=move || options.get().x_axis == a>{a.label()}</option> })
+        .collect_view();
+    view! {
+        <div class="chart-controls" role="group" aria-label="chart options">
+            <label>"Smoothing "
+                <input type="range" min="0" max="0.99" step="0.01" aria-label="Smoothing"
+                    prop:value=move || options.get().smoothing.to_string()
+                    on:input=move |ev| {
+                        let w = event_target_value(&ev).parse::<f64>().unwrap_or(0.0).clamp(0.0, 0.99);
+                        options.update(|o| o.smoothing = w);
+                    }/>
+                <output>{move || format!("{:.2}", options.get().smoothing)}</output>
+            </label>
+            <label>"X axis "
+                <select aria-label="X axis" on:change=move |ev| {
+                    let key = event_target_value(&ev);
+                    if let Some(a) = XAxis::ALL.into_iter().find(|a| a.key() == key) {
+                        options.update(|o| o.x_axis = a);
+                    }
+                }>{axes}</select>
+            </label>
+            <label><input type="checkbox" aria-label="Log scale" prop:checked=move || options.get().log_y
+                on:change=move |ev| { let on = event_target_checked(&ev); options.update(|o| o.log_y = on); }/>" Log scale"</label>
+        </div>
+    }
+}
+
+/// First, last, min and max of every series, from the exact statistics the
+/// server keeps (not from the downsampled points).
+#[component]
+pub fn ValuesTable(metrics: Vec<MetricSummary>) -> impl IntoView {
+    let fmt = crate::components::format::fmt_number;
+    let rows = metrics
+        .into_iter()
+        .map(|m| {
+            view! {
+                <tr data-testid="scalar-values" data-series=format!("{}/{}", m.metric, m.variant)>
+                    <td>{m.metric.clone()}</td><td>{m.variant.clone()}</td>
+                    <td class="num">{fmt(m.first_value)}<span class="muted">{format!(" @{}", m.first_value_iteration)}</span></td>
+                    <td class="num">{fmt(m.value)}<span class="muted">{format!(" @{}", m.last_iteration)}</span></td>
+                    <td class="num">{fmt(m.min_value)}<span class="muted">{format!(" @{}", m.min_value_iteration)}</span></td>
+                    <td class="num">{fmt(m.max_value)}<span class="muted">{format!(" @{}", m.max_value_iteration)}</span></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="grid values" aria-label="scalar values">
+            <thead><tr><th scope="col">"Metric"</th><th scope="col">"Variant"</th><th scope="col">"First"</th>
+                <th scope="col">"Last"</th><th scope="col">"Min"</th><th scope="col">"Max"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
+/// The DOM id of the chart of the n-th metric.
+fn chart_id(n: usize) -> String {
+    format!("scalar-chart-{n}")
+}
+
+/// One chart per metric, with its variants as series. With `task`, zooming
+/// into a chart (x axis by iteration) refetches that window from the server.
+#[component]
+pub fn ScalarCharts(
+    series: Vec<SeriesData>,
+    #[prop(optional)] options: Option<RwSignal<ChartOptions>>,
+    #[prop(optional)] task: Option<String>,
+) -> impl IntoView {
     let groups = by_metric(&series);
     if groups.is_empty() {
         return view! { <p class="empty">"No scalars reported."</p> }.into_any();
     }
+    let options = options.unwrap_or_else(|| RwSignal::new(ChartOptions::default()));
+    let t0 = series.iter().filter_map(|s| s.t.first().copied()).min().unwrap_or(0);
+    let charts = groups
+        .into_iter()
+        .enumerate()
+        .map(|(n, (metric, variants))| view! { <MetricChart n metric variants options t0 task=task.clone()/> })
+        .collect_view();
+    view! { <div class="charts">{charts}</div> }.into_any()
+}
+
+/// One metric's chart: redrawn when the options change or a zoom window arrives.
+#[component]
+fn MetricChart(
+    n: usize,
+    metric: String,
+    variants: Vec<SeriesData>,
+    options: RwSignal<ChartOptions>,
+    t0: i64,
+    task: Option<String>,
+) -> impl IntoView {
+    let names = variants.iter().map(|v| v.variant.clone()).collect::<Vec<_>>().join(", ");
+    // The zoomed window and its points, when the user zoomed in.
+    let zoomed: Zoomed = RwSignal::new(None);
     #[cfg(feature = "hydrate")]
     {
-        let groups = groups.clone();
+        let (metric, id) = (metric.clone(), chart_id(n));
+        let whole = StoredValue::new(variants.clone());
+        let listening = StoredValue::new(false);
         Effect::new(move |_| {
-            let groups = groups.clone();
-            leptos::task::spawn_local(async move {
-                for (n, (metric, variants)) in groups.iter().enumerate() {
-                    let mut plot = plotly::Plot::new();
-                    for v in variants {
-                        let x: Vec<f64> = v.x.iter().map(|&i| i as f64).collect();
-                        plot.add_trace(plotly::Scatter::new(x, v.y.clone()).name(&v.variant));
+            let opts = options.get();
+            let (range, shown) = match zoomed.get() {
+                Some((range, points)) if opts.x_axis == XAxis::Iteration => (Some(range), points),
+                _ => (None, whole.get_value()),
+            };
+            let (data, layout) = figure(&metric, &shown, opts, t0, range);
+            let (id, metric, task) = (id.clone(), metric.clone(), task.clone());
+            // After this render is in the page.
+            request_animation_frame(move || {
+                crate::components::plotly_js::react(&id, &data, &layout);
+                if !listening.get_value() {
+                    if let Some(task) = task {
+                        listening.set_value(listen_for_zoom(&id, task, metric, options, zoomed));
                     }
-                    plot.set_layout(
-                        plotly::Layout::new()
-                            .title(metric.as_str())
-                            .x_axis(plotly::layout::Axis::new().title("iteration")),
-                    );
-                    plotly::bindings::new_plot(&chart_id(n), &plot).await;
                 }
             });
         });
     }
-    let charts = groups
-        .into_iter()
-        .enumerate()
-        .map(|(n, (metric, variants))| {
-            let names = variants.iter().map(|v| v.variant.clone()).collect::<Vec<_>>().join(", ");
-            view! {
-                <figure class="chart" data-testid="scalar-chart" data-metric=metric.clone()>
-                    <figcaption>{metric.clone()}" — "{names}</figcaption>
-                    <div id=chart_id(n) class="plot"></div>
-                </figure>
-            }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (options, t0, task, &variants);
+    let zoom_note = move || {
+        zoomed.get().map(|((from, to), _)| {
+            view! { <span class="muted" data-testid="zoom-window">{format!(" (iterations {from:.0}–{to:.0} at full resolution)")}</span> }
         })
-        .collect_view();
-    view! { <div class="charts">{charts}</div> }.into_any()
+    };
+    view! {
+        <figure class="chart" data-testid="scalar-chart" data-metric=metric.clone()>
+            <figcaption>{metric.clone()}" — "{names}{zoom_note}</figcaption>
+            <div id=chart_id(n) class="plot"></div>
+        </figure>
+    }
+}
+
+/// The window the user zoomed to and its points at full chart resolution.
+type Zoomed = RwSignal<Option<((f64, f64), Vec<SeriesData>)>>;
+
+/// Refetches a zoomed iteration window of `metric` from the server; a reset
+/// goes back to the whole series. Answers whether the listener is attached.
+#[cfg(feature = "hydrate")]
+fn listen_for_zoom(id: &str, task: String, metric: String, options: RwSignal<ChartOptions>, zoomed: Zoomed) -> bool {
+    crate::components::plotly_js::on_relayout(id, move |event| {
+        if options.get_untracked().x_axis != XAxis::Iteration {
+            return;
+        }
+        match crate::components::plotly_js::relayout_range(&event) {
+            Some(Some((from, to))) => {
+                let (task, metric) = (task.clone(), metric.clone());
+                leptos::task::spawn_local(async move {
+                    let window = Some((from.floor() as i64, to.ceil() as i64));
+                    if let Ok(all) = crate::api::events::task_scalars(task, None, window).await {
+                        let mine = all.into_iter().filter(|s| s.metric == metric).collect();
+                        zoomed.set(Some(((from, to), mine)));
+                    }
+                });
+            }
+            Some(None) => zoomed.set(None),
+            None => {}
+        }
+    })
 }

@@ -5,23 +5,7 @@ use crate::api::events::PlotData;
 use leptos::prelude::*;
 
 #[cfg(feature = "hydrate")]
-mod js {
-    use wasm_bindgen::prelude::*;
-
-    #[wasm_bindgen]
-    extern "C" {
-        /// `Plotly.newPlot(id, data, layout)` from the vendored plotly.js.
-        #[wasm_bindgen(js_namespace = Plotly, js_name = newPlot)]
-        pub fn new_plot(id: &str, data: &JsValue, layout: &JsValue) -> js_sys::Promise;
-    }
-
-    /// Draws a figure given as JSON text; a figure that is not JSON is skipped.
-    pub fn draw(id: &str, figure: &str) {
-        let Ok(fig) = js_sys::JSON::parse(figure) else { return };
-        let get = |k: &str| js_sys::Reflect::get(&fig, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-        let _ = new_plot(id, &get("data"), &get("layout"));
-    }
-}
+use super::plotly_js as js;
 
 fn figure_id(n: usize) -> String {
     format!("plot-figure-{n}")
@@ -38,7 +22,7 @@ pub fn Figures(plots: Vec<PlotData>) -> impl IntoView {
         let figures: Vec<String> = plots.iter().map(|p| p.plot_str.clone()).collect();
         Effect::new(move |_| {
             for (n, f) in figures.iter().enumerate() {
-                js::draw(&figure_id(n), f);
+                js::draw_json(&figure_id(n), f);
             }
         });
     }
@@ -66,7 +50,7 @@ pub fn FigureView(#[prop(into)] id: String, figure: Signal<String>) -> impl Into
         Effect::new(move |_| {
             let (id, fig) = (id.clone(), figure.get());
             // After this render is in the DOM.
-            request_animation_frame(move || js::draw(&id, &fig));
+            request_animation_frame(move || js::draw_json(&id, &fig));
         });
     }
     #[cfg(not(feature = "hydrate"))]

@@ -34,6 +34,9 @@ pub struct SeriesData {
     /// `None` where the reported value was not finite (NaN, ±inf), which
     /// JSON cannot carry.
     pub y: Vec<Option<f64>>,
+    /// When each point was reported, epoch milliseconds (for time axes).
+    #[serde(default)]
+    pub t: Vec<i64>,
 }
 
 impl SeriesData {
@@ -46,6 +49,7 @@ impl SeriesData {
             variant: self.variant.clone(),
             x: self.x[start..end].to_vec(),
             y: self.y[start..end].to_vec(),
+            t: self.t.get(start..end).map(<[i64]>::to_vec).unwrap_or_default(),
         }
     }
 
@@ -91,6 +95,9 @@ impl SeriesData {
             for j in keep {
                 out.x.push(self.x[j]);
                 out.y.push(self.y[j]);
+                if let Some(&t) = self.t.get(j) {
+                    out.t.push(t);
+                }
             }
         }
         out
@@ -108,11 +115,13 @@ mod tests {
         let mut y: Vec<Option<f64>> = x.iter().map(|&i| Some((i % 7) as f64)).collect();
         y[54_321] = Some(1e6);
         y[12_345] = Some(-1e6);
-        let s = SeriesData { metric: "m".into(), variant: "v".into(), x, y };
+        let t: Vec<i64> = x.iter().map(|&i| 1_000 + i).collect();
+        let s = SeriesData { metric: "m".into(), variant: "v".into(), x, y, t };
         let d = s.downsample(500);
         assert!(d.x.len() <= 1000, "{} points", d.x.len());
         assert!(d.y.contains(&Some(1e6)) && d.y.contains(&Some(-1e6)));
         assert!(d.x.windows(2).all(|w| w[0] < w[1]));
+        assert!(d.x.iter().zip(&d.t).all(|(x, t)| *t == 1_000 + x), "times follow their points");
         let w = s.window(100, 199);
         assert_eq!((w.x.len(), w.x[0], w.x[99]), (100, 100, 199));
         assert_eq!(s.window(10, 20).downsample(500).x.len(), 11);

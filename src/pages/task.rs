@@ -2,7 +2,7 @@
 
 use crate::api::events::{task_console, task_plots, task_scalars};
 use crate::api::tasks::{get_task, task_models, TaskDetail};
-use crate::components::chart::ScalarCharts;
+use crate::components::chart::{ChartControls, ChartOptions, ScalarCharts, ValuesTable};
 use crate::components::figure::Figures;
 use crate::components::format::{fmt_duration, fmt_opt_time, fmt_time};
 use crate::components::lifecycle::LifecycleBar;
@@ -97,7 +97,7 @@ fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>) -> imp
             "configuration" => view! { <ConfigurationTab detail=d/> }.into_any(),
             "info" => view! { <InfoTab detail=d/> }.into_any(),
             "console" => view! { <ConsoleTab id=d.task.id.clone()/> }.into_any(),
-            "scalars" => view! { <ScalarsTab id=d.task.id.clone()/> }.into_any(),
+            "scalars" => view! { <ScalarsTab id=d.task.id.clone() metrics=d.metrics.clone()/> }.into_any(),
             "plots" => view! { <PlotsTab id=d.task.id.clone()/> }.into_any(),
             "artifacts" => view! { <ArtifactsTab detail=d/> }.into_any(),
             "edit" => view! { <EditTab task=d.task on_saved=refresh/> }.into_any(),
@@ -362,17 +362,28 @@ fn ConsoleTab(id: String) -> impl IntoView {
     }
 }
 
+/// Scalars: the exact first/last/min/max table, then one chart per metric
+/// with smoothing, x-axis and log-scale controls.
 #[component]
-fn ScalarsTab(id: String) -> impl IntoView {
+fn ScalarsTab(id: String, metrics: Vec<crate::model::task::MetricSummary>) -> impl IntoView {
+    let task = id.clone();
     let scalars = Resource::new(move || id.clone(), |id| task_scalars(id, None, None));
+    // Outlives the page's polling refreshes of the charts.
+    let options = RwSignal::new(ChartOptions::default());
+    let table = (!metrics.is_empty()).then(|| view! { <ValuesTable metrics/> });
     view! {
+        {table}
+        <ChartControls options/>
         <Suspense fallback=|| view! { <p>"Loading scalars…"</p> }>
-            {move || Suspend::new(async move {
-                match scalars.await {
-                    Ok(series) => view! { <ScalarCharts series=series/> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
-                }
-            })}
+            {move || {
+                let task = task.clone();
+                Suspend::new(async move {
+                    match scalars.await {
+                        Ok(series) => view! { <ScalarCharts series options task/> }.into_any(),
+                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    }
+                })
+            }}
         </Suspense>
     }
 }

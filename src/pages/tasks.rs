@@ -555,14 +555,19 @@ fn TaskTableView(
         "/new-task{}",
         table.project.as_ref().map(|p| format!("?project={}", crate::api::table::encode(&p.name))).unwrap_or_default()
     );
-    let manage = table.project.clone().map(|p| view! { <ProjectActions project=p on_changed=on_done/> });
-    view! {
+    // Boxed views keep the page's type shallow enough for release builds.
+    let head = view! {
         {crumbs}
         <h1>{title}</h1>
-        {manage}
+        {table.project.clone().map(|p| view! { <ProjectActions project=p on_changed=on_done/> })}
         <p><A href=new_task attr:class="button">"New task"</A></p>
         <ul class="folders">{subprojects}</ul>
-        <FilterBar query=query.clone() columns=Some(columns)/>
+    }
+    .into_any();
+    let filters = view! { <FilterBar query=query.clone() columns=Some(columns)/> }.into_any();
+    view! {
+        {head}
+        {filters}
         {move || any_selected.get().then(|| view! {
             <BulkBar rows=bulk_rows.clone() total query=query.clone() selection report on_done/>
         })}

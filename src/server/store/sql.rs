@@ -1533,6 +1533,7 @@ macro_rules! impl_sql_store {
                             variant,
                             x: pts.iter().map(|p| p.iter).collect(),
                             y: pts.iter().map(|p| p.value.is_finite().then_some(p.value)).collect(),
+                            t: pts.iter().map(|p| p.timestamp).collect(),
                         });
                         pts.clear();
                     }

@@ -1,0 +1,73 @@
+//! The few plotly.js calls the charts make, on the vendored `Plotly` global.
+//! Figures are built as JSON on the Rust side and handed over parsed.
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    // `catch`: plotly throws when the element is not (yet) in the page; that
+    // must not take the whole app down.
+    #[wasm_bindgen(catch, js_namespace = Plotly, js_name = newPlot)]
+    fn new_plot_js(id: &str, data: &JsValue, layout: &JsValue, config: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Plotly, js_name = react)]
+    fn react_js(id: &str, data: &JsValue, layout: &JsValue, config: &JsValue) -> Result<js_sys::Promise, JsValue>;
+}
+
+fn parse(v: &serde_json::Value) -> JsValue {
+    js_sys::JSON::parse(&v.to_string()).unwrap_or(JsValue::NULL)
+}
+
+/// Draws a figure into the element `id`, replacing what was there.
+pub fn new_plot(id: &str, data: &JsValue, layout: &JsValue) {
+    if let Err(e) = new_plot_js(id, data, layout, &parse(&serde_json::json!({"responsive": true}))) {
+        leptos::logging::warn!("plotly could not draw #{id}: {e:?}");
+    }
+}
+
+/// Draws or updates a figure (`Plotly.react`: keeps zoom while the layout's
+/// `uirevision` stays the same).
+pub fn react(id: &str, data: &serde_json::Value, layout: &serde_json::Value) {
+    if let Err(e) = react_js(id, &parse(data), &parse(layout), &parse(&serde_json::json!({"responsive": true}))) {
+        leptos::logging::warn!("plotly could not draw #{id}: {e:?}");
+    }
+}
+
+/// Draws a figure given as JSON text (`{"data": …, "layout": …}`); text that
+/// is not JSON is skipped.
+pub fn draw_json(id: &str, figure: &str) {
+    let Ok(fig) = js_sys::JSON::parse(figure) else { return };
+    let get = |k: &str| js_sys::Reflect::get(&fig, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    new_plot(id, &get("data"), &get("layout"));
+}
+
+/// Calls `f` with the event of each `plotly_relayout` (zoom, pan, reset) of
+/// the chart in `id`; does nothing until the chart has been drawn once.
+pub fn on_relayout(id: &str, f: impl FnMut(JsValue) + 'static) -> bool {
+    let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) else {
+        return false;
+    };
+    let Ok(on) = js_sys::Reflect::get(&el, &JsValue::from_str("on")) else { return false };
+    let Some(on) = on.dyn_ref::<js_sys::Function>() else { return false };
+    let handler = Closure::<dyn FnMut(JsValue)>::new(f);
+    let ok = on.call2(&el, &JsValue::from_str("plotly_relayout"), handler.as_ref()).is_ok();
+    // The chart keeps the handler as long as it lives.
+    handler.forget();
+    ok
+}
+
+/// The x range of a relayout event: `Some(Some((from, to)))` when zoomed,
+/// `Some(None)` when reset to the whole range, `None` for other changes.
+pub fn relayout_range(event: &JsValue) -> Option<Option<(f64, f64)>> {
+    let get = |k: &str| js_sys::Reflect::get(event, &JsValue::from_str(k)).ok().filter(|v| !v.is_undefined());
+    if get("xaxis.autorange").is_some() {
+        return Some(None);
+    }
+    // A drag sends the ends as two keys; `Plotly.relayout` calls may send one array.
+    if let Some(range) = get("xaxis.range") {
+        let arr = js_sys::Array::from(&range);
+        return Some(Some((arr.get(0).as_f64()?, arr.get(1).as_f64()?)));
+    }
+    let from = get("xaxis.range[0]")?.as_f64()?;
+    let to = get("xaxis.range[1]")?.as_f64()?;
+    Some(Some((from, to)))
+}
