@@ -82,3 +82,20 @@ export async function task(projectId: string, s: Seed): Promise<string> {
 export async function hydrated(page: import("@playwright/test").Page): Promise<void> {
   await page.locator("body[data-hydrated=true]").waitFor({ timeout: 20_000 });
 }
+
+/** Stores a file on the fileserver the way the SDK uploads one; answers its URL. */
+export async function upload(path: string, bytes: Uint8Array, type: string): Promise<string> {
+  const form = new FormData();
+  form.append(path, new Blob([bytes], { type }), path.split("/").pop());
+  const r = await fetch(`${web()}/files/`, { method: "POST", headers: { Authorization: `Bearer ${await login()}` }, body: form });
+  if (r.status !== 200) throw new Error(`upload ${path}: ${r.status} ${await r.text()}`);
+  return `${web()}/files/${path}`;
+}
+
+/** Reports events (debug samples, plots) in one batch, as the SDK does. */
+export async function events(lines: Record<string, unknown>[]): Promise<void> {
+  const r = await fetch(`${web()}/api/events.add_batch`, {
+    method: "POST", headers: { Authorization: `Bearer ${await login()}` }, body: lines.map((l) => JSON.stringify(l)).join("\n"),
+  });
+  if (r.status !== 200) throw new Error(`events.add_batch: ${r.status}`);
+}

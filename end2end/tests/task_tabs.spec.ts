@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { events, hydrated, project, task, upload } from "./api";
 
 const web = () => process.env.LABBOOK_WEB_URL!;
 
@@ -25,5 +26,53 @@ test("the Artifacts tab lists artifacts with previews and the models", async ({ 
   const models = page.getByRole("table", { name: "models" });
   await expect(models.getByTestId("model").filter({ hasText: "weights.bin" })).toHaveCount(1);
   await expect(models.getByTestId("model").filter({ hasText: "auto_model.pkl" })).toContainText("ScikitLearn");
+  expect(errors).toEqual([]);
+});
+
+test("Debug samples: the SDK's image and html, served to the browser", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${web()}/tasks/${process.env.LABBOOK_REPORT_TASK_ID}?tab=samples`);
+  const image = page.locator('[data-testid="sample"][data-metric="image"] img');
+  await expect(image).toHaveAttribute("src", /^\/media\//);
+  // The browser really loaded it: an 8×8 image, no Bearer token needed.
+  await expect.poll(() => image.evaluate((el: HTMLImageElement) => el.naturalWidth)).toBe(8);
+  const html = page.locator('[data-testid="sample"][data-metric="media"] iframe');
+  await expect(html).toHaveAttribute("src", /\.html$/);
+  expect(errors).toEqual([]);
+});
+
+test("iteration sliders pick the debug sample and the plot of an iteration", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const p = await project("slider");
+  const id = await task(p.id, { name: "with iterations", status: "completed" });
+  // A 1×1 PNG, stored three times under different names.
+  const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="), (c) => c.charCodeAt(0));
+  const lines: Record<string, unknown>[] = [];
+  for (const iter of [0, 5, 10]) {
+    const url = await upload(`e2e/${id}/sample_${iter}.png`, png, "image/png");
+    lines.push({ type: "training_debug_image", task: id, metric: "samples", variant: "input", iter, url, timestamp: Date.now() });
+    const fig = { data: [{ type: "bar", x: [1, 2], y: [iter, iter + 1] }], layout: { title: { text: `at ${iter}` } } };
+    lines.push({ type: "plot", task: id, metric: "bars", variant: "b", iter, plot_str: JSON.stringify(fig), timestamp: Date.now() });
+  }
+  await events(lines);
+
+  await page.goto(`${web()}/tasks/${id}?tab=samples`);
+  await hydrated(page);
+  const sample = page.getByTestId("sample");
+  await expect(sample.getByTestId("iteration")).toHaveText("10");
+  await expect(sample.locator("img")).toHaveAttribute("src", /sample_10\.png$/);
+  await sample.getByLabel("Iteration").fill("0");
+  await expect(sample.getByTestId("iteration")).toHaveText("0");
+  await expect(sample.locator("img")).toHaveAttribute("src", /sample_0\.png$/);
+
+  await page.getByRole("tab", { name: "Plots" }).click();
+  const plot = page.locator('[data-testid="plot"][data-metric="bars"]');
+  await expect(plot.locator("figcaption")).toContainText("(iteration 10)");
+  await expect(plot.locator(".gtitle")).toHaveText("at 10", { timeout: 20_000 });
+  await plot.getByLabel("Iteration").fill("1");
+  await expect(plot.locator("figcaption")).toContainText("(iteration 5)");
+  await expect(plot.locator(".gtitle")).toHaveText("at 5");
   expect(errors).toEqual([]);
 });

@@ -82,3 +82,81 @@ pub async fn task_plots(task: String) -> Result<Vec<PlotData>, ServerFnError> {
         })
         .collect())
 }
+
+/// What kind of file a debug sample is, from its file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum SampleKind {
+    Image,
+    Audio,
+    Video,
+    Html,
+    /// Anything else: shown as a link.
+    File,
+}
+
+impl SampleKind {
+    /// Guesses the kind from a URL's extension.
+    pub fn of(url: &str) -> SampleKind {
+        let path = url.split(['?', '#']).next().unwrap_or(url);
+        let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        match ext.as_str() {
+            "png" | "jpg" | "jpeg" | "gif" | "webp" | "bmp" | "svg" => SampleKind::Image,
+            "wav" | "mp3" | "ogg" | "flac" | "m4a" => SampleKind::Audio,
+            "mp4" | "webm" | "mov" | "ogv" => SampleKind::Video,
+            "html" | "htm" => SampleKind::Html,
+            _ => SampleKind::File,
+        }
+    }
+}
+
+/// One debug sample (`report_image`, `report_media`): where the browser
+/// loads it from, and what it is.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SampleData {
+    pub metric: String,
+    pub variant: String,
+    pub iter: i64,
+    /// A `/media/…` path for files this server stores, else the reported URL.
+    pub url: String,
+    pub kind: SampleKind,
+}
+
+/// The most debug samples one page shows.
+pub const SAMPLES_PAGE: i64 = 2_000;
+
+/// The debug samples of a task, oldest iteration first.
+#[server(prefix = "/rpc", endpoint = "task_samples")]
+pub async fn task_samples(task: String) -> Result<Vec<SampleData>, ServerFnError> {
+    let st = super::state()?;
+    let events = st.store.task_events(&task, "training_debug_image", SAMPLES_PAGE).await.map_err(super::to_client)?;
+    let mut out: Vec<SampleData> = events
+        .into_iter()
+        .filter_map(|e| {
+            let body: serde_json::Value = serde_json::from_str(&e.event.body).ok()?;
+            let url = body.get("url").and_then(|u| u.as_str())?.to_string();
+            Some(SampleData {
+                kind: SampleKind::of(&url),
+                url: crate::server::files::media_url(&st, &url),
+                metric: e.event.metric,
+                variant: e.event.variant,
+                iter: e.event.iter,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.metric, &a.variant, a.iter).cmp(&(&b.metric, &b.variant, b.iter)));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::SampleKind;
+
+    #[test]
+    fn sample_kinds_follow_the_extension() {
+        assert_eq!(SampleKind::of("http://h/a/b.PNG?x=1"), SampleKind::Image);
+        assert_eq!(SampleKind::of("/media/x/clip.wav"), SampleKind::Audio);
+        assert_eq!(SampleKind::of("s3://b/v.mp4"), SampleKind::Video);
+        assert_eq!(SampleKind::of("page.html"), SampleKind::Html);
+        assert_eq!(SampleKind::of("weights.bin"), SampleKind::File);
+    }
+}

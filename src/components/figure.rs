@@ -11,29 +11,64 @@ fn figure_id(n: usize) -> String {
     format!("plot-figure-{n}")
 }
 
-/// Every figure, titled by metric and variant, with its iteration.
+/// Groups items by `(metric, variant)` in first-seen order, each group
+/// sorted by iteration.
+pub fn by_series<T: Clone>(items: &[T], key: impl Fn(&T) -> (String, String, i64)) -> Vec<((String, String), Vec<T>)> {
+    let mut out: Vec<((String, String), Vec<T>)> = Vec::new();
+    for it in items {
+        let (m, v, _) = key(it);
+        match out.iter_mut().find(|(k, _)| k.0 == m && k.1 == v) {
+            Some((_, g)) => g.push(it.clone()),
+            None => out.push(((m, v), vec![it.clone()])),
+        }
+    }
+    for (_, g) in &mut out {
+        g.sort_by_key(|x| key(x).2);
+    }
+    out
+}
+
+/// A slider over the iterations a series was reported at; `index` is the
+/// position of the shown one.
+#[component]
+pub fn IterationSlider(iterations: Vec<i64>, index: RwSignal<usize>) -> impl IntoView {
+    let last = iterations.len().saturating_sub(1);
+    let iterations = StoredValue::new(iterations);
+    view! {
+        <label class="iteration">"Iteration "
+            <input type="range" min="0" max=last.to_string() step="1" aria-label="Iteration"
+                prop:value=move || index.get().to_string()
+                on:input=move |ev| index.set(event_target_value(&ev).parse::<usize>().unwrap_or(last).min(last))/>
+            <output data-testid="iteration">{move || iterations.with_value(|it| it.get(index.get()).copied().unwrap_or_default())}</output>
+        </label>
+    }
+}
+
+/// Every figure, by metric and variant; a series reported at several
+/// iterations shows one at a time with an iteration slider (newest first).
 #[component]
 pub fn Figures(plots: Vec<PlotData>) -> impl IntoView {
     if plots.is_empty() {
         return view! { <p class="empty">"No plots reported."</p> }.into_any();
     }
-    #[cfg(feature = "hydrate")]
-    {
-        let figures: Vec<String> = plots.iter().map(|p| p.plot_str.clone()).collect();
-        Effect::new(move |_| {
-            for (n, f) in figures.iter().enumerate() {
-                js::draw_json(&figure_id(n), f);
-            }
-        });
-    }
-    let items = plots
+    let groups = by_series(&plots, |p| (p.metric.clone(), p.variant.clone(), p.iter));
+    let items = groups
         .into_iter()
         .enumerate()
-        .map(|(n, p)| {
+        .map(|(n, ((metric, variant), group))| {
+            let index = RwSignal::new(group.len() - 1);
+            let iterations: Vec<i64> = group.iter().map(|p| p.iter).collect();
+            let slider = (group.len() > 1).then(|| view! { <IterationSlider iterations=iterations.clone() index/> });
+            let group = StoredValue::new(group);
+            let figure = Signal::derive(move || {
+                group.with_value(|g| g.get(index.get()).map(|p| p.plot_str.clone()).unwrap_or_default())
+            });
+            let shown_iter = move || group.with_value(|g| g.get(index.get()).map(|p| p.iter).unwrap_or_default());
             view! {
-                <figure class="chart" data-testid="plot" data-metric=p.metric.clone()>
-                    <figcaption>{format!("{} — {} (iteration {})", p.metric, p.variant, p.iter)}</figcaption>
-                    <div id=figure_id(n) class="plot"></div>
+                <figure class="chart" data-testid="plot" data-metric=metric.clone()>
+                    <figcaption>{format!("{metric} — {variant}")}" (iteration "{shown_iter}")"</figcaption>
+                    {slider}
+                    <FigureView id=figure_id(n) figure/>
                 </figure>
             }
         })

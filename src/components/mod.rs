@@ -9,4 +9,5 @@ pub mod live;
 pub mod plotly_js;
 pub mod project_actions;
 pub mod project_tree;
+pub mod samples;
 pub mod status;

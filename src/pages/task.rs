@@ -1,12 +1,14 @@
-//! The task page: Execution, Configuration, Info, Console and Scalars tabs.
+//! The task page: Execution, Configuration, Info, Artifacts, Console,
+//! Scalars, Plots, Debug samples and (for drafts) Edit tabs.
 
-use crate::api::events::{task_console, task_plots, task_scalars};
+use crate::api::events::{task_console, task_plots, task_samples, task_scalars};
 use crate::api::tasks::{get_task, task_models, TaskDetail};
 use crate::components::chart::{ChartControls, ChartOptions, ScalarCharts, ValuesTable};
 use crate::components::figure::Figures;
 use crate::components::format::{fmt_duration, fmt_opt_time, fmt_time};
 use crate::components::lifecycle::LifecycleBar;
 use crate::components::live::poll_while;
+use crate::components::samples::Samples;
 use crate::components::status::{ProgressBar, StatusBadge};
 use crate::model::State;
 use crate::pages::task_edit::EditTab;
@@ -24,6 +26,7 @@ const TABS: &[(&str, &str)] = &[
     ("console", "Console"),
     ("scalars", "Scalars"),
     ("plots", "Plots"),
+    ("samples", "Debug samples"),
     ("edit", "Edit"),
 ];
 
@@ -99,6 +102,7 @@ fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>) -> imp
             "console" => view! { <ConsoleTab id=d.task.id.clone()/> }.into_any(),
             "scalars" => view! { <ScalarsTab id=d.task.id.clone() metrics=d.metrics.clone()/> }.into_any(),
             "plots" => view! { <PlotsTab id=d.task.id.clone()/> }.into_any(),
+            "samples" => view! { <SamplesTab id=d.task.id.clone()/> }.into_any(),
             "artifacts" => view! { <ArtifactsTab detail=d/> }.into_any(),
             "edit" => view! { <EditTab task=d.task on_saved=refresh/> }.into_any(),
             _ => view! { <ExecutionTab detail=d/> }.into_any(),
@@ -396,6 +400,21 @@ fn PlotsTab(id: String) -> impl IntoView {
             {move || Suspend::new(async move {
                 match plots.await {
                     Ok(p) => view! { <Figures plots=p/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SamplesTab(id: String) -> impl IntoView {
+    let samples = Resource::new(move || id.clone(), task_samples);
+    view! {
+        <Suspense fallback=|| view! { <p>"Loading debug samples…"</p> }>
+            {move || Suspend::new(async move {
+                match samples.await {
+                    Ok(s) => view! { <Samples samples=s/> }.into_any(),
                     Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
                 }
             })}

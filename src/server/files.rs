@@ -133,6 +133,43 @@ async fn download(
     if let Err(msg) = check_token(&state, req.headers()) {
         return error(StatusCode::UNAUTHORIZED, msg);
     }
+    serve(&state, &path, query.as_deref(), req).await
+}
+
+/// `GET /media/<path>` on the web port: the stored files for the web UI
+/// (debug samples, artifact downloads). The dashboard itself needs no login
+/// (see the README), so neither do the files it shows; the API's and the
+/// fileserver's own ports keep requiring a token.
+pub async fn media(
+    State(state): State<AppState>,
+    Path(path): Path<String>,
+    RawQuery(query): RawQuery,
+    req: Request,
+) -> Response {
+    serve(&state, &path, query.as_deref(), req).await
+}
+
+/// Where a stored file's URL (as the SDK recorded it) is served to the
+/// browser: `/media/<path>` when it points into this server's file store
+/// (its files port or the web port's `/files`), else the URL itself.
+pub fn media_url(state: &AppState, url: &str) -> String {
+    let cfg = &state.config;
+    let prefixes = [format!("{}/", cfg.files_url()), format!("{}/files/", cfg.web_url())];
+    let rest = prefixes.iter().find_map(|p| url.strip_prefix(p.as_str())).or_else(|| {
+        // The SDK may have used another host name for this server: trust the
+        // path when such a file exists here.
+        let path = url.split_once("://").map(|(_, r)| r.split_once('/').map_or("", |(_, p)| p))?;
+        let path = path.strip_prefix("files/").unwrap_or(path);
+        safe_relative_path(path).ok().filter(|p| state.files_dir.join(p).is_file()).map(|_| path)
+    });
+    match rest {
+        Some(rest) => format!("/media/{}", rest.split(['?', '#']).next().unwrap_or(rest)),
+        None => url.to_string(),
+    }
+}
+
+/// Sends the stored file at `path` (`?download` makes it an attachment).
+async fn serve(state: &AppState, path: &str, query: Option<&str>, req: Request) -> Response {
     let rel = match safe_relative_path(&path) {
         Ok(p) => p,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
@@ -145,7 +182,7 @@ async fn download(
         Ok(r) => r.map(Body::new),
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
-    if query.as_deref().is_some_and(|q| q.split('&').any(|p| p == "download" || p.starts_with("download="))) {
+    if query.is_some_and(|q| q.split('&').any(|p| p == "download" || p.starts_with("download="))) {
         let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("download").replace('"', "");
         if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
             resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);

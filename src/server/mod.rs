@@ -142,6 +142,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         )
         .route("/export/tasks.csv", axum::routing::get(export::tasks_csv))
         .route("/export/console/{file}", axum::routing::get(export::console_txt))
+        .route("/media/{*path}", axum::routing::get(files::media))
         .leptos_routes(&state, routes, {
             let opts = leptos_options.clone();
             move || shell(opts.clone())
