@@ -170,7 +170,7 @@ pub fn media_url(state: &AppState, url: &str) -> String {
 
 /// Sends the stored file at `path` (`?download` makes it an attachment).
 async fn serve(state: &AppState, path: &str, query: Option<&str>, req: Request) -> Response {
-    let rel = match safe_relative_path(&path) {
+    let rel = match safe_relative_path(path) {
         Ok(p) => p,
         Err(e) => return error(StatusCode::BAD_REQUEST, e),
     };
