@@ -1,6 +1,7 @@
 //! The HTML shell, the top-level component and the router.
 
 use crate::pages::compare::ComparePage;
+use crate::pages::model::ModelPage;
 use crate::pages::new_task::NewTaskPage;
 use crate::pages::projects::ProjectsPage;
 use crate::pages::task::TaskPage;
@@ -51,6 +52,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/tasks/:id") view=TaskPage ssr=SsrMode::Async/>
                     <Route path=path!("/compare") view=ComparePage ssr=SsrMode::Async/>
                     <Route path=path!("/new-task") view=NewTaskPage/>
+                    <Route path=path!("/models/:id") view=ModelPage ssr=SsrMode::Async/>
                     // The results-page link the clearml SDK prints.
                     <Route path=path!("/projects/:project/tasks/:id/*rest") view=TaskPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:project/experiments/:id/*rest") view=TaskPage ssr=SsrMode::Async/>

@@ -76,3 +76,26 @@ test("iteration sliders pick the debug sample and the plot of an iteration", asy
   await expect(plot.locator(".gtitle")).toHaveText("at 5");
   expect(errors).toEqual([]);
 });
+
+test("artifacts and models download from the page; a model has its own page", async ({ page, request }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  await page.goto(`${web()}/tasks/${process.env.LABBOOK_ARTIFACT_TASK_ID}?tab=artifacts`);
+  await hydrated(page);
+  const artifact = page.getByRole("table", { name: "artifacts" }).getByTestId("artifact").filter({ hasText: "pandas_artifact" });
+  const href = await artifact.getByRole("link", { name: "download" }).getAttribute("href");
+  expect(href).toMatch(/^\/media\//);
+  const file = await request.get(web() + href!);
+  expect(file.status()).toBe(200);
+  expect((await file.body()).length).toBeGreaterThan(0);
+
+  const model = page.getByRole("table", { name: "models" }).getByTestId("model").filter({ hasText: "auto_model.pkl" });
+  await model.getByRole("link").first().click();
+  await expect(page).toHaveURL(/\/models\/[0-9a-f]{32}$/);
+  await expect(page.getByTestId("model-uri")).toContainText("auto_model.pkl");
+  await expect(page.getByRole("table", { name: "model" })).toContainText("ScikitLearn");
+  await expect(page.getByTestId("model-creator").getByRole("link")).toHaveCount(1);
+  const weights = await page.getByTestId("model-uri").getByRole("link", { name: "Download" }).getAttribute("href");
+  expect((await request.get(web() + weights!)).status()).toBe(200);
+  expect(errors).toEqual([]);
+});

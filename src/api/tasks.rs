@@ -211,6 +211,8 @@ pub struct TaskDetail {
     pub task: Task,
     pub project: Option<Project>,
     pub metrics: Vec<MetricSummary>,
+    /// Artifact URI → where the browser downloads it.
+    pub downloads: BTreeMap<String, String>,
 }
 
 /// One task, its project and its metric summaries.
@@ -228,7 +230,14 @@ pub async fn get_task(id: String) -> Result<TaskDetail, ServerFnError> {
         None => None,
     };
     let metrics = st.store.metric_summaries(&id).await.map_err(super::to_client)?;
-    Ok(TaskDetail { task, project, metrics })
+    let downloads = task
+        .artifacts
+        .iter()
+        .filter_map(|a| a.get("uri").and_then(|u| u.as_str()))
+        .filter(|u| !u.is_empty())
+        .map(|u| (u.to_string(), crate::server::files::media_url(&st, u)))
+        .collect();
+    Ok(TaskDetail { task, project, metrics, downloads })
 }
 
 /// A task's input and output models, resolved (`kind` is "input" or "output").
@@ -240,6 +249,8 @@ pub struct TaskModel {
     /// `None` when the model has been deleted.
     pub model: Option<Model>,
     pub model_id: String,
+    /// Where the browser downloads the weights.
+    pub download: Option<String>,
 }
 
 /// The models linked to a task.
@@ -256,8 +267,43 @@ pub async fn task_models(id: String) -> Result<Vec<TaskModel>, ServerFnError> {
     for (kind, links) in [("input", &task.models.input), ("output", &task.models.output)] {
         for l in links {
             let model = st.store.get_model(&l.model).await.map_err(super::to_client)?;
-            out.push(TaskModel { kind: kind.into(), name: l.name.clone(), model, model_id: l.model.clone() });
+            let download =
+                model.as_ref().filter(|m| !m.uri.is_empty()).map(|m| crate::server::files::media_url(&st, &m.uri));
+            out.push(TaskModel { kind: kind.into(), name: l.name.clone(), model, model_id: l.model.clone(), download });
         }
     }
     Ok(out)
+}
+
+/// Everything the model page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelDetail {
+    pub model: Model,
+    pub project: Option<Project>,
+    /// The task that made it: id and name.
+    pub creator: Option<(String, String)>,
+    /// Where the browser downloads the weights.
+    pub download: Option<String>,
+}
+
+/// One model with its project and creating task.
+#[server(prefix = "/rpc", endpoint = "get_model")]
+pub async fn get_model(id: String) -> Result<ModelDetail, ServerFnError> {
+    let st = super::state()?;
+    let model = st
+        .store
+        .get_model(&id)
+        .await
+        .map_err(super::to_client)?
+        .ok_or_else(|| ServerFnError::new(format!("model {id} not found")))?;
+    let project = match &model.project {
+        Some(p) => st.store.get_project(p).await.map_err(super::to_client)?,
+        None => None,
+    };
+    let creator = match &model.task {
+        Some(t) => st.store.get_task(t).await.map_err(super::to_client)?.map(|t| (t.id, t.name)),
+        None => None,
+    };
+    let download = (!model.uri.is_empty()).then(|| crate::server::files::media_url(&st, &model.uri));
+    Ok(ModelDetail { model, project, creator, download })
 }

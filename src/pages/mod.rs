@@ -1,6 +1,7 @@
 //! Routed pages.
 
 pub mod compare;
+pub mod model;
 pub mod new_task;
 pub mod projects;
 pub mod task;

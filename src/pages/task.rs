@@ -442,6 +442,9 @@ fn ArtifactsTab(detail: TaskDetail) -> impl IntoView {
             let preview = a.pointer("/type_data/preview").and_then(|v| v.as_str()).unwrap_or_default().to_string();
             let size = a.get("content_size").and_then(|v| v.as_i64()).map(fmt_bytes).unwrap_or_default();
             let uri = text(a, "uri");
+            let download = detail.downloads.get(&uri).cloned().map(|url| {
+                view! { <a href=url rel="external" download="">"download"</a> }
+            });
             view! {
                 <tr data-testid="artifact">
                     <td class="mono">{text(a, "key")}</td>
@@ -449,7 +452,7 @@ fn ArtifactsTab(detail: TaskDetail) -> impl IntoView {
                     <td>{text(a, "mode")}</td>
                     <td class="num">{size}</td>
                     <td class="mono">{text(a, "hash").chars().take(12).collect::<String>()}</td>
-                    <td class="mono">{uri}</td>
+                    <td class="mono">{uri}" "{download}</td>
                     <td><pre class="preview">{preview}</pre></td>
                 </tr>
             }
@@ -476,10 +479,12 @@ fn ArtifactsTab(detail: TaskDetail) -> impl IntoView {
                                     .as_ref()
                                     .map(|x| (x.uri.clone(), x.framework.clone().unwrap_or_default()))
                                     .unwrap_or_else(|| ("(deleted)".into(), String::new()));
+                                let page = format!("/models/{}", m.model_id);
+                                let download = m.download.map(|url| view! { " "<a href=url rel="external" download="">"download"</a> });
                                 view! {
                                     <tr data-testid="model">
-                                        <td>{m.kind}</td><td>{m.name}</td><td>{framework}</td>
-                                        <td class="mono">{uri}</td><td class="mono">{m.model_id}</td>
+                                        <td>{m.kind}</td><td><A href=page>{m.name}</A></td><td>{framework}</td>
+                                        <td class="mono">{uri}{download}</td><td class="mono">{m.model_id}</td>
                                     </tr>
                                 }
                             })
