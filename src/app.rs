@@ -1,5 +1,6 @@
 //! The HTML shell, the top-level component and the router.
 
+use crate::components::theme::ThemeToggle;
 use crate::pages::compare::ComparePage;
 use crate::pages::model::ModelPage;
 use crate::pages::new_task::NewTaskPage;
@@ -20,6 +21,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <script>{crate::components::theme::THEME_SCRIPT}</script>
                 <script src="/plotly.min.js"></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -43,6 +45,7 @@ pub fn App() -> impl IntoView {
             <header class="top">
                 <A href="/" attr:class="brand">"Labbook"</A>
                 <nav aria-label="main"><A href="/">"Projects"</A><A href="/tasks">"All tasks"</A></nav>
+                <ThemeToggle/>
             </header>
             <main>
                 <Routes fallback=|| view! { <p class="error" role="alert">"Page not found."</p> }>

@@ -100,3 +100,26 @@ test("the new-task form refuses bad input and creates a draft like Task.create",
   expect(t.hyperparams.Args.epochs.value).toBe("3");
   expect(errors).toEqual([]);
 });
+
+test("the theme switch picks light or dark over the system's, and remembers it", async ({ page }) => {
+  await page.emulateMedia({ colorScheme: "light" });
+  await page.goto(`${web()}/`);
+  await hydrated(page);
+  const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+  const light = await bg();
+  const toggle = page.getByRole("button", { name: "Theme" });
+  await expect(toggle).toHaveText("Theme: system");
+  await toggle.click();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "light");
+  await toggle.click();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  await expect.poll(bg).not.toBe(light);
+  // Remembered across a reload, applied before the app hydrates.
+  await page.reload();
+  await expect(page.locator("html")).toHaveAttribute("data-theme", "dark");
+  await hydrated(page);
+  await expect(toggle).toHaveText("Theme: dark");
+  await toggle.click();
+  await expect(page.locator("html")).not.toHaveAttribute("data-theme", /.*/);
+  await expect.poll(bg).toBe(light);
+});

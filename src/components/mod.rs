@@ -11,3 +11,4 @@ pub mod project_actions;
 pub mod project_tree;
 pub mod samples;
 pub mod status;
+pub mod theme;
