@@ -103,9 +103,25 @@ async fn main() {
     let chart = timed!(10, chart_bytes = post(&mut web, "/rpc/task_scalars", &whole).await);
     let window = json!({"task": big, "buckets": 1000, "range": [400_000, 410_000]});
     let zoom = timed!(10, post(&mut web, "/rpc/task_scalars", &window).await);
+    // Time to interactive in headless Chromium (needs the end2end tools).
+    let tti = if std::env::args().any(|a| a == "--tti") {
+        let base = format!("http://127.0.0.1:{}", server.web);
+        let out = std::process::Command::new("node")
+            .args(["bench/tti.mjs", "--runs", "10"])
+            .arg(format!("{base}/tasks/{big}"))
+            .arg(format!("{base}/tasks/{big}?tab=scalars"))
+            .arg(format!("{base}/tasks"))
+            .output()
+            .expect("run node bench/tti.mjs");
+        assert!(out.status.success(), "tti.mjs: {}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout).expect("tti JSON")
+    } else {
+        Value::Null
+    };
     println!(
         "{}",
         json!({
+            "tti": tti,
             "backend": if db.is_some() { "postgres" } else { "sqlite" },
             "tasks": total,
             "seed_s": r2(seed_s),

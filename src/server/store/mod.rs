@@ -341,32 +341,89 @@ pub fn encode_points(points: &[ScalarPoint]) -> Vec<u8> {
 /// Unpacks what [`encode_points`] wrote, appending to `out`. A trailing
 /// partial point (which [`encode_points`] never writes) is ignored.
 pub fn decode_points(bytes: &[u8], out: &mut Vec<ScalarPoint>) {
-    for c in bytes.chunks_exact(POINT_BYTES) {
-        let word = |i: usize| {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(&c[i * 8..i * 8 + 8]);
-            b
-        };
-        out.push(ScalarPoint {
-            iter: i64::from_le_bytes(word(0)),
-            timestamp: i64::from_le_bytes(word(1)),
-            value: f64::from_le_bytes(word(2)),
-        });
+    out.extend(bytes.chunks_exact(POINT_BYTES).map(decode_point));
+}
+
+/// One packed point (`POINT_BYTES` bytes).
+fn decode_point(c: &[u8]) -> ScalarPoint {
+    let word = |i: usize| {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&c[i * 8..i * 8 + 8]);
+        b
+    };
+    ScalarPoint {
+        iter: i64::from_le_bytes(word(0)),
+        timestamp: i64::from_le_bytes(word(1)),
+        value: f64::from_le_bytes(word(2)),
+    }
+}
+
+/// Builds a [`SeriesData`] from its packed chunks, in write order, decoding
+/// straight into the x/y/t columns. Points out of iteration order or
+/// repeated are put right (as [`dedupe_by_iteration`] does) at the end.
+pub struct SeriesBuilder {
+    series: crate::model::SeriesData,
+    /// Whether every point so far came after the one before it.
+    ordered: bool,
+}
+
+impl SeriesBuilder {
+    /// An empty series.
+    pub fn new(metric: String, variant: String) -> SeriesBuilder {
+        SeriesBuilder { series: crate::model::SeriesData { metric, variant, ..Default::default() }, ordered: true }
+    }
+
+    /// Appends one chunk's points.
+    pub fn add_chunk(&mut self, bytes: &[u8]) {
+        let s = &mut self.series;
+        let n = bytes.len() / POINT_BYTES;
+        s.x.reserve(n);
+        s.y.reserve(n);
+        s.t.reserve(n);
+        for p in bytes.chunks_exact(POINT_BYTES).map(decode_point) {
+            if s.x.last().is_some_and(|&last| p.iter <= last) {
+                self.ordered = false;
+            }
+            s.x.push(p.iter);
+            s.t.push(p.timestamp);
+            s.y.push(p.value.is_finite().then_some(p.value));
+        }
+    }
+
+    /// The series, ordered by iteration, the last write of an iteration winning.
+    pub fn finish(mut self) -> crate::model::SeriesData {
+        if !self.ordered {
+            let s = &mut self.series;
+            let mut pts: Vec<ScalarPoint> = (0..s.x.len())
+                .map(|i| ScalarPoint { iter: s.x[i], timestamp: s.t[i], value: s.y[i].unwrap_or(f64::NAN) })
+                .collect();
+            dedupe_by_iteration(&mut pts);
+            s.x = pts.iter().map(|p| p.iter).collect();
+            s.t = pts.iter().map(|p| p.timestamp).collect();
+            s.y = pts.iter().map(|p| p.value.is_finite().then_some(p.value)).collect();
+        }
+        self.series
     }
 }
 
 /// Orders points by iteration; for a repeated iteration the last written wins.
 pub fn dedupe_by_iteration(points: &mut Vec<ScalarPoint>) {
+    // Series are almost always reported in order: sort only when not.
     // A stable sort keeps write order within one iteration.
-    points.sort_by_key(|p| p.iter);
-    let mut out: Vec<ScalarPoint> = Vec::with_capacity(points.len());
-    for p in points.drain(..) {
-        match out.last_mut() {
-            Some(last) if last.iter == p.iter => *last = p,
-            _ => out.push(p),
+    if !points.is_sorted_by_key(|p| p.iter) {
+        points.sort_by_key(|p| p.iter);
+    }
+    // Compact in place, the later point of a repeated iteration winning.
+    let mut kept = 0;
+    for i in 0..points.len() {
+        if kept > 0 && points[kept - 1].iter == points[i].iter {
+            points[kept - 1] = points[i];
+        } else {
+            points[kept] = points[i];
+            kept += 1;
         }
     }
-    *points = out;
+    points.truncate(kept);
 }
 
 /// Statistics of one batch of one series, merged into `scalar_series`.
@@ -443,6 +500,29 @@ mod tests {
         dedupe_by_iteration(&mut pts);
         let got: Vec<(i64, f64)> = pts.iter().map(|p| (p.iter, p.value)).collect();
         assert_eq!(got, vec![(0, 0.0), (1, 1.0), (2, 2.5)]);
+        // Already in order (the usual case), with a repeat.
+        let mut pts = vec![pt(0, 0.0), pt(1, 1.0), pt(1, 1.5), pt(2, 2.0)];
+        dedupe_by_iteration(&mut pts);
+        let got: Vec<(i64, f64)> = pts.iter().map(|p| (p.iter, p.value)).collect();
+        assert_eq!(got, vec![(0, 0.0), (1, 1.5), (2, 2.0)]);
+    }
+
+    #[test]
+    fn a_series_is_built_in_iteration_order_from_its_chunks() {
+        let mut b = SeriesBuilder::new("m".into(), "v".into());
+        b.add_chunk(&encode_points(&[pt(0, 0.0), pt(1, 1.0)]));
+        b.add_chunk(&encode_points(&[pt(2, f64::NAN), pt(3, 3.0)]));
+        let s = b.finish();
+        assert_eq!(s.x, vec![0, 1, 2, 3]);
+        assert_eq!(s.y, vec![Some(0.0), Some(1.0), None, Some(3.0)]);
+        // A later chunk rewriting iteration 1, out of order.
+        let mut b = SeriesBuilder::new("m".into(), "v".into());
+        b.add_chunk(&encode_points(&[pt(0, 0.0), pt(1, 1.0), pt(2, 2.0)]));
+        b.add_chunk(&encode_points(&[pt(1, 9.0)]));
+        let s = b.finish();
+        assert_eq!(s.x, vec![0, 1, 2]);
+        assert_eq!(s.y, vec![Some(0.0), Some(9.0), Some(2.0)]);
+        assert_eq!(s.t.len(), 3);
     }
 
     #[test]

@@ -1514,38 +1514,32 @@ macro_rules! impl_sql_store {
 
             #[tracing::instrument(skip(self))]
             async fn scalar_series(&self, task: &str) -> $crate::error::AppResult<Vec<$crate::model::SeriesData>> {
-                use $crate::server::store::{decode_points, dedupe_by_iteration};
-                let rows: Vec<(i64, String, String, Vec<u8>)> = sqlx::query_as(
+                use futures::TryStreamExt;
+                use $crate::server::store::SeriesBuilder;
+                // Streamed chunk by chunk, decoded straight into the series'
+                // columns: a million-point series is never held twice.
+                let mut rows = sqlx::query_as::<_, (i64, String, String, Vec<u8>)>(
                     "SELECT s.id, s.metric, s.variant, c.points FROM scalar_series s \
                      JOIN scalar_chunks c ON c.series = s.id WHERE s.task = $1 ORDER BY s.metric, s.variant, c.id",
                 )
                 .bind(task)
-                .fetch_all(&self.pool)
-                .await?;
+                .fetch(&self.pool);
                 let mut out: Vec<$crate::model::SeriesData> = Vec::new();
-                let mut points: Vec<$crate::model::ScalarPoint> = Vec::new();
-                let mut current: Option<(i64, String, String)> = None;
-                let flush = |cur: Option<(i64, String, String)>, pts: &mut Vec<$crate::model::ScalarPoint>, out: &mut Vec<$crate::model::SeriesData>| {
-                    if let Some((_, metric, variant)) = cur {
-                        dedupe_by_iteration(pts);
-                        out.push($crate::model::SeriesData {
-                            metric,
-                            variant,
-                            x: pts.iter().map(|p| p.iter).collect(),
-                            y: pts.iter().map(|p| p.value.is_finite().then_some(p.value)).collect(),
-                            t: pts.iter().map(|p| p.timestamp).collect(),
-                        });
-                        pts.clear();
-                    }
-                };
-                for (id, metric, variant, blob) in rows {
+                let mut current: Option<(i64, SeriesBuilder)> = None;
+                while let Some((id, metric, variant, blob)) = rows.try_next().await? {
                     if current.as_ref().map(|c| c.0) != Some(id) {
-                        flush(current.take(), &mut points, &mut out);
-                        current = Some((id, metric, variant));
+                        if let Some((_, b)) = current.take() {
+                            out.push(b.finish());
+                        }
+                        current = Some((id, SeriesBuilder::new(metric, variant)));
                     }
-                    decode_points(&blob, &mut points);
+                    if let Some((_, b)) = current.as_mut() {
+                        b.add_chunk(&blob);
+                    }
                 }
-                flush(current.take(), &mut points, &mut out);
+                if let Some((_, b)) = current.take() {
+                    out.push(b.finish());
+                }
                 Ok(out)
             }
         }
