@@ -142,6 +142,11 @@ test("editing a draft in forms: a refused value, a save, and a stale form", asyn
   await expect(page.getByRole("status")).toContainText("Saved");
   t = (await call("tasks.get_by_id", { task: id })).task;
   expect(t.hyperparams.Args.lr.value).toBe("0.5");
+  // The Configuration tab shows the saved object highlighted: key and number.
+  await page.getByRole("tab", { name: "Configuration" }).click();
+  const text = page.getByTestId("config-text");
+  await expect(text.locator(".k")).toHaveText("depth");
+  await expect(text.locator(".n")).toHaveText(" 8");
   expect(errors).toEqual([]);
 });
 

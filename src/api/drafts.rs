@@ -202,8 +202,18 @@ pub struct NewTaskForm {
     pub container_setup: String,
 }
 
+/// Whether a token is a `name=value` pair (an identifier before the `=`).
+fn is_pair(token: &str) -> bool {
+    token.split_once('=').is_some_and(|(name, _)| {
+        let mut chars = name.chars();
+        chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    })
+}
+
 /// Parses the form's arguments into `(name, value)` pairs, in order. A
-/// `--flag` followed by another option (or nothing) is `true`.
+/// `--flag` followed by another option, a `name=value` pair or nothing is
+/// `true`.
 pub fn parse_arguments(text: &str) -> Result<Vec<(String, String)>, String> {
     let tokens: Vec<&str> = text.split_whitespace().collect();
     let mut out: Vec<(String, String)> = Vec::new();
@@ -214,7 +224,7 @@ pub fn parse_arguments(text: &str) -> Result<Vec<(String, String)>, String> {
         let (name, value) = match bare.split_once('=') {
             Some((n, v)) => (n, v.to_string()),
             None if tok.starts_with("--") => match tokens.get(i + 1) {
-                Some(next) if !next.starts_with("--") => {
+                Some(next) if !next.starts_with("--") && !is_pair(next) => {
                     i += 1;
                     (bare, next.to_string())
                 }

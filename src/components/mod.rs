@@ -11,4 +11,5 @@ pub mod project_actions;
 pub mod project_tree;
 pub mod samples;
 pub mod status;
+pub mod syntax;
 pub mod theme;

@@ -10,6 +10,7 @@ use crate::components::lifecycle::LifecycleBar;
 use crate::components::live::poll_while;
 use crate::components::samples::Samples;
 use crate::components::status::{ProgressBar, StatusBadge};
+use crate::components::syntax::Highlighted;
 use crate::model::State;
 use crate::pages::task_edit::EditTab;
 use crate::pages::ErrorBox;
@@ -216,7 +217,7 @@ fn ConfigurationTab(detail: TaskDetail) -> impl IntoView {
         .map(|c| {
             view! {
                 <h3>{c.name}<span class="muted">{c.item_type.map(|t| format!(" ({t})"))}</span></h3>
-                <pre class="config">{c.value}</pre>
+                <Highlighted text=c.value/>
             }
         })
         .collect_view();
