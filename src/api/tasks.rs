@@ -215,6 +215,15 @@ pub struct TaskDetail {
     pub downloads: BTreeMap<String, String>,
 }
 
+/// The project a task or model is in, if any.
+#[cfg(feature = "ssr")]
+async fn project_of(st: &crate::server::state::AppState, id: Option<&str>) -> Result<Option<Project>, ServerFnError> {
+    match id {
+        Some(p) => st.store.get_project(p).await.map_err(super::to_client),
+        None => Ok(None),
+    }
+}
+
 /// One task, its project and its metric summaries.
 #[server(prefix = "/rpc", endpoint = "get_task")]
 pub async fn get_task(id: String) -> Result<TaskDetail, ServerFnError> {
@@ -225,10 +234,7 @@ pub async fn get_task(id: String) -> Result<TaskDetail, ServerFnError> {
         .await
         .map_err(super::to_client)?
         .ok_or_else(|| ServerFnError::new(format!("task {id} not found")))?;
-    let project = match &task.project {
-        Some(p) => st.store.get_project(p).await.map_err(super::to_client)?,
-        None => None,
-    };
+    let project = project_of(&st, task.project.as_deref()).await?;
     let metrics = st.store.metric_summaries(&id).await.map_err(super::to_client)?;
     let downloads = task
         .artifacts
@@ -296,10 +302,7 @@ pub async fn get_model(id: String) -> Result<ModelDetail, ServerFnError> {
         .await
         .map_err(super::to_client)?
         .ok_or_else(|| ServerFnError::new(format!("model {id} not found")))?;
-    let project = match &model.project {
-        Some(p) => st.store.get_project(p).await.map_err(super::to_client)?,
-        None => None,
-    };
+    let project = project_of(&st, model.project.as_deref()).await?;
     let creator = match &model.task {
         Some(t) => st.store.get_task(t).await.map_err(super::to_client)?.map(|t| (t.id, t.name)),
         None => None,
