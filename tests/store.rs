@@ -446,3 +446,63 @@ async fn postgres_table_queries() {
     let Some(store) = fresh_pg_store().await else { return };
     walk_table_queries(store).await;
 }
+
+/// Pops every entry of a queue from `stores` (several pools, as several
+/// server processes would have) with 4 concurrent takers each, and checks
+/// each task came out exactly once.
+async fn pop_exactly_once(stores: Vec<Arc<dyn Store>>) {
+    use labbook::server::store::QueueChange;
+    let first = stores[0].clone();
+    let q = first.ensure_queue("race", &[]).await.unwrap();
+    let p = first.ensure_project("race", "").await.unwrap();
+    let mut expected = Vec::new();
+    for i in 0..200 {
+        let t = full_task(&format!("race{i:03}"), &p.id, "race", 1);
+        first.insert_task(&t).await.unwrap();
+        let t = first.get_task(&t.id).await.unwrap().unwrap();
+        assert!(first.update_task_queue(&t, QueueChange::Enqueue(q.id.clone())).await.unwrap());
+        expected.push(t.id);
+    }
+    let mut takers = Vec::new();
+    for store in &stores {
+        for _ in 0..4 {
+            let (store, queue) = (store.clone(), q.id.clone());
+            takers.push(tokio::spawn(async move {
+                let mut got = Vec::new();
+                while let Some(e) = store.pop_queue(&queue).await.unwrap() {
+                    got.push(e.task);
+                }
+                got
+            }));
+        }
+    }
+    let mut taken = Vec::new();
+    for t in takers {
+        taken.extend(t.await.unwrap());
+    }
+    assert_eq!(taken.len(), expected.len(), "an entry was handed out twice or lost");
+    taken.sort();
+    assert_eq!(taken, expected);
+    assert!(first.pop_queue(&q.id).await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_queue_pops_each_entry_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("t.db").display());
+    let a = store::connect(&url).await.unwrap();
+    let b = store::connect(&url).await.unwrap();
+    pop_exactly_once(vec![a, b]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_queue_pops_each_entry_once_across_pools() {
+    let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
+        assert!(std::env::var("LABBOOK_REQUIRE_PG").is_err(), "LABBOOK_REQUIRE_PG is set but TEST_DATABASE_URL is not");
+        return;
+    };
+    let url = fresh_pg_url(&admin).await;
+    let a = store::connect(&url).await.unwrap();
+    let b = store::connect(&url).await.unwrap();
+    pop_exactly_once(vec![a, b]).await;
+}

@@ -25,3 +25,23 @@ pub struct QueueEntry {
     /// Epoch milliseconds.
     pub added: i64,
 }
+
+/// An agent that registered with the server and reports its status.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Worker {
+    /// `<host>:<n>`, as the agent names itself.
+    pub id: String,
+    /// Ids of the queues it pulls from.
+    pub queues: Vec<String>,
+    pub tags: Vec<String>,
+    /// The task it runs, if any.
+    pub task: Option<String>,
+    /// The queue that task came from.
+    pub queue: Option<String>,
+    /// What it last reported of its machine (cpu, memory, disk, network, GPU).
+    pub machine_stats: serde_json::Map<String, serde_json::Value>,
+    /// Epoch milliseconds.
+    pub registered: i64,
+    /// Epoch milliseconds of its last report.
+    pub last_seen: i64,
+}

@@ -12,6 +12,7 @@ pub mod request;
 pub mod task_actions;
 mod task_outputs;
 mod tasks;
+mod workers;
 
 use crate::server::auth::{Auth, Identity, DEFAULT_TOKEN_SECS};
 use crate::server::state::AppState;
@@ -240,6 +241,11 @@ async fn route(ctx: &Ctx, name: &str, req: Req, body: &[u8]) -> Result<Value, Ap
         "queues.get_default" => queues::get_default(ctx, req).await,
         "queues.create" => queues::create(ctx, req).await,
         "queues.get_num_entries" => queues::get_num_entries(ctx, req).await,
+        "queues.get_next_task" => queues::get_next_task(ctx, req).await,
+        "workers.register" => workers::register(ctx, req).await,
+        "workers.status_report" => workers::status_report(ctx, req).await,
+        "workers.unregister" => workers::unregister(ctx, req).await,
+        "workers.get_all" => workers::get_all(ctx, req).await,
         "models.create" => models::create(ctx, req).await,
         "models.edit" | "models.update" => models::edit(ctx, req).await,
         "models.get_by_id" => models::get_by_id(ctx, req).await,

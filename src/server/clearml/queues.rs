@@ -82,3 +82,15 @@ pub async fn get_num_entries(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     ctx.state.store.get_queue(&id).await?.ok_or_else(|| invalid_queue(&id))?;
     Ok(json!({"num": ctx.state.store.queue_entries(&id).await?.len()}))
 }
+
+/// `queues.get_next_task {queue}`: hands the first waiting task to the
+/// calling worker, each task to exactly one caller; `{}` when the queue is
+/// empty. The task stays `queued` until the agent starts it.
+pub async fn get_next_task(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    let id = req.str("queue")?;
+    ctx.state.store.get_queue(&id).await?.ok_or_else(|| invalid_queue(&id))?;
+    Ok(match ctx.state.store.pop_queue(&id).await? {
+        Some(e) => json!({"entry": {"task": e.task, "added": iso(e.added)}}),
+        None => json!({}),
+    })
+}

@@ -278,6 +278,17 @@ pub trait Store: Send + Sync {
     async fn list_queues(&self) -> AppResult<Vec<Queue>>;
     /// The tasks waiting in a queue, first to run first.
     async fn queue_entries(&self, queue: &str) -> AppResult<Vec<QueueEntry>>;
+    /// Takes the first entry off a queue and answers it: each entry is
+    /// handed out once, also to concurrent callers and server processes.
+    async fn pop_queue(&self, queue: &str) -> AppResult<Option<QueueEntry>>;
+    /// Adds or replaces a worker.
+    async fn put_worker(&self, worker: &crate::model::Worker) -> AppResult<()>;
+    /// One worker.
+    async fn get_worker(&self, id: &str) -> AppResult<Option<crate::model::Worker>>;
+    /// Every worker, by id.
+    async fn list_workers(&self) -> AppResult<Vec<crate::model::Worker>>;
+    /// Removes a worker; false if it was not there.
+    async fn delete_worker(&self, id: &str) -> AppResult<bool>;
 
     /// Stores a new model.
     async fn insert_model(&self, model: &Model) -> AppResult<()>;

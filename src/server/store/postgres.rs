@@ -53,6 +53,9 @@ impl Dialect for PgDialect {
     fn numeric_or_null(expr: &str) -> String {
         format!("(CASE WHEN {expr} ~ '^\\s*[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?\\s*$' THEN ({expr})::float8 END)")
     }
+    fn skip_locked() -> &'static str {
+        " FOR UPDATE SKIP LOCKED"
+    }
 }
 
 impl_sql_store!(PgStore, sqlx::Postgres, PgDialect, "postgres");

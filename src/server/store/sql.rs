@@ -26,6 +26,9 @@ pub(super) trait Dialect {
     fn json_path(keys: &[&str]) -> String;
     /// `expr` as a number when it reads as one, else NULL (never an error).
     fn numeric_or_null(expr: &str) -> String;
+    /// What a row-picking subquery appends so that concurrent pickers each
+    /// get another row (PostgreSQL); empty where writers are serialized (SQLite).
+    fn skip_locked() -> &'static str;
 }
 
 /// A value bound to a `$N` placeholder.
@@ -111,7 +114,7 @@ pub(super) const TASK_WRITE_COLUMNS: &[&str] = &[
     "hidden",
 ];
 
-fn to_json<T: Serialize>(v: &T) -> String {
+pub(super) fn to_json<T: Serialize>(v: &T) -> String {
     // Serializing maps of strings and JSON values cannot fail.
     serde_json::to_string(v).unwrap_or_else(|_| "null".into())
 }
@@ -721,6 +724,35 @@ pub(super) fn task_order<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> Stri
     format!(" ORDER BY {}", parts.join(", "))
 }
 
+/// A `workers` row.
+#[derive(sqlx::FromRow)]
+pub(super) struct WorkerRow {
+    id: String,
+    queues: String,
+    tags: String,
+    task: Option<String>,
+    queue: Option<String>,
+    machine_stats: String,
+    registered: i64,
+    last_seen: i64,
+}
+
+impl WorkerRow {
+    /// The worker; JSON columns that do not parse read as empty.
+    pub(super) fn into_worker(self) -> crate::model::Worker {
+        crate::model::Worker {
+            id: self.id,
+            queues: serde_json::from_str(&self.queues).unwrap_or_default(),
+            tags: serde_json::from_str(&self.tags).unwrap_or_default(),
+            task: self.task,
+            queue: self.queue,
+            machine_stats: serde_json::from_str(&self.machine_stats).unwrap_or_default(),
+            registered: self.registered,
+            last_seen: self.last_seen,
+        }
+    }
+}
+
 /// Per-project task counts: project, tasks, running tasks, newest update
 /// (served by the `tasks_project_stats` index alone).
 pub(super) const PROJECT_COUNTS: &str = "SELECT project, COUNT(*), \
@@ -1269,6 +1301,55 @@ macro_rules! impl_sql_store {
                         .fetch_all(&self.pool)
                         .await?;
                 Ok(rows.into_iter().map(|(task, added)| $crate::model::QueueEntry { task, added }).collect())
+            }
+
+            async fn pop_queue(&self, queue: &str) -> $crate::error::AppResult<Option<$crate::model::QueueEntry>> {
+                let sql = format!(
+                    "DELETE FROM queue_entries WHERE task = (SELECT task FROM queue_entries WHERE queue = $1 \
+                     ORDER BY position, added LIMIT 1{}) RETURNING task, added",
+                    <$dialect as $crate::server::store::sql::Dialect>::skip_locked()
+                );
+                let row: Option<(String, i64)> = sqlx::query_as(&sql).bind(queue).fetch_optional(&self.pool).await?;
+                Ok(row.map(|(task, added)| $crate::model::QueueEntry { task, added }))
+            }
+
+            async fn put_worker(&self, w: &$crate::model::Worker) -> $crate::error::AppResult<()> {
+                use $crate::server::store::sql::to_json;
+                sqlx::query(
+                    "INSERT INTO workers (id, queues, tags, task, queue, machine_stats, registered, last_seen) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET queues = excluded.queues, \
+                     tags = excluded.tags, task = excluded.task, queue = excluded.queue, \
+                     machine_stats = excluded.machine_stats, last_seen = excluded.last_seen",
+                )
+                .bind(&w.id)
+                .bind(to_json(&w.queues))
+                .bind(to_json(&w.tags))
+                .bind(&w.task)
+                .bind(&w.queue)
+                .bind(to_json(&w.machine_stats))
+                .bind(w.registered)
+                .bind(w.last_seen)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn get_worker(&self, id: &str) -> $crate::error::AppResult<Option<$crate::model::Worker>> {
+                use $crate::server::store::sql::WorkerRow;
+                let row: Option<WorkerRow> =
+                    sqlx::query_as("SELECT * FROM workers WHERE id = $1").bind(id).fetch_optional(&self.pool).await?;
+                Ok(row.map(WorkerRow::into_worker))
+            }
+
+            async fn list_workers(&self) -> $crate::error::AppResult<Vec<$crate::model::Worker>> {
+                use $crate::server::store::sql::WorkerRow;
+                let rows: Vec<WorkerRow> = sqlx::query_as("SELECT * FROM workers ORDER BY id").fetch_all(&self.pool).await?;
+                Ok(rows.into_iter().map(WorkerRow::into_worker).collect())
+            }
+
+            async fn delete_worker(&self, id: &str) -> $crate::error::AppResult<bool> {
+                let done = sqlx::query("DELETE FROM workers WHERE id = $1").bind(id).execute(&self.pool).await?;
+                Ok(done.rows_affected() == 1)
             }
 
             async fn insert_model(&self, model: &$crate::model::Model) -> $crate::error::AppResult<()> {

@@ -69,6 +69,9 @@ impl Dialect for SqliteDialect {
     fn numeric_or_null(expr: &str) -> String {
         format!("(CASE WHEN trim({expr}) <> '' AND NOT ({expr} GLOB '*[^0-9.eE+ -]*') THEN CAST({expr} AS REAL) END)")
     }
+    fn skip_locked() -> &'static str {
+        ""
+    }
 }
 
 impl_sql_store!(SqliteStore, sqlx::Sqlite, SqliteDialect, "sqlite");

@@ -1,0 +1,108 @@
+//! `workers.*`: agents register, report their status while they poll and
+//! run tasks, and unregister (clearml-api.md §6.1). A worker that has not
+//! reported for its timeout is left out of `workers.get_all`.
+
+use super::request::{ApiError, Req};
+use super::Ctx;
+use crate::model::Worker;
+use crate::server::clock::{iso, now_ms};
+use serde_json::{json, Value};
+
+/// How long a worker stays listed without a report (ClearML's default).
+pub const WORKER_TIMEOUT_MS: i64 = 600_000;
+
+/// The worker id of a request: present and not blank.
+fn worker_id(req: &Req) -> Result<String, ApiError> {
+    let id = req.str("worker")?;
+    if id.trim().is_empty() {
+        return Err(ApiError::invalid("worker must not be empty"));
+    }
+    Ok(id)
+}
+
+/// The stored worker, or a new one registered now.
+async fn current(ctx: &Ctx, id: &str) -> Result<Worker, ApiError> {
+    let now = now_ms();
+    Ok(ctx.state.store.get_worker(id).await?.unwrap_or_else(|| Worker {
+        id: id.to_string(),
+        registered: now,
+        last_seen: now,
+        ..Worker::default()
+    }))
+}
+
+/// `workers.register {worker, queues?, tags?}`.
+pub async fn register(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    let id = worker_id(&req)?;
+    let mut w = current(ctx, &id).await?;
+    if req.has("queues") {
+        w.queues = req.str_list("queues")?;
+    }
+    if req.has("tags") {
+        w.tags = req.str_list("tags")?;
+    }
+    w.last_seen = now_ms();
+    ctx.state.store.put_worker(&w).await?;
+    Ok(json!({}))
+}
+
+/// `workers.status_report {worker, timestamp, machine_stats, task?, queue?, queues?, tags?}`:
+/// what the worker runs now (no `task` means idle) and its machine.
+pub async fn status_report(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    let id = worker_id(&req)?;
+    let mut w = current(ctx, &id).await?;
+    w.task = req.opt_str("task")?.filter(|t| !t.is_empty());
+    w.queue = req.opt_str("queue")?.filter(|q| !q.is_empty());
+    if req.has("queues") {
+        w.queues = req.str_list("queues")?;
+    }
+    if req.has("tags") {
+        w.tags = req.str_list("tags")?;
+    }
+    if let Some(stats) = req.opt_object("machine_stats")? {
+        w.machine_stats = stats.clone();
+    }
+    w.last_seen = now_ms();
+    ctx.state.store.put_worker(&w).await?;
+    Ok(json!({}))
+}
+
+/// `workers.unregister {worker}`.
+pub async fn unregister(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+    let id = worker_id(&req)?;
+    ctx.state.store.delete_worker(&id).await?;
+    Ok(json!({}))
+}
+
+/// `workers.get_all`: the workers heard from within the timeout, with their
+/// queues and current task named (§8.4).
+pub async fn get_all(ctx: &Ctx, _req: Req) -> Result<Value, ApiError> {
+    let store = &ctx.state.store;
+    let now = now_ms();
+    let queues = store.list_queues().await?;
+    let mut out = Vec::new();
+    for w in store.list_workers().await?.into_iter().filter(|w| now - w.last_seen <= WORKER_TIMEOUT_MS) {
+        let task = match &w.task {
+            Some(t) => store.get_task(t).await?.map(|t| {
+                let running = t.started.map_or(0, |s| (now - s) / 1000);
+                json!({"id": t.id, "name": t.name, "running_time": running, "last_iteration": t.last_iteration})
+            }),
+            None => None,
+        };
+        let named: Vec<Value> = w
+            .queues
+            .iter()
+            .map(|q| {
+                let name = queues.iter().find(|x| &x.id == q).map(|x| x.name.clone());
+                json!({"id": q, "name": name, "display_name": null})
+            })
+            .collect();
+        out.push(json!({
+            "id": w.id, "user": {"id": "", "name": ""}, "company": {"id": crate::server::auth::COMPANY, "name": ""},
+            "register_time": iso(w.registered), "last_activity_time": iso(w.last_seen), "last_report_time": iso(w.last_seen),
+            "task": task, "queue": w.queue, "queues": named, "tags": w.tags, "system_tags": [],
+            "machine_stats": w.machine_stats,
+        }));
+    }
+    Ok(json!({"workers": out}))
+}

@@ -1,0 +1,78 @@
+"""Queue dispatch and the worker registry, as clearml-agent uses them
+(clearml-api.md §6.1): each enqueued task goes to exactly one caller of
+`queues.get_next_task`, in queue order; workers register, report and leave."""
+
+import threading
+import uuid
+
+from test_api_errors import meta
+
+
+def default_queue(api):
+    return api.call("queues.get_default", {})["id"]
+
+
+def enqueue(api, queue, n, label):
+    ids = []
+    for i in range(n):
+        tid = api.call("tasks.create", {"name": f"{label} {i}"})["id"]
+        api.call("tasks.enqueue", {"task": tid, "queue": queue})
+        ids.append(tid)
+    return ids
+
+
+def test_next_task_in_order_then_empty(api):
+    q = api.call("queues.create", {"name": f"order-{uuid.uuid4().hex[:6]}"})["id"]
+    ids = enqueue(api, q, 3, "ordered")
+    got = [api.call("queues.get_next_task", {"queue": q})["entry"]["task"] for _ in ids]
+    assert got == ids
+    assert api.call("queues.get_next_task", {"queue": q}) == {}
+    # Handed out, not run yet: still queued until the agent starts it.
+    assert api.call("tasks.get_by_id", {"task": ids[0]})["task"]["status"] == "queued"
+    assert meta(api.raw("queues.get_next_task", {"queue": "0" * 32}))[:2] == (400, 701)
+
+
+def test_each_task_goes_to_exactly_one_of_many_concurrent_workers(api):
+    q = api.call("queues.create", {"name": f"race-{uuid.uuid4().hex[:6]}"})["id"]
+    ids = enqueue(api, q, 120, "race")
+    taken = []
+    lock = threading.Lock()
+
+    def worker():
+        while True:
+            entry = api.call("queues.get_next_task", {"queue": q}).get("entry")
+            if entry is None:
+                return
+            with lock:
+                taken.append(entry["task"])
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(taken) == len(ids), "a task was handed out twice or not at all"
+    assert sorted(taken) == sorted(ids)
+
+
+def test_workers_register_report_and_leave(api):
+    q = default_queue(api)
+    name = f"host-{uuid.uuid4().hex[:6]}:0"
+    api.call("workers.register", {"worker": name, "queues": [q]})
+
+    def listed():
+        return {w["id"]: w for w in api.call("workers.get_all", {})["workers"]}
+
+    w = listed()[name]
+    assert [x["name"] for x in w["queues"]] == ["default"] and w["task"] is None
+    tid = api.call("tasks.create", {"name": "on a worker"})["id"]
+    api.call("workers.status_report", {"worker": name, "timestamp": 1, "task": tid, "queue": q, "queues": [q],
+                                       "machine_stats": {"cpu_usage": [12.5], "memory_used": 512}})
+    w = listed()[name]
+    assert w["task"]["id"] == tid and w["task"]["name"] == "on a worker"
+    assert w["machine_stats"]["memory_used"] == 512
+    api.call("workers.status_report", {"worker": name, "timestamp": 2, "machine_stats": {}})
+    assert listed()[name]["task"] is None
+    api.call("workers.unregister", {"worker": name, "queues": []})
+    assert name not in listed()
+    assert meta(api.raw("workers.register", {"worker": "  "}))[:2] == (400, 12)
