@@ -37,6 +37,10 @@ pub struct Config {
     /// The host name clients should use in printed URLs (default: --host).
     #[arg(long, env = "LABBOOK_PUBLIC_HOST")]
     pub public_host: Option<String>,
+    /// Seconds without a report after which a worker is gone and the task
+    /// it was running is marked failed (ClearML's default is 600).
+    #[arg(long, env = "LABBOOK_WORKER_TIMEOUT", default_value_t = 600)]
+    pub worker_timeout: u64,
 }
 
 impl Config {
@@ -100,6 +104,7 @@ impl fmt::Debug for Config {
             .field("site_root", &self.site_root)
             .field("access_key", &self.access_key)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
+            .field("worker_timeout", &self.worker_timeout)
             .finish()
     }
 }

@@ -128,6 +128,9 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
     bootstrap_credentials(&state).await.map_err(ServeError::Store)?;
     tracing::info!(backend = state.store.backend(), config = ?state.config, "starting");
 
+    // Workers that stop reporting are removed and their tasks failed.
+    tokio::spawn(clearml::workers::reap_forever(state.clone()));
+
     let routes = generate_route_list(App);
     let web = Router::new()
         .nest("/api", clearml::router())

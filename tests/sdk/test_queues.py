@@ -3,8 +3,10 @@
 `queues.get_next_task`, in queue order; workers register, report and leave."""
 
 import threading
+import time
 import uuid
 
+from harness import Api, Server, database_url_for_test
 from test_api_errors import meta
 
 
@@ -76,3 +78,32 @@ def test_workers_register_report_and_leave(api):
     api.call("workers.unregister", {"worker": name, "queues": []})
     assert name not in listed()
     assert meta(api.raw("workers.register", {"worker": "  "}))[:2] == (400, 12)
+
+
+def test_a_worker_that_stops_reporting_is_gone_and_its_task_failed(tmp_path, monkeypatch):
+    monkeypatch.setenv("LABBOOK_WORKER_TIMEOUT", "2")
+    server = Server(data_dir=tmp_path / "data", database_url=database_url_for_test()).start()
+    try:
+        api = Api(server)
+        q = default_queue(api)
+        lost, alive = enqueue(api, q, 2, "held")
+        for worker, task in [("lost:0", lost), ("alive:0", alive)]:
+            assert api.call("queues.get_next_task", {"queue": q})["entry"]["task"] == task
+            api.call("workers.register", {"worker": worker, "queues": [q]})
+            api.call("tasks.started", {"task": task, "force": True})
+            api.call("workers.status_report", {"worker": worker, "timestamp": 1, "task": task, "queue": q})
+        # Only "alive" keeps reporting.
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            api.call("workers.status_report", {"worker": "alive:0", "timestamp": 2, "task": alive, "queue": q})
+            if api.call("tasks.get_by_id", {"task": lost})["task"]["status"] == "failed":
+                break
+            time.sleep(0.5)
+        t = api.call("tasks.get_by_id", {"task": lost})["task"]
+        assert t["status"] == "failed", "the lost worker's task is still marked running"
+        assert "lost:0 stopped reporting" in t["status_reason"]
+        assert api.call("tasks.get_by_id", {"task": alive})["task"]["status"] == "in_progress"
+        workers = [w["id"] for w in api.call("workers.get_all", {})["workers"]]
+        assert "alive:0" in workers and "lost:0" not in workers
+    finally:
+        server.stop()

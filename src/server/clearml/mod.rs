@@ -12,7 +12,7 @@ pub mod request;
 pub mod task_actions;
 mod task_outputs;
 mod tasks;
-mod workers;
+pub mod workers;
 
 use crate::server::auth::{Auth, Identity, DEFAULT_TOKEN_SECS};
 use crate::server::state::AppState;

@@ -1,6 +1,7 @@
 //! `workers.*`: agents register, report their status while they poll and
 //! run tasks, and unregister (clearml-api.md §6.1). A worker that has not
-//! reported for its timeout is left out of `workers.get_all`.
+//! reported for its timeout is gone: [`reap`] removes it and fails the task
+//! it was running, so no task stays "running" forever.
 
 use super::request::{ApiError, Req};
 use super::Ctx;
@@ -8,8 +9,10 @@ use crate::model::Worker;
 use crate::server::clock::{iso, now_ms};
 use serde_json::{json, Value};
 
-/// How long a worker stays listed without a report (ClearML's default).
-pub const WORKER_TIMEOUT_MS: i64 = 600_000;
+/// The timeout in milliseconds.
+fn timeout_ms(state: &crate::server::state::AppState) -> i64 {
+    i64::try_from(state.config.worker_timeout).unwrap_or(i64::MAX / 1000).saturating_mul(1000)
+}
 
 /// The worker id of a request: present and not blank.
 fn worker_id(req: &Req) -> Result<String, ApiError> {
@@ -81,7 +84,8 @@ pub async fn get_all(ctx: &Ctx, _req: Req) -> Result<Value, ApiError> {
     let now = now_ms();
     let queues = store.list_queues().await?;
     let mut out = Vec::new();
-    for w in store.list_workers().await?.into_iter().filter(|w| now - w.last_seen <= WORKER_TIMEOUT_MS) {
+    let timeout = timeout_ms(&ctx.state);
+    for w in store.list_workers().await?.into_iter().filter(|w| now - w.last_seen <= timeout) {
         let task = match &w.task {
             Some(t) => store.get_task(t).await?.map(|t| {
                 let running = t.started.map_or(0, |s| (now - s) / 1000);
@@ -105,4 +109,44 @@ pub async fn get_all(ctx: &Ctx, _req: Req) -> Result<Value, ApiError> {
         }));
     }
     Ok(json!({"workers": out}))
+}
+
+/// Removes the workers not heard from within the timeout; a task one was
+/// running that is still `in_progress` is marked failed with the reason.
+/// Answers how many tasks were failed. Safe to run from several server
+/// processes at once: the status change is revision-guarded and a task
+/// already failed is left alone.
+pub async fn reap(state: &crate::server::state::AppState) -> crate::error::AppResult<usize> {
+    let now = now_ms();
+    let timeout = timeout_ms(state);
+    let mut failed = 0;
+    for w in state.store.list_workers().await?.into_iter().filter(|w| now - w.last_seen > timeout) {
+        if let Some(task) = &w.task {
+            let running =
+                state.store.get_task(task).await?.is_some_and(|t| t.status == crate::model::TaskStatus::InProgress);
+            if running {
+                let reason = format!("worker {} stopped reporting (no status for {} s)", w.id, timeout / 1000);
+                let body =
+                    json!({"task": task, "force": true, "status_reason": reason, "status_message": "worker lost"});
+                match super::call(state, "labbook", "tasks.failed", body).await {
+                    Ok(_) => failed += 1,
+                    Err(e) => tracing::warn!(task = %task, error = %e.msg, "could not fail the task of a lost worker"),
+                }
+            }
+        }
+        state.store.delete_worker(&w.id).await?;
+        tracing::info!(worker = %w.id, "worker gone (no report within the timeout)");
+    }
+    Ok(failed)
+}
+
+/// Runs [`reap`] every few seconds (a tenth of the timeout, at most 30 s).
+pub async fn reap_forever(state: crate::server::state::AppState) {
+    let every = std::time::Duration::from_secs((state.config.worker_timeout / 10).clamp(1, 30));
+    loop {
+        tokio::time::sleep(every).await;
+        if let Err(e) = reap(&state).await {
+            tracing::warn!(error = %e, "reaping lost workers failed");
+        }
+    }
 }
