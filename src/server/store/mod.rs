@@ -76,6 +76,20 @@ impl TaskOrder {
         })
     }
 
+    /// Whether the sort key can be NULL (those sort last either way).
+    pub fn nullable(&self) -> bool {
+        !matches!(
+            self,
+            TaskOrder::Name
+                | TaskOrder::Type
+                | TaskOrder::Status
+                | TaskOrder::Created
+                | TaskOrder::LastUpdate
+                | TaskOrder::LastIteration
+                | TaskOrder::Id
+        )
+    }
+
     /// The column behind this order; `None` for hyperparameters and metrics.
     pub fn column(&self) -> Option<&'static str> {
         Some(match self {
@@ -349,12 +363,6 @@ pub fn encode_points(points: &[ScalarPoint]) -> Vec<u8> {
     out
 }
 
-/// Unpacks what [`encode_points`] wrote, appending to `out`. A trailing
-/// partial point (which [`encode_points`] never writes) is ignored.
-pub fn decode_points(bytes: &[u8], out: &mut Vec<ScalarPoint>) {
-    out.extend(bytes.chunks_exact(POINT_BYTES).map(decode_point));
-}
-
 /// One packed point (`POINT_BYTES` bytes).
 fn decode_point(c: &[u8]) -> ScalarPoint {
     let word = |i: usize| {
@@ -503,6 +511,12 @@ mod tests {
         let mut back = Vec::new();
         decode_points(&bytes[..bytes.len() - 3], &mut back);
         assert_eq!(back.len(), 2);
+    }
+
+    /// Unpacks what [`encode_points`] wrote (the read path decodes through
+    /// [`SeriesBuilder`]); a trailing partial point is ignored.
+    fn decode_points(bytes: &[u8], out: &mut Vec<ScalarPoint>) {
+        out.extend(bytes.chunks_exact(POINT_BYTES).map(decode_point));
     }
 
     #[test]

@@ -703,16 +703,7 @@ pub(super) fn task_order<D: Dialect>(b: &mut SqlBuilder, f: &TaskFilter) -> Stri
         };
         // NOT NULL columns need no NULLs-last key (which would keep the
         // database from walking an index in order).
-        let nullable = !matches!(
-            col,
-            TaskOrder::Name
-                | TaskOrder::Type
-                | TaskOrder::Status
-                | TaskOrder::Created
-                | TaskOrder::LastUpdate
-                | TaskOrder::LastIteration
-                | TaskOrder::Id
-        );
+        let nullable = col.nullable();
         for k in keys {
             if nullable {
                 parts.push(format!("({k} IS NULL)"));
@@ -913,34 +904,11 @@ macro_rules! impl_sql_store {
                 path: &str,
                 description: &str,
             ) -> $crate::error::AppResult<$crate::model::Project> {
-                use $crate::server::store::sql::ProjectRow;
                 let prefixes = $crate::model::project::path_prefixes(path).map_err($crate::error::AppError::Invalid)?;
-                let mut parent: Option<String> = None;
-                let mut last: Option<$crate::model::Project> = None;
-                let now = $crate::server::clock::now_ms();
-                for (i, name) in prefixes.iter().enumerate() {
-                    let desc = if i + 1 == prefixes.len() { description } else { "" };
-                    sqlx::query(
-                        "INSERT INTO projects (id, name, basename, parent, description, created, last_update) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (name) DO NOTHING",
-                    )
-                    .bind($crate::server::clock::new_id())
-                    .bind(name)
-                    .bind($crate::model::project::basename(name))
-                    .bind(parent.as_deref())
-                    .bind(desc)
-                    .bind(now)
-                    .execute(&self.pool)
-                    .await?;
-                    let row: ProjectRow = sqlx::query_as("SELECT * FROM projects WHERE name = $1")
-                        .bind(name)
-                        .fetch_one(&self.pool)
-                        .await?;
-                    let p = row.into_project();
-                    parent = Some(p.id.clone());
-                    last = Some(p);
-                }
-                last.ok_or_else(|| $crate::error::AppError::Invalid("empty project name".into()))
+                let mut conn = self.pool.acquire().await?;
+                Self::ensure_prefixes(&mut conn, &prefixes, description)
+                    .await?
+                    .ok_or_else(|| $crate::error::AppError::Invalid("empty project name".into()))
             }
 
             async fn get_project(&self, id: &str) -> $crate::error::AppResult<Option<$crate::model::Project>> {
@@ -1015,23 +983,7 @@ macro_rules! impl_sql_store {
                 }
                 let now = $crate::server::clock::now_ms();
                 // The new parent chain, created as needed.
-                let mut parent: Option<String> = None;
-                for name in &prefixes[..prefixes.len() - 1] {
-                    sqlx::query(
-                        "INSERT INTO projects (id, name, basename, parent, description, created, last_update) \
-                         VALUES ($1, $2, $3, $4, '', $5, $5) ON CONFLICT (name) DO NOTHING",
-                    )
-                    .bind($crate::server::clock::new_id())
-                    .bind(name)
-                    .bind(basename(name))
-                    .bind(parent.as_deref())
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                    let (pid,): (String,) =
-                        sqlx::query_as("SELECT id FROM projects WHERE name = $1").bind(name).fetch_one(&mut *tx).await?;
-                    parent = Some(pid);
-                }
+                let parent = Self::ensure_prefixes(&mut tx, &prefixes[..prefixes.len() - 1], "").await?.map(|p| p.id);
                 // Names are unique: park the moving ones on temporary names first.
                 for p in all.iter().filter(|p| inside(&p.name)) {
                     sqlx::query("UPDATE projects SET name = $1 WHERE id = $2")
@@ -1626,6 +1578,38 @@ macro_rules! impl_sql_store {
         }
 
         impl $store {
+            /// Finds or creates each project of a path's prefixes (`a`,
+            /// `a/b`, …) in order on `conn`, the last with `description`;
+            /// answers the last one (`None` for no prefixes).
+            async fn ensure_prefixes(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                prefixes: &[String],
+                description: &str,
+            ) -> $crate::error::AppResult<Option<$crate::model::Project>> {
+                use $crate::server::store::sql::ProjectRow;
+                let now = $crate::server::clock::now_ms();
+                let mut last: Option<$crate::model::Project> = None;
+                for (i, name) in prefixes.iter().enumerate() {
+                    let desc = if i + 1 == prefixes.len() { description } else { "" };
+                    sqlx::query(
+                        "INSERT INTO projects (id, name, basename, parent, description, created, last_update) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (name) DO NOTHING",
+                    )
+                    .bind($crate::server::clock::new_id())
+                    .bind(name)
+                    .bind($crate::model::project::basename(name))
+                    .bind(last.as_ref().map(|p| p.id.clone()))
+                    .bind(desc)
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await?;
+                    let row: ProjectRow =
+                        sqlx::query_as("SELECT * FROM projects WHERE name = $1").bind(name).fetch_one(&mut *conn).await?;
+                    last = Some(row.into_project());
+                }
+                Ok(last)
+            }
+
             /// Whole tasks for `ids`, in that order (one missing since the
             /// ids were read is left out), with `total` passed through.
             async fn tasks_in_order(
@@ -1670,15 +1654,18 @@ macro_rules! impl_sql_store {
                     .into_iter()
                     .map(|r| r.0)
                     .collect();
+                // How many tasks match in all: read at most once.
+                let mut matching: Option<i64> = None;
+                let count_sql = format!("SELECT COUNT(*) FROM tasks{wh}");
                 if (ids.len() as i64) < limit {
                     // The page runs past the tasks with the series. How many
                     // have it is known from this page unless it came back empty.
                     let with_series = if ids.is_empty() {
                         let mut b = SqlBuilder { binds: where_binds.clone() };
                         let missing = metric_missing_sql(&mut b, &wh, by.0, by.1, true);
-                        let all = format!("SELECT COUNT(*) FROM tasks{wh}");
                         let (n_all,): (i64,) =
-                            Self::bind_all_as(sqlx::query_as(&all), &where_binds).fetch_one(&self.pool).await?;
+                            Self::bind_all_as(sqlx::query_as(&count_sql), &where_binds).fetch_one(&self.pool).await?;
+                        matching = Some(n_all);
                         let (n_missing,): (i64,) =
                             Self::bind_all_as(sqlx::query_as(&missing), &b.binds).fetch_one(&self.pool).await?;
                         n_all - n_missing
@@ -1697,13 +1684,14 @@ macro_rules! impl_sql_store {
                             .map(|r| r.0),
                     );
                 }
-                let total = if filter.count_total {
-                    let (n,): (i64,) = Self::bind_all_as(sqlx::query_as(&format!("SELECT COUNT(*) FROM tasks{wh}")), &where_binds)
-                        .fetch_one(&self.pool)
-                        .await?;
-                    n
-                } else {
-                    -1
+                let total = match (filter.count_total, matching) {
+                    (false, _) => -1,
+                    (true, Some(n)) => n,
+                    (true, None) => {
+                        let (n,): (i64,) =
+                            Self::bind_all_as(sqlx::query_as(&count_sql), &where_binds).fetch_one(&self.pool).await?;
+                        n
+                    }
                 };
                 Ok((ids, total))
             }
