@@ -215,6 +215,16 @@ pub struct TaskDetail {
     pub downloads: BTreeMap<String, String>,
 }
 
+/// A task, or the message that it does not exist.
+#[cfg(feature = "ssr")]
+async fn load_task(st: &crate::server::state::AppState, id: &str) -> Result<Task, ServerFnError> {
+    st.store
+        .get_task(id)
+        .await
+        .map_err(super::to_client)?
+        .ok_or_else(|| ServerFnError::new(format!("task {id} not found")))
+}
+
 /// The project a task or model is in, if any.
 #[cfg(feature = "ssr")]
 async fn project_of(st: &crate::server::state::AppState, id: Option<&str>) -> Result<Option<Project>, ServerFnError> {
@@ -228,12 +238,7 @@ async fn project_of(st: &crate::server::state::AppState, id: Option<&str>) -> Re
 #[server(prefix = "/rpc", endpoint = "get_task")]
 pub async fn get_task(id: String) -> Result<TaskDetail, ServerFnError> {
     let st = super::state()?;
-    let task = st
-        .store
-        .get_task(&id)
-        .await
-        .map_err(super::to_client)?
-        .ok_or_else(|| ServerFnError::new(format!("task {id} not found")))?;
+    let task = load_task(&st, &id).await?;
     let project = project_of(&st, task.project.as_deref()).await?;
     let metrics = st.store.metric_summaries(&id).await.map_err(super::to_client)?;
     let downloads = task
@@ -263,12 +268,7 @@ pub struct TaskModel {
 #[server(prefix = "/rpc", endpoint = "task_models")]
 pub async fn task_models(id: String) -> Result<Vec<TaskModel>, ServerFnError> {
     let st = super::state()?;
-    let task = st
-        .store
-        .get_task(&id)
-        .await
-        .map_err(super::to_client)?
-        .ok_or_else(|| ServerFnError::new(format!("task {id} not found")))?;
+    let task = load_task(&st, &id).await?;
     let mut out = Vec::new();
     for (kind, links) in [("input", &task.models.input), ("output", &task.models.output)] {
         for l in links {

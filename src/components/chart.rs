@@ -71,14 +71,7 @@ pub fn smooth(y: &[Option<f64>], weight: f64) -> Vec<Option<f64>> {
 
 /// Groups series by metric, keeping their order.
 pub fn by_metric(series: &[SeriesData]) -> Vec<(String, Vec<SeriesData>)> {
-    let mut out: Vec<(String, Vec<SeriesData>)> = Vec::new();
-    for s in series {
-        match out.iter_mut().find(|(m, _)| *m == s.metric) {
-            Some((_, v)) => v.push(s.clone()),
-            None => out.push((s.metric.clone(), vec![s.clone()])),
-        }
-    }
-    out
+    super::grouped(series, |s| s.metric.clone())
 }
 
 /// The plotly traces and layout of one metric's chart. `t0` is the first

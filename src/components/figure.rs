@@ -14,14 +14,10 @@ fn figure_id(n: usize) -> String {
 /// Groups items by `(metric, variant)` in first-seen order, each group
 /// sorted by iteration.
 pub fn by_series<T: Clone>(items: &[T], key: impl Fn(&T) -> (String, String, i64)) -> Vec<((String, String), Vec<T>)> {
-    let mut out: Vec<((String, String), Vec<T>)> = Vec::new();
-    for it in items {
+    let mut out = super::grouped(items, |it| {
         let (m, v, _) = key(it);
-        match out.iter_mut().find(|(k, _)| k.0 == m && k.1 == v) {
-            Some((_, g)) => g.push(it.clone()),
-            None => out.push(((m, v), vec![it.clone()])),
-        }
-    }
+        (m, v)
+    });
     for (_, g) in &mut out {
         g.sort_by_key(|x| key(x).2);
     }

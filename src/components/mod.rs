@@ -13,3 +13,16 @@ pub mod samples;
 pub mod status;
 pub mod syntax;
 pub mod theme;
+
+/// Groups items by a key, groups and items in first-seen order.
+pub fn grouped<T: Clone, K: PartialEq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<(K, Vec<T>)> {
+    let mut out: Vec<(K, Vec<T>)> = Vec::new();
+    for it in items {
+        let k = key(it);
+        match out.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, g)) => g.push(it.clone()),
+            None => out.push((k, vec![it.clone()])),
+        }
+    }
+    out
+}

@@ -17,6 +17,25 @@ enum Open {
     Delete,
 }
 
+/// The delete form's choice for a project's tasks and models.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Contents {
+    Keep,
+    Move,
+    Delete,
+}
+
+/// One labelled text field bound to `value`, and the submit button.
+fn one_field(label: &'static str, name: &'static str, value: RwSignal<String>, button: &'static str) -> AnyView {
+    view! {
+        <label class="field"><span>{label}</span>
+            <input type="text" name=name prop:value=value on:input=move |ev| value.set(event_target_value(&ev))/>
+        </label>
+        <button type="submit" class="primary">{button}</button>
+    }
+    .into_any()
+}
+
 /// Rename, move and delete buttons for `project`; `on_changed` runs after a
 /// rename or move, a delete goes back to the project list.
 #[component]
@@ -27,15 +46,15 @@ pub fn ProjectActions(project: Project, #[prop(into)] on_changed: Callback<()>) 
     let parent_path = project.name.rsplit_once('/').map(|(p, _)| p.to_string()).unwrap_or_default();
     let basename = RwSignal::new(project.basename.clone());
     let location = RwSignal::new(parent_path);
-    let contents = RwSignal::new("keep".to_string());
+    let contents = RwSignal::new(Contents::Keep);
     let move_to = RwSignal::new(String::new());
     let nav = use_navigate();
     let act = Action::new(move |(what, id): &(Open, String)| {
         let (what, id) = (*what, id.clone());
-        let contents = match contents.get_untracked().as_str() {
-            "delete" => ProjectContents::Delete,
-            "move" => ProjectContents::MoveTo(move_to.get_untracked()),
-            _ => ProjectContents::Keep,
+        let contents = match contents.get_untracked() {
+            Contents::Delete => ProjectContents::Delete,
+            Contents::Move => ProjectContents::MoveTo(move_to.get_untracked()),
+            Contents::Keep => ProjectContents::Keep,
         };
         let (name, location) = (basename.get_untracked(), location.get_untracked());
         async move {
@@ -74,34 +93,26 @@ pub fn ProjectActions(project: Project, #[prop(into)] on_changed: Callback<()>) 
             act.dispatch((what, id.clone()));
         }
     };
+    let radio = move |choice: Contents| {
+        let value = format!("{choice:?}").to_lowercase();
+        view! {
+            <input type="radio" name="contents" value=value prop:checked=move || contents.get() == choice
+                on:change=move |_| contents.set(choice)/>
+        }
+    };
     let form = move |what: Open| {
         let submit = submit(what);
         let body = match what {
-            Open::Rename => view! {
-                <label class="field"><span>"New name"</span>
-                    <input type="text" name="basename" prop:value=basename on:input=move |ev| basename.set(event_target_value(&ev))/>
-                </label>
-                <button type="submit" class="primary">"Rename"</button>
-            }
-            .into_any(),
-            Open::Move => view! {
-                <label class="field"><span>"New parent (empty for the top level)"</span>
-                    <input type="text" name="location" prop:value=location on:input=move |ev| location.set(event_target_value(&ev))/>
-                </label>
-                <button type="submit" class="primary">"Move"</button>
-            }
-            .into_any(),
+            Open::Rename => one_field("New name", "basename", basename, "Rename"),
+            Open::Move => one_field("New parent (empty for the top level)", "location", location, "Move"),
             _ => view! {
                 <fieldset>
                     <legend>"Its tasks and models, and those of its sub-projects"</legend>
-                    <label><input type="radio" name="contents" value="keep" prop:checked=move || contents.get() == "keep"
-                        on:change=move |_| contents.set("keep".into())/>" Delete only if it is empty"</label>
-                    <label><input type="radio" name="contents" value="move" prop:checked=move || contents.get() == "move"
-                        on:change=move |_| contents.set("move".into())/>" Move them to "
+                    <label>{radio(Contents::Keep)}" Delete only if it is empty"</label>
+                    <label>{radio(Contents::Move)}" Move them to "
                         <input type="text" name="move_to" aria-label="project to move the tasks to" placeholder="project path"
                             prop:value=move_to on:input=move |ev| move_to.set(event_target_value(&ev))/></label>
-                    <label><input type="radio" name="contents" value="delete" prop:checked=move || contents.get() == "delete"
-                        on:change=move |_| contents.set("delete".into())/>" Delete them too"</label>
+                    <label>{radio(Contents::Delete)}" Delete them too"</label>
                 </fieldset>
                 <button type="submit" class="danger">"Delete project"</button>
             }

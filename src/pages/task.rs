@@ -328,7 +328,8 @@ fn ConsoleTab(id: String) -> impl IntoView {
                             })
                             .collect();
                         let lines = StoredValue::new(lines);
-                        let matching = move || {
+                        // Filtered once per search, read by the count and the lines.
+                        let matching = Memo::new(move |_| {
                             let needle = search.get().to_lowercase();
                             lines.with_value(|all| {
                                 all.iter()
@@ -336,16 +337,17 @@ fn ConsoleTab(id: String) -> impl IntoView {
                                     .cloned()
                                     .collect::<Vec<_>>()
                             })
-                        };
+                        });
                         let count = move || {
                             let needle = search.get();
                             (!needle.is_empty()).then(|| {
-                                let n = matching().len();
+                                let n = matching.with(Vec::len);
                                 view! { <p class="hint" data-testid="console-matches">{format!("{n} matching lines")}</p> }
                             })
                         };
                         let lines = move || {
-                            matching()
+                            matching
+                                .get()
                                 .into_iter()
                                 .map(|(ts, err, line)| {
                                     let class = if err { "line err" } else { "line" };
