@@ -12,6 +12,6 @@ pub mod task;
 pub use event::{LogEntry, ScalarPoint, SeriesData, SINGLE_VALUE_ITERATION};
 pub use model::Model;
 pub use project::{Project, ProjectSummary};
-pub use queue::{Queue, QueueEntry, Worker, DEFAULT_QUEUE};
+pub use queue::{Queue, QueueEntry, QueueWaits, Worker, DEFAULT_QUEUE};
 pub use status::{Action, State, TaskStatus, ALL_STATUSES};
 pub use task::{ConfigItem, Container, Hyperparam, Script, Task, TaskModels, TaskType, ALL_TASK_TYPES};

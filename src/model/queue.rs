@@ -26,6 +26,33 @@ pub struct QueueEntry {
     pub added: i64,
 }
 
+/// How long the tasks waiting in a queue have waited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct QueueWaits {
+    /// How many tasks wait.
+    pub count: usize,
+    /// The longest wait, in milliseconds (0 when none wait).
+    pub oldest_ms: i64,
+    /// The mean wait, in milliseconds (0 when none wait).
+    pub mean_ms: i64,
+}
+
+impl QueueWaits {
+    /// The waits of `entries` at `now` (epoch milliseconds).
+    pub fn of(entries: &[QueueEntry], now: i64) -> QueueWaits {
+        if entries.is_empty() {
+            return QueueWaits::default();
+        }
+        let waits = entries.iter().map(|e| (now - e.added).max(0));
+        let total: i64 = waits.clone().sum();
+        QueueWaits {
+            count: entries.len(),
+            oldest_ms: waits.max().unwrap_or(0),
+            mean_ms: total / entries.len() as i64,
+        }
+    }
+}
+
 /// An agent that registered with the server and reports its status.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Worker {

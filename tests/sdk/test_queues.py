@@ -107,3 +107,55 @@ def test_a_worker_that_stops_reporting_is_gone_and_its_task_failed(tmp_path, mon
         assert "alive:0" in workers and "lost:0" not in workers
     finally:
         server.stop()
+
+
+def entries(api, q):
+    return [e["task"] for e in api.call("queues.get_by_id", {"queue": q})["queue"]["entries"]]
+
+
+def test_queue_rename_reorder_move_remove_and_delete(api):
+    q = api.call("queues.create", {"name": f"manage-{uuid.uuid4().hex[:6]}"})["id"]
+    a, b, c, d = enqueue(api, q, 4, "managed")
+    # Rename, and a taken or too short name is refused.
+    new_name = f"renamed-{uuid.uuid4().hex[:6]}"
+    assert api.call("queues.update", {"queue": q, "name": new_name})["updated"] == 1
+    assert api.call("queues.get_by_id", {"queue": q})["queue"]["name"] == new_name
+    assert meta(api.raw("queues.update", {"queue": q, "name": "default"}))[:2] == (400, 801)
+    assert meta(api.raw("queues.update", {"queue": q, "name": "ab"}))[:2] == (400, 12)
+
+    # Reorder.
+    assert api.call("queues.move_task_to_front", {"queue": q, "task": c})["position"] == 0
+    assert entries(api, q) == [c, a, b, d]
+    assert api.call("queues.move_task_to_back", {"queue": q, "task": a})["position"] == 3
+    assert entries(api, q) == [c, b, d, a]
+    assert api.call("queues.move_task_forward", {"queue": q, "task": d, "count": 5})["position"] == 0
+    assert entries(api, q) == [d, c, b, a]
+    assert api.call("queues.move_task_backward", {"queue": q, "task": d})["position"] == 1
+    assert entries(api, q) == [c, d, b, a]
+    assert meta(api.raw("queues.move_task_forward", {"queue": q, "task": d, "count": 0}))[:2] == (400, 12)
+    outsider = api.call("tasks.create", {"name": "not queued"})["id"]
+    assert meta(api.raw("queues.move_task_to_front", {"queue": q, "task": outsider}))[:2] == (400, 703)
+    # The next task handed out follows the new order.
+    assert api.call("queues.get_next_task", {"queue": q})["entry"]["task"] == c
+
+    # Move to another queue: enqueue there.
+    other = api.call("queues.create", {"name": f"other-{uuid.uuid4().hex[:6]}"})["id"]
+    api.call("tasks.enqueue", {"task": b, "queue": other})
+    assert entries(api, q) == [d, a] and entries(api, other) == [b]
+    assert api.call("tasks.get_by_id", {"task": b})["task"]["execution"]["queue"] == other
+
+    # Remove: out of the queue, back to draft.
+    assert api.call("queues.remove_task", {"queue": q, "task": d})["removed"] == 1
+    assert entries(api, q) == [a]
+    assert api.call("tasks.get_by_id", {"task": d})["task"]["status"] == "created"
+
+    # Metrics: one pending task that has waited a little.
+    m = {x["queue"]: x for x in api.call("queues.get_queue_metrics", {"queue_ids": [q]})["queues"]}
+    assert m[q]["queue_lengths"] == [1] and m[q]["avg_waiting_times"][0] >= 0
+
+    # Delete: refused while a task waits, forced sends it back to draft.
+    assert meta(api.raw("queues.delete", {"queue": q}))[:2] == (400, 702)
+    assert api.call("queues.delete", {"queue": q, "force": True})["deleted"] == 1
+    assert meta(api.raw("queues.get_by_id", {"queue": q}))[:2] == (400, 701)
+    assert api.call("tasks.get_by_id", {"task": a})["task"]["status"] == "created"
+    assert meta(api.raw("queues.delete", {"queue": default_queue(api)}))[:2] == (400, 12)

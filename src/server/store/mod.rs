@@ -188,6 +188,32 @@ pub enum QueueChange {
     Remove,
 }
 
+/// Where [`Store::move_queue_entry`] puts a waiting task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueuePosition {
+    /// First to run.
+    Front,
+    /// Last to run.
+    Back,
+    /// This many places earlier (stopping at the front).
+    Forward(usize),
+    /// This many places later (stopping at the back).
+    Backward(usize),
+}
+
+impl QueuePosition {
+    /// The index an entry now at `from` moves to in a queue of `len` entries.
+    pub fn target(self, from: usize, len: usize) -> usize {
+        let last = len.saturating_sub(1);
+        match self {
+            QueuePosition::Front => 0,
+            QueuePosition::Back => last,
+            QueuePosition::Forward(n) => from.saturating_sub(n),
+            QueuePosition::Backward(n) => from.saturating_add(n).min(last),
+        }
+    }
+}
+
 /// What `models.get_all` asks for.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ModelFilter {
@@ -292,6 +318,13 @@ pub trait Store: Send + Sync {
     async fn list_queues(&self) -> AppResult<Vec<Queue>>;
     /// The tasks waiting in a queue, first to run first.
     async fn queue_entries(&self, queue: &str) -> AppResult<Vec<QueueEntry>>;
+    /// Writes a queue's name and tags; false if another queue has the name.
+    async fn update_queue(&self, queue: &Queue) -> AppResult<bool>;
+    /// Deletes a queue with its entries; false if it did not exist.
+    async fn delete_queue(&self, id: &str) -> AppResult<bool>;
+    /// Moves a waiting task within its queue and answers its new index
+    /// (0 = next to run); `None` if the task is not waiting in that queue.
+    async fn move_queue_entry(&self, queue: &str, task: &str, to: QueuePosition) -> AppResult<Option<usize>>;
     /// Takes the first entry off a queue and answers it: each entry is
     /// handed out once, also to concurrent callers and server processes.
     async fn pop_queue(&self, queue: &str) -> AppResult<Option<QueueEntry>>;

@@ -1255,6 +1255,69 @@ macro_rules! impl_sql_store {
                 Ok(rows.into_iter().map(|(task, added)| $crate::model::QueueEntry { task, added }).collect())
             }
 
+            async fn update_queue(&self, q: &$crate::model::Queue) -> $crate::error::AppResult<bool> {
+                use $crate::server::store::sql::to_json;
+                let done = sqlx::query("UPDATE queues SET name = $1, tags = $2, system_tags = $3, last_update = $4 WHERE id = $5")
+                    .bind(&q.name)
+                    .bind(to_json(&q.tags))
+                    .bind(to_json(&q.system_tags))
+                    .bind($crate::server::clock::now_ms())
+                    .bind(&q.id)
+                    .execute(&self.pool)
+                    .await;
+                match done {
+                    Ok(_) => Ok(true),
+                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(false),
+                    Err(e) => Err(e.into()),
+                }
+            }
+
+            async fn delete_queue(&self, id: &str) -> $crate::error::AppResult<bool> {
+                let mut tx = self.pool.begin().await?;
+                sqlx::query("DELETE FROM queue_entries WHERE queue = $1").bind(id).execute(&mut *tx).await?;
+                let done = sqlx::query("DELETE FROM queues WHERE id = $1").bind(id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn move_queue_entry(
+                &self,
+                queue: &str,
+                task: &str,
+                to: $crate::server::store::QueuePosition,
+            ) -> $crate::error::AppResult<Option<usize>> {
+                let mut tx = self.pool.begin().await?;
+                let rows: Vec<(String, i64)> =
+                    sqlx::query_as("SELECT task, position FROM queue_entries WHERE queue = $1 ORDER BY position, added")
+                        .bind(queue)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let Some(from) = rows.iter().position(|(t, _)| t == task) else {
+                    return Ok(None);
+                };
+                let dest = to.target(from, rows.len());
+                if dest != from {
+                    let mut order: Vec<&str> = rows.iter().map(|(t, _)| t.as_str()).collect();
+                    let moved = order.remove(from);
+                    order.insert(dest, moved);
+                    // The entries between the two places take that range's
+                    // positions in their new order; the others keep theirs.
+                    // Equal positions (from concurrent enqueues) renumber all.
+                    let distinct = rows.windows(2).all(|w| w[0].1 < w[1].1);
+                    let (lo, hi) = if distinct { (from.min(dest), from.max(dest)) } else { (0, rows.len() - 1) };
+                    for (i, t) in order.iter().enumerate().take(hi + 1).skip(lo) {
+                        let position = if distinct { rows[i].1 } else { i as i64 + 1 };
+                        sqlx::query("UPDATE queue_entries SET position = $1 WHERE task = $2")
+                            .bind(position)
+                            .bind(*t)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                }
+                tx.commit().await?;
+                Ok(Some(dest))
+            }
+
             async fn pop_queue(&self, queue: &str) -> $crate::error::AppResult<Option<$crate::model::QueueEntry>> {
                 let sql = format!(
                     "DELETE FROM queue_entries WHERE task = (SELECT task FROM queue_entries WHERE queue = $1 \
