@@ -1,12 +1,15 @@
 //! Labbook: a self-hosted, ClearML-compatible experiment manager.
 //!
 //! One crate, two builds: with `ssr` it is the server (`labbook serve`: the
-//! web app, the ClearML REST API and the fileserver); with `hydrate` it is
+//! web app, the ClearML REST API and the fileserver, and `labbook agent`, a
+//! queue worker); with `hydrate` it is
 //! the WASM that makes the server-rendered pages interactive.
 
 // The experiments table view is a deep type for the hydrate build's layout queries.
 #![recursion_limit = "256"]
 
+#[cfg(feature = "ssr")]
+pub mod agent;
 pub mod api;
 pub mod app;
 pub mod components;

@@ -15,6 +15,8 @@ struct Cli {
 enum Command {
     /// Run the web app, the ClearML-compatible API and the fileserver.
     Serve(Config),
+    /// Take tasks off queues and run them (a worker, like clearml-agent in venv mode).
+    Agent(labbook::agent::AgentConfig),
 }
 
 #[tokio::main]
@@ -26,13 +28,15 @@ async fn main() -> std::process::ExitCode {
         )
         .init();
     let cli = Cli::parse();
-    match cli.command {
-        Command::Serve(config) => match labbook::server::serve(config).await {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("labbook: {e}");
-                std::process::ExitCode::FAILURE
-            }
-        },
+    let result = match cli.command {
+        Command::Serve(config) => labbook::server::serve(config).await.map_err(|e| e.to_string()),
+        Command::Agent(config) => labbook::agent::run(config).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("labbook: {e}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }

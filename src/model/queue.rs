@@ -45,11 +45,7 @@ impl QueueWaits {
         }
         let waits = entries.iter().map(|e| (now - e.added).max(0));
         let total: i64 = waits.clone().sum();
-        QueueWaits {
-            count: entries.len(),
-            oldest_ms: waits.max().unwrap_or(0),
-            mean_ms: total / entries.len() as i64,
-        }
+        QueueWaits { count: entries.len(), oldest_ms: waits.max().unwrap_or(0), mean_ms: total / entries.len() as i64 }
     }
 }
 
