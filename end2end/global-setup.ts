@@ -25,6 +25,8 @@ export default async function globalSetup(): Promise<void> {
     });
   });
   process.env.LABBOOK_WEB_URL = info.web_url;
+  process.env.LABBOOK_API_URL = (info as any).api_url;
+  process.env.LABBOOK_FILES_URL = (info as any).files_url;
   process.env.LABBOOK_TASK_ID = info.task_id;
   process.env.LABBOOK_REPORT_TASK_ID = info.report_task_id;
   process.env.LABBOOK_ARTIFACT_TASK_ID = info.artifact_task_id;

@@ -2,7 +2,9 @@
 # Starts a throwaway PostgreSQL cluster on 127.0.0.1 for the tests (idempotent)
 # and prints its admin URL. Usage: scripts/postgres.sh [start|stop]
 set -euo pipefail
-PGPORT=${LABBOOK_PG_PORT:-55432}
+# Below the ephemeral port range (32768-60999): a client connection in
+# TIME-WAIT on the same local port would otherwise make the bind fail.
+PGPORT=${LABBOOK_PG_PORT:-25432}
 PGDIR=${LABBOOK_PG_DIR:-/tmp/labbook-pg-$PGPORT}
 bindir=$(dirname "$(ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | sort -V | tail -n1 || true)")
 [ -x "$bindir/pg_ctl" ] || bindir=$(dirname "$(command -v pg_ctl)")

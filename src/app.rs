@@ -5,8 +5,10 @@ use crate::pages::compare::ComparePage;
 use crate::pages::model::ModelPage;
 use crate::pages::new_task::NewTaskPage;
 use crate::pages::projects::ProjectsPage;
+use crate::pages::queues::QueuesPage;
 use crate::pages::task::TaskPage;
 use crate::pages::tasks::TasksPage;
+use crate::pages::workers::WorkersPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
@@ -44,7 +46,7 @@ pub fn App() -> impl IntoView {
         <Router>
             <header class="top">
                 <A href="/" attr:class="brand">"Labbook"</A>
-                <nav aria-label="main"><A href="/">"Projects"</A><A href="/tasks">"All tasks"</A></nav>
+                <nav aria-label="main"><A href="/">"Projects"</A><A href="/tasks">"All tasks"</A><A href="/queues">"Queues"</A><A href="/workers">"Workers"</A></nav>
                 <ThemeToggle/>
             </header>
             <main>
@@ -56,6 +58,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/compare") view=ComparePage ssr=SsrMode::Async/>
                     <Route path=path!("/new-task") view=NewTaskPage/>
                     <Route path=path!("/models/:id") view=ModelPage ssr=SsrMode::Async/>
+                    <Route path=path!("/queues") view=QueuesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/workers") view=WorkersPage ssr=SsrMode::Async/>
                     // The results-page link the clearml SDK prints.
                     <Route path=path!("/projects/:project/tasks/:id/*rest") view=TaskPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:project/experiments/:id/*rest") view=TaskPage ssr=SsrMode::Async/>

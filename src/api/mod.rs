@@ -6,6 +6,7 @@ pub mod compare;
 pub mod drafts;
 pub mod events;
 pub mod projects;
+pub mod queues;
 pub mod table;
 pub mod tasks;
 
@@ -22,4 +23,12 @@ pub(crate) fn state() -> Result<crate::server::state::AppState, ServerFnError> {
 #[cfg(feature = "ssr")]
 pub(crate) fn to_client(e: crate::error::AppError) -> ServerFnError {
     ServerFnError::new(e.to_string())
+}
+
+/// Calls a ClearML endpoint as the web user, so the UI gets the API's checks
+/// and its message on error.
+#[cfg(feature = "ssr")]
+pub(crate) async fn call(name: &str, body: serde_json::Value) -> Result<serde_json::Value, ServerFnError> {
+    let st = state()?;
+    crate::server::clearml::call(&st, actions::WEB_USER, name, body).await.map_err(|e| ServerFnError::new(e.msg))
 }

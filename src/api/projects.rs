@@ -12,12 +12,8 @@ pub async fn list_projects() -> Result<Vec<ProjectSummary>, ServerFnError> {
     st.store.project_summaries().await.map_err(super::to_client)
 }
 
-/// Calls a `projects.*` endpoint as the web user; the API's message on error.
 #[cfg(feature = "ssr")]
-async fn call(name: &str, body: serde_json::Value) -> Result<serde_json::Value, ServerFnError> {
-    let st = super::state()?;
-    crate::server::clearml::call(&st, super::actions::WEB_USER, name, body).await.map_err(|e| ServerFnError::new(e.msg))
-}
+use super::call;
 
 /// Creates a project from its full path (`main/sub`); answers its id.
 #[server(prefix = "/rpc", endpoint = "create_project")]

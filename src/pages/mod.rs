@@ -4,9 +4,11 @@ pub mod compare;
 pub mod model;
 pub mod new_task;
 pub mod projects;
+pub mod queues;
 pub mod task;
 pub mod task_edit;
 pub mod tasks;
+pub mod workers;
 
 use leptos::prelude::*;
 

@@ -32,6 +32,7 @@ DEMO_SCRIPT = '''import argparse
 from clearml import Task
 p = argparse.ArgumentParser(); p.add_argument("--lr", type=float, default=0.1); args = p.parse_args()
 task = Task.init(project_name="demo/vision", task_name="first run")
+print(f"training with lr={args.lr}")
 for i in range(100):
     task.get_logger().report_scalar("loss", "train", value=1.0 / (i + 1), iteration=i)
     print(f"step {i}")
@@ -262,7 +263,8 @@ def serve_and_seed() -> None:
         artifacts = run_script(server, base, "artifacts_models.py")
         api = Api(server)
         tasks = api.call("tasks.get_all", {"name": "^first run$"})["tasks"]
-        print(json.dumps({"web_url": server.web_url, "task_id": tasks[0]["id"], "report_task_id": report["id"],
+        print(json.dumps({"web_url": server.web_url, "api_url": server.api_url, "files_url": server.files_url,
+                          "task_id": tasks[0]["id"], "report_task_id": report["id"],
                           "artifact_task_id": artifacts["task"], "access_key": ACCESS_KEY,
                           "secret_key": SECRET_KEY}), flush=True)
         stop = []

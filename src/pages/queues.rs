@@ -1,0 +1,214 @@
+//! `/queues`: every queue with its waiting tasks in the order they will
+//! run, their count and wait times, and the workers serving it. Tasks can be
+//! moved up, down, to the top or bottom, to another queue, or out of the
+//! queue (back to draft); queues can be created, renamed and deleted.
+
+use crate::api::queues::{create_queue, delete_queue, list_queue_views, queue_task, rename_queue, QueueOp, QueueView};
+use crate::components::format::fmt_duration;
+use crate::components::live::poll_while;
+use crate::pages::ErrorBox;
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// Something the page asks the server to do.
+#[derive(Debug, Clone, PartialEq)]
+enum PageOp {
+    Create(String),
+    Rename { id: String, name: String },
+    Delete { id: String, force: bool },
+    Task { queue: String, task: String, op: QueueOp },
+}
+
+impl PageOp {
+    async fn perform(self) -> Result<String, ServerFnError> {
+        match self {
+            PageOp::Create(name) => create_queue(name.clone()).await.map(|_| format!("Queue {name} created.")),
+            PageOp::Rename { id, name } => rename_queue(id, name.clone()).await.map(|_| format!("Renamed to {name}.")),
+            PageOp::Delete { id, force } => delete_queue(id, force).await.map(|_| "Queue deleted.".to_string()),
+            PageOp::Task { queue, task, op } => queue_task(queue, task, op.clone()).await.map(|_| match op {
+                QueueOp::Remove => "Removed from the queue; the task is a draft again.".to_string(),
+                QueueOp::MoveTo(_) => "Moved to the other queue.".to_string(),
+                _ => "Queue order changed.".to_string(),
+            }),
+        }
+    }
+}
+
+/// The page's one action, and the queue whose delete awaits confirmation
+/// (kept here: the cards are redrawn on every refresh).
+#[derive(Clone, Copy)]
+struct Ops {
+    act: Action<PageOp, Result<String, ServerFnError>>,
+    confirm_delete: RwSignal<Option<String>>,
+}
+
+/// The queues page.
+#[component]
+pub fn QueuesPage() -> impl IntoView {
+    let version = RwSignal::new(0u64);
+    let queues = Resource::new(move || version.get(), |_| list_queue_views());
+    let act = Action::new(|op: &PageOp| op.clone().perform());
+    provide_context(Ops { act, confirm_delete: RwSignal::new(None) });
+    Effect::new(move |_| {
+        if act.value().get().is_some() {
+            version.update(|v| *v += 1);
+        }
+    });
+    // Workers take tasks and new ones arrive: keep the page current.
+    poll_while(|| true, move || version.update(|v| *v += 1));
+    let report = move || {
+        act.value().get().map(|r| match r {
+            Ok(text) => view! { <p class="notice" role="status">{text}</p> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+        })
+    };
+    view! {
+        <header class="task-head"><h1>"Queues"</h1><A href="/workers">"Workers"</A></header>
+        <NewQueueForm/>
+        {report}
+        <Transition fallback=|| view! { <p>"Loading queues…"</p> }>
+            {move || Suspend::new(async move {
+                match queues.await {
+                    Ok(qs) => {
+                        let all: Vec<(String, String)> = qs.iter().map(|q| (q.id.clone(), q.name.clone())).collect();
+                        qs.into_iter()
+                            .map(|q| view! { <QueueCard queue=q all=all.clone()/> })
+                            .collect_view()
+                            .into_any()
+                    }
+                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn NewQueueForm() -> impl IntoView {
+    let Ops { act, .. } = expect_context::<Ops>();
+    let name = RwSignal::new(String::new());
+    view! {
+        <form class="inline-form" aria-label="new queue" on:submit=move |ev| {
+            ev.prevent_default();
+            act.dispatch(PageOp::Create(name.get_untracked()));
+            name.set(String::new());
+        }>
+            <label>"New queue "<input name="queue-name" placeholder="name" prop:value=name
+                on:input=move |ev| name.set(event_target_value(&ev))/></label>
+            <button type="submit">"Create"</button>
+        </form>
+    }
+}
+
+#[component]
+fn QueueCard(queue: QueueView, all: Vec<(String, String)>) -> impl IntoView {
+    let Ops { act, confirm_delete } = expect_context::<Ops>();
+    let qid = queue.id.clone();
+    let new_name = RwSignal::new(queue.name.clone());
+    let confirm = {
+        let id = qid.clone();
+        Signal::derive(move || confirm_delete.with(|c| c.as_deref() == Some(id.as_str())))
+    };
+    let waiting = queue.tasks.len();
+    let workers = if queue.workers.is_empty() { "no worker".to_string() } else { queue.workers.join(", ") };
+    let others: Vec<(String, String)> = all.into_iter().filter(|(id, _)| *id != queue.id).collect();
+    let rename = {
+        let id = qid.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            act.dispatch(PageOp::Rename { id: id.clone(), name: new_name.get_untracked() });
+        }
+    };
+    let delete = {
+        let id = qid.clone();
+        move |_| {
+            if waiting > 0 && !confirm.get_untracked() {
+                confirm_delete.set(Some(id.clone()));
+            } else {
+                confirm_delete.set(None);
+                act.dispatch(PageOp::Delete { id: id.clone(), force: waiting > 0 });
+            }
+        }
+    };
+    let delete_label = move || {
+        if confirm.get() {
+            format!("Delete it and send its {waiting} tasks back to draft")
+        } else {
+            "Delete".to_string()
+        }
+    };
+    let rows = queue
+        .tasks
+        .clone()
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let op = {
+                let (queue, task) = (qid.clone(), t.id.clone());
+                move |op: QueueOp| {
+                    act.dispatch(PageOp::Task { queue: queue.clone(), task: task.clone(), op });
+                }
+            };
+            let (o1, o2, o3, o4, o5, o6) = (op.clone(), op.clone(), op.clone(), op.clone(), op.clone(), op);
+            let options = others
+                .clone()
+                .into_iter()
+                .map(|(id, name)| view! { <option value=id>{name}</option> })
+                .collect_view();
+            view! {
+                <tr data-testid="queued-task">
+                    <td>{i + 1}</td>
+                    <td><A href=format!("/tasks/{}", t.id)>{t.name}</A></td>
+                    <td>{fmt_duration(t.waited_ms)}</td>
+                    <td class="row-actions">
+                        <button type="button" title="Run it next" on:click=move |_| o1(QueueOp::Top)>"Top"</button>
+                        <button type="button" on:click=move |_| o2(QueueOp::Up)>"Up"</button>
+                        <button type="button" on:click=move |_| o3(QueueOp::Down)>"Down"</button>
+                        <button type="button" title="Run it last" on:click=move |_| o4(QueueOp::Bottom)>"Bottom"</button>
+                        <button type="button" title="Out of the queue, back to draft"
+                            on:click=move |_| o5(QueueOp::Remove)>"Remove"</button>
+                        <select aria-label="move to queue" on:change=move |ev| {
+                            let to = event_target_value(&ev);
+                            if !to.is_empty() {
+                                o6(QueueOp::MoveTo(to));
+                            }
+                        }>
+                            <option value="" selected>"Move to…"</option>
+                            {options}
+                        </select>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let default_badge = queue.default.then(|| view! { <span class="badge">"default"</span> });
+    view! {
+        <section class="queue card" data-testid="queue" data-name=queue.name.clone()>
+            <header class="queue-head">
+                <h2>{queue.name.clone()}" "{default_badge}</h2>
+                <p class="muted" data-testid="queue-stats">
+                    {format!("{} waiting", queue.waits.count)}
+                    " · oldest wait "{fmt_duration(queue.waits.oldest_ms)}
+                    " · mean wait "{fmt_duration(queue.waits.mean_ms)}
+                    " · served by "{workers}
+                </p>
+                <form class="inline-form" aria-label="rename queue" on:submit=rename>
+                    <input name="rename" aria-label="queue name" prop:value=new_name
+                        on:input=move |ev| new_name.set(event_target_value(&ev))/>
+                    <button type="submit">"Rename"</button>
+                </form>
+                {(!queue.default).then(|| view! { <button type="button" class="danger" on:click=delete>{delete_label}</button> })}
+            </header>
+            {if waiting == 0 {
+                view! { <p class="muted">"No task waits in this queue."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="tasks" aria-label=format!("tasks in {}", queue.name)>
+                        <thead><tr><th>"#"</th><th>"Task"</th><th>"Waiting"</th><th>"Actions"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+    }
+}
