@@ -276,6 +276,7 @@ with open(os.environ["LABBOOK_TEST_RUNS"], "a") as f:
 
 
 def test_each_of_many_tasks_runs_exactly_once_on_four_agents(server, api, tmp_path):
+    """On PostgreSQL also across two server processes sharing the database."""
     n = int(os.environ.get("LABBOOK_EXACTLY_ONCE_TASKS", "1000"))
     q = api.call("queues.create", {"name": "exactly-once"})["id"]
     template = api.call("tasks.create", {"name": "tiny", "type": "training"})["id"]
@@ -286,8 +287,14 @@ def test_each_of_many_tasks_runs_exactly_once_on_four_agents(server, api, tmp_pa
         api.call("tasks.enqueue", {"task": tid, "queue": q})
         ids.append(tid)
     runs = tmp_path / "runs.txt"
+    # On PostgreSQL, half of the agents talk to a second server process on
+    # the same database.
+    servers = [server, server]
+    if server.database_url:
+        second = Server(data_dir=tmp_path / "second", database_url=server.database_url).start()
+        servers = [server, second]
     started = time.time()
-    agents = [Agent(server, "labbook", tmp_path, f"once{i}", "--queue", "exactly-once",
+    agents = [Agent(servers[i % 2], "labbook", tmp_path, f"once{i}", "--queue", "exactly-once",
                     env={"LABBOOK_TEST_RUNS": str(runs)}) for i in range(4)]
     try:
         deadline = time.time() + 900
@@ -308,3 +315,5 @@ def test_each_of_many_tasks_runs_exactly_once_on_four_agents(server, api, tmp_pa
     finally:
         for a in agents:
             a.stop()
+        if servers[1] is not server:
+            servers[1].stop()
