@@ -351,8 +351,8 @@ impl Worker {
     }
 }
 
-/// Sends `workers.status_report` every report interval and whenever the
-/// worker's task changes.
+/// Sends `workers.status_report` (and `tasks.ping` for its task) every
+/// report interval and whenever the worker's task changes.
 async fn heartbeat(
     api: Api,
     shared: Arc<Shared>,
@@ -369,12 +369,20 @@ async fn heartbeat(
             "worker": api.worker(), "timestamp": crate::server::clock::now_ms(), "machine_stats": stats,
             "queues": queue_ids, "tags": [], "is_daemon": true,
         });
-        if let Some((task, queue)) = current.borrow_and_update().clone() {
+        let running = current.borrow_and_update().clone();
+        if let Some((task, queue)) = &running {
             body["task"] = json!(task);
             body["queue"] = json!(queue);
         }
         if let Err(e) = api.call("workers.status_report", body).await {
             tracing::warn!(worker = %api.worker(), error = %e, "status report failed");
+        }
+        if let Some((task, _)) = &running {
+            // Keeps the task's worker "live", so that an abort is sent to it
+            // (§6.4) even when the script itself never talks to the server.
+            if let Err(e) = api.call("tasks.ping", json!({"task": task})).await {
+                tracing::warn!(worker = %api.worker(), %task, error = %e, "ping failed");
+            }
         }
         tokio::select! {
             _ = tokio::time::sleep(shared.report) => {}
