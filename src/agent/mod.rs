@@ -119,7 +119,7 @@ pub async fn run(config: AgentConfig) -> Result<(), String> {
     let shared = Arc::new(Shared { config, queues, work_dir, envs, poll, report, grace });
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
-        shutdown_signal().await;
+        crate::server::shutdown_signal().await;
         tracing::info!("shutting down: stopping running tasks");
         let _ = stop_tx.send(true);
     });
@@ -165,21 +165,6 @@ fn host_name() -> String {
         .ok()
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "labbook-agent".into())
-}
-
-async fn shutdown_signal() {
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term => {}
-    }
 }
 
 /// One worker: takes one task at a time.

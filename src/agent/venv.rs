@@ -51,10 +51,11 @@ impl Environments {
         if self.reuse_python {
             return Ok(PathBuf::from(&self.python));
         }
-        let dir = self.root.join(key(&self.python, requirements));
+        let key = key(&self.python, requirements);
+        let dir = self.root.join(&key);
         let python = dir.join("bin").join("python");
         let ready = dir.join(".ready");
-        let lock = self.root.join(format!("{}.lock", key(&self.python, requirements)));
+        let lock = self.root.join(format!("{key}.lock"));
         tokio::fs::create_dir_all(&self.root)
             .await
             .map_err(|e| format!("cannot create {}: {e}", self.root.display()))?;

@@ -12,8 +12,6 @@ use serde::{Deserialize, Serialize};
 pub struct WaitingTask {
     pub id: String,
     pub name: String,
-    /// Epoch milliseconds when it was enqueued.
-    pub added: i64,
     /// How long it has waited, in milliseconds.
     pub waited_ms: i64,
 }
@@ -41,12 +39,10 @@ pub struct WorkerView {
     pub task: Option<(String, String)>,
     /// Seconds its task has run.
     pub running_s: i64,
-    /// Epoch milliseconds.
+    /// Epoch milliseconds of its last report.
     pub last_seen: i64,
     /// Milliseconds since that report, when the list was made.
     pub silent_ms: i64,
-    /// Epoch milliseconds.
-    pub registered: i64,
     /// Mean CPU use over its cores, percent.
     pub cpu: Option<f64>,
     /// Memory used and free, MB.
@@ -72,47 +68,47 @@ pub enum QueueOp {
     MoveTo(String),
 }
 
+/// The live workers and the ids of the queues each serves.
 #[cfg(feature = "ssr")]
-fn parse_ms(v: &serde_json::Value) -> i64 {
-    v.as_str().and_then(|s| chrono::DateTime::parse_from_rfc3339(s).ok()).map_or(0, |t| t.timestamp_millis())
+async fn workers_with_queues() -> Result<Vec<(WorkerView, Vec<String>)>, ServerFnError> {
+    let st = super::state()?;
+    let now = crate::server::clock::now_ms();
+    let queues = st.store.list_queues().await.map_err(super::to_client)?;
+    let workers = crate::server::clearml::workers::live_workers(&st).await.map_err(super::to_client)?;
+    Ok(workers
+        .into_iter()
+        .map(|(w, task)| {
+            let stats = &w.machine_stats;
+            let number = |k: &str| stats.get(k).and_then(serde_json::Value::as_f64);
+            let cpu = stats.get("cpu_usage").and_then(serde_json::Value::as_array).filter(|c| !c.is_empty()).map(|c| {
+                let v: Vec<f64> = c.iter().filter_map(serde_json::Value::as_f64).collect();
+                v.iter().sum::<f64>() / v.len().max(1) as f64
+            });
+            let view = WorkerView {
+                id: w.id.clone(),
+                queues: w
+                    .queues
+                    .iter()
+                    .filter_map(|id| queues.iter().find(|q| &q.id == id))
+                    .map(|q| q.name.clone())
+                    .collect(),
+                running_s: task.as_ref().and_then(|t| t.started).map_or(0, |s| (now - s) / 1000),
+                task: task.map(|t| (t.id, t.name)),
+                last_seen: w.last_seen,
+                silent_ms: (now - w.last_seen).max(0),
+                cpu,
+                memory: number("memory_used").zip(number("memory_free")),
+                disk_free: number("disk_free_home"),
+            };
+            (view, w.queues)
+        })
+        .collect())
 }
 
 /// The live workers, as `workers.get_all` lists them.
 #[server(prefix = "/rpc", endpoint = "list_workers", output = Json)]
 pub async fn list_workers() -> Result<Vec<WorkerView>, ServerFnError> {
-    use serde_json::Value;
-    let out = super::call("workers.get_all", serde_json::json!({})).await?;
-    let workers = out["workers"].as_array().cloned().unwrap_or_default();
-    let now = crate::server::clock::now_ms();
-    Ok(workers
-        .iter()
-        .map(|w| {
-            let stats = &w["machine_stats"];
-            let cpu = stats["cpu_usage"].as_array().filter(|c| !c.is_empty()).map(|c| {
-                let v: Vec<f64> = c.iter().filter_map(Value::as_f64).collect();
-                v.iter().sum::<f64>() / v.len().max(1) as f64
-            });
-            let memory = stats["memory_used"].as_f64().zip(stats["memory_free"].as_f64());
-            let task = w["task"]["id"]
-                .as_str()
-                .map(|id| (id.to_string(), w["task"]["name"].as_str().unwrap_or(id).to_string()));
-            WorkerView {
-                id: w["id"].as_str().unwrap_or_default().to_string(),
-                queues: w["queues"]
-                    .as_array()
-                    .map(|qs| qs.iter().filter_map(|q| q["name"].as_str().map(str::to_string)).collect())
-                    .unwrap_or_default(),
-                task,
-                running_s: w["task"]["running_time"].as_i64().unwrap_or(0),
-                last_seen: parse_ms(&w["last_report_time"]),
-                silent_ms: (now - parse_ms(&w["last_report_time"])).max(0),
-                registered: parse_ms(&w["register_time"]),
-                cpu,
-                memory,
-                disk_free: stats["disk_free_home"].as_f64(),
-            }
-        })
-        .collect())
+    Ok(workers_with_queues().await?.into_iter().map(|(w, _)| w).collect())
 }
 
 /// Every queue with its waiting tasks, the default queue first.
@@ -120,7 +116,7 @@ pub async fn list_workers() -> Result<Vec<WorkerView>, ServerFnError> {
 pub async fn list_queue_views() -> Result<Vec<QueueView>, ServerFnError> {
     let st = super::state()?;
     let now = crate::server::clock::now_ms();
-    let workers = list_workers().await?;
+    let workers = workers_with_queues().await?;
     let mut out = Vec::new();
     for q in st.store.list_queues().await.map_err(super::to_client)? {
         let entries = st.store.queue_entries(&q.id).await.map_err(super::to_client)?;
@@ -141,11 +137,10 @@ pub async fn list_queue_views() -> Result<Vec<QueueView>, ServerFnError> {
                 .map(|e| WaitingTask {
                     id: e.task.clone(),
                     name: names.get(&e.task).cloned().unwrap_or_else(|| e.task.clone()),
-                    added: e.added,
                     waited_ms: (now - e.added).max(0),
                 })
                 .collect(),
-            workers: workers.iter().filter(|w| w.queues.contains(&q.name)).map(|w| w.id.clone()).collect(),
+            workers: workers.iter().filter(|(_, qs)| qs.contains(&q.id)).map(|(w, _)| w.id.clone()).collect(),
             id: q.id,
             name: q.name,
         });

@@ -143,34 +143,32 @@ fn QueueCard(queue: QueueView, all: Vec<(String, String)>) -> impl IntoView {
         .into_iter()
         .enumerate()
         .map(|(i, t)| {
-            let op = {
-                let (queue, task) = (qid.clone(), t.id.clone());
-                move |op: QueueOp| {
-                    act.dispatch(PageOp::Task { queue: queue.clone(), task: task.clone(), op });
-                }
+            // One dispatcher for the row, shared by its controls.
+            let row = StoredValue::new((qid.clone(), t.id.clone()));
+            let run = move |what: QueueOp| {
+                let (queue, task) = row.get_value();
+                act.dispatch(PageOp::Task { queue, task, op: what });
             };
-            let (o1, o2, o3, o4, o5, o6) = (op.clone(), op.clone(), op.clone(), op.clone(), op.clone(), op);
-            let options = others
-                .clone()
-                .into_iter()
-                .map(|(id, name)| view! { <option value=id>{name}</option> })
-                .collect_view();
+            let button = move |label: &'static str, title: &'static str, what: QueueOp| {
+                view! { <button type="button" title=title on:click=move |_| run(what.clone())>{label}</button> }
+            };
+            let options =
+                others.clone().into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view();
             view! {
                 <tr data-testid="queued-task">
                     <td>{i + 1}</td>
                     <td><A href=format!("/tasks/{}", t.id)>{t.name}</A></td>
                     <td>{fmt_duration(t.waited_ms)}</td>
                     <td class="row-actions">
-                        <button type="button" title="Run it next" on:click=move |_| o1(QueueOp::Top)>"Top"</button>
-                        <button type="button" on:click=move |_| o2(QueueOp::Up)>"Up"</button>
-                        <button type="button" on:click=move |_| o3(QueueOp::Down)>"Down"</button>
-                        <button type="button" title="Run it last" on:click=move |_| o4(QueueOp::Bottom)>"Bottom"</button>
-                        <button type="button" title="Out of the queue, back to draft"
-                            on:click=move |_| o5(QueueOp::Remove)>"Remove"</button>
+                        {button("Top", "Run it next", QueueOp::Top)}
+                        {button("Up", "One place earlier", QueueOp::Up)}
+                        {button("Down", "One place later", QueueOp::Down)}
+                        {button("Bottom", "Run it last", QueueOp::Bottom)}
+                        {button("Remove", "Out of the queue, back to draft", QueueOp::Remove)}
                         <select aria-label="move to queue" on:change=move |ev| {
                             let to = event_target_value(&ev);
                             if !to.is_empty() {
-                                o6(QueueOp::MoveTo(to));
+                                run(QueueOp::MoveTo(to));
                             }
                         }>
                             <option value="" selected>"Move to…"</option>

@@ -79,7 +79,8 @@ async fn listen(addr: SocketAddr, app: Router) -> Result<(), ServeError> {
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(ServeError::Io)
 }
 
-async fn shutdown_signal() {
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

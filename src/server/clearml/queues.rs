@@ -26,7 +26,7 @@ pub fn invalid_queue(id: &str) -> ApiError {
 /// `queues.get_by_id`.
 pub async fn get_by_id(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     let id = req.str("queue")?;
-    let q = ctx.state.store.get_queue(&id).await?.ok_or_else(|| invalid_queue(&id))?;
+    let q = load(ctx, &id).await?;
     let entries = ctx.state.store.queue_entries(&q.id).await?;
     Ok(json!({"queue": queue_to_wire(&q, &entries)}))
 }
@@ -78,7 +78,7 @@ pub async fn create(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
 /// `queues.get_num_entries`.
 pub async fn get_num_entries(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     let id = req.str("queue")?;
-    ctx.state.store.get_queue(&id).await?.ok_or_else(|| invalid_queue(&id))?;
+    load(ctx, &id).await?;
     Ok(json!({"num": ctx.state.store.queue_entries(&id).await?.len()}))
 }
 
@@ -87,7 +87,7 @@ pub async fn get_num_entries(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
 /// empty. The task stays `queued` until the agent starts it.
 pub async fn get_next_task(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     let id = req.str("queue")?;
-    ctx.state.store.get_queue(&id).await?.ok_or_else(|| invalid_queue(&id))?;
+    load(ctx, &id).await?;
     Ok(match ctx.state.store.pop_queue(&id).await? {
         Some(e) => json!({"entry": {"task": e.task, "added": iso(e.added)}}),
         None => json!({}),
@@ -107,6 +107,7 @@ fn name_taken(name: &str) -> ApiError {
     ApiError::new(400, 801, format!("value already exists (a queue named '{name}' exists)"))
 }
 
+/// The queue with this id, or 400/701.
 async fn load(ctx: &Ctx, id: &str) -> Result<Queue, ApiError> {
     ctx.state.store.get_queue(id).await?.ok_or_else(|| invalid_queue(id))
 }

@@ -77,22 +77,34 @@ pub async fn unregister(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
     Ok(json!({}))
 }
 
-/// `workers.get_all`: the workers heard from within the timeout, with their
-/// queues and current task named (§8.4).
-pub async fn get_all(ctx: &Ctx, _req: Req) -> Result<Value, ApiError> {
-    let store = &ctx.state.store;
+/// The workers heard from within the timeout, each with the task it runs.
+pub async fn live_workers(
+    state: &crate::server::state::AppState,
+) -> crate::error::AppResult<Vec<(Worker, Option<crate::model::Task>)>> {
     let now = now_ms();
-    let queues = store.list_queues().await?;
+    let timeout = timeout_ms(state);
     let mut out = Vec::new();
-    let timeout = timeout_ms(&ctx.state);
-    for w in store.list_workers().await?.into_iter().filter(|w| now - w.last_seen <= timeout) {
+    for w in state.store.list_workers().await?.into_iter().filter(|w| now - w.last_seen <= timeout) {
         let task = match &w.task {
-            Some(t) => store.get_task(t).await?.map(|t| {
-                let running = t.started.map_or(0, |s| (now - s) / 1000);
-                json!({"id": t.id, "name": t.name, "running_time": running, "last_iteration": t.last_iteration})
-            }),
+            Some(t) => state.store.get_task(t).await?,
             None => None,
         };
+        out.push((w, task));
+    }
+    Ok(out)
+}
+
+/// `workers.get_all`: the live workers, with their queues and current task
+/// named (§8.4).
+pub async fn get_all(ctx: &Ctx, _req: Req) -> Result<Value, ApiError> {
+    let now = now_ms();
+    let queues = ctx.state.store.list_queues().await?;
+    let mut out = Vec::new();
+    for (w, task) in live_workers(&ctx.state).await? {
+        let task = task.map(|t| {
+            let running = t.started.map_or(0, |s| (now - s) / 1000);
+            json!({"id": t.id, "name": t.name, "running_time": running, "last_iteration": t.last_iteration})
+        });
         let named: Vec<Value> = w
             .queues
             .iter()

@@ -1273,10 +1273,8 @@ macro_rules! impl_sql_store {
             }
 
             async fn delete_queue(&self, id: &str) -> $crate::error::AppResult<bool> {
-                let mut tx = self.pool.begin().await?;
-                sqlx::query("DELETE FROM queue_entries WHERE queue = $1").bind(id).execute(&mut *tx).await?;
-                let done = sqlx::query("DELETE FROM queues WHERE id = $1").bind(id).execute(&mut *tx).await?;
-                tx.commit().await?;
+                // Its entries go with it (ON DELETE CASCADE).
+                let done = sqlx::query("DELETE FROM queues WHERE id = $1").bind(id).execute(&self.pool).await?;
                 Ok(done.rows_affected() == 1)
             }
 
