@@ -28,7 +28,9 @@ impl CallError {
     }
 }
 
-struct Shared {
+/// What every clone of an [`Api`] shares: the connection pool, the
+/// server, the credentials and the session token.
+struct Session {
     http: reqwest::Client,
     host: String,
     access_key: String,
@@ -39,7 +41,7 @@ struct Shared {
 /// A client acting as one worker. Clones share the connection pool and token.
 #[derive(Clone)]
 pub struct Api {
-    shared: Arc<Shared>,
+    shared: Arc<Session>,
     worker: String,
 }
 
@@ -51,7 +53,7 @@ impl Api {
             .build()
             .map_err(|e| CallError::Transport { host: host.to_string(), msg: e.to_string() })?;
         Ok(Api {
-            shared: Arc::new(Shared {
+            shared: Arc::new(Session {
                 http,
                 host: host.trim_end_matches('/').to_string(),
                 access_key: access_key.to_string(),

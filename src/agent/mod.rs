@@ -9,6 +9,7 @@
 pub mod client;
 pub mod console;
 pub mod machine;
+pub mod process;
 pub mod runner;
 pub mod venv;
 pub mod workspace;
@@ -23,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
 use venv::Environments;
-use workspace::Script;
+use workspace::TaskCode;
 
 /// How `labbook agent` runs.
 #[derive(Clone, Debug, Args)]
@@ -83,7 +84,7 @@ fn seconds(what: &str, v: f64) -> Result<Duration, String> {
 }
 
 /// The checked settings every worker of the agent shares.
-struct Shared {
+struct AgentSettings {
     config: AgentConfig,
     queues: Vec<(String, String)>,
     work_dir: PathBuf,
@@ -116,7 +117,7 @@ pub async fn run(config: AgentConfig) -> Result<(), String> {
     let envs =
         Environments { root: work_dir.join("venvs"), python: config.python.clone(), reuse_python: config.reuse_python };
     let name = config.name.clone().unwrap_or_else(host_name);
-    let shared = Arc::new(Shared { config, queues, work_dir, envs, poll, report, grace });
+    let shared = Arc::new(AgentSettings { config, queues, work_dir, envs, poll, report, grace });
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
         crate::server::shutdown_signal().await;
@@ -125,7 +126,7 @@ pub async fn run(config: AgentConfig) -> Result<(), String> {
     });
     let workers: Vec<_> = (0..shared.config.workers)
         .map(|i| {
-            let worker = Worker {
+            let worker = QueueWorker {
                 id: format!("{name}:{i}"),
                 api: api.as_worker(&format!("{name}:{i}")),
                 shared: shared.clone(),
@@ -168,16 +169,16 @@ fn host_name() -> String {
 }
 
 /// One worker: takes one task at a time.
-struct Worker {
+struct QueueWorker {
     id: String,
     api: Api,
-    shared: Arc<Shared>,
+    shared: Arc<AgentSettings>,
 }
 
 /// The task a worker runs and the queue it came from.
 type Current = Option<(String, String)>;
 
-impl Worker {
+impl QueueWorker {
     async fn run(self, mut stop: watch::Receiver<bool>) {
         let queue_ids: Vec<&str> = self.shared.queues.iter().map(|(id, _)| id.as_str()).collect();
         if let Err(e) =
@@ -299,7 +300,7 @@ impl Worker {
         stop: &mut watch::Receiver<bool>,
     ) -> Result<Outcome, String> {
         let reply = self.api.call("tasks.get_by_id", json!({"task": task})).await.map_err(|e| e.to_string())?;
-        let script = Script::from_task(reply.get("task").unwrap_or(&Value::Null));
+        let script = TaskCode::from_task(reply.get("task").unwrap_or(&Value::Null));
         let args = script.python_args()?;
         let _ = tokio::fs::remove_dir_all(task_dir).await;
         let dir = workspace::prepare(task_dir, &script, console).await?;
@@ -340,7 +341,7 @@ impl Worker {
 /// report interval and whenever the worker's task changes.
 async fn heartbeat(
     api: Api,
-    shared: Arc<Shared>,
+    shared: Arc<AgentSettings>,
     mut current: watch::Receiver<Current>,
     mut stop: watch::Receiver<bool>,
 ) {

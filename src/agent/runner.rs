@@ -3,10 +3,10 @@
 
 use super::client::Api;
 use super::console::Console;
-use super::workspace::pipe_lines;
+use super::process::{describe_exit, pipe_lines, signal_group};
 use serde_json::{json, Value};
 use std::path::Path;
-use std::process::{ExitStatus, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 use tokio::process::Command;
 
@@ -24,16 +24,6 @@ pub enum Outcome {
     Shutdown,
 }
 
-/// "exit code 3" or "killed by signal 9".
-pub fn describe_exit(status: ExitStatus) -> String {
-    use std::os::unix::process::ExitStatusExt;
-    match (status.code(), status.signal()) {
-        (Some(code), _) => format!("exit code {code}"),
-        (None, Some(sig)) => format!("killed by signal {sig}"),
-        _ => "ended".into(),
-    }
-}
-
 /// What a status poll says about a running task.
 pub fn stop_reason(task: Option<&Value>) -> Option<Outcome> {
     let Some(task) = task else {
@@ -45,17 +35,6 @@ pub fn stop_reason(task: Option<&Value>) -> Option<Outcome> {
         "in_progress" if message.contains("stopping") => Some(Outcome::Aborted),
         "in_progress" => None,
         other => Some(Outcome::Superseded(format!("the task became {other}"))),
-    }
-}
-
-/// Sends `sig` to the whole process group `pgid`.
-fn signal_group(pgid: u32, sig: libc::c_int) {
-    if let Ok(pgid) = libc::pid_t::try_from(pgid) {
-        // SAFETY: kill(2) with a negative pid signals a process group; it
-        // touches no memory of ours.
-        unsafe {
-            libc::kill(-pgid, sig);
-        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! the same requirements (also by other agent processes on the machine).
 
 use super::console::Console;
-use super::workspace::run_logged;
+use super::process::run_logged;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -3,15 +3,14 @@
 //! repository, the script itself written out.
 
 use super::console::Console;
+use super::process::run_logged;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 
 /// What a task records about its code (`script` in clearml-api.md §8.1).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Script {
+pub struct TaskCode {
     pub repository: String,
     pub branch: String,
     pub version_num: String,
@@ -23,9 +22,9 @@ pub struct Script {
     pub requirements: String,
 }
 
-impl Script {
+impl TaskCode {
     /// Reads `task.script` of a `tasks.get_by_id` reply.
-    pub fn from_task(task: &Value) -> Script {
+    pub fn from_task(task: &Value) -> TaskCode {
         let s = task.get("script").cloned().unwrap_or_default();
         let text = |k: &str| s.get(k).and_then(Value::as_str).unwrap_or("").trim().to_string();
         let requirements = match s.get("requirements").and_then(|r| r.get("pip")) {
@@ -33,7 +32,7 @@ impl Script {
             Some(Value::Array(lines)) => lines.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n"),
             _ => String::new(),
         };
-        Script {
+        TaskCode {
             repository: text("repository"),
             branch: text("branch"),
             version_num: text("version_num"),
@@ -61,37 +60,6 @@ impl Script {
     }
 }
 
-/// Runs a command to its end, writing its output to the console; an error
-/// names `what` and the exit status.
-pub async fn run_logged(mut cmd: Command, what: &str, console: &Console) -> Result<(), String> {
-    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).kill_on_drop(true);
-    let mut child = cmd.spawn().map_err(|e| format!("{what}: cannot start it: {e}"))?;
-    let out = child.stdout.take().map(|o| tokio::spawn(pipe_lines(o, console.clone())));
-    let err = child.stderr.take().map(|e| tokio::spawn(pipe_lines(e, console.clone())));
-    let status = child.wait().await.map_err(|e| format!("{what}: {e}"))?;
-    for h in [out, err].into_iter().flatten() {
-        let _ = h.await;
-    }
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("{what} failed ({})", super::runner::describe_exit(status)))
-    }
-}
-
-/// Copies the lines of a child's pipe to the console.
-pub async fn pipe_lines(pipe: impl AsyncRead + Unpin, console: Console) {
-    let mut reader = BufReader::new(pipe);
-    let mut buf = Vec::new();
-    loop {
-        buf.clear();
-        match reader.read_until(b'\n', &mut buf).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => console.line(String::from_utf8_lossy(&buf).into_owned()),
-        }
-    }
-}
-
 fn git(dir: &Path) -> Command {
     let mut cmd = Command::new("git");
     cmd.current_dir(dir).env("GIT_TERMINAL_PROMPT", "0").args(["-c", "advice.detachedHead=false"]);
@@ -100,7 +68,7 @@ fn git(dir: &Path) -> Command {
 
 /// Makes `task_dir` hold the task's code and answers the directory to run
 /// the entry point in.
-pub async fn prepare(task_dir: &Path, script: &Script, console: &Console) -> Result<PathBuf, String> {
+pub async fn prepare(task_dir: &Path, script: &TaskCode, console: &Console) -> Result<PathBuf, String> {
     let root = task_dir.join("code");
     tokio::fs::create_dir_all(&root).await.map_err(|e| format!("cannot create {}: {e}", root.display()))?;
     if script.repository.is_empty() {
@@ -161,12 +129,12 @@ mod tests {
     fn reads_the_script_and_its_entry_point() {
         let t = json!({"script": {"repository": " /r.git ", "entry_point": "train.py", "diff": " x\n",
                                    "requirements": {"pip": "clearml==2.1.12\n"}}});
-        let s = Script::from_task(&t);
+        let s = TaskCode::from_task(&t);
         assert_eq!((s.repository.as_str(), s.diff.as_str()), ("/r.git", " x\n"));
         assert_eq!(s.requirements, "clearml==2.1.12\n");
         assert_eq!(s.python_args().unwrap(), ["-u", "train.py"]);
-        let m = Script { entry_point: "-m pkg.main".into(), ..Script::default() };
+        let m = TaskCode { entry_point: "-m pkg.main".into(), ..TaskCode::default() };
         assert_eq!(m.python_args().unwrap(), ["-u", "-m", "pkg.main"]);
-        assert!(Script::default().python_args().unwrap_err().contains("no entry point"));
+        assert!(TaskCode::default().python_args().unwrap_err().contains("no entry point"));
     }
 }

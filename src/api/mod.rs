@@ -1,34 +1,39 @@
-//! Server functions behind the web UI, one file per noun. They are thin:
-//! fetch the state, check the input, call the store, map errors.
+//! Server functions behind the web UI, one file per noun. Each is a few
+//! lines: who is asking, the use case in `server::ops`, its typed result.
+//! Errors reach the browser whole ([`AppError`](crate::error::AppError)),
+//! and a call over HTTP answers with the error's status.
 
-pub mod actions;
-pub mod compare;
-pub mod drafts;
 pub mod events;
 pub mod projects;
 pub mod queues;
-pub mod table;
 pub mod tasks;
 
+/// The server state and who is asking, from the request context.
 #[cfg(feature = "ssr")]
-use leptos::prelude::*;
-
-/// The server state, from the request context.
-#[cfg(feature = "ssr")]
-pub(crate) fn state() -> Result<crate::server::state::AppState, ServerFnError> {
-    use_context::<crate::server::state::AppState>().ok_or_else(|| ServerFnError::new("server state is missing"))
+pub(crate) fn context() -> crate::error::AppResult<(crate::server::state::AppState, crate::model::Actor)> {
+    let state = leptos::prelude::use_context::<crate::server::state::AppState>().ok_or_else(|| {
+        tracing::error!("server function called without the server state");
+        crate::error::AppError::Internal
+    })?;
+    Ok((state, crate::model::Actor::web()))
 }
 
-/// An application error as the browser sees it.
+/// Sets the HTTP status of a server function's answer from its error, when
+/// it was called over HTTP (`/rpc/…`); a page rendered on the server that
+/// shows the error in place keeps its own status.
 #[cfg(feature = "ssr")]
-pub(crate) fn to_client(e: crate::error::AppError) -> ServerFnError {
-    ServerFnError::new(e.to_string())
-}
-
-/// Calls a ClearML endpoint as the web user, so the UI gets the API's checks
-/// and its message on error.
-#[cfg(feature = "ssr")]
-pub(crate) async fn call(name: &str, body: serde_json::Value) -> Result<serde_json::Value, ServerFnError> {
-    let st = state()?;
-    crate::server::clearml::call(&st, actions::WEB_USER, name, body).await.map_err(|e| ServerFnError::new(e.msg))
+pub(crate) fn answer<T>(result: crate::error::AppResult<T>) -> crate::error::AppResult<T> {
+    if let Err(e) = &result {
+        let via_rpc = leptos::prelude::use_context::<axum::http::request::Parts>()
+            .is_some_and(|p| p.uri.path().starts_with("/rpc/"));
+        if via_rpc {
+            if let (Some(res), Ok(status)) = (
+                leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+                axum::http::StatusCode::from_u16(e.status()),
+            ) {
+                res.set_status(status);
+            }
+        }
+    }
+    result
 }

@@ -160,7 +160,7 @@ pub fn ChartControls(options: RwSignal<ChartOptions>) -> impl IntoView {
 /// server keeps (not from the downsampled points).
 #[component]
 pub fn ValuesTable(metrics: Vec<MetricSummary>) -> impl IntoView {
-    let fmt = crate::components::format::fmt_number;
+    let fmt = crate::model::format::fmt_number;
     let rows = metrics
         .into_iter()
         .map(|m| {

@@ -1,7 +1,7 @@
 //! Plotly figures stored as JSON (`{"data": [...], "layout": {...}}`), as the
 //! SDK reports them, drawn by plotly.js in the browser after hydration.
 
-use crate::api::events::PlotData;
+use crate::model::event::PlotData;
 use leptos::prelude::*;
 
 #[cfg(feature = "hydrate")]

@@ -1,9 +1,13 @@
 //! The task page's lifecycle buttons (enabled exactly where the seed's state
 //! table allows) and the clone dialog.
 
-use crate::api::actions::{clone_task, list_queues, run_action, CloneForm, Target, TaskAction};
+use crate::api::queues::list_queues;
+use crate::api::tasks::{clone_task, run_action};
+use crate::components::error::ErrorBox;
+use crate::model::draft::CloneForm;
+use crate::model::table::Target;
 use crate::model::Task;
-use crate::pages::ErrorBox;
+use crate::model::TaskAction;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
@@ -47,7 +51,7 @@ pub fn LifecycleBar(task: Task, project_name: String, on_changed: Callback<()>) 
                     }
                 }
                 Ok(r) => message.set(Some(Err(r.skipped.join("; ")))),
-                Err(e) => message.set(Some(Err(e.to_string()))),
+                Err(e) => message.set(Some(Err(e.user_message()))),
             }
         }
     });
@@ -83,7 +87,7 @@ pub fn LifecycleBar(task: Task, project_name: String, on_changed: Callback<()>) 
                                     Ok(qs) => qs.into_iter().map(|q| view! {
                                         <option value=q.id.clone() selected=q.default>{q.name}</option>
                                     }).collect_view().into_any(),
-                                    Err(e) => view! { <option>{e.to_string()}</option> }.into_any(),
+                                    Err(e) => view! { <option>{e.user_message()}</option> }.into_any(),
                                 })}
                             </Suspense>
                         </select>
@@ -137,7 +141,7 @@ fn CloneDialog(source: String, initial: CloneForm, on_close: Callback<()>) -> im
             on_close.run(());
             nav(&format!("/tasks/{new_id}?tab=edit"), NavigateOptions::default());
         }
-        Some(Err(e)) => error.set(Some(e.to_string())),
+        Some(Err(e)) => error.set(Some(e.user_message())),
         None => {}
     });
     let field = |label: &'static str, sig: RwSignal<String>| {
@@ -152,8 +156,8 @@ fn CloneDialog(source: String, initial: CloneForm, on_close: Callback<()>) -> im
         <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="clone-title">
             <form on:submit=move |ev| {
                 ev.prevent_default();
-                if name.get_untracked().trim().chars().count() < 3 {
-                    error.set(Some("The name must be at least 3 characters long.".into()));
+                if let Err(m) = crate::model::check_name("task", &name.get_untracked()) {
+                    error.set(Some(m));
                     return;
                 }
                 submit.dispatch(CloneForm {

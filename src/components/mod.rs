@@ -1,8 +1,9 @@
 //! Reusable widgets.
 
+pub mod bulk_bar;
 pub mod chart;
+pub mod error;
 pub mod figure;
-pub mod format;
 pub mod lifecycle;
 pub mod live;
 #[cfg(feature = "hydrate")]

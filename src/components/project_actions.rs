@@ -1,9 +1,10 @@
 //! Project management on a project's page (rename, move, delete with a
 //! choice about its tasks) and the "new project" form of the start page.
 
-use crate::api::projects::{create_project, delete_project, move_project, rename_project, ProjectContents};
+use crate::api::projects::{create_project, delete_project, move_project, rename_project};
+use crate::components::error::ErrorBox;
+use crate::model::project::ProjectContents;
 use crate::model::Project;
-use crate::pages::ErrorBox;
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use leptos_router::NavigateOptions;
@@ -77,7 +78,7 @@ pub fn ProjectActions(project: Project, #[prop(into)] on_changed: Callback<()>) 
                 on_changed.run(());
             }
         }
-        Some((_, Err(e))) => error.set(Some(e.to_string())),
+        Some((_, Err(e))) => error.set(Some(e.user_message())),
         None => {}
     });
     let toggle = move |what: Open| {
@@ -148,7 +149,7 @@ pub fn NewProjectForm() -> impl IntoView {
     let create = Action::new(move |name: &String| create_project(name.clone()));
     Effect::new(move |_| match create.value().get() {
         Some(Ok(id)) => nav(&format!("/projects/{id}"), NavigateOptions::default()),
-        Some(Err(e)) => error.set(Some(e.to_string())),
+        Some(Err(e)) => error.set(Some(e.user_message())),
         None => {}
     });
     view! {

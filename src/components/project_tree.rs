@@ -1,6 +1,6 @@
 //! The folder tree of nested projects.
 
-use crate::components::format::fmt_opt_time;
+use crate::model::format::fmt_opt_time;
 use crate::model::ProjectSummary;
 use leptos::prelude::*;
 use leptos_router::components::A;

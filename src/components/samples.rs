@@ -1,8 +1,8 @@
 //! Debug samples (images, audio, video, html) by metric and variant, one
 //! iteration at a time.
 
-use crate::api::events::{SampleData, SampleKind};
 use crate::components::figure::{by_series, IterationSlider};
+use crate::model::event::{SampleData, SampleKind};
 use leptos::prelude::*;
 
 /// One sample, shown as what it is.

@@ -104,6 +104,62 @@ impl SeriesData {
     }
 }
 
+/// The newest console entries of a task (oldest first) and how many it
+/// has in all; the rest is in the download.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ConsoleTail {
+    pub entries: Vec<LogEntry>,
+    pub total: i64,
+}
+
+/// One plotly figure a task reported (`report_scatter2d`, tables, matplotlib, …).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlotData {
+    pub metric: String,
+    pub variant: String,
+    pub iter: i64,
+    /// The figure as plotly JSON: `{"data": [...], "layout": {...}}`.
+    pub plot_str: String,
+}
+
+/// What kind of file a debug sample is, from its file name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SampleKind {
+    Image,
+    Audio,
+    Video,
+    Html,
+    /// Anything else: shown as a link.
+    File,
+}
+
+impl SampleKind {
+    /// Guesses the kind from a URL's extension.
+    pub fn of(url: &str) -> SampleKind {
+        let path = url.split(['?', '#']).next().unwrap_or(url);
+        let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+        match ext.as_str() {
+            "png" | "jpg" | "jpeg" | "gif" | "webp" | "bmp" | "svg" => SampleKind::Image,
+            "wav" | "mp3" | "ogg" | "flac" | "m4a" => SampleKind::Audio,
+            "mp4" | "webm" | "mov" | "ogv" => SampleKind::Video,
+            "html" | "htm" => SampleKind::Html,
+            _ => SampleKind::File,
+        }
+    }
+}
+
+/// One debug sample (`report_image`, `report_media`): where the browser
+/// loads it from, and what it is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleData {
+    pub metric: String,
+    pub variant: String,
+    pub iter: i64,
+    /// A `/media/…` path for files this server stores, else the reported URL.
+    pub url: String,
+    pub kind: SampleKind,
+}
+
 #[cfg(test)]
 mod tests {
     use super::SeriesData;
@@ -125,5 +181,15 @@ mod tests {
         let w = s.window(100, 199);
         assert_eq!((w.x.len(), w.x[0], w.x[99]), (100, 100, 199));
         assert_eq!(s.window(10, 20).downsample(500).x.len(), 11);
+    }
+
+    #[test]
+    fn sample_kinds_follow_the_extension() {
+        use super::SampleKind;
+        assert_eq!(SampleKind::of("http://h/a/b.PNG?x=1"), SampleKind::Image);
+        assert_eq!(SampleKind::of("/media/x/clip.wav"), SampleKind::Audio);
+        assert_eq!(SampleKind::of("s3://b/v.mp4"), SampleKind::Video);
+        assert_eq!(SampleKind::of("page.html"), SampleKind::Html);
+        assert_eq!(SampleKind::of("weights.bin"), SampleKind::File);
     }
 }

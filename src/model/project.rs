@@ -1,5 +1,6 @@
 //! Projects: folders of tasks, nested by `/` in their names.
 
+use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 
 /// A project. `name` is the full path (`main/sub/subsub`).
@@ -31,12 +32,39 @@ pub struct ProjectSummary {
     pub tasks_last_update: Option<i64>,
 }
 
+/// What happens to the tasks and models of a project being deleted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProjectContents {
+    /// Refuse if there are any.
+    Keep,
+    /// Delete them with the project.
+    Delete,
+    /// Move them to the project with this full path (created if missing).
+    MoveTo(String),
+    /// Leave them without a project, as ClearML does with `force` alone.
+    Detach,
+}
+
+/// What deleting a project did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ProjectDeletion {
+    /// Projects deleted (the project and its sub-projects).
+    pub projects: usize,
+    pub deleted_tasks: usize,
+    /// Tasks moved elsewhere or left without a project.
+    pub moved_tasks: usize,
+    pub deleted_models: usize,
+}
+
 /// Splits a project path into its cumulative prefixes:
-/// `a/b/c` → `["a", "a/b", "a/b/c"]`. Empty segments are an error.
-pub fn path_prefixes(path: &str) -> Result<Vec<String>, String> {
+/// `a/b/c` → `["a", "a/b", "a/b/c"]`. Empty segments are an error (400/407).
+pub fn path_prefixes(path: &str) -> AppResult<Vec<String>> {
     let parts: Vec<&str> = path.split('/').map(str::trim).collect();
     if parts.iter().any(|p| p.is_empty()) {
-        return Err(format!("invalid project name '{path}': empty path segment"));
+        return Err(AppError::InvalidProjectName {
+            name: path.to_string(),
+            message: format!("'{path}' has an empty path segment"),
+        });
     }
     let mut out = Vec::with_capacity(parts.len());
     for i in 0..parts.len() {
@@ -45,9 +73,24 @@ pub fn path_prefixes(path: &str) -> Result<Vec<String>, String> {
     Ok(out)
 }
 
+/// Checks and normalizes a project's full name as clients send it:
+/// surrounding blanks and slashes go; no segment may be empty (400/407);
+/// the last segment needs [`super::MIN_NAME_CHARS`] characters (400/12).
+pub fn check_project_name(name: &str) -> AppResult<String> {
+    let name = name.trim().trim_matches('/').to_string();
+    path_prefixes(&name)?;
+    super::check_name("project", basename(&name)).map_err(AppError::invalid)?;
+    Ok(name)
+}
+
 /// The last segment of a project path.
 pub fn basename(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
+}
+
+/// The path of a project path's parent (`None` at the top level).
+pub fn parent_path(path: &str) -> Option<&str> {
+    path.rsplit_once('/').map(|(parent, _)| parent)
 }
 
 #[cfg(test)]
@@ -61,5 +104,12 @@ mod tests {
         assert!(path_prefixes("a//b").is_err());
         assert!(path_prefixes("").is_err());
         assert_eq!(basename("demo/vision"), "vision");
+        assert_eq!(parent_path("demo/vision"), Some("demo"));
+        assert_eq!(parent_path("demo"), None);
+        assert_eq!(path_prefixes("/").unwrap_err().subcode(), 407);
+        assert_eq!(check_project_name(" /team/exp/ ").unwrap(), "team/exp");
+        assert_eq!(check_project_name("/").unwrap_err().subcode(), 407);
+        assert_eq!(check_project_name("a//b").unwrap_err().subcode(), 407);
+        assert_eq!(check_project_name("team/ab").unwrap_err().subcode(), 12);
     }
 }

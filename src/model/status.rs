@@ -7,10 +7,13 @@
 //!   Pending, Running, Completed, Failed, Aborted, Published).
 //!
 //! [`TaskStatus::can_become`] is the server-side transition check that ClearML
-//! applies when a client does not send `force` (clearml-api.md §8.1), and
-//! [`Action`] with [`State::allows`] is the seed table ("State | Description |
-//! State Transition") that the UI uses to enable its buttons.
+//! applies when a client does not send `force` (clearml-api.md §8.1),
+//! [`TaskStatus::check_edit`] says which parts of a task may change in which
+//! status, and [`TaskAction`] with [`State::allows`] is the seed table
+//! ("State | Description | State Transition") that the UI uses to enable its
+//! buttons.
 
+use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -104,6 +107,51 @@ impl TaskStatus {
     pub fn is_editable(self) -> bool {
         self == TaskStatus::Created
     }
+
+    /// A task with this status can be deleted: anything but a running one,
+    /// unless forced.
+    pub fn can_delete(self, force: bool) -> bool {
+        force || self != TaskStatus::InProgress
+    }
+
+    /// Refuses a move to `to` that the state machine does not allow
+    /// ([`TaskStatus::can_become`]) unless `force`; `refusal` is the message.
+    pub fn check_transition(self, to: TaskStatus, force: bool, refusal: impl FnOnce() -> String) -> AppResult<()> {
+        if force || self.can_become(to) {
+            Ok(())
+        } else {
+            Err(AppError::invalid_status(refusal(), self.as_str()))
+        }
+    }
+
+    /// Refuses a change to `part` of a task in this status: inputs only on
+    /// drafts, user properties and outputs on anything not published; any of
+    /// them with `force`.
+    pub fn check_edit(self, part: TaskPart, force: bool) -> AppResult<()> {
+        let allowed = match part {
+            TaskPart::Inputs => self.is_editable(),
+            TaskPart::UserProperties | TaskPart::Outputs => self != TaskStatus::Published,
+        };
+        match (force || allowed, part) {
+            (true, _) => Ok(()),
+            (false, TaskPart::Inputs) => Err(AppError::invalid_status(
+                format!("only draft tasks can be edited without force; this one is {self}"),
+                self.as_str(),
+            )),
+            (false, _) => Err(AppError::invalid_status("a published task is read-only", self.as_str())),
+        }
+    }
+}
+
+/// What part of a task an edit changes, for [`TaskStatus::check_edit`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskPart {
+    /// What a run starts from: name, script, hyperparameters, configuration…
+    Inputs,
+    /// The `properties` hyperparameter section.
+    UserProperties,
+    /// What a run produces or is labelled with: artifacts, models, requirements.
+    Outputs,
 }
 
 impl fmt::Display for TaskStatus {
@@ -131,9 +179,12 @@ pub enum State {
     Published,
 }
 
-/// Something a user can do to a task, from the seed's "State Transition" column.
+/// Something a user can do to a task: the seed's "State Transition" column
+/// (edit, enqueue, dequeue, abort, reset, clone, publish) and the table's
+/// bulk actions. [`TaskAction::applies`] is the one table of which apply to
+/// which task; the UI enables its buttons by it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Action {
+pub enum TaskAction {
     /// Edit inputs (parameters, configuration, script).
     Edit,
     /// Push into an execution queue.
@@ -148,7 +199,84 @@ pub enum Action {
     Clone,
     /// Make read-only.
     Publish,
+    /// Hide from the default views (the `archived` system tag).
+    Archive,
+    /// Undo [`TaskAction::Archive`].
+    Restore,
+    /// Delete with its events.
+    Delete,
+    /// Add labels.
+    AddTags,
+    /// Remove labels.
+    RemoveTags,
+    /// Move to another project.
+    Move,
 }
+
+/// The actions of the experiments table's bulk bar, in menu order.
+pub const ALL_ACTIONS: [TaskAction; 12] = [
+    TaskAction::Enqueue,
+    TaskAction::Dequeue,
+    TaskAction::Abort,
+    TaskAction::Reset,
+    TaskAction::Publish,
+    TaskAction::Clone,
+    TaskAction::Archive,
+    TaskAction::Restore,
+    TaskAction::Delete,
+    TaskAction::AddTags,
+    TaskAction::RemoveTags,
+    TaskAction::Move,
+];
+
+impl TaskAction {
+    /// The button label.
+    pub fn label(self) -> &'static str {
+        match self {
+            TaskAction::Edit => "Edit",
+            TaskAction::Enqueue => "Enqueue",
+            TaskAction::Dequeue => "Dequeue",
+            TaskAction::Reset => "Reset",
+            TaskAction::Abort => "Abort",
+            TaskAction::Publish => "Publish",
+            TaskAction::Clone => "Clone",
+            TaskAction::Archive => "Archive",
+            TaskAction::Restore => "Restore",
+            TaskAction::Delete => "Delete",
+            TaskAction::AddTags => "Add tags",
+            TaskAction::RemoveTags => "Remove tags",
+            TaskAction::Move => "Move to project",
+        }
+    }
+
+    /// Whether the action applies to a task with this status and these
+    /// system tags: the seed's state table for lifecycle actions
+    /// ([`State::allows`]); archive and restore by the `archived` tag;
+    /// delete by [`TaskStatus::can_delete`]; tags and moves always.
+    pub fn applies(self, status: TaskStatus, system_tags: &[String]) -> bool {
+        let archived = system_tags.iter().any(|t| t == ARCHIVED);
+        match self {
+            TaskAction::Archive => !archived,
+            TaskAction::Restore => archived,
+            TaskAction::Delete => status.can_delete(false),
+            TaskAction::AddTags | TaskAction::RemoveTags | TaskAction::Move => true,
+            lifecycle => status.state().allows(lifecycle),
+        }
+    }
+
+    /// What the action needs besides the tasks: a queue, tags or a project.
+    pub fn argument(self) -> Option<&'static str> {
+        match self {
+            TaskAction::Enqueue => Some("queue"),
+            TaskAction::AddTags | TaskAction::RemoveTags => Some("tags (comma-separated)"),
+            TaskAction::Move => Some("project name"),
+            _ => None,
+        }
+    }
+}
+
+/// The system tag of archived tasks and models.
+pub const ARCHIVED: &str = "archived";
 
 impl State {
     /// The label shown to users.
@@ -164,32 +292,40 @@ impl State {
         }
     }
 
-    /// Whether the seed's state table allows `action` in this state.
-    pub fn allows(self, action: Action) -> bool {
-        use Action::*;
+    /// Whether the seed's state table allows `action` in this state. The
+    /// actions the table has no row for (archive, delete, tags, move) are
+    /// not lifecycle changes: see [`TaskAction::applies`].
+    pub fn allows(self, action: TaskAction) -> bool {
         use State::*;
         match action {
-            Clone => true,
-            Edit | Enqueue => self == Draft,
-            Dequeue => self == Pending,
-            Abort => self == Running,
-            Reset => matches!(self, Completed | Failed | Aborted),
-            Publish => matches!(self, Completed | Failed | Aborted),
+            TaskAction::Clone => true,
+            TaskAction::Edit | TaskAction::Enqueue => self == Draft,
+            TaskAction::Dequeue => self == Pending,
+            TaskAction::Abort => self == Running,
+            TaskAction::Reset | TaskAction::Publish => matches!(self, Completed | Failed | Aborted),
+            TaskAction::Archive
+            | TaskAction::Restore
+            | TaskAction::Delete
+            | TaskAction::AddTags
+            | TaskAction::RemoveTags
+            | TaskAction::Move => true,
         }
     }
 
-    /// The state a task is in after `action` (for Clone: the new copy's state).
-    /// `None` when the action is not allowed here.
-    pub fn after(self, action: Action) -> Option<State> {
+    /// The state a task is in after a lifecycle `action` (for Clone: the
+    /// new copy's state). `None` when the action is not allowed here or is
+    /// not a lifecycle change.
+    pub fn after(self, action: TaskAction) -> Option<State> {
         if !self.allows(action) {
             return None;
         }
         Some(match action {
-            Action::Edit => self,
-            Action::Enqueue => State::Pending,
-            Action::Dequeue | Action::Reset | Action::Clone => State::Draft,
-            Action::Abort => State::Aborted,
-            Action::Publish => State::Published,
+            TaskAction::Edit => self,
+            TaskAction::Enqueue => State::Pending,
+            TaskAction::Dequeue | TaskAction::Reset | TaskAction::Clone => State::Draft,
+            TaskAction::Abort => State::Aborted,
+            TaskAction::Publish => State::Published,
+            _ => return None,
         })
     }
 }
@@ -221,27 +357,27 @@ mod tests {
     #[test]
     fn seed_table_transitions() {
         // Draft: enqueue → Pending.
-        assert_eq!(State::Draft.after(Action::Enqueue), Some(State::Pending));
+        assert_eq!(State::Draft.after(TaskAction::Enqueue), Some(State::Pending));
         // Pending: dequeue → Draft.
-        assert_eq!(State::Pending.after(Action::Dequeue), Some(State::Draft));
+        assert_eq!(State::Pending.after(TaskAction::Dequeue), Some(State::Draft));
         // Running: abort → Aborted.
-        assert_eq!(State::Running.after(Action::Abort), Some(State::Aborted));
+        assert_eq!(State::Running.after(TaskAction::Abort), Some(State::Aborted));
         // Completed, Failed, Aborted: reset → Draft, clone → Draft.
         for s in [State::Completed, State::Failed, State::Aborted] {
-            assert_eq!(s.after(Action::Reset), Some(State::Draft));
-            assert_eq!(s.after(Action::Clone), Some(State::Draft));
+            assert_eq!(s.after(TaskAction::Reset), Some(State::Draft));
+            assert_eq!(s.after(TaskAction::Clone), Some(State::Draft));
         }
         // Published cannot be reset, but a clone is a Draft.
-        assert_eq!(State::Published.after(Action::Reset), None);
-        assert_eq!(State::Published.after(Action::Clone), Some(State::Draft));
+        assert_eq!(State::Published.after(TaskAction::Reset), None);
+        assert_eq!(State::Published.after(TaskAction::Clone), Some(State::Draft));
         // Only drafts are editable.
         for s in [State::Pending, State::Running, State::Completed, State::Failed, State::Aborted, State::Published] {
-            assert!(!s.allows(Action::Edit), "{s:?} must not be editable");
+            assert!(!s.allows(TaskAction::Edit), "{s:?} must not be editable");
         }
-        assert!(State::Draft.allows(Action::Edit));
+        assert!(State::Draft.allows(TaskAction::Edit));
         // Nothing else enqueues or aborts.
-        assert!(!State::Completed.allows(Action::Enqueue));
-        assert!(!State::Draft.allows(Action::Abort));
+        assert!(!State::Completed.allows(TaskAction::Enqueue));
+        assert!(!State::Draft.allows(TaskAction::Abort));
     }
 
     #[test]
@@ -263,5 +399,32 @@ mod tests {
         }
         // Re-sending the same status is harmless (the agent does it).
         assert!(InProgress.can_become(InProgress));
+    }
+
+    #[test]
+    fn edit_rules_by_part() {
+        use TaskStatus::*;
+        assert!(Created.check_edit(TaskPart::Inputs, false).is_ok());
+        let e = InProgress.check_edit(TaskPart::Inputs, false).unwrap_err();
+        assert_eq!(e.subcode(), 110);
+        assert!(e.to_string().contains("only draft tasks"));
+        assert!(InProgress.check_edit(TaskPart::Inputs, true).is_ok());
+        assert!(Completed.check_edit(TaskPart::UserProperties, false).is_ok());
+        assert!(Published.check_edit(TaskPart::Outputs, false).unwrap_err().to_string().contains("published"));
+        assert!(Published.check_edit(TaskPart::Outputs, true).is_ok());
+        assert!(!InProgress.can_delete(false) && InProgress.can_delete(true) && Completed.can_delete(false));
+    }
+
+    #[test]
+    fn actions_follow_the_seed_state_table() {
+        let none: &[String] = &[];
+        assert!(TaskAction::Enqueue.applies(TaskStatus::Created, none));
+        assert!(!TaskAction::Enqueue.applies(TaskStatus::Completed, none));
+        assert!(TaskAction::Abort.applies(TaskStatus::InProgress, none));
+        assert!(!TaskAction::Delete.applies(TaskStatus::InProgress, none));
+        assert!(TaskAction::Reset.applies(TaskStatus::Failed, none));
+        assert!(!TaskAction::Publish.applies(TaskStatus::Published, none));
+        assert!(TaskAction::Restore.applies(TaskStatus::Completed, &["archived".to_string()]));
+        assert!(!TaskAction::Archive.applies(TaskStatus::Completed, &["archived".to_string()]));
     }
 }

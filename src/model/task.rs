@@ -1,6 +1,8 @@
 //! The Task: one execution of a script, with everything ClearML captures.
 
 use super::status::TaskStatus;
+use super::{check_name, Model, Project, SeriesData, ARCHIVED};
+use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -219,7 +221,15 @@ impl Task {
 
     /// Whether the task carries the `archived` system tag.
     pub fn is_archived(&self) -> bool {
-        self.system_tags.iter().any(|t| t == "archived")
+        self.system_tags.iter().any(|t| t == ARCHIVED)
+    }
+
+    /// Adds or removes the `archived` system tag.
+    pub fn set_archived(&mut self, archived: bool) {
+        self.system_tags.retain(|s| s != ARCHIVED);
+        if archived {
+            self.system_tags.push(ARCHIVED.into());
+        }
     }
 
     /// User properties (the `properties` hyperparameter section).
@@ -238,6 +248,187 @@ pub fn progress_of(runtime: &Map<String, Value>) -> Option<u8> {
     };
     Some(n.clamp(0.0, 100.0).round() as u8)
 }
+
+/// Script fields to set; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ScriptPatch {
+    pub binary: Option<String>,
+    pub repository: Option<String>,
+    pub tag: Option<String>,
+    pub branch: Option<String>,
+    pub version_num: Option<String>,
+    pub entry_point: Option<String>,
+    pub working_dir: Option<String>,
+    pub diff: Option<String>,
+    pub requirements: Option<Map<String, Value>>,
+}
+
+/// A change to the fields a client sets on a task (`tasks.create`,
+/// `tasks.edit`): `None` leaves a field as it is. Embedded objects
+/// (`script`, `execution`, `output`) merge field by field; maps and lists
+/// are replaced (clearml-api.md §8.1).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskPatch {
+    pub name: Option<String>,
+    pub task_type: Option<TaskType>,
+    pub comment: Option<String>,
+    /// `Some(None)` clears the parent.
+    pub parent: Option<Option<String>>,
+    pub project: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub system_tags: Option<Vec<String>>,
+    /// `Some(None)` clears it.
+    pub output_destination: Option<Option<String>>,
+    pub script: ScriptPatch,
+    /// `Some(None)` clears it.
+    pub execution_queue: Option<Option<String>>,
+    pub artifacts: Option<Vec<Value>>,
+    /// Other `execution` fields, merged in.
+    pub execution_extra: Map<String, Value>,
+    /// Other `output` fields, merged in.
+    pub output_extra: Map<String, Value>,
+    pub input_models: Option<Vec<ModelLink>>,
+    pub output_models: Option<Vec<ModelLink>>,
+    pub container: Option<Container>,
+    pub hyperparams: Option<Hyperparams>,
+    pub configuration: Option<Configuration>,
+    pub runtime: Option<Map<String, Value>>,
+}
+
+impl TaskPatch {
+    /// Refuses a patch that sets a bad name.
+    pub fn check(&self) -> AppResult<()> {
+        match &self.name {
+            Some(name) => check_name("task", name).map_err(AppError::invalid),
+            None => Ok(()),
+        }
+    }
+
+    /// Sets the patch's fields on `t`.
+    pub fn apply(&self, t: &mut Task) {
+        let set = |dst: &mut String, v: &Option<String>| {
+            if let Some(v) = v {
+                dst.clone_from(v);
+            }
+        };
+        set(&mut t.name, &self.name);
+        if let Some(ty) = self.task_type {
+            t.task_type = ty;
+        }
+        set(&mut t.comment, &self.comment);
+        if let Some(p) = &self.parent {
+            t.parent.clone_from(p);
+        }
+        if let Some(p) = &self.project {
+            t.project = Some(p.clone());
+        }
+        if let Some(tags) = &self.tags {
+            t.tags.clone_from(tags);
+        }
+        if let Some(tags) = &self.system_tags {
+            t.system_tags.clone_from(tags);
+        }
+        if let Some(d) = &self.output_destination {
+            t.output_destination.clone_from(d);
+        }
+        let (s, p) = (&mut t.script, &self.script);
+        set(&mut s.binary, &p.binary);
+        set(&mut s.repository, &p.repository);
+        set(&mut s.tag, &p.tag);
+        set(&mut s.branch, &p.branch);
+        set(&mut s.version_num, &p.version_num);
+        set(&mut s.entry_point, &p.entry_point);
+        set(&mut s.working_dir, &p.working_dir);
+        set(&mut s.diff, &p.diff);
+        if let Some(r) = &p.requirements {
+            s.requirements.clone_from(r);
+        }
+        if let Some(q) = &self.execution_queue {
+            t.execution_queue.clone_from(q);
+        }
+        if let Some(a) = &self.artifacts {
+            t.artifacts.clone_from(a);
+        }
+        for (k, v) in &self.execution_extra {
+            t.execution_extra.insert(k.clone(), v.clone());
+        }
+        for (k, v) in &self.output_extra {
+            t.output_extra.insert(k.clone(), v.clone());
+        }
+        if let Some(m) = &self.input_models {
+            t.models.input.clone_from(m);
+        }
+        if let Some(m) = &self.output_models {
+            t.models.output.clone_from(m);
+        }
+        if let Some(c) = &self.container {
+            t.container.clone_from(c);
+        }
+        if let Some(h) = &self.hyperparams {
+            t.hyperparams.clone_from(h);
+        }
+        if let Some(c) = &self.configuration {
+            t.configuration.clone_from(c);
+        }
+        if let Some(r) = &self.runtime {
+            t.runtime.clone_from(r);
+        }
+    }
+}
+
+/// Whether a model link is an input or an output of the task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LinkKind {
+    Input,
+    Output,
+}
+
+impl LinkKind {
+    /// `input` or `output`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LinkKind::Input => "input",
+            LinkKind::Output => "output",
+        }
+    }
+}
+
+/// Everything the task page shows besides events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskDetail {
+    pub task: Task,
+    pub project: Option<Project>,
+    pub metrics: Vec<MetricSummary>,
+    /// Artifact URI → where the browser downloads it.
+    pub downloads: BTreeMap<String, String>,
+}
+
+/// A task's input or output model, resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskModel {
+    pub kind: LinkKind,
+    /// The name the task gave the link.
+    pub name: String,
+    /// `None` when the model has been deleted.
+    pub model: Option<Model>,
+    pub model_id: String,
+    /// Where the browser downloads the weights.
+    pub download: Option<String>,
+}
+
+/// Several tasks side by side, in the order asked, each with its scalars
+/// (downsampled as on the task page).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    pub tasks: Vec<TaskDetail>,
+    /// Per task (same order), its scalar series.
+    pub scalars: Vec<Vec<SeriesData>>,
+}
+
+/// The fewest tasks a comparison shows.
+pub const COMPARE_MIN: usize = 2;
+/// The most tasks a comparison shows.
+pub const COMPARE_MAX: usize = 100;
 
 #[cfg(test)]
 mod tests {

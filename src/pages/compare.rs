@@ -2,12 +2,13 @@
 //! hyperparameters and configuration (optionally only what differs),
 //! metrics, overlaid scalars and a parallel-coordinates plot.
 
-use crate::api::compare::{compare_tasks, Comparison};
+use crate::api::tasks::compare_tasks;
 use crate::components::chart::ScalarCharts;
+use crate::components::error::ErrorBox;
 use crate::components::figure::FigureView;
-use crate::components::format::fmt_number;
+use crate::model::format::fmt_number;
+use crate::model::task::Comparison;
 use crate::model::SeriesData;
-use crate::pages::ErrorBox;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
@@ -132,7 +133,7 @@ pub fn ComparePage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(c) => view! { <CompareView comparison=c/> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
             })}
         </Suspense>

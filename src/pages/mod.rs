@@ -9,11 +9,3 @@ pub mod task;
 pub mod task_edit;
 pub mod tasks;
 pub mod workers;
-
-use leptos::prelude::*;
-
-/// An error shown in the page (never a blank panel).
-#[component]
-pub fn ErrorBox(message: String) -> impl IntoView {
-    view! { <div class="error" role="alert">{message}</div> }
-}

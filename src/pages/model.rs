@@ -1,9 +1,10 @@
 //! `/models/:id`: one model: where its weights are (with a download), its
 //! framework, project, creating task, labels, design and metadata.
 
-use crate::api::tasks::{get_model, ModelDetail};
-use crate::components::format::fmt_time;
-use crate::pages::ErrorBox;
+use crate::api::tasks::get_model;
+use crate::components::error::ErrorBox;
+use crate::model::format::fmt_time;
+use crate::model::model::ModelDetail;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
@@ -18,7 +19,7 @@ pub fn ModelPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match model.await {
                     Ok(d) => view! { <ModelView detail=d/> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -1,9 +1,11 @@
 //! `/new-task`: a draft task from scratch (repository, branch, script,
 //! working dir, arguments, container), like `Task.create`.
 
-use crate::api::drafts::{create_task, CreateResult, FieldError, NewTaskForm};
+use crate::api::tasks::create_task;
+use crate::components::error::ErrorBox;
+use crate::error::{AppError, FieldError};
+use crate::model::draft::NewTaskForm;
 use crate::model::task::ALL_TASK_TYPES;
-use crate::pages::ErrorBox;
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
@@ -19,9 +21,9 @@ pub fn NewTaskPage() -> impl IntoView {
     let nav = use_navigate();
     let submit = Action::new(move |f: &NewTaskForm| create_task(f.clone()));
     Effect::new(move |_| match submit.value().get() {
-        Some(Ok(CreateResult::Created(id))) => nav(&format!("/tasks/{id}"), NavigateOptions::default()),
-        Some(Ok(CreateResult::Invalid(list))) => errors.set(list),
-        Some(Err(e)) => failure.set(Some(e.to_string())),
+        Some(Ok(id)) => nav(&format!("/tasks/{id}"), NavigateOptions::default()),
+        Some(Err(AppError::InvalidFields(list))) => errors.set(list),
+        Some(Err(e)) => failure.set(Some(e.user_message())),
         None => {}
     });
     let message = move |key: &'static str| {

@@ -1,9 +1,9 @@
 //! The projects page: the folder tree.
 
 use crate::api::projects::list_projects;
+use crate::components::error::ErrorBox;
 use crate::components::project_actions::NewProjectForm;
 use crate::components::project_tree::ProjectTree;
-use crate::pages::ErrorBox;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -22,7 +22,7 @@ pub fn ProjectsPage() -> impl IntoView {
                         <p class="empty">"No projects yet. Run a script with Task.init() to create one."</p>
                     }.into_any(),
                     Ok(list) => view! { <ProjectTree projects=list/> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
             })}
         </Suspense>

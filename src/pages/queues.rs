@@ -3,10 +3,12 @@
 //! moved up, down, to the top or bottom, to another queue, or out of the
 //! queue (back to draft); queues can be created, renamed and deleted.
 
-use crate::api::queues::{create_queue, delete_queue, list_queue_views, queue_task, rename_queue, QueueOp, QueueView};
-use crate::components::format::fmt_duration;
+use crate::api::queues::{create_queue, delete_queue, list_queue_views, queue_task, rename_queue};
+use crate::components::error::ErrorBox;
 use crate::components::live::poll_while;
-use crate::pages::ErrorBox;
+use crate::error::AppError;
+use crate::model::format::fmt_duration;
+use crate::model::queue::{QueueOp, QueuePosition, QueueView};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -20,7 +22,7 @@ enum PageOp {
 }
 
 impl PageOp {
-    async fn perform(self) -> Result<String, ServerFnError> {
+    async fn perform(self) -> Result<String, AppError> {
         match self {
             PageOp::Create(name) => create_queue(name.clone()).await.map(|_| format!("Queue {name} created.")),
             PageOp::Rename { id, name } => rename_queue(id, name.clone()).await.map(|_| format!("Renamed to {name}.")),
@@ -38,7 +40,7 @@ impl PageOp {
 /// (kept here: the cards are redrawn on every refresh).
 #[derive(Clone, Copy)]
 struct Ops {
-    act: Action<PageOp, Result<String, ServerFnError>>,
+    act: Action<PageOp, Result<String, AppError>>,
     confirm_delete: RwSignal<Option<String>>,
 }
 
@@ -59,7 +61,7 @@ pub fn QueuesPage() -> impl IntoView {
     let report = move || {
         act.value().get().map(|r| match r {
             Ok(text) => view! { <p class="notice" role="status">{text}</p> }.into_any(),
-            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            Err(e) => view! { <p class="error" role="alert">{e.user_message()}</p> }.into_any(),
         })
     };
     view! {
@@ -76,7 +78,7 @@ pub fn QueuesPage() -> impl IntoView {
                             .collect_view()
                             .into_any()
                     }
-                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
             })}
         </Transition>
@@ -160,10 +162,10 @@ fn QueueCard(queue: QueueView, all: Vec<(String, String)>) -> impl IntoView {
                     <td><A href=format!("/tasks/{}", t.id)>{t.name}</A></td>
                     <td>{fmt_duration(t.waited_ms)}</td>
                     <td class="row-actions">
-                        {button("Top", "Run it next", QueueOp::Top)}
-                        {button("Up", "One place earlier", QueueOp::Up)}
-                        {button("Down", "One place later", QueueOp::Down)}
-                        {button("Bottom", "Run it last", QueueOp::Bottom)}
+                        {button("Top", "Run it next", QueueOp::Move(QueuePosition::Front))}
+                        {button("Up", "One place earlier", QueueOp::Move(QueuePosition::Forward(1)))}
+                        {button("Down", "One place later", QueueOp::Move(QueuePosition::Backward(1)))}
+                        {button("Bottom", "Run it last", QueueOp::Move(QueuePosition::Back))}
                         {button("Remove", "Out of the queue, back to draft", QueueOp::Remove)}
                         <select aria-label="move to queue" on:change=move |ev| {
                             let to = event_target_value(&ev);

@@ -2,18 +2,19 @@
 //! Scalars, Plots, Debug samples and (for drafts) Edit tabs.
 
 use crate::api::events::{task_console, task_plots, task_samples, task_scalars};
-use crate::api::tasks::{get_task, task_models, TaskDetail};
+use crate::api::tasks::{get_task, task_models};
 use crate::components::chart::{ChartControls, ChartOptions, ScalarCharts, ValuesTable};
+use crate::components::error::ErrorBox;
 use crate::components::figure::Figures;
-use crate::components::format::{fmt_duration, fmt_opt_time, fmt_time};
 use crate::components::lifecycle::LifecycleBar;
 use crate::components::live::poll_while;
 use crate::components::samples::Samples;
 use crate::components::status::{ProgressBar, StatusBadge};
 use crate::components::syntax::Highlighted;
+use crate::model::format::{fmt_duration, fmt_opt_time, fmt_time};
+use crate::model::task::TaskDetail;
 use crate::model::State;
 use crate::pages::task_edit::EditTab;
-use crate::pages::ErrorBox;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
@@ -66,7 +67,7 @@ pub fn TaskPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(d) => view! { <TaskView detail=d tab=tab refresh/> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
             })}
         </Transition>
@@ -362,7 +363,7 @@ fn ConsoleTab(id: String) -> impl IntoView {
                         }
                         .into_any()
                     }
-                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -387,7 +388,7 @@ fn ScalarsTab(id: String, metrics: Vec<crate::model::task::MetricSummary>) -> im
                 Suspend::new(async move {
                     match scalars.await {
                         Ok(series) => view! { <ScalarCharts series options task/> }.into_any(),
-                        Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                        Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                     }
                 })
             }}
@@ -403,7 +404,7 @@ fn PlotsTab(id: String) -> impl IntoView {
             {move || Suspend::new(async move {
                 match plots.await {
                     Ok(p) => view! { <Figures plots=p/> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -418,7 +419,7 @@ fn SamplesTab(id: String) -> impl IntoView {
             {move || Suspend::new(async move {
                 match samples.await {
                     Ok(s) => view! { <Samples samples=s/> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
             })}
         </Suspense>
@@ -486,7 +487,7 @@ fn ArtifactsTab(detail: TaskDetail) -> impl IntoView {
                                 let download = m.download.map(|url| view! { " "<a href=url rel="external" download="">"download"</a> });
                                 view! {
                                     <tr data-testid="model">
-                                        <td>{m.kind}</td><td><A href=page>{m.name}</A></td><td>{framework}</td>
+                                        <td>{m.kind.as_str()}</td><td><A href=page>{m.name}</A></td><td>{framework}</td>
                                         <td class="mono">{uri}{download}</td><td class="mono">{m.model_id}</td>
                                     </tr>
                                 }
@@ -499,7 +500,7 @@ fn ArtifactsTab(detail: TaskDetail) -> impl IntoView {
                             </table>
                         }.into_any()
                     }
-                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -3,12 +3,12 @@
 //! its user properties. Values are checked as they are typed; a save is
 //! atomic and refused when the task changed since the form was opened.
 
-use crate::api::drafts::{
-    check_draft, check_hyperparams, save_draft, save_properties, DraftForm, FieldError, SaveResult,
-};
+use crate::api::tasks::{save_draft, save_properties};
+use crate::components::error::ErrorBox;
+use crate::error::{AppError, FieldError};
+use crate::model::draft::{check_draft, check_hyperparams, DraftForm};
 use crate::model::task::{check_param_value, USER_PROPERTIES_SECTION};
 use crate::model::{ConfigItem, Hyperparam, Task, TaskStatus};
-use crate::pages::ErrorBox;
 use leptos::prelude::*;
 
 /// One editable hyperparameter row.
@@ -108,7 +108,7 @@ pub fn EditTab(task: Task, on_saved: Callback<()>) -> impl IntoView {
     let container_args = RwSignal::new(task.container.arguments.clone());
     let setup_script = RwSignal::new(task.container.setup_shell_script.clone());
     let errors = RwSignal::new(Vec::<FieldError>::new());
-    let outcome = RwSignal::new(None::<Result<SaveResult, String>>);
+    let outcome = RwSignal::new(None::<Result<i64, AppError>>);
     let (id, revision) = (task.id.clone(), task.revision);
     let base_script = task.script.clone();
 
@@ -153,10 +153,10 @@ pub fn EditTab(task: Task, on_saved: Callback<()>) -> impl IntoView {
     });
     Effect::new(move |_| {
         if let Some(r) = save.value().get() {
-            if let Ok(SaveResult::Invalid(e)) = &r {
+            if let Err(AppError::InvalidFields(e)) = &r {
                 errors.set(e.clone());
             }
-            outcome.set(Some(r.map_err(|e| e.to_string())));
+            outcome.set(Some(r));
         }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -270,12 +270,12 @@ pub fn EditTab(task: Task, on_saved: Callback<()>) -> impl IntoView {
     };
     let result = move || {
         outcome.get().map(|r| match r {
-            Ok(SaveResult::Saved { .. }) => view! {
+            Ok(_) => view! {
                 <p class="notice" role="status">"Saved. "
                     <button type="button" class="link" on:click=move |_| on_saved.run(())>"Show the saved task"</button></p>
             }
             .into_any(),
-            Ok(SaveResult::Stale { current }) => view! {
+            Err(AppError::Stale { current }) => view! {
                 <div class="error" role="alert" data-testid="stale">
                     {format!(
                         "This task was changed by someone else since you opened this form (it is now at revision {current}, the form was made from revision {revision}). Nothing was saved. "
@@ -284,10 +284,10 @@ pub fn EditTab(task: Task, on_saved: Callback<()>) -> impl IntoView {
                 </div>
             }
             .into_any(),
-            Ok(SaveResult::Invalid(_)) => {
+            Err(AppError::InvalidFields(_)) => {
                 view! { <ErrorBox message="Some fields are invalid; nothing was saved.".to_string()/> }.into_any()
             }
-            Err(e) => view! { <ErrorBox message=e/> }.into_any(),
+            Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
         })
     };
     let draft_fields = draft.then(|| {

@@ -2,33 +2,24 @@
 //! column picker, server-side sort and paging, multi-select with bulk
 //! actions, CSV export. The whole view lives in the URL.
 
-use crate::api::actions::{list_queues, run_action, ActionReport, Target, TaskAction, ALL_ACTIONS};
-use crate::api::table::{encode, Column, TableQuery, TagMode, FIXED_COLUMNS};
-use crate::api::tasks::{list_tasks, table_columns, TaskRow, TaskTable};
-use crate::components::format::{fmt_opt_time, fmt_time};
+use crate::api::tasks::{list_tasks, table_columns};
+use crate::components::bulk_bar::{BulkBar, Selection};
+use crate::components::error::ErrorBox;
 use crate::components::live::poll_while;
 use crate::components::project_actions::ProjectActions;
 use crate::components::status::{ProgressBar, StatusBadge};
+use crate::model::format::{fmt_opt_time, fmt_time};
+use crate::model::table::{encode, ActionReport, Column, TableQuery, TableRow, TagMode, TaskTable, FIXED_COLUMNS};
 use crate::model::task::ALL_TASK_TYPES;
 use crate::model::ALL_STATUSES;
-use crate::pages::ErrorBox;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
-use std::collections::BTreeSet;
 
 /// The hyperparameter and metric columns the picker offers, loaded per project
 /// (`None` until the browser has them).
 type ColumnChoices = RwSignal<Option<Vec<Column>>>;
-
-/// The rows picked for a bulk action.
-#[derive(Debug, Clone, Default, PartialEq)]
-struct Selection {
-    ids: BTreeSet<String>,
-    /// Every task matching the view, not only the picked rows.
-    all_matching: bool,
-}
 
 /// `/tasks` and `/projects/:id`: the experiments table.
 #[component]
@@ -76,7 +67,7 @@ pub fn TasksPage() -> impl IntoView {
                     Ok(t) => view! { <TaskTableView table=t query=q columns selection report on_done=move || table.refetch()/> }.into_any(),
                     Err(e) => view! {
                         <FilterBar query=q columns=None/>
-                        <ErrorBox message=e.to_string()/>
+                        <ErrorBox message=e.user_message()/>
                     }.into_any(),
                 }
             })}
@@ -297,124 +288,7 @@ fn ColumnPicker(query: TableQuery, available: Vec<Column>) -> impl IntoView {
     }
 }
 
-/// The bulk action bar: what is selected, and each action with how many of
-/// the selected tasks it applies to.
-#[component]
-fn BulkBar(
-    rows: Vec<TaskRow>,
-    total: i64,
-    query: TableQuery,
-    selection: RwSignal<Selection>,
-    report: RwSignal<Option<Result<ActionReport, String>>>,
-    on_done: Callback<()>,
-) -> impl IntoView {
-    let rows = StoredValue::new(rows);
-    let argument = RwSignal::new(String::new());
-    let queues = Resource::new(|| (), |_| list_queues());
-    let q = StoredValue::new(query);
-    let act = Action::new(move |(action, target, arg): &(TaskAction, Target, String)| {
-        let (action, target, arg) = (*action, target.clone(), arg.clone());
-        async move { run_action(action, target, arg).await }
-    });
-    Effect::new(move |_| {
-        if let Some(r) = act.value().get() {
-            report.set(Some(r.map_err(|e| e.to_string())));
-            selection.set(Selection::default());
-            on_done.run(());
-        }
-    });
-    let count_for = move |a: TaskAction| -> usize {
-        let sel = selection.read();
-        rows.with_value(|rows| {
-            rows.iter().filter(|r| sel.ids.contains(&r.id) && a.applies(r.status, &r.system_tags)).count()
-        })
-    };
-    let buttons = ALL_ACTIONS
-        .into_iter()
-        .map(|a| {
-            let label = move || {
-                let sel = selection.read();
-                if sel.all_matching {
-                    a.label().to_string()
-                } else {
-                    format!("{} ({} of {})", a.label(), count_for(a), sel.ids.len())
-                }
-            };
-            let disabled = move || {
-                let sel = selection.read();
-                act.pending().get() || (!sel.all_matching && count_for(a) == 0)
-            };
-            view! {
-                <button type="button" data-action=a.label() disabled=disabled on:click=move |_| {
-                    let sel = selection.get_untracked();
-                    let target = if sel.all_matching {
-                        Target::Matching(Box::new(q.get_value()))
-                    } else {
-                        // Only the tasks the state machine lets this action touch.
-                        Target::Ids(rows.with_value(|rows| rows.iter()
-                            .filter(|r| sel.ids.contains(&r.id) && a.applies(r.status, &r.system_tags))
-                            .map(|r| r.id.clone()).collect()))
-                    };
-                    act.dispatch((a, target, argument.get_untracked()));
-                }>{label}</button>
-            }
-        })
-        .collect_view();
-    let compare_href = move || {
-        let sel = selection.read();
-        let ids: Vec<String> = sel.ids.iter().cloned().collect();
-        format!("/compare?ids={}", ids.join(","))
-    };
-    let can_compare = move || {
-        let sel = selection.read();
-        !sel.all_matching && (2..=100).contains(&sel.ids.len())
-    };
-    let queue_options = move || {
-        queues
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|qc| {
-                view! {
-                    <option value=qc.id.clone()>{qc.name}</option>
-                }
-            })
-            .collect_view()
-    };
-    view! {
-        <div class="bulk" role="region" aria-label="bulk actions" data-testid="bulk-bar">
-            {move || {
-                let sel = selection.read();
-                if sel.all_matching {
-                    format!("All {total} matching tasks selected")
-                } else {
-                    format!("{} selected", sel.ids.len())
-                }
-            }}
-            {move || (!selection.read().all_matching && total > rows.with_value(Vec::len) as i64).then(|| view! {
-                <button type="button" class="link" on:click=move |_| selection.update(|s| s.all_matching = true)>
-                    {format!("Select all {total} matching")}
-                </button>
-            })}
-            <label class="field">
-                <span>"Queue, tags or project"</span>
-                <input type="text" list="queue-names" placeholder="for Enqueue, tags, Move" prop:value=argument
-                    on:input=move |ev| argument.set(event_target_value(&ev))/>
-                <datalist id="queue-names">{queue_options}</datalist>
-            </label>
-            {buttons}
-            {move || if can_compare() {
-                view! { <a class="button" href=compare_href()>"Compare"</a> }.into_any()
-            } else {
-                view! { <button type="button" disabled=true title="Select 2 to 100 tasks">"Compare"</button> }.into_any()
-            }}
-            <button type="button" class="link" on:click=move |_| selection.set(Selection::default())>"Clear"</button>
-        </div>
-    }
-}
-
-fn cell(c: &Column, r: &TaskRow) -> AnyView {
+fn cell(c: &Column, r: &TableRow) -> AnyView {
     match c {
         Column::Id => {
             view! { <td class="mono" title=r.id.clone()>{r.id.chars().take(8).collect::<String>()}</td> }.into_any()
@@ -553,7 +427,11 @@ fn TaskTableView(
     let bulk_rows = table.rows.clone();
     let new_task = format!(
         "/new-task{}",
-        table.project.as_ref().map(|p| format!("?project={}", crate::api::table::encode(&p.name))).unwrap_or_default()
+        table
+            .project
+            .as_ref()
+            .map(|p| format!("?project={}", crate::model::table::encode(&p.name)))
+            .unwrap_or_default()
     );
     // Boxed views keep the page's type shallow enough for release builds.
     let head = view! {

@@ -2,9 +2,9 @@
 //! it runs (with a link), when it last reported and its machine's load.
 
 use crate::api::queues::list_workers;
-use crate::components::format::{fmt_duration, fmt_number, fmt_time};
+use crate::components::error::ErrorBox;
 use crate::components::live::poll_while;
-use crate::pages::ErrorBox;
+use crate::model::format::{fmt_duration, fmt_number, fmt_time};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -54,7 +54,7 @@ pub fn WorkersPage() -> impl IntoView {
                             </table>
                         }.into_any()
                     }
-                    Err(e) => view! { <ErrorBox message=e.to_string()/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
             })}
         </Transition>

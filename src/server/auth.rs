@@ -7,9 +7,9 @@
 //! (160 random bits) or given by an operator, never chosen by end users, so a
 //! slow password hash would only make every client login slower.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, AuthFailure};
 use crate::server::clock::{new_id, now_ms};
-use crate::server::store::{Credential, Store};
+use crate::server::store::{Credential, SettingsStore};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -73,17 +73,17 @@ pub fn user_for(access_key: &str) -> String {
 
 impl Auth {
     /// Loads the signing key from the store, creating it on first start.
-    pub async fn load(store: &dyn Store) -> AppResult<Auth> {
+    pub async fn load(store: &dyn SettingsStore) -> AppResult<Auth> {
         let fresh = format!("{}{}", new_id(), new_id());
         let key = store.init_setting("jwt_signing_key", &fresh).await?;
         Ok(Auth { key: key.into_bytes() })
     }
 
     /// Stores a key pair (hashing the secret).
-    pub async fn put_key_pair(store: &dyn Store, access_key: &str, secret: &str) -> AppResult<()> {
+    pub async fn put_key_pair(store: &dyn SettingsStore, access_key: &str, secret: &str) -> AppResult<()> {
         if access_key.trim().is_empty() || secret.len() < 8 {
-            return Err(AppError::Invalid(
-                "an access key must not be empty and a secret key needs at least 8 characters".into(),
+            return Err(AppError::invalid(
+                "an access key must not be empty and a secret key needs at least 8 characters",
             ));
         }
         let salt = new_id();
@@ -106,22 +106,20 @@ impl Auth {
     }
 
     /// Checks `Basic base64(key:secret)` and returns the identity.
-    pub async fn check_basic(store: &dyn Store, header_value: &str) -> AppResult<Identity> {
+    pub async fn check_basic(store: &dyn SettingsStore, header_value: &str) -> AppResult<Identity> {
         let encoded = header_value.trim();
-        let decoded = STANDARD
-            .decode(encoded)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .ok_or_else(|| AppError::Unauthorized("bad credentials: malformed Basic authorization".into()))?;
+        let decoded = STANDARD.decode(encoded).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(|| {
+            AppError::unauthorized(AuthFailure::Malformed, "bad credentials: malformed Basic authorization")
+        })?;
         let (key, secret) = decoded
             .split_once(':')
-            .ok_or_else(|| AppError::Unauthorized("bad credentials: expected key:secret".into()))?;
+            .ok_or_else(|| AppError::unauthorized(AuthFailure::Malformed, "bad credentials: expected key:secret"))?;
         let cred = store
             .get_credential(key)
             .await?
-            .ok_or_else(|| AppError::Unauthorized("invalid credentials: unknown access key".into()))?;
+            .ok_or_else(|| AppError::unauthorized(AuthFailure::Invalid, "invalid credentials: unknown access key"))?;
         if !constant_time_eq(hash_secret(&cred.salt, secret).as_bytes(), cred.secret_hash.as_bytes()) {
-            return Err(AppError::Unauthorized("invalid credentials: wrong secret key".into()));
+            return Err(AppError::unauthorized(AuthFailure::Invalid, "invalid credentials: wrong secret key"));
         }
         Ok(Identity { user: user_for(key), company: COMPANY.into() })
     }
@@ -165,7 +163,7 @@ impl Auth {
 
     /// Verifies a token's signature and expiry.
     pub fn verify(&self, token: &str) -> AppResult<Identity> {
-        let bad = |why: &str| AppError::Unauthorized(format!("invalid token: {why}"));
+        let bad = |why: &str| AppError::unauthorized(AuthFailure::BadToken, format!("invalid token: {why}"));
         let (data, sig) = token.trim().rsplit_once('.').ok_or_else(|| bad("malformed"))?;
         let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| bad("malformed signature"))?;
         if sig.is_empty() || !constant_time_eq(&self.sign(data), &sig) {

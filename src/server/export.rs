@@ -2,10 +2,13 @@
 //! the same filters, sort and columns as the page, every matching row) and a
 //! task's whole console (`/export/console/<task>.txt`).
 
-use crate::api::table::{Column, TableQuery};
-use crate::api::tasks::{table_page, TaskRow};
-use crate::components::format::{fmt_opt_time, fmt_time};
+use crate::error::AppError;
+use crate::model::format::{fmt_opt_time, fmt_time};
+use crate::model::table::{Column, TableQuery, TableRow};
+use crate::model::Actor;
+use crate::server::ops;
 use crate::server::state::AppState;
+use crate::server::store::LogCursor;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -23,7 +26,7 @@ fn field(s: &str) -> String {
     }
 }
 
-fn value(c: &Column, r: &TaskRow) -> String {
+fn value(c: &Column, r: &TableRow) -> String {
     match c {
         Column::Id => r.id.clone(),
         Column::Name => r.name.clone(),
@@ -41,13 +44,23 @@ fn value(c: &Column, r: &TaskRow) -> String {
     }
 }
 
+/// A plain-text error answer.
+fn refusal(e: &AppError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    (status, format!("{}\n", e.user_message())).into_response()
+}
+
 /// The CSV of a view; the view's query parameters plus `project`.
 pub async fn tasks_csv(State(state): State<AppState>, Query(params): Query<HashMap<String, String>>) -> Response {
     let query = TableQuery::from_params(params.get("project").cloned(), |k| params.get(k).cloned());
     let query = TableQuery { page: 0, ..query };
-    let rows = match table_page(&state, &query, MAX_EXPORT_ROWS).await {
+    let rows = match ops::table::rows(&state, &Actor::web(), &query, MAX_EXPORT_ROWS).await {
         Ok((rows, _)) => rows,
-        Err(e) => return (StatusCode::BAD_REQUEST, format!("cannot export this view: {e}\n")).into_response(),
+        Err(e) if !e.is_internal() => {
+            return (StatusCode::BAD_REQUEST, format!("cannot export this view: {}\n", e.user_message()))
+                .into_response()
+        }
+        Err(e) => return refusal(&e),
     };
     let mut out = String::new();
     let header_row: Vec<String> = query.columns.iter().map(|c| field(&c.label())).collect();
@@ -74,19 +87,17 @@ const CONSOLE_BATCH: i64 = 10_000;
 /// `/export/console/<task>.txt`: a task's whole console, oldest first, one
 /// `<time> <level> <message>` block per entry.
 pub async fn console_txt(State(state): State<AppState>, Path(file): Path<String>) -> Response {
-    use crate::server::store::LogCursor;
     let task = file.strip_suffix(".txt").unwrap_or(&file).to_string();
-    match state.store.get_task(&task).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return (StatusCode::NOT_FOUND, format!("no task {task}\n")).into_response(),
-        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
-    }
+    let actor = Actor::web();
     let mut out = String::new();
     let mut after = None;
     loop {
-        let rows = match state.store.task_log(&task, LogCursor::After(after), CONSOLE_BATCH).await {
-            Ok(rows) => rows,
-            Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response(),
+        let rows = match ops::events::log(&state, &actor, &task, LogCursor::After(after), CONSOLE_BATCH).await {
+            Ok((rows, _)) => rows,
+            Err(AppError::NotFound { .. }) => {
+                return (StatusCode::NOT_FOUND, format!("no task {task}\n")).into_response()
+            }
+            Err(e) => return refusal(&e),
         };
         for (_, e) in &rows {
             out.push_str(&format!("{} {} {}\n", fmt_time(e.timestamp), e.level, e.msg.trim_end_matches('\n')));

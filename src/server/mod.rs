@@ -1,5 +1,9 @@
 //! Everything that runs only on the server: configuration, storage, the
-//! ClearML API, the fileserver, and `labbook serve` itself.
+//! use cases, the ClearML API, the fileserver, and `labbook serve` itself.
+//!
+//! [`start`] opens the state and [`build_app`] makes the three routers, so
+//! that a test can run the whole server on ports of its choosing; [`serve`]
+//! binds them to the configured ports.
 
 pub mod auth;
 pub mod clearml;
@@ -7,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod export;
 pub mod files;
+pub mod ops;
 pub mod state;
 pub mod store;
 
@@ -21,7 +26,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 
-/// Why `labbook serve` could not start.
+/// Why `labbook serve` could not start (or stopped).
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     #[error("cannot create the data directory {0}: {1}")]
@@ -38,7 +43,7 @@ pub enum ServeError {
 
 /// Creates the first key pair, or installs the one given in the
 /// configuration, and prints what clients need to connect.
-async fn bootstrap_credentials(state: &AppState) -> Result<(), crate::error::AppError> {
+pub async fn bootstrap_credentials(state: &AppState) -> Result<(), crate::error::AppError> {
     let config = &state.config;
     let store = state.store.as_ref();
     let (access, secret_line) = match (&config.access_key, &config.secret_key) {
@@ -47,8 +52,8 @@ async fn bootstrap_credentials(state: &AppState) -> Result<(), crate::error::App
             (a.clone(), "<the value of LABBOOK_SECRET_KEY>".to_string())
         }
         (Some(_), None) | (None, Some(_)) => {
-            return Err(crate::error::AppError::Invalid(
-                "LABBOOK_ACCESS_KEY and LABBOOK_SECRET_KEY must be set together".into(),
+            return Err(crate::error::AppError::invalid(
+                "LABBOOK_ACCESS_KEY and LABBOOK_SECRET_KEY must be set together",
             ))
         }
         (None, None) if store.count_credentials().await? == 0 => {
@@ -74,11 +79,6 @@ async fn bootstrap_credentials(state: &AppState) -> Result<(), crate::error::App
     Ok(())
 }
 
-async fn listen(addr: SocketAddr, app: Router) -> Result<(), ServeError> {
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| ServeError::Bind(addr, e))?;
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await.map_err(ServeError::Io)
-}
-
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
 pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
@@ -98,40 +98,38 @@ pub(crate) async fn shutdown_signal() {
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
 
-/// Runs `labbook serve`: the web app, the API and the fileserver, until
-/// interrupted.
-pub async fn serve(config: Config) -> Result<(), ServeError> {
+/// The three routers `labbook serve` listens with.
+pub struct Routers {
+    /// The web app, with the API under `/api`, the fileserver under
+    /// `/files`, downloads under `/export` and stored files under `/media`.
+    pub web: Router,
+    /// The ClearML-compatible API.
+    pub api: Router,
+    /// The fileserver.
+    pub files: Router,
+}
+
+/// Opens the store named by `config` (migrating it), loads the token key,
+/// makes sure the default queue exists and installs the configured key
+/// pair: the state every router shares. `web_addr` is where the web app
+/// will listen (for the site's links).
+pub async fn start(config: Config, web_addr: SocketAddr) -> Result<AppState, ServeError> {
     std::fs::create_dir_all(config.files_dir())
         .map_err(|e| ServeError::DataDir(config.data_dir.display().to_string(), e))?;
     let store = store::connect(&config.database_url()).await.map_err(ServeError::Store)?;
     let auth = Auth::load(store.as_ref()).await.map_err(ServeError::Store)?;
-    clearml::task_actions::ensure_default_queue(store.as_ref()).await.map_err(ServeError::Store)?;
-    let addr = |port: u16| -> Result<SocketAddr, ServeError> {
-        let s = format!("{}:{}", config.host, port);
-        s.parse::<SocketAddr>()
-            .or_else(|_| format!("[{}]:{}", config.host, port).parse())
-            .map_err(|e| ServeError::Address(s, e))
-    };
-    let (web_addr, api_addr, files_addr) = (addr(config.web_port)?, addr(config.api_port)?, addr(config.files_port)?);
+    ops::queues::ensure_default(store.as_ref()).await.map_err(ServeError::Store)?;
     let leptos_options = LeptosOptions::builder()
         .output_name("labbook")
         .site_root(config.site_root.to_string_lossy().as_ref())
         .site_pkg_dir("pkg")
         .site_addr(web_addr)
         .build();
-    let state = AppState {
-        store: store.clone(),
-        auth,
-        files_dir: config.files_dir(),
-        config: Arc::new(config),
-        leptos_options: leptos_options.clone(),
-    };
-    bootstrap_credentials(&state).await.map_err(ServeError::Store)?;
-    tracing::info!(backend = state.store.backend(), config = ?state.config, "starting");
+    Ok(AppState { store, auth, files_dir: config.files_dir(), config: Arc::new(config), leptos_options })
+}
 
-    // Workers that stop reporting are removed and their tasks failed.
-    tokio::spawn(clearml::workers::reap_forever(state.clone()));
-
+/// The three routers on `state`.
+pub fn build_app(state: &AppState) -> Routers {
     let routes = generate_route_list(App);
     let web = Router::new()
         .nest("/api", clearml::router())
@@ -147,8 +145,8 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         .route("/export/tasks.csv", axum::routing::get(export::tasks_csv))
         .route("/export/console/{file}", axum::routing::get(export::console_txt))
         .route("/media/{*path}", axum::routing::get(files::media))
-        .leptos_routes(&state, routes, {
-            let opts = leptos_options.clone();
+        .leptos_routes(state, routes, {
+            let opts = state.leptos_options.clone();
             move || shell(opts.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -156,9 +154,38 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         .layer(TraceLayer::new_for_http());
     let api = clearml::router().with_state(state.clone()).layer(TraceLayer::new_for_http());
     let files = files::router().with_state(state.clone()).layer(TraceLayer::new_for_http());
+    Routers { web, api, files }
+}
 
+/// Serves `router` on `listener` until SIGINT or SIGTERM.
+pub async fn run(listener: tokio::net::TcpListener, router: Router) -> Result<(), ServeError> {
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.map_err(ServeError::Io)
+}
+
+/// Runs `labbook serve`: the web app, the API and the fileserver, until
+/// interrupted.
+pub async fn serve(config: Config) -> Result<(), ServeError> {
+    let addr = |port: u16| -> Result<SocketAddr, ServeError> {
+        let s = format!("{}:{}", config.host, port);
+        s.parse::<SocketAddr>()
+            .or_else(|_| format!("[{}]:{}", config.host, port).parse())
+            .map_err(|e| ServeError::Address(s, e))
+    };
+    let (web_addr, api_addr, files_addr) = (addr(config.web_port)?, addr(config.api_port)?, addr(config.files_port)?);
+    let state = start(config, web_addr).await?;
+    bootstrap_credentials(&state).await.map_err(ServeError::Store)?;
+    tracing::info!(backend = state.store.backend(), config = ?state.config, "starting");
+
+    // Workers that stop reporting are removed and their tasks failed.
+    tokio::spawn(ops::workers::reap_forever(state.clone()));
+
+    let app = build_app(&state);
+    let bind = |addr: SocketAddr| async move {
+        tokio::net::TcpListener::bind(addr).await.map_err(|e| ServeError::Bind(addr, e))
+    };
+    let (web, api, files) = (bind(web_addr).await?, bind(api_addr).await?, bind(files_addr).await?);
     println!("Labbook web UI: http://{web_addr}  API: http://{api_addr}  files: http://{files_addr}");
-    let result = tokio::try_join!(listen(web_addr, web), listen(api_addr, api), listen(files_addr, files));
+    let result = tokio::try_join!(run(web, app.web), run(api, app.api), run(files, app.files));
     tracing::info!("stopped");
     result.map(|_| ())
 }

@@ -24,3 +24,10 @@ impl FromRef<AppState> for LeptosOptions {
         s.leptos_options.clone()
     }
 }
+
+impl AppState {
+    /// How long a worker may stay silent before it counts as gone, in ms.
+    pub fn worker_timeout_ms(&self) -> i64 {
+        i64::try_from(self.config.worker_timeout).unwrap_or(i64::MAX / 1000).saturating_mul(1000)
+    }
+}

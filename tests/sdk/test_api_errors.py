@@ -88,7 +88,7 @@ def test_batch_with_a_broken_line_keeps_the_good_lines(api):
     r = api.raw("events.add_batch", data=b'{"type": "log", "task": "nope", "msg": "x"}',
                 headers={"Content-Type": "application/json-lines"})
     code, sub, msg = meta(r)
-    assert (code, sub) == (400, 12) and "no usable event" in msg
+    assert (code, sub) == (400, 131) and "no usable event" in msg
 
 
 def test_fileserver_refuses_paths_outside_the_root(server, api):

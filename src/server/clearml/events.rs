@@ -4,25 +4,18 @@
 //! accepted too). A line that cannot be used (malformed JSON, a missing
 //! field, an unknown task) is reported in `errors`/`errors_info` with its
 //! line number, and the good lines of the batch are stored. A batch in which
-//! no line is usable is refused with 400/12 and the same details.
+//! no line is usable is refused with 400/131 and the same details.
 
-use super::request::{ApiError, Req};
-use super::Ctx;
-use crate::model::{LogEntry, ScalarPoint};
+use super::request::Req;
+use super::wire;
+use crate::error::{AppError, AppResult};
+use crate::model::{Actor, LogEntry, ScalarPoint};
 use crate::server::clock::now_ms;
-use crate::server::store::{LogCursor, OtherEvent, TaskEvents};
+use crate::server::ops::events::{self, errors_info, Batch};
+use crate::server::state::AppState;
+use crate::server::store::{LogCursor, OtherEvent};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
-
-/// A parsed batch: events by task, and the lines that could not be used.
-#[derive(Debug, Default, PartialEq)]
-pub struct ParsedBatch {
-    pub tasks: BTreeMap<String, TaskEvents>,
-    /// How many events were usable.
-    pub accepted: usize,
-    /// (1-based line number, reason).
-    pub errors: Vec<(usize, String)>,
-}
 
 fn int_field(ev: &Map<String, Value>, key: &str, default: i64) -> Result<i64, String> {
     match ev.get(key) {
@@ -101,7 +94,7 @@ fn parse_line(line: &str) -> Result<Value, String> {
 }
 
 /// Adds one event to the batch, or says why it cannot be used.
-fn add_event(batch: &mut ParsedBatch, mut ev: Map<String, Value>, now: i64) -> Result<(), String> {
+fn add_event(batch: &mut Batch, mut ev: Map<String, Value>, now: i64) -> Result<(), String> {
     ev.remove("method");
     let task = match ev.get("task") {
         Some(Value::String(t)) if !t.is_empty() => t.clone(),
@@ -147,8 +140,8 @@ fn add_event(batch: &mut ParsedBatch, mut ev: Map<String, Value>, now: i64) -> R
 }
 
 /// Parses a json-lines (or JSON array) batch.
-pub fn parse_batch(body: &[u8], now: i64) -> ParsedBatch {
-    let mut batch = ParsedBatch::default();
+pub fn parse_batch(body: &[u8], now: i64) -> Batch {
+    let mut batch = Batch::default();
     let text = String::from_utf8_lossy(body);
     let trimmed = text.trim_start();
     let items: Vec<(usize, Result<Value, String>)> = if trimmed.starts_with('[') {
@@ -176,166 +169,103 @@ pub fn parse_batch(body: &[u8], now: i64) -> ParsedBatch {
     batch
 }
 
-fn errors_info(errors: &[(usize, String)]) -> Value {
-    let mut m = Map::new();
-    for (line, e) in errors {
-        m.insert(format!("line {line}"), json!(e));
-    }
-    Value::Object(m)
-}
-
-fn count_events(e: &TaskEvents) -> usize {
-    e.logs.len() + e.others.len() + e.scalars.values().map(Vec::len).sum::<usize>()
-}
-
-/// `events.add_batch`.
-pub async fn add_batch(ctx: &Ctx, body: &[u8]) -> Result<Value, ApiError> {
-    let mut batch = parse_batch(body, now_ms());
-    if batch.accepted == 0 && batch.errors.is_empty() {
-        return Err(ApiError::invalid("empty batch: expected one JSON event per line"));
-    }
-    let ids: Vec<String> = batch.tasks.keys().cloned().collect();
-    let existing = ctx.state.store.existing_task_ids(&ids).await?;
-    let mut added = 0usize;
-    for (task, events) in std::mem::take(&mut batch.tasks) {
-        let n = count_events(&events);
-        if n == 0 {
-            continue;
-        }
-        if !existing.contains(&task) {
-            batch.errors.push((0, format!("invalid task id '{task}': {n} event(s) not stored")));
-            continue;
-        }
-        ctx.state.store.add_events(&task, &events).await?;
-        added += n;
-    }
-    let info = errors_info(&batch.errors);
-    if added == 0 {
-        return Err(ApiError::invalid(format!("no usable event in the batch ({} error(s))", batch.errors.len()))
-            .with_data(json!({"errors": batch.errors.len(), "errors_info": info})));
-    }
-    Ok(json!({"added": added, "errors": batch.errors.len(), "errors_info": info}))
-}
-
-async fn require_task(ctx: &Ctx, id: &str) -> Result<(), ApiError> {
-    if ctx.state.store.existing_task_ids(&[id.to_string()]).await?.is_empty() {
-        return Err(ApiError::invalid_task(id));
-    }
-    Ok(())
+/// `events.add_batch` (and `events.add`, a batch of one line).
+pub async fn add_batch(state: &AppState, actor: &Actor, body: &[u8]) -> AppResult<Value> {
+    let added = events::add(state, actor, parse_batch(body, now_ms())).await?;
+    Ok(json!({"added": added.added, "errors": added.errors.len(), "errors_info": errors_info(&added.errors)}))
 }
 
 /// `events.get_task_log`: console entries, paged by `scroll_id`.
-pub async fn get_task_log(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+pub async fn get_task_log(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let task = req.str("task")?;
-    require_task(ctx, &task).await?;
     let batch_size = req.opt_i64("batch_size")?.unwrap_or(500);
     if !(1..=10_000).contains(&batch_size) {
-        return Err(ApiError::invalid("batch_size must be between 1 and 10000"));
+        return Err(AppError::invalid("batch_size must be between 1 and 10000"));
     }
     let earlier = req.bool_or("navigate_earlier", true)?;
     let order = req.opt_str("order")?.unwrap_or_else(|| "desc".into());
     if order != "asc" && order != "desc" {
-        return Err(ApiError::invalid("order must be 'asc' or 'desc'"));
+        return Err(AppError::invalid("order must be 'asc' or 'desc'"));
     }
     let scroll = match req.get("scroll_id") {
         None => None,
         Some(Value::String(s)) => {
-            Some(s.parse::<i64>().map_err(|_| ApiError::invalid(format!("invalid scroll_id '{s}'")))?)
+            Some(s.parse::<i64>().map_err(|_| AppError::invalid(format!("invalid scroll_id '{s}'")))?)
         }
-        Some(_) => return Err(ApiError::invalid("scroll_id must be a string")),
+        Some(_) => return Err(AppError::invalid("scroll_id must be a string")),
     };
     let cursor = if earlier { LogCursor::Before(scroll) } else { LogCursor::After(scroll) };
-    let mut rows = ctx.state.store.task_log(&task, cursor, batch_size).await?;
+    let (mut rows, total) = events::log(state, actor, &task, cursor, batch_size).await?;
     let next = rows.last().map(|(id, _)| id.to_string());
     // Rows come newest first when navigating earlier, oldest first otherwise.
-    let newest_first = earlier;
-    if newest_first != (order == "desc") {
+    if earlier != (order == "desc") {
         rows.reverse();
     }
-    let total = ctx.state.store.count_task_log(&task).await?;
-    let events: Vec<Value> = rows
-        .into_iter()
-        .map(|(_, e)| {
-            json!({"timestamp": e.timestamp, "type": "log", "task": task, "level": e.level,
-                   "worker": e.worker, "msg": e.msg})
-        })
-        .collect();
-    Ok(json!({"events": events, "returned": events.len(), "total": total, "scroll_id": next}))
+    let out: Vec<Value> = rows.iter().map(|(_, e)| wire::log_event(&task, e)).collect();
+    Ok(json!({"returned": out.len(), "events": out, "total": total, "scroll_id": next}))
 }
 
 /// `events.scalar_metrics_iter_histogram`: every scalar series of a task,
 /// `{metric: {variant: {name, x, y}}}`.
-pub async fn scalar_metrics_iter_histogram(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+pub async fn scalar_metrics_iter_histogram(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let task = req.str("task")?;
-    require_task(ctx, &task).await?;
     let mut out = Map::new();
-    for s in ctx.state.store.scalar_series(&task).await? {
+    for s in events::scalars(state, actor, &task).await? {
         let metric = out.entry(s.metric.clone()).or_insert_with(|| json!({}));
         metric[&s.variant] = json!({"name": s.variant, "x": s.x, "y": s.y});
     }
     Ok(Value::Object(out))
 }
 
-/// The stored JSON of an event, as the clients read it back.
-fn stored_to_wire(task: &str, e: &crate::server::store::StoredEvent) -> Value {
-    let mut v: Value = serde_json::from_str(&e.event.body).unwrap_or_else(|_| json!({}));
-    v["task"] = json!(task);
-    v["type"] = json!(e.event.event_type);
-    v["timestamp"] = json!(e.event.timestamp);
-    v["iter"] = json!(e.event.iter);
-    v["metric"] = json!(e.event.metric);
-    v["variant"] = json!(e.event.variant);
-    v
-}
-
 /// The most events one read returns.
 const MAX_EVENTS: i64 = 10_000;
 
 /// `events.get_task_plots`: plot events, newest first.
-pub async fn get_task_plots(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+pub async fn get_task_plots(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let task = req.str("task")?;
-    require_task(ctx, &task).await?;
-    let events = ctx.state.store.task_events(&task, "plot", MAX_EVENTS).await?;
-    let plots: Vec<Value> = events.iter().map(|e| stored_to_wire(&task, e)).collect();
-    Ok(json!({"plots": plots, "returned": plots.len(), "total": plots.len(), "scroll_id": null}))
+    let plots: Vec<Value> = events::of_type(state, actor, &task, "plot", MAX_EVENTS)
+        .await?
+        .iter()
+        .map(|e| wire::stored_event(&task, e))
+        .collect();
+    Ok(json!({"returned": plots.len(), "total": plots.len(), "plots": plots, "scroll_id": null}))
 }
 
-/// `events.get_task_events`: events of a type (default: plots and debug samples), newest first.
-pub async fn get_task_events(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+/// `events.get_task_events`: events of a type (default: plots and debug
+/// samples), newest first.
+pub async fn get_task_events(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let task = req.str("task")?;
-    require_task(ctx, &task).await?;
     let batch = req.opt_i64("batch_size")?.unwrap_or(500).clamp(1, MAX_EVENTS);
     let types = match req.opt_str("event_type")? {
         Some(t) => vec![t],
         None => vec!["plot".to_string(), "training_debug_image".to_string()],
     };
-    let mut events = Vec::new();
+    let mut out = Vec::new();
     for ty in types {
         if ty == "log" {
-            for (_, e) in ctx.state.store.task_log(&task, LogCursor::Before(None), batch).await? {
-                events.push(json!({"type": "log", "task": task, "timestamp": e.timestamp, "level": e.level,
-                                   "worker": e.worker, "msg": e.msg}));
-            }
+            let (rows, _) = events::log(state, actor, &task, LogCursor::Before(None), batch).await?;
+            out.extend(rows.iter().map(|(_, e)| wire::log_event(&task, e)));
         } else {
-            events
-                .extend(ctx.state.store.task_events(&task, &ty, batch).await?.iter().map(|e| stored_to_wire(&task, e)));
+            out.extend(
+                events::of_type(state, actor, &task, &ty, batch).await?.iter().map(|e| wire::stored_event(&task, e)),
+            );
         }
     }
-    Ok(json!({"events": events, "returned": events.len(), "total": events.len(), "scroll_id": null}))
+    Ok(json!({"returned": out.len(), "total": out.len(), "events": out, "scroll_id": null}))
 }
 
-/// `events.debug_images`: debug samples per metric, grouped by iteration, newest first.
-pub async fn debug_images(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    let metrics = req.opt_list("metrics")?.cloned().ok_or_else(|| ApiError::missing("metrics"))?;
+/// `events.debug_images`: debug samples per metric, grouped by iteration,
+/// newest first.
+pub async fn debug_images(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let metrics = req.opt_list("metrics")?.ok_or_else(|| AppError::missing("metrics"))?;
     let mut out = Vec::new();
     for m in metrics {
-        let task = m.get("task").and_then(Value::as_str).ok_or_else(|| ApiError::missing("metrics[].task"))?;
-        require_task(ctx, task).await?;
+        let task = m.get("task").and_then(Value::as_str).ok_or_else(|| AppError::missing("metrics[].task"))?;
         let metric = m.get("metric").and_then(Value::as_str);
-        let events = ctx.state.store.task_events(task, "training_debug_image", MAX_EVENTS).await?;
+        let stored = events::of_type(state, actor, task, "training_debug_image", MAX_EVENTS).await?;
         let mut by_iter: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
-        for e in events.iter().filter(|e| metric.is_none_or(|mm| mm == e.event.metric)) {
-            by_iter.entry(e.event.iter).or_default().push(stored_to_wire(task, e));
+        for e in stored.iter().filter(|e| metric.is_none_or(|mm| mm == e.event.metric)) {
+            by_iter.entry(e.event.iter).or_default().push(wire::stored_event(task, e));
         }
         let iterations: Vec<Value> =
             by_iter.into_iter().rev().map(|(iter, events)| json!({"iter": iter, "events": events})).collect();
@@ -346,18 +276,12 @@ pub async fn debug_images(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
 
 /// `events.get_task_single_value_metrics`: values reported with
 /// `report_single_value` (iteration -2^31).
-pub async fn get_task_single_value_metrics(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    let ids = req.nonempty_str_list("tasks")?;
+pub async fn get_task_single_value_metrics(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let mut out = Vec::new();
-    for id in ids {
-        let t = ctx.state.store.get_task(&id).await?.ok_or_else(|| ApiError::invalid_task(&id))?;
-        let values: Vec<Value> = ctx
-            .state
-            .store
-            .metric_summaries(&id)
-            .await?
+    for id in req.nonempty_str_list("tasks")? {
+        let (t, values) = events::single_values(state, actor, &id).await?;
+        let values: Vec<Value> = values
             .into_iter()
-            .filter(|m| m.last_iteration == crate::model::SINGLE_VALUE_ITERATION)
             .map(|m| json!({"metric": m.metric, "variant": m.variant, "value": m.value, "timestamp": t.last_update}))
             .collect();
         out.push(json!({"task": id, "task_name": t.name, "values": values}));

@@ -2,19 +2,23 @@
 //!
 //! Every endpoint answers GET, POST and PUT with a JSON (or json-lines) body,
 //! under `/vX.Y/service.action` or unversioned `/service.action`, inside the
-//! ClearML envelope. Handlers live in one module per service.
+//! ClearML envelope. [`route`] is the one place an endpoint name is looked
+//! up; each service's handlers (one module per service) parse the request,
+//! call `server::ops`, and answer in ClearML's shapes ([`wire`]).
 
 mod events;
 mod models;
 mod projects;
 mod queues;
 pub mod request;
-pub mod task_actions;
-mod task_outputs;
+mod task_request;
 mod tasks;
-pub mod workers;
+pub mod wire;
+mod workers;
 
-use crate::server::auth::{Auth, Identity, DEFAULT_TOKEN_SECS};
+use crate::error::{AppError, AppResult, AuthFailure};
+use crate::model::Actor;
+use crate::server::auth::{Auth, DEFAULT_TOKEN_SECS};
 use crate::server::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
@@ -22,7 +26,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
-use request::{envelope, parse_path, ApiError, Req};
+use request::{envelope, parse_path, Req};
 use serde_json::{json, Value};
 
 /// The newest API level served; unversioned calls get this one.
@@ -31,24 +35,20 @@ pub const MAX_VERSION: (u32, u32) = (2, 31);
 /// The largest request body accepted: the SDK splits batches at 15 MiB.
 pub const MAX_BODY_BYTES: usize = 64 * 1024 * 1024;
 
-/// Who is calling, for handlers.
-pub struct Ctx {
-    pub state: AppState,
-    pub identity: Identity,
-    /// `X-ClearML-Worker`, when sent.
-    pub worker: Option<String>,
-}
-
 /// The API as a router, to serve at the root of the API port and under `/api`.
 pub fn router() -> Router<AppState> {
     Router::new().route("/", any(root)).route("/{*path}", any(dispatch)).layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
 }
 
-async fn root() -> Response {
-    reply("", "", "", Err(ApiError::no_endpoint("", "")))
+fn no_endpoint(name: &str, version: &str) -> AppError {
+    AppError::NoEndpoint { name: name.to_string(), version: version.to_string() }
 }
 
-fn reply(name: &str, requested: &str, actual: &str, result: Result<Value, ApiError>) -> Response {
+async fn root() -> Response {
+    reply("", "", "", Err(no_endpoint("", "")))
+}
+
+fn reply(name: &str, requested: &str, actual: &str, result: AppResult<Value>) -> Response {
     let (code, body) = envelope(name, requested, actual, result);
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
@@ -68,32 +68,41 @@ fn merge_query(req: &mut Req, query: Option<&str>) {
     }
 }
 
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiError> {
-    let value = header_str(headers, "authorization")
-        .ok_or_else(|| ApiError::new(401, 20, "Unauthorized (missing credentials)"))?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))
-        .ok_or_else(|| ApiError::new(401, 20, "Unauthorized (missing credentials: expected a Bearer token)"))?;
-    state.auth.verify(token).map_err(|e| ApiError::new(401, 30, format!("Unauthorized ({e})")))
+/// The credentials of a request: its `Authorization` header.
+fn authorization(headers: &HeaderMap) -> AppResult<&str> {
+    header_str(headers, "authorization")
+        .ok_or_else(|| AppError::unauthorized(AuthFailure::Missing, "missing credentials"))
 }
 
-async fn login(state: &AppState, headers: &HeaderMap, req: &Req) -> Result<Value, ApiError> {
-    let value = header_str(headers, "authorization")
-        .ok_or_else(|| ApiError::new(401, 20, "Unauthorized (missing credentials)"))?;
+fn bearer(value: &str) -> Option<&str> {
+    value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))
+}
+
+/// Who sends a request: the holder of a valid token, on behalf of the
+/// worker its `X-ClearML-Worker` header names.
+fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Actor> {
+    let token = bearer(authorization(headers)?)
+        .ok_or_else(|| AppError::unauthorized(AuthFailure::Missing, "missing credentials: expected a Bearer token"))?;
+    let identity = state.auth.verify(token)?;
+    let worker =
+        header_str(headers, "x-clearml-worker").or_else(|| header_str(headers, "x-trains-worker")).map(str::to_string);
+    Ok(Actor::api(identity.user, worker))
+}
+
+/// `auth.login`: a token for an access key and secret (HTTP Basic), or a
+/// fresh one for a valid token.
+async fn login(state: &AppState, headers: &HeaderMap, req: &Req) -> AppResult<Value> {
+    let value = authorization(headers)?;
     let identity = if let Some(basic) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) {
-        Auth::check_basic(state.store.as_ref(), basic).await.map_err(|e| {
-            let sub = if e.to_string().starts_with("bad") { 21 } else { 22 };
-            ApiError::new(401, sub, format!("Unauthorized ({e})"))
-        })?
-    } else if let Some(token) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")) {
-        state.auth.verify(token).map_err(|e| ApiError::new(401, 30, format!("Unauthorized ({e})")))?
+        Auth::check_basic(state.store.as_ref(), basic).await?
+    } else if let Some(token) = bearer(value) {
+        state.auth.verify(token)?
     } else {
-        return Err(ApiError::new(401, 21, "Unauthorized (bad credentials: use Basic or Bearer)"));
+        return Err(AppError::unauthorized(AuthFailure::Malformed, "bad credentials: use Basic or Bearer"));
     };
     let ttl = req.opt_i64("expiration_sec")?.unwrap_or(DEFAULT_TOKEN_SECS);
     if ttl <= 0 {
-        return Err(ApiError::invalid("expiration_sec must be positive"));
+        return Err(AppError::invalid("expiration_sec must be positive"));
     }
     Ok(json!({"token": state.auth.issue(&identity, ttl)}))
 }
@@ -106,25 +115,30 @@ async fn dispatch(
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     let Some(ep) = parse_path(&path) else {
-        return reply(&path, "", "", Err(ApiError::no_endpoint(&path, "")));
+        return reply(&path, "", "", Err(no_endpoint(&path, "")));
     };
     let requested = ep.version.map(|(a, b)| format!("{a}.{b}")).unwrap_or_default();
     let version = ep.version.unwrap_or(MAX_VERSION);
     let actual = format!("{}.{}", version.0, version.1);
     if version > MAX_VERSION {
-        return reply(&ep.name, &requested, &actual, Err(ApiError::no_endpoint(&ep.name, &actual)));
+        return reply(&ep.name, &requested, &actual, Err(no_endpoint(&ep.name, &actual)));
     }
     let name = ep.name.as_str();
     let body = match body {
         Ok(b) => b,
         Err(e) => {
-            let msg = format!("request body rejected ({e}); the limit is {} MiB per request", MAX_BODY_BYTES >> 20);
-            return reply(name, &requested, &actual, Err(ApiError::new(e.status().as_u16(), 0, msg)));
+            let message = format!("request body rejected ({e}); the limit is {} MiB per request", MAX_BODY_BYTES >> 20);
+            return reply(
+                name,
+                &requested,
+                &actual,
+                Err(AppError::BodyRejected { status: e.status().as_u16(), message }),
+            );
         }
     };
     let result = handle(&state, name, query.as_deref(), &headers, &body).await;
     if let Err(e) = &result {
-        tracing::debug!(endpoint = name, code = e.code, subcode = e.subcode, msg = %e.msg, "API error");
+        tracing::debug!(endpoint = name, code = e.status(), subcode = e.subcode(), msg = %e, "API error");
     }
     reply(name, &requested, &actual, result)
 }
@@ -135,7 +149,7 @@ async fn handle(
     query: Option<&str>,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Value, ApiError> {
+) -> AppResult<Value> {
     // json-lines bodies are parsed by the batch handler itself.
     let batch = name == "events.add_batch" || name == "events.add";
     let mut req = if batch { Req::default() } else { Req::parse(body)? };
@@ -143,138 +157,83 @@ async fn handle(
     if name == "auth.login" {
         return login(state, headers, &req).await;
     }
-    let identity = authenticate(state, headers).await?;
-    let worker =
-        header_str(headers, "x-clearml-worker").or_else(|| header_str(headers, "x-trains-worker")).map(str::to_string);
-    let ctx = Ctx { state: state.clone(), identity, worker };
-    route(&ctx, name, req, body).await
+    let actor = authenticate(state, headers)?;
+    route(state, &actor, name, req, body).await
 }
 
-/// Calls an endpoint from inside the server (the web UI's actions), with the
-/// same checks and effects as a client's call. `events.add_batch` is not
-/// available this way.
-pub async fn call(state: &AppState, user: &str, name: &str, body: Value) -> Result<Value, ApiError> {
-    let Value::Object(body) = body else {
-        return Err(ApiError::invalid("request body must be a JSON object"));
-    };
-    let identity = Identity { user: user.to_string(), company: crate::server::auth::COMPANY.into() };
-    let ctx = Ctx { state: state.clone(), identity, worker: None };
-    route(&ctx, name, Req { body }, b"").await
-}
-
-/// Why an in-server task edit was refused.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EditError {
-    /// Someone changed the task since the editor read `expected`.
-    Stale { expected: i64, current: i64 },
-    /// The API refused the edit.
-    Api(ApiError),
-}
-
-/// Changes a task the way the API does (revision-guarded, all or nothing),
-/// but only if it is still at revision `expected`, so a stale form never
-/// overwrites a newer edit. Answers the new revision.
-pub async fn edit_task_at<F>(state: &AppState, id: &str, expected: i64, mut change: F) -> Result<i64, EditError>
-where
-    F: FnMut(&mut crate::model::Task) -> Result<(), ApiError>,
-{
-    let store = &state.store;
-    let mut task = store
-        .get_task(id)
-        .await
-        .map_err(|e| EditError::Api(e.into()))?
-        .ok_or_else(|| EditError::Api(ApiError::invalid_task(id)))?;
-    if task.revision != expected {
-        return Err(EditError::Stale { expected, current: task.revision });
-    }
-    change(&mut task).map_err(EditError::Api)?;
-    let now = crate::server::clock::now_ms();
-    task.last_update = now;
-    task.last_change = now;
-    match store.update_task(&task).await {
-        Ok(true) => Ok(expected + 1),
-        Ok(false) => {
-            let current = store.get_task(id).await.ok().flatten().map_or(expected, |t| t.revision);
-            Err(EditError::Stale { expected, current })
-        }
-        Err(e) => Err(EditError::Api(e.into())),
-    }
-}
-
-async fn route(ctx: &Ctx, name: &str, req: Req, body: &[u8]) -> Result<Value, ApiError> {
+/// The endpoint table: the one place an endpoint name is looked up.
+async fn route(state: &AppState, actor: &Actor, name: &str, req: Req, body: &[u8]) -> AppResult<Value> {
+    let (st, a) = (state, actor);
     match name {
-        "projects.get_all" => projects::get_all(ctx, req).await,
-        "projects.create" => projects::create(ctx, req).await,
-        "projects.get_by_id" => projects::get_by_id(ctx, req).await,
-        "projects.update" => projects::update(ctx, req).await,
-        "projects.move" => projects::move_project(ctx, req).await,
-        "projects.delete" => projects::delete(ctx, req).await,
-        "tasks.create" => tasks::create(ctx, req).await,
-        "tasks.get_by_id" => tasks::get_by_id(ctx, req).await,
-        "tasks.get_all" => tasks::get_all(ctx, req).await,
-        "tasks.edit" => tasks::edit(ctx, req).await,
-        "tasks.started" => tasks::started(ctx, req).await,
-        "tasks.completed" => tasks::completed(ctx, req).await,
-        "tasks.failed" => tasks::failed(ctx, req).await,
-        "tasks.stopped" => tasks::stopped(ctx, req).await,
-        "tasks.set_requirements" => tasks::set_requirements(ctx, req).await,
-        "tasks.ping" => tasks::ping(ctx, req).await,
-        "tasks.enqueue" => task_actions::enqueue(ctx, req).await,
-        "tasks.dequeue" => task_actions::dequeue(ctx, req).await,
-        "tasks.clone" => task_actions::clone(ctx, req).await,
-        "tasks.reset" => task_actions::reset(ctx, req).await,
-        "tasks.publish" => task_actions::publish(ctx, req).await,
-        "tasks.stop" => task_actions::stop(ctx, req).await,
-        "tasks.delete" => task_actions::delete(ctx, req).await,
-        "tasks.archive_many" => task_actions::archive_many(ctx, req).await,
-        "tasks.unarchive_many" => task_actions::unarchive_many(ctx, req).await,
-        "tasks.update_tags" => task_actions::update_tags(ctx, req).await,
-        "tasks.move" => task_actions::move_tasks(ctx, req).await,
-        "tasks.edit_hyper_params" => task_outputs::edit_hyper_params(ctx, req).await,
-        "tasks.delete_hyper_params" => task_outputs::delete_hyper_params(ctx, req).await,
-        "tasks.get_hyper_params" => task_outputs::get_hyper_params(ctx, req).await,
-        "tasks.add_or_update_artifacts" => task_outputs::add_or_update_artifacts(ctx, req).await,
-        "tasks.delete_artifacts" => task_outputs::delete_artifacts(ctx, req).await,
-        "tasks.add_or_update_model" => task_outputs::add_or_update_model(ctx, req).await,
-        "queues.get_by_id" => queues::get_by_id(ctx, req).await,
-        "queues.get_all" => queues::get_all(ctx, req).await,
-        "queues.get_default" => queues::get_default(ctx, req).await,
-        "queues.create" => queues::create(ctx, req).await,
-        "queues.get_num_entries" => queues::get_num_entries(ctx, req).await,
-        "queues.get_next_task" => queues::get_next_task(ctx, req).await,
-        "queues.update" => queues::update(ctx, req).await,
-        "queues.delete" => queues::delete(ctx, req).await,
-        "queues.move_task_to_front" => queues::move_task_to_front(ctx, req).await,
-        "queues.move_task_to_back" => queues::move_task_to_back(ctx, req).await,
-        "queues.move_task_forward" => queues::move_task_forward(ctx, req).await,
-        "queues.move_task_backward" => queues::move_task_backward(ctx, req).await,
-        "queues.remove_task" => queues::remove_task(ctx, req).await,
-        "queues.get_queue_metrics" => queues::get_queue_metrics(ctx, req).await,
-        "workers.register" => workers::register(ctx, req).await,
-        "workers.status_report" => workers::status_report(ctx, req).await,
-        "workers.unregister" => workers::unregister(ctx, req).await,
-        "workers.get_all" => workers::get_all(ctx, req).await,
-        "models.create" => models::create(ctx, req).await,
-        "models.edit" | "models.update" => models::edit(ctx, req).await,
-        "models.get_by_id" => models::get_by_id(ctx, req).await,
-        "models.get_all" => models::get_all(ctx, req).await,
-        "models.set_ready" => models::set_ready(ctx, req).await,
-        "models.update_for_task" => models::update_for_task(ctx, req).await,
-        "models.delete" => models::delete(ctx, req).await,
-        "models.archive_many" => models::archive_many(ctx, req).await,
-        "models.unarchive_many" => models::unarchive_many(ctx, req).await,
-        "models.add_or_update_metadata" => models::add_or_update_metadata(ctx, req).await,
+        "projects.get_all" => projects::get_all(st, a, req).await,
+        "projects.create" => projects::create(st, a, req).await,
+        "projects.get_by_id" => projects::get_by_id(st, a, req).await,
+        "projects.update" => projects::update(st, a, req).await,
+        "projects.move" => projects::move_project(st, a, req).await,
+        "projects.delete" => projects::delete(st, a, req).await,
+        "tasks.create" => tasks::create(st, a, req).await,
+        "tasks.get_by_id" => tasks::get_by_id(st, a, req).await,
+        "tasks.get_all" => tasks::get_all(st, a, req).await,
+        "tasks.edit" => tasks::edit(st, a, req).await,
+        "tasks.started" => tasks::started(st, a, req).await,
+        "tasks.completed" => tasks::completed(st, a, req).await,
+        "tasks.failed" => tasks::failed(st, a, req).await,
+        "tasks.stopped" => tasks::stopped(st, a, req).await,
+        "tasks.set_requirements" => tasks::set_requirements(st, a, req).await,
+        "tasks.ping" => tasks::ping(st, a, req).await,
+        "tasks.enqueue" => tasks::enqueue(st, a, req).await,
+        "tasks.dequeue" => tasks::dequeue(st, a, req).await,
+        "tasks.clone" => tasks::clone(st, a, req).await,
+        "tasks.reset" => tasks::reset(st, a, req).await,
+        "tasks.publish" => tasks::publish(st, a, req).await,
+        "tasks.stop" => tasks::stop(st, a, req).await,
+        "tasks.delete" => tasks::delete(st, a, req).await,
+        "tasks.archive_many" => tasks::archive_many(st, a, req).await,
+        "tasks.unarchive_many" => tasks::unarchive_many(st, a, req).await,
+        "tasks.update_tags" => tasks::update_tags(st, a, req).await,
+        "tasks.move" => tasks::move_tasks(st, a, req).await,
+        "tasks.edit_hyper_params" => tasks::edit_hyper_params(st, a, req).await,
+        "tasks.delete_hyper_params" => tasks::delete_hyper_params(st, a, req).await,
+        "tasks.get_hyper_params" => tasks::get_hyper_params(st, a, req).await,
+        "tasks.add_or_update_artifacts" => tasks::add_or_update_artifacts(st, a, req).await,
+        "tasks.delete_artifacts" => tasks::delete_artifacts(st, a, req).await,
+        "tasks.add_or_update_model" => tasks::add_or_update_model(st, a, req).await,
+        "queues.get_by_id" => queues::get_by_id(st, a, req).await,
+        "queues.get_all" => queues::get_all(st, a, req).await,
+        "queues.get_default" => queues::get_default(st, a, req).await,
+        "queues.create" => queues::create(st, a, req).await,
+        "queues.get_num_entries" => queues::get_num_entries(st, a, req).await,
+        "queues.get_next_task" => queues::get_next_task(st, a, req).await,
+        "queues.update" => queues::update(st, a, req).await,
+        "queues.delete" => queues::delete(st, a, req).await,
+        "queues.move_task_to_front" => queues::move_task_to_front(st, a, req).await,
+        "queues.move_task_to_back" => queues::move_task_to_back(st, a, req).await,
+        "queues.move_task_forward" => queues::move_task_forward(st, a, req).await,
+        "queues.move_task_backward" => queues::move_task_backward(st, a, req).await,
+        "queues.remove_task" => queues::remove_task(st, a, req).await,
+        "queues.get_queue_metrics" => queues::get_queue_metrics(st, a, req).await,
+        "workers.register" => workers::register(st, a, req).await,
+        "workers.status_report" => workers::status_report(st, a, req).await,
+        "workers.unregister" => workers::unregister(st, a, req).await,
+        "workers.get_all" => workers::get_all(st, a, req).await,
+        "models.create" => models::create(st, a, req).await,
+        "models.edit" | "models.update" => models::edit(st, a, req).await,
+        "models.get_by_id" => models::get_by_id(st, a, req).await,
+        "models.get_all" => models::get_all(st, a, req).await,
+        "models.set_ready" => models::set_ready(st, a, req).await,
+        "models.update_for_task" => models::update_for_task(st, a, req).await,
+        "models.delete" => models::delete(st, a, req).await,
+        "models.archive_many" => models::archive_many(st, a, req).await,
+        "models.unarchive_many" => models::unarchive_many(st, a, req).await,
+        "models.add_or_update_metadata" => models::add_or_update_metadata(st, a, req).await,
         // A single `events.add` event is a batch of one line.
-        "events.add_batch" | "events.add" => events::add_batch(ctx, body).await,
-        "events.get_task_plots" => events::get_task_plots(ctx, req).await,
-        "events.get_task_events" => events::get_task_events(ctx, req).await,
-        "events.debug_images" => events::debug_images(ctx, req).await,
-        "events.get_task_single_value_metrics" => events::get_task_single_value_metrics(ctx, req).await,
-        "events.get_task_log" => events::get_task_log(ctx, req).await,
-        "events.scalar_metrics_iter_histogram" => events::scalar_metrics_iter_histogram(ctx, req).await,
-        _ => {
-            let v = format!("{}.{}", MAX_VERSION.0, MAX_VERSION.1);
-            Err(ApiError::no_endpoint(name, &v))
-        }
+        "events.add_batch" | "events.add" => events::add_batch(st, a, body).await,
+        "events.get_task_plots" => events::get_task_plots(st, a, req).await,
+        "events.get_task_events" => events::get_task_events(st, a, req).await,
+        "events.debug_images" => events::debug_images(st, a, req).await,
+        "events.get_task_single_value_metrics" => events::get_task_single_value_metrics(st, a, req).await,
+        "events.get_task_log" => events::get_task_log(st, a, req).await,
+        "events.scalar_metrics_iter_histogram" => events::scalar_metrics_iter_histogram(st, a, req).await,
+        _ => Err(no_endpoint(name, &format!("{}.{}", MAX_VERSION.0, MAX_VERSION.1))),
     }
 }

@@ -1,48 +1,34 @@
 //! `queues.*`: execution queues.
 
-use super::projects::name_regex;
-use super::request::{project_fields, ApiError, Req};
-use super::Ctx;
-use crate::model::{Queue, QueueEntry};
-use crate::server::clock::{iso, now_ms};
-use crate::server::store::QueuePosition;
+use super::request::{name_regex, project_fields, Req};
+use super::wire;
+use crate::error::{AppError, AppResult};
+use crate::model::queue::QueuePosition;
+use crate::model::Actor;
+use crate::server::clock::now_ms;
+use crate::server::ops::queues::{self, QueueUpdate};
+use crate::server::state::AppState;
 use serde_json::{json, Value};
 
-/// A queue as ClearML sends it (clearml-api.md §8.4): `tags` always present.
-pub fn queue_to_wire(q: &Queue, entries: &[QueueEntry]) -> Value {
-    let entries: Vec<Value> = entries.iter().map(|e| json!({"task": e.task, "added": iso(e.added)})).collect();
-    json!({
-        "id": q.id, "name": q.name, "display_name": null, "user": "", "company": crate::server::auth::COMPANY,
-        "created": iso(q.created), "last_update": iso(q.last_update),
-        "tags": q.tags, "system_tags": q.system_tags, "metadata": {}, "entries": entries,
-    })
-}
-
-/// 400/701, which the SDK relies on to fall back from id to name.
-pub fn invalid_queue(id: &str) -> ApiError {
-    ApiError::new(400, 701, "invalid queue id").with_data(json!({"id": id}))
-}
-
 /// `queues.get_by_id`.
-pub async fn get_by_id(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    let id = req.str("queue")?;
-    let q = load(ctx, &id).await?;
-    let entries = ctx.state.store.queue_entries(&q.id).await?;
-    Ok(json!({"queue": queue_to_wire(&q, &entries)}))
+pub async fn get_by_id(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let q = queues::get(state, actor, &req.str("queue")?).await?;
+    let entries = state.store.queue_entries(&q.id).await?;
+    Ok(json!({"queue": wire::queue(&q, &entries)}))
 }
 
 /// `queues.get_all`: `name` is a regex ("contains" unless anchored).
-pub async fn get_all(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
+pub async fn get_all(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let ids = req.str_list("id")?;
     let name = req.opt_str("name")?.map(|n| name_regex(&n)).transpose()?;
     let only_fields = req.str_list("only_fields")?;
     let mut out = Vec::new();
-    for q in ctx.state.store.list_queues().await? {
+    for q in queues::list(state, actor).await? {
         if (!ids.is_empty() && !ids.contains(&q.id)) || name.as_ref().is_some_and(|re| !re.is_match(&q.name)) {
             continue;
         }
-        let entries = ctx.state.store.queue_entries(&q.id).await?;
-        let mut v = project_fields(queue_to_wire(&q, &entries), &only_fields);
+        let entries = state.store.queue_entries(&q.id).await?;
+        let mut v = project_fields(wire::queue(&q, &entries), &only_fields);
         // The agent crashes on a queue without tags (clearml-api.md §8.1).
         if v.get("tags").is_none() {
             v["tags"] = json!(q.tags);
@@ -53,185 +39,114 @@ pub async fn get_all(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
 }
 
 /// `queues.get_default`: the queue with the `default` system tag.
-pub async fn get_default(ctx: &Ctx, _req: Req) -> Result<Value, ApiError> {
-    let queues = ctx.state.store.list_queues().await?;
-    let q = queues
-        .iter()
-        .find(|q| q.system_tags.iter().any(|t| t == "default"))
-        .ok_or_else(|| ApiError::new(400, 707, "no default queue"))?;
+pub async fn get_default(state: &AppState, actor: &Actor, _req: Req) -> AppResult<Value> {
+    let q = queues::default(state, actor).await?;
     Ok(json!({"id": q.id, "name": q.name}))
 }
 
 /// `queues.create`.
-pub async fn create(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    let name = req.str("name")?;
-    let name = valid_name(&name)?;
-    let q = ctx
-        .state
-        .store
-        .create_queue(name, &req.str_list("tags")?, &req.str_list("system_tags")?)
-        .await?
-        .ok_or_else(|| name_taken(name))?;
+pub async fn create(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let q =
+        queues::create(state, actor, &req.str("name")?, &req.str_list("tags")?, &req.str_list("system_tags")?).await?;
     Ok(json!({"id": q.id}))
 }
 
 /// `queues.get_num_entries`.
-pub async fn get_num_entries(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    let id = req.str("queue")?;
-    load(ctx, &id).await?;
-    Ok(json!({"num": ctx.state.store.queue_entries(&id).await?.len()}))
+pub async fn get_num_entries(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    Ok(json!({"num": queues::entries(state, actor, &req.str("queue")?).await?.len()}))
 }
 
-/// `queues.get_next_task {queue}`: hands the first waiting task to the
-/// calling worker, each task to exactly one caller; `{}` when the queue is
-/// empty. The task stays `queued` until the agent starts it.
-pub async fn get_next_task(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    let id = req.str("queue")?;
-    load(ctx, &id).await?;
-    Ok(match ctx.state.store.pop_queue(&id).await? {
-        Some(e) => json!({"entry": {"task": e.task, "added": iso(e.added)}}),
+/// `queues.get_next_task {queue}`: the first waiting task, each to exactly
+/// one caller; `{}` when the queue is empty.
+pub async fn get_next_task(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    Ok(match queues::next_task(state, actor, &req.str("queue")?).await? {
+        Some(e) => json!({"entry": wire::queue_entry(&e)}),
         None => json!({}),
     })
 }
 
-/// A queue name as `queues.create` and `queues.update` accept it.
-fn valid_name(name: &str) -> Result<&str, ApiError> {
-    let name = name.trim();
-    if name.chars().count() < 3 {
-        return Err(ApiError::invalid("queue name must be at least 3 characters long"));
-    }
-    Ok(name)
-}
-
-fn name_taken(name: &str) -> ApiError {
-    ApiError::new(400, 801, format!("value already exists (a queue named '{name}' exists)"))
-}
-
-/// The queue with this id, or 400/701.
-async fn load(ctx: &Ctx, id: &str) -> Result<Queue, ApiError> {
-    ctx.state.store.get_queue(id).await?.ok_or_else(|| invalid_queue(id))
-}
-
 /// `queues.update {queue, name?, tags?, system_tags?}`.
-pub async fn update(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    let mut q = load(ctx, &req.str("queue")?).await?;
+pub async fn update(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let id = req.str("queue")?;
+    let list = |field: &str| -> AppResult<Option<Vec<String>>> {
+        if req.has(field) {
+            req.str_list(field).map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let change = QueueUpdate { name: req.opt_str("name")?, tags: list("tags")?, system_tags: list("system_tags")? };
+    let q = queues::update(state, actor, &id, &change).await?;
     let mut fields = serde_json::Map::new();
-    if let Some(name) = req.opt_str("name")? {
-        q.name = valid_name(&name)?.to_string();
+    if change.name.is_some() {
         fields.insert("name".into(), json!(q.name));
     }
-    if req.has("tags") {
-        q.tags = req.str_list("tags")?;
+    if change.tags.is_some() {
         fields.insert("tags".into(), json!(q.tags));
     }
-    if req.has("system_tags") {
-        q.system_tags = req.str_list("system_tags")?;
+    if change.system_tags.is_some() {
         fields.insert("system_tags".into(), json!(q.system_tags));
-    }
-    if !ctx.state.store.update_queue(&q).await? {
-        return Err(name_taken(&q.name));
     }
     Ok(json!({"updated": 1, "fields": fields}))
 }
 
-/// `queues.delete {queue, force?}`: a queue with waiting tasks only with
-/// `force`, which sends those tasks back to draft first. The default queue
-/// stays.
-pub async fn delete(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    let q = load(ctx, &req.str("queue")?).await?;
-    if q.system_tags.iter().any(|t| t == "default") {
-        return Err(ApiError::invalid("the default queue cannot be deleted"));
-    }
-    let entries = ctx.state.store.queue_entries(&q.id).await?;
-    if !entries.is_empty() && !req.bool_or("force", false)? {
-        return Err(ApiError::new(
-            400,
-            702,
-            format!("queue '{}' is not empty: {} tasks wait in it (use force to delete it)", q.name, entries.len()),
-        ));
-    }
-    for e in &entries {
-        dequeue(ctx, &e.task).await?;
-    }
-    Ok(json!({"deleted": u8::from(ctx.state.store.delete_queue(&q.id).await?)}))
-}
-
-/// Sends a waiting task back to the status it had before it was enqueued.
-async fn dequeue(ctx: &Ctx, task: &str) -> Result<(), ApiError> {
-    let body = serde_json::Map::from_iter([("task".to_string(), json!(task))]);
-    match super::task_actions::dequeue(ctx, Req { body }).await {
-        // Taken by a worker or dequeued meanwhile: nothing left to undo.
-        Ok(_) | Err(ApiError { subcode: 110, .. }) => Ok(()),
-        Err(e) => Err(e),
-    }
-}
-
-fn not_queued(queue: &Queue, task: &str) -> ApiError {
-    ApiError::new(400, 703, format!("task {task} is not waiting in queue '{}'", queue.name))
-        .with_data(json!({"queue": queue.id, "task": task}))
+/// `queues.delete {queue, force?}`.
+pub async fn delete(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let id = req.str("queue")?;
+    let deleted = queues::delete(state, actor, &id, req.bool_or("force", false)?).await?;
+    Ok(json!({"deleted": u8::from(deleted)}))
 }
 
 /// The four `queues.move_task_*` calls: `{queue, task, count?}` → `{position}`.
-async fn move_task(ctx: &Ctx, req: Req, to: fn(usize) -> QueuePosition) -> Result<Value, ApiError> {
-    let q = load(ctx, &req.str("queue")?).await?;
+async fn move_task(state: &AppState, actor: &Actor, req: Req, to: fn(usize) -> QueuePosition) -> AppResult<Value> {
+    let queue = req.str("queue")?;
     let task = req.str("task")?;
     let count = match req.opt_i64("count")? {
         None => 1,
         Some(n) if n >= 1 => usize::try_from(n).unwrap_or(usize::MAX),
-        Some(n) => return Err(ApiError::invalid(format!("count must be at least 1, got {n}"))),
+        Some(n) => return Err(AppError::invalid(format!("count must be at least 1, got {n}"))),
     };
-    let position = ctx.state.store.move_queue_entry(&q.id, &task, to(count)).await?;
-    Ok(json!({"position": position.ok_or_else(|| not_queued(&q, &task))?}))
+    Ok(json!({"position": queues::move_task(state, actor, &queue, &task, to(count)).await?}))
 }
 
 /// `queues.move_task_to_front`.
-pub async fn move_task_to_front(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    move_task(ctx, req, |_| QueuePosition::Front).await
+pub async fn move_task_to_front(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    move_task(state, actor, req, |_| QueuePosition::Front).await
 }
 
 /// `queues.move_task_to_back`.
-pub async fn move_task_to_back(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    move_task(ctx, req, |_| QueuePosition::Back).await
+pub async fn move_task_to_back(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    move_task(state, actor, req, |_| QueuePosition::Back).await
 }
 
 /// `queues.move_task_forward {count}`: earlier by `count` places.
-pub async fn move_task_forward(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    move_task(ctx, req, QueuePosition::Forward).await
+pub async fn move_task_forward(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    move_task(state, actor, req, QueuePosition::Forward).await
 }
 
 /// `queues.move_task_backward {count}`: later by `count` places.
-pub async fn move_task_backward(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    move_task(ctx, req, QueuePosition::Backward).await
+pub async fn move_task_backward(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    move_task(state, actor, req, QueuePosition::Backward).await
 }
 
-/// `queues.remove_task {queue, task}`: out of the queue and back to draft
-/// (the status it had before it was enqueued).
-pub async fn remove_task(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    let q = load(ctx, &req.str("queue")?).await?;
-    let task = req.str("task")?;
-    if !ctx.state.store.queue_entries(&q.id).await?.iter().any(|e| e.task == task) {
-        return Err(not_queued(&q, &task));
-    }
-    dequeue(ctx, &task).await?;
+/// `queues.remove_task {queue, task}`: out of the queue and back to draft.
+pub async fn remove_task(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    queues::remove_task(state, actor, &req.str("queue")?, &req.str("task")?).await?;
     Ok(json!({"removed": 1}))
 }
 
-/// `queues.get_queue_metrics {queue_ids?}`: for each queue, its length and
-/// the average wait of the tasks in it now (seconds), as one sample at the
-/// time of the call. Labbook keeps no history of these.
-pub async fn get_queue_metrics(ctx: &Ctx, req: Req) -> Result<Value, ApiError> {
-    let ids = req.str_list("queue_ids")?;
+/// `queues.get_queue_metrics {queue_ids?}`: one sample per queue, now.
+pub async fn get_queue_metrics(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let now = now_ms();
-    let mut out = Vec::new();
-    for q in ctx.state.store.list_queues().await? {
-        if !ids.is_empty() && !ids.contains(&q.id) {
-            continue;
-        }
-        let waits = crate::model::QueueWaits::of(&ctx.state.store.queue_entries(&q.id).await?, now);
-        out.push(json!({
-            "queue": q.id, "dates": [now / 1000], "avg_waiting_times": [waits.mean_ms as f64 / 1000.0],
-            "queue_lengths": [waits.count],
-        }));
-    }
+    let out: Vec<Value> = queues::metrics(state, actor, &req.str_list("queue_ids")?)
+        .await?
+        .into_iter()
+        .map(|(q, waits)| {
+            json!({
+                "queue": q.id, "dates": [now / 1000], "avg_waiting_times": [waits.mean_ms as f64 / 1000.0],
+                "queue_lengths": [waits.count],
+            })
+        })
+        .collect();
     Ok(json!({"queues": out}))
 }

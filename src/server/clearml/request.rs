@@ -1,79 +1,17 @@
-//! The shapes of ClearML requests and answers: the envelope, error subcodes,
-//! and typed access to the fields of a JSON request body.
+//! The shapes of ClearML requests and answers: the envelope, the endpoint
+//! path, and typed, validating access to the fields of a JSON request body
+//! (a missing field is 400/11, a mistyped one 400/12).
 
+use crate::error::{AppError, AppResult};
 use serde_json::{json, Map, Value};
 
-/// An error answer: HTTP status, ClearML subcode, message and extra data.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiError {
-    pub code: u16,
-    pub subcode: u32,
-    pub msg: String,
-    pub data: Value,
-}
-
-impl ApiError {
-    /// Any error.
-    pub fn new(code: u16, subcode: u32, msg: impl Into<String>) -> ApiError {
-        ApiError { code, subcode, msg: msg.into(), data: json!({}) }
-    }
-    /// Attaches `error_data`.
-    pub fn with_data(mut self, data: Value) -> ApiError {
-        self.data = data;
-        self
-    }
-    /// 400/11: a required field is missing.
-    pub fn missing(field: &str) -> ApiError {
-        ApiError::new(400, 11, format!("Validation error (missing required field: {field})"))
-            .with_data(json!({"field": field}))
-    }
-    /// 400/12: a field has the wrong type or value.
-    pub fn invalid(msg: impl Into<String>) -> ApiError {
-        ApiError::new(400, 12, format!("Validation error ({})", msg.into()))
-    }
-    /// 400/101: no task with this id.
-    pub fn invalid_task(id: &str) -> ApiError {
-        ApiError::new(400, 101, "invalid task id").with_data(json!({"id": id}))
-    }
-    /// 400/110: the task's status does not allow this.
-    pub fn invalid_status(msg: impl Into<String>, current: &str) -> ApiError {
-        ApiError::new(400, 110, format!("invalid task status ({})", msg.into())).with_data(json!({"status": current}))
-    }
-    /// 400/401: no project with this id.
-    pub fn invalid_project(id: &str) -> ApiError {
-        ApiError::new(400, 401, "invalid project id").with_data(json!({"id": id}))
-    }
-    /// 404/0: no such endpoint (the real server's wording).
-    pub fn no_endpoint(name: &str, version: &str) -> ApiError {
-        ApiError::new(404, 0, format!("Unable to find endpoint for name {name} and version {version}"))
-    }
-    /// 500/0: an internal failure; details are only in the server log.
-    pub fn internal() -> ApiError {
-        ApiError::new(500, 0, "Internal server error")
-    }
-}
-
-impl From<crate::error::AppError> for ApiError {
-    fn from(e: crate::error::AppError) -> Self {
-        use crate::error::AppError;
-        match e {
-            AppError::Invalid(m) => ApiError::invalid(m),
-            AppError::NotFound(m) => ApiError::new(400, 0, format!("{m} not found")),
-            AppError::Conflict(m) => ApiError::new(400, 110, m),
-            AppError::Unauthorized(m) => ApiError::new(401, 30, m),
-            // A 500 would make the SDK retry forever; a 500 with subcode is
-            // still ≤ 500, which the SDK reports instead of looping.
-            AppError::Internal => ApiError::internal(),
-        }
-    }
-}
-
-/// Builds the envelope around a result (clearml-api.md §1.4).
-pub fn envelope(endpoint: &str, requested: &str, actual: &str, result: Result<Value, ApiError>) -> (u16, Value) {
+/// Builds the envelope around a result (clearml-api.md §1.4): the HTTP
+/// status and the body.
+pub fn envelope(endpoint: &str, requested: &str, actual: &str, result: AppResult<Value>) -> (u16, Value) {
     let id = crate::server::clock::new_id();
     let (code, subcode, msg, error_data, data) = match result {
         Ok(data) => (200, 0, "OK".to_string(), json!({}), data),
-        Err(e) => (e.code, e.subcode, e.msg, e.data, json!({})),
+        Err(e) => (e.status(), e.subcode(), e.to_string(), e.data(), json!({})),
     };
     let body = json!({
         "meta": {
@@ -134,16 +72,16 @@ fn type_name(v: &Value) -> &'static str {
 
 impl Req {
     /// Parses a request body: empty means `{}`; anything but a JSON object is refused.
-    pub fn parse(bytes: &[u8]) -> Result<Req, ApiError> {
+    pub fn parse(bytes: &[u8]) -> AppResult<Req> {
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Ok(Req::default());
         }
         match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(body)) => Ok(Req { body }),
             Ok(other) => {
-                Err(ApiError::invalid(format!("request body must be a JSON object, got a {}", type_name(&other))))
+                Err(AppError::invalid(format!("request body must be a JSON object, got a {}", type_name(&other))))
             }
-            Err(e) => Err(ApiError::invalid(format!("malformed JSON in request body: {e}"))),
+            Err(e) => Err(AppError::invalid(format!("malformed JSON in request body: {e}"))),
         }
     }
 
@@ -158,49 +96,49 @@ impl Req {
     }
 
     /// A required string.
-    pub fn str(&self, field: &str) -> Result<String, ApiError> {
-        self.opt_str(field)?.ok_or_else(|| ApiError::missing(field))
+    pub fn str(&self, field: &str) -> AppResult<String> {
+        self.opt_str(field)?.ok_or_else(|| AppError::missing(field))
     }
 
     /// An optional string.
-    pub fn opt_str(&self, field: &str) -> Result<Option<String>, ApiError> {
+    pub fn opt_str(&self, field: &str) -> AppResult<Option<String>> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s.clone())),
-            Some(v) => Err(ApiError::invalid(format!("field '{field}' must be a string, got a {}", type_name(v)))),
+            Some(v) => Err(AppError::invalid(format!("field '{field}' must be a string, got a {}", type_name(v)))),
         }
     }
 
     /// An optional boolean with a default.
-    pub fn bool_or(&self, field: &str, default: bool) -> Result<bool, ApiError> {
+    pub fn bool_or(&self, field: &str, default: bool) -> AppResult<bool> {
         match self.get(field) {
             None => Ok(default),
             Some(Value::Bool(b)) => Ok(*b),
             Some(Value::String(s)) if s == "true" || s == "false" => Ok(s == "true"),
-            Some(v) => Err(ApiError::invalid(format!("field '{field}' must be a boolean, got a {}", type_name(v)))),
+            Some(v) => Err(AppError::invalid(format!("field '{field}' must be a boolean, got a {}", type_name(v)))),
         }
     }
 
     /// An optional integer (numbers or numeric strings, as query parameters arrive).
-    pub fn opt_i64(&self, field: &str) -> Result<Option<i64>, ApiError> {
+    pub fn opt_i64(&self, field: &str) -> AppResult<Option<i64>> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::Number(n)) => n
                 .as_i64()
                 .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
                 .map(Some)
-                .ok_or_else(|| ApiError::invalid(format!("field '{field}' must be an integer"))),
+                .ok_or_else(|| AppError::invalid(format!("field '{field}' must be an integer"))),
             Some(Value::String(s)) => s
                 .trim()
                 .parse()
                 .map(Some)
-                .map_err(|_| ApiError::invalid(format!("field '{field}' must be an integer, got '{s}'"))),
-            Some(v) => Err(ApiError::invalid(format!("field '{field}' must be an integer, got a {}", type_name(v)))),
+                .map_err(|_| AppError::invalid(format!("field '{field}' must be an integer, got '{s}'"))),
+            Some(v) => Err(AppError::invalid(format!("field '{field}' must be an integer, got a {}", type_name(v)))),
         }
     }
 
     /// A list of strings; a single string counts as a list of one.
-    pub fn str_list(&self, field: &str) -> Result<Vec<String>, ApiError> {
+    pub fn str_list(&self, field: &str) -> AppResult<Vec<String>> {
         match self.get(field) {
             None => Ok(Vec::new()),
             Some(Value::String(s)) => Ok(vec![s.clone()]),
@@ -208,44 +146,75 @@ impl Req {
                 .iter()
                 .map(|v| match v {
                     Value::String(s) => Ok(s.clone()),
-                    other => Err(ApiError::invalid(format!(
+                    other => Err(AppError::invalid(format!(
                         "field '{field}' must be a list of strings, found a {}",
                         type_name(other)
                     ))),
                 })
                 .collect(),
             Some(v) => {
-                Err(ApiError::invalid(format!("field '{field}' must be a list of strings, got a {}", type_name(v))))
+                Err(AppError::invalid(format!("field '{field}' must be a list of strings, got a {}", type_name(v))))
             }
         }
     }
 
     /// A required, non-empty list of strings.
-    pub fn nonempty_str_list(&self, field: &str) -> Result<Vec<String>, ApiError> {
+    pub fn nonempty_str_list(&self, field: &str) -> AppResult<Vec<String>> {
         let list = self.str_list(field)?;
         if list.is_empty() {
-            return Err(ApiError::missing(field));
+            return Err(AppError::missing(field));
         }
         Ok(list)
     }
 
     /// An optional JSON object.
-    pub fn opt_object(&self, field: &str) -> Result<Option<&Map<String, Value>>, ApiError> {
+    pub fn opt_object(&self, field: &str) -> AppResult<Option<&Map<String, Value>>> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::Object(m)) => Ok(Some(m)),
-            Some(v) => Err(ApiError::invalid(format!("field '{field}' must be an object, got a {}", type_name(v)))),
+            Some(v) => Err(AppError::invalid(format!("field '{field}' must be an object, got a {}", type_name(v)))),
         }
     }
 
     /// An optional JSON list.
-    pub fn opt_list(&self, field: &str) -> Result<Option<&Vec<Value>>, ApiError> {
+    pub fn opt_list(&self, field: &str) -> AppResult<Option<&Vec<Value>>> {
         match self.get(field) {
             None => Ok(None),
             Some(Value::Array(l)) => Ok(Some(l)),
-            Some(v) => Err(ApiError::invalid(format!("field '{field}' must be a list, got a {}", type_name(v)))),
+            Some(v) => Err(AppError::invalid(format!("field '{field}' must be a list, got a {}", type_name(v)))),
         }
     }
+}
+
+/// A string field of a nested object: numbers and booleans are taken as
+/// their text (the SDK sometimes sends them), null as absent. `what` names
+/// the object in the message.
+pub fn opt_string(m: &Map<String, Value>, key: &str, what: &str) -> AppResult<Option<String>> {
+    match m.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => string_value(v, &format!("{what}.{key}")).map(Some),
+    }
+}
+
+/// A value as text: strings as they are, numbers and booleans (Python's
+/// `True`/`False`) as their text, null as empty.
+pub fn string_value(v: &Value, what: &str) -> AppResult<String> {
+    match v {
+        Value::String(s) => Ok(s.clone()),
+        Value::Null => Ok(String::new()),
+        Value::Number(n) => Ok(n.to_string()),
+        Value::Bool(b) => Ok(if *b { "True".into() } else { "False".into() }),
+        _ => Err(AppError::invalid(format!("{what} must be a string"))),
+    }
+}
+
+/// Compiles a client's name regex, case-insensitively, or says why not.
+pub fn name_regex(pattern: &str) -> AppResult<regex::Regex> {
+    regex::RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| AppError::invalid(format!("invalid regular expression in 'name': {e}")))
 }
 
 /// Sets `parts` (a dotted path) in `dst`, creating objects on the way.
@@ -330,24 +299,24 @@ mod tests {
     #[test]
     fn malformed_bodies_get_validation_errors() {
         let e = Req::parse(b"{\"task\": ").unwrap_err();
-        assert_eq!((e.code, e.subcode), (400, 12));
-        assert!(e.msg.contains("malformed JSON"), "{}", e.msg);
+        assert_eq!((e.status(), e.subcode()), (400, 12));
+        assert!(e.to_string().contains("malformed JSON"), "{e}");
         let e = Req::parse(b"[1,2]").unwrap_err();
-        assert_eq!((e.code, e.subcode), (400, 12));
-        assert!(e.msg.contains("JSON object"));
+        assert_eq!((e.status(), e.subcode()), (400, 12));
+        assert!(e.to_string().contains("JSON object"));
     }
 
     #[test]
     fn missing_and_mistyped_fields() {
         let r = Req::parse(br#"{"task": 5, "tags": ["a", 1], "page": "x", "name": null}"#).unwrap();
         let e = r.str("name").unwrap_err();
-        assert_eq!((e.code, e.subcode), (400, 11));
-        assert!(e.msg.contains("name"));
+        assert_eq!((e.status(), e.subcode()), (400, 11));
+        assert!(e.to_string().contains("name"));
         let e = r.str("task").unwrap_err();
-        assert_eq!((e.code, e.subcode), (400, 12));
-        assert!(e.msg.contains("'task' must be a string"));
-        assert_eq!(r.str_list("tags").unwrap_err().subcode, 12);
-        assert_eq!(r.opt_i64("page").unwrap_err().subcode, 12);
+        assert_eq!((e.status(), e.subcode()), (400, 12));
+        assert!(e.to_string().contains("'task' must be a string"));
+        assert_eq!(r.str_list("tags").unwrap_err().subcode(), 12);
+        assert_eq!(r.opt_i64("page").unwrap_err().subcode(), 12);
         let r = Req::parse(br#"{"id": "one", "page": "3", "size": 2.0}"#).unwrap();
         assert_eq!(r.str_list("id").unwrap(), vec!["one"]);
         assert_eq!(r.opt_i64("page").unwrap(), Some(3));
@@ -360,7 +329,8 @@ mod tests {
         assert_eq!(code, 200);
         assert_eq!(body["meta"]["result_code"], 200);
         assert_eq!(body["data"]["x"], 1);
-        let (code, body) = envelope("tasks.get_by_id", "2.23", "2.23", Err(ApiError::invalid_task("nope")));
+        let err = AppError::not_found(crate::error::Noun::Task, "nope");
+        let (code, body) = envelope("tasks.get_by_id", "2.23", "2.23", Err(err));
         assert_eq!(code, 400);
         assert_eq!(body["meta"]["result_subcode"], 101);
         assert_eq!(body["data"], json!({}));

@@ -1,23 +1,25 @@
-//! Storage: one [`Store`] trait, two engines (SQLite by default, PostgreSQL
-//! for teams that outgrow one machine), chosen by the database URL scheme.
+//! Storage: one [`Store`] (the sum of a trait per noun), two engines
+//! (SQLite by default, PostgreSQL for teams that outgrow one machine),
+//! chosen by the database URL scheme.
 //!
-//! Both engines share their SQL (see [`sql`]), except where the dialects
-//! differ ([`Dialect`]). Scalars, the hot path, are stored as packed chunks:
-//! one row per series per ingested batch (see [`encode_points`]), with running
-//! statistics per series so `last_metrics` never scans points.
+//! Both engines run the same SQL ([`sql`]), except where the dialects
+//! differ ([`sql::Dialect`]). Scalars, the hot path, are stored as packed
+//! chunks ([`scalars`]) with running statistics per series, so
+//! `last_metrics` never scans points. Method names follow the use cases;
+//! every method is traced (`tracing` spans at debug level).
 
 mod postgres;
+pub mod scalars;
 mod sql;
 mod sqlite;
 
-pub use postgres::PgStore;
-pub use sqlite::SqliteStore;
-
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+pub use crate::model::queue::QueuePosition;
 pub use crate::model::task::MetricStat;
 use crate::model::task::MetricSummary;
 use crate::model::{
     LogEntry, Model, Project, ProjectSummary, Queue, QueueEntry, ScalarPoint, SeriesData, Task, TaskStatus, TaskType,
+    Worker,
 };
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -165,6 +167,18 @@ pub struct TaskEvents {
     pub others: Vec<OtherEvent>,
 }
 
+impl TaskEvents {
+    /// How many events this is.
+    pub fn len(&self) -> usize {
+        self.logs.len() + self.others.len() + self.scalars.values().map(Vec::len).sum::<usize>()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// An event that is neither a scalar nor a console line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OtherEvent {
@@ -186,32 +200,6 @@ pub enum QueueChange {
     Enqueue(String),
     /// Take the task out of any queue.
     Remove,
-}
-
-/// Where [`Store::move_queue_entry`] puts a waiting task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QueuePosition {
-    /// First to run.
-    Front,
-    /// Last to run.
-    Back,
-    /// This many places earlier (stopping at the front).
-    Forward(usize),
-    /// This many places later (stopping at the back).
-    Backward(usize),
-}
-
-impl QueuePosition {
-    /// The index an entry now at `from` moves to in a queue of `len` entries.
-    pub fn target(self, from: usize, len: usize) -> usize {
-        let last = len.saturating_sub(1);
-        match self {
-            QueuePosition::Front => 0,
-            QueuePosition::Back => last,
-            QueuePosition::Forward(n) => from.saturating_sub(n),
-            QueuePosition::Backward(n) => from.saturating_add(n).min(last),
-        }
-    }
 }
 
 /// What `models.get_all` asks for.
@@ -248,24 +236,24 @@ pub enum LogCursor {
     Before(Option<i64>),
 }
 
-/// The storage engine.
+/// Server-wide settings and API keys.
 #[async_trait]
-pub trait Store: Send + Sync {
-    /// `sqlite` or `postgres`.
-    fn backend(&self) -> &'static str;
-
+pub trait SettingsStore: Send + Sync {
     /// A server-wide setting, if set.
     async fn get_setting(&self, key: &str) -> AppResult<Option<String>>;
     /// Stores `value` under `key` unless a value is there; returns the stored value.
     async fn init_setting(&self, key: &str, value: &str) -> AppResult<String>;
-
     /// How many API keys exist.
     async fn count_credentials(&self) -> AppResult<i64>;
     /// Adds or replaces a key pair.
     async fn put_credential(&self, cred: &Credential) -> AppResult<()>;
     /// Looks a key pair up.
     async fn get_credential(&self, access_key: &str) -> AppResult<Option<Credential>>;
+}
 
+/// Projects, nested by path.
+#[async_trait]
+pub trait ProjectStore: Send + Sync {
     /// Finds the project with this full path, creating it and missing parents.
     async fn ensure_project(&self, path: &str, description: &str) -> AppResult<Project>;
     /// One project.
@@ -286,7 +274,11 @@ pub trait Store: Send + Sync {
     async fn delete_empty_project(&self, id: &str) -> AppResult<bool>;
     /// The ids of the tasks and of the models in these projects.
     async fn project_contents(&self, projects: &[String]) -> AppResult<(Vec<String>, Vec<String>)>;
+}
 
+/// Tasks, their revision-guarded writes and their queue entries.
+#[async_trait]
+pub trait TaskStore: Send + Sync {
     /// Stores a new task.
     async fn insert_task(&self, task: &Task) -> AppResult<()>;
     /// One task.
@@ -294,20 +286,20 @@ pub trait Store: Send + Sync {
     /// Writes every editable field of `task` if its stored revision is still
     /// `task.revision`; returns false (and writes nothing) otherwise.
     async fn update_task(&self, task: &Task) -> AppResult<bool>;
+    /// Writes the task like [`TaskStore::update_task`] and changes its queue
+    /// entry in the same transaction.
+    async fn update_task_queue(&self, task: &Task, change: QueueChange) -> AppResult<bool>;
     /// A page of tasks, and how many match in all (when asked for, else -1).
     async fn query_tasks(&self, filter: &TaskFilter) -> AppResult<(Vec<Task>, i64)>;
     /// Which of these ids exist.
     async fn existing_task_ids(&self, ids: &[String]) -> AppResult<Vec<String>>;
-
-    /// Writes the task like [`Store::update_task`] and changes its queue
-    /// entry in the same transaction.
-    async fn update_task_queue(&self, task: &Task, change: QueueChange) -> AppResult<bool>;
     /// Deletes a task with its events and queue entry; false if it did not exist.
     async fn delete_task(&self, id: &str) -> AppResult<bool>;
-    /// Deletes a task's events (console, scalars, plots, samples) and sets
-    /// its last iteration back to 0, as a reset does.
-    async fn clear_task_events(&self, id: &str) -> AppResult<()>;
+}
 
+/// Execution queues and the tasks waiting in them.
+#[async_trait]
+pub trait QueueStore: Send + Sync {
     /// Finds the queue with this name, creating it if missing.
     async fn ensure_queue(&self, name: &str, system_tags: &[String]) -> AppResult<Queue>;
     /// Creates a queue; `None` if the name is taken.
@@ -328,15 +320,24 @@ pub trait Store: Send + Sync {
     /// Takes the first entry off a queue and answers it: each entry is
     /// handed out once, also to concurrent callers and server processes.
     async fn pop_queue(&self, queue: &str) -> AppResult<Option<QueueEntry>>;
+}
+
+/// Workers as they last reported.
+#[async_trait]
+pub trait WorkerStore: Send + Sync {
     /// Adds or replaces a worker.
-    async fn put_worker(&self, worker: &crate::model::Worker) -> AppResult<()>;
+    async fn put_worker(&self, worker: &Worker) -> AppResult<()>;
     /// One worker.
-    async fn get_worker(&self, id: &str) -> AppResult<Option<crate::model::Worker>>;
+    async fn get_worker(&self, id: &str) -> AppResult<Option<Worker>>;
     /// Every worker, by id.
-    async fn list_workers(&self) -> AppResult<Vec<crate::model::Worker>>;
+    async fn list_workers(&self) -> AppResult<Vec<Worker>>;
     /// Removes a worker; false if it was not there.
     async fn delete_worker(&self, id: &str) -> AppResult<bool>;
+}
 
+/// Registered models.
+#[async_trait]
+pub trait ModelStore: Send + Sync {
     /// Stores a new model.
     async fn insert_model(&self, model: &Model) -> AppResult<()>;
     /// One model.
@@ -347,9 +348,16 @@ pub trait Store: Send + Sync {
     async fn delete_model(&self, id: &str) -> AppResult<bool>;
     /// A page of models.
     async fn query_models(&self, filter: &ModelFilter) -> AppResult<Vec<Model>>;
+}
 
+/// What tasks report: console lines, scalars, plots and debug samples.
+#[async_trait]
+pub trait EventStore: Send + Sync {
     /// Appends a batch of events for one task, atomically.
     async fn add_events(&self, task: &str, events: &TaskEvents) -> AppResult<()>;
+    /// Deletes a task's events (console, scalars, plots, samples) and sets
+    /// its last iteration back to 0, as a reset does.
+    async fn clear_task_events(&self, id: &str) -> AppResult<()>;
     /// At most `limit` console entries of a task with their ids: oldest
     /// first after a cursor, or newest first before one.
     async fn task_log(&self, task: &str, cursor: LogCursor, limit: i64) -> AppResult<Vec<(i64, LogEntry)>>;
@@ -368,233 +376,20 @@ pub trait Store: Send + Sync {
     async fn scalar_series(&self, task: &str) -> AppResult<Vec<SeriesData>>;
 }
 
+/// The storage engine: every noun's store in one.
+pub trait Store: SettingsStore + ProjectStore + TaskStore + QueueStore + WorkerStore + ModelStore + EventStore {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+}
+
 /// Opens the store for a database URL: `postgres://…` (or `postgresql://…`)
 /// selects PostgreSQL, `sqlite:…` SQLite. Migrations run before it returns.
 pub async fn connect(url: &str) -> AppResult<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::connect(url).await?))
+        Ok(Arc::new(postgres::connect(url).await?))
     } else if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await?))
+        Ok(Arc::new(sqlite::connect(url).await?))
     } else {
-        Err(crate::error::AppError::Invalid(format!(
-            "unsupported database URL '{url}': use sqlite:PATH or postgres://…"
-        )))
-    }
-}
-
-/// Size of one packed point: iter, timestamp, value.
-const POINT_BYTES: usize = 24;
-
-/// Packs points as little-endian (iter i64, timestamp i64, value f64) triples.
-pub fn encode_points(points: &[ScalarPoint]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(points.len() * POINT_BYTES);
-    for p in points {
-        out.extend_from_slice(&p.iter.to_le_bytes());
-        out.extend_from_slice(&p.timestamp.to_le_bytes());
-        out.extend_from_slice(&p.value.to_le_bytes());
-    }
-    out
-}
-
-/// One packed point (`POINT_BYTES` bytes).
-fn decode_point(c: &[u8]) -> ScalarPoint {
-    let word = |i: usize| {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(&c[i * 8..i * 8 + 8]);
-        b
-    };
-    ScalarPoint {
-        iter: i64::from_le_bytes(word(0)),
-        timestamp: i64::from_le_bytes(word(1)),
-        value: f64::from_le_bytes(word(2)),
-    }
-}
-
-/// Builds a [`SeriesData`] from its packed chunks, in write order, decoding
-/// straight into the x/y/t columns. Points out of iteration order or
-/// repeated are put right (as [`dedupe_by_iteration`] does) at the end.
-pub struct SeriesBuilder {
-    series: crate::model::SeriesData,
-    /// Whether every point so far came after the one before it.
-    ordered: bool,
-}
-
-impl SeriesBuilder {
-    /// An empty series.
-    pub fn new(metric: String, variant: String) -> SeriesBuilder {
-        SeriesBuilder { series: crate::model::SeriesData { metric, variant, ..Default::default() }, ordered: true }
-    }
-
-    /// Appends one chunk's points.
-    pub fn add_chunk(&mut self, bytes: &[u8]) {
-        let s = &mut self.series;
-        let n = bytes.len() / POINT_BYTES;
-        s.x.reserve(n);
-        s.y.reserve(n);
-        s.t.reserve(n);
-        for p in bytes.chunks_exact(POINT_BYTES).map(decode_point) {
-            if s.x.last().is_some_and(|&last| p.iter <= last) {
-                self.ordered = false;
-            }
-            s.x.push(p.iter);
-            s.t.push(p.timestamp);
-            s.y.push(p.value.is_finite().then_some(p.value));
-        }
-    }
-
-    /// The series, ordered by iteration, the last write of an iteration winning.
-    pub fn finish(mut self) -> crate::model::SeriesData {
-        if !self.ordered {
-            let s = &mut self.series;
-            let mut pts: Vec<ScalarPoint> = (0..s.x.len())
-                .map(|i| ScalarPoint { iter: s.x[i], timestamp: s.t[i], value: s.y[i].unwrap_or(f64::NAN) })
-                .collect();
-            dedupe_by_iteration(&mut pts);
-            s.x = pts.iter().map(|p| p.iter).collect();
-            s.t = pts.iter().map(|p| p.timestamp).collect();
-            s.y = pts.iter().map(|p| p.value.is_finite().then_some(p.value)).collect();
-        }
-        self.series
-    }
-}
-
-/// Orders points by iteration; for a repeated iteration the last written wins.
-pub fn dedupe_by_iteration(points: &mut Vec<ScalarPoint>) {
-    // Series are almost always reported in order: sort only when not.
-    // A stable sort keeps write order within one iteration.
-    if !points.is_sorted_by_key(|p| p.iter) {
-        points.sort_by_key(|p| p.iter);
-    }
-    // Compact in place, the later point of a repeated iteration winning.
-    let mut kept = 0;
-    for i in 0..points.len() {
-        if kept > 0 && points[kept - 1].iter == points[i].iter {
-            points[kept - 1] = points[i];
-        } else {
-            points[kept] = points[i];
-            kept += 1;
-        }
-    }
-    points.truncate(kept);
-}
-
-/// Statistics of one batch of one series, merged into `scalar_series`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct BatchStats {
-    pub count: i64,
-    pub sum: f64,
-    pub first: (f64, i64),
-    pub last: (f64, i64),
-    pub min: (f64, i64),
-    pub max: (f64, i64),
-}
-
-impl BatchStats {
-    /// The statistics of a batch without a finite value: merging it changes nothing.
-    pub const EMPTY: BatchStats =
-        BatchStats { count: 0, sum: 0.0, first: (0.0, 0), last: (0.0, 0), min: (0.0, 0), max: (0.0, 0) };
-
-    /// Statistics of a batch; `None` when it has no finite value. Non-finite
-    /// values (NaN, ±inf) are stored as points but left out of the statistics.
-    pub fn of(points: &[ScalarPoint]) -> Option<BatchStats> {
-        let mut finite = points.iter().filter(|p| p.value.is_finite());
-        let p0 = finite.next()?;
-        let mut s = BatchStats {
-            count: 1,
-            sum: p0.value,
-            first: (p0.value, p0.iter),
-            last: (p0.value, p0.iter),
-            min: (p0.value, p0.iter),
-            max: (p0.value, p0.iter),
-        };
-        for p in finite {
-            s.count += 1;
-            s.sum += p.value;
-            if p.iter >= s.last.1 {
-                s.last = (p.value, p.iter);
-            }
-            if p.value < s.min.0 {
-                s.min = (p.value, p.iter);
-            }
-            if p.value > s.max.0 {
-                s.max = (p.value, p.iter);
-            }
-        }
-        Some(s)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pt(iter: i64, value: f64) -> ScalarPoint {
-        ScalarPoint { iter, timestamp: 1000 + iter, value }
-    }
-
-    #[test]
-    fn points_round_trip_through_packing() {
-        let pts = vec![pt(0, 1.0), pt(1, -0.5), pt(i64::MIN, f64::MAX)];
-        let bytes = encode_points(&pts);
-        assert_eq!(bytes.len(), 3 * POINT_BYTES);
-        let mut back = Vec::new();
-        decode_points(&bytes, &mut back);
-        assert_eq!(back, pts);
-        // A torn tail is ignored rather than misread.
-        let mut back = Vec::new();
-        decode_points(&bytes[..bytes.len() - 3], &mut back);
-        assert_eq!(back.len(), 2);
-    }
-
-    /// Unpacks what [`encode_points`] wrote (the read path decodes through
-    /// [`SeriesBuilder`]); a trailing partial point is ignored.
-    fn decode_points(bytes: &[u8], out: &mut Vec<ScalarPoint>) {
-        out.extend(bytes.chunks_exact(POINT_BYTES).map(decode_point));
-    }
-
-    #[test]
-    fn repeated_iterations_keep_the_last_write() {
-        let mut pts = vec![pt(2, 2.0), pt(0, 0.0), pt(2, 2.5), pt(1, 1.0)];
-        dedupe_by_iteration(&mut pts);
-        let got: Vec<(i64, f64)> = pts.iter().map(|p| (p.iter, p.value)).collect();
-        assert_eq!(got, vec![(0, 0.0), (1, 1.0), (2, 2.5)]);
-        // Already in order (the usual case), with a repeat.
-        let mut pts = vec![pt(0, 0.0), pt(1, 1.0), pt(1, 1.5), pt(2, 2.0)];
-        dedupe_by_iteration(&mut pts);
-        let got: Vec<(i64, f64)> = pts.iter().map(|p| (p.iter, p.value)).collect();
-        assert_eq!(got, vec![(0, 0.0), (1, 1.5), (2, 2.0)]);
-    }
-
-    #[test]
-    fn a_series_is_built_in_iteration_order_from_its_chunks() {
-        let mut b = SeriesBuilder::new("m".into(), "v".into());
-        b.add_chunk(&encode_points(&[pt(0, 0.0), pt(1, 1.0)]));
-        b.add_chunk(&encode_points(&[pt(2, f64::NAN), pt(3, 3.0)]));
-        let s = b.finish();
-        assert_eq!(s.x, vec![0, 1, 2, 3]);
-        assert_eq!(s.y, vec![Some(0.0), Some(1.0), None, Some(3.0)]);
-        // A later chunk rewriting iteration 1, out of order.
-        let mut b = SeriesBuilder::new("m".into(), "v".into());
-        b.add_chunk(&encode_points(&[pt(0, 0.0), pt(1, 1.0), pt(2, 2.0)]));
-        b.add_chunk(&encode_points(&[pt(1, 9.0)]));
-        let s = b.finish();
-        assert_eq!(s.x, vec![0, 1, 2]);
-        assert_eq!(s.y, vec![Some(0.0), Some(9.0), Some(2.0)]);
-        assert_eq!(s.t.len(), 3);
-    }
-
-    #[test]
-    fn batch_stats() {
-        let s = BatchStats::of(&[pt(0, 3.0), pt(1, 1.0), pt(2, 5.0), pt(3, 2.0)]).unwrap();
-        assert_eq!(s.count, 4);
-        assert_eq!(s.sum, 11.0);
-        assert_eq!(s.first, (3.0, 0));
-        assert_eq!(s.last, (2.0, 3));
-        assert_eq!(s.min, (1.0, 1));
-        assert_eq!(s.max, (5.0, 2));
-        assert!(BatchStats::of(&[]).is_none());
-        let s = BatchStats::of(&[pt(0, f64::NAN), pt(1, 2.0), pt(2, f64::INFINITY)]).unwrap();
-        assert_eq!((s.count, s.sum, s.min, s.max), (1, 2.0, (2.0, 1), (2.0, 1)));
-        assert!(BatchStats::of(&[pt(0, f64::NAN)]).is_none());
+        Err(AppError::invalid(format!("unsupported database URL '{url}': use sqlite:PATH or postgres://…")))
     }
 }

@@ -1,9 +1,12 @@
-//! The experiments table's view: columns, sort, filters and page, and its
-//! round trip through the URL query string (so a link reproduces the view).
+//! The experiments table: its view (columns, sort, filters and page) and
+//! that view's round trip through the URL query string (so a link
+//! reproduces the view), its rows, and the bulk actions run from it.
 
-use crate::model::task::MetricStat;
-use crate::model::{TaskStatus, TaskType};
+use super::format::fmt_number;
+use super::task::{MetricStat, MetricSummary};
+use super::{Project, ProjectSummary, Task, TaskStatus, TaskType};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Rows per page of the experiments table.
 pub const PAGE_SIZE: i64 = 50;
@@ -275,6 +278,96 @@ impl TableQuery {
         change(&mut q);
         q
     }
+}
+
+/// One row of the experiments table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TableRow {
+    pub id: String,
+    pub name: String,
+    pub task_type: TaskType,
+    pub status: TaskStatus,
+    pub progress: Option<u8>,
+    pub tags: Vec<String>,
+    pub system_tags: Vec<String>,
+    pub user: String,
+    pub started: Option<i64>,
+    pub last_update: i64,
+    pub last_iteration: i64,
+    /// Hyperparameter and metric cells, by column key.
+    pub cells: BTreeMap<String, String>,
+}
+
+impl TableRow {
+    /// The row of a task, with the cells of `columns` (metrics from `metrics`).
+    pub fn new(t: &Task, columns: &[Column], metrics: &[MetricSummary]) -> TableRow {
+        let mut cells = BTreeMap::new();
+        for c in columns {
+            let value = match c {
+                Column::Hyperparam { section, name } => {
+                    t.hyperparams.get(section).and_then(|s| s.get(name)).map(|h| h.value.clone())
+                }
+                Column::Metric { metric, variant, stat } => metrics
+                    .iter()
+                    .find(|m| &m.metric == metric && &m.variant == variant)
+                    .map(|m| fmt_number(stat.of(m))),
+                _ => None,
+            };
+            if let Some(v) = value {
+                cells.insert(c.key(), v);
+            }
+        }
+        TableRow {
+            id: t.id.clone(),
+            name: t.name.clone(),
+            task_type: t.task_type,
+            status: t.status,
+            progress: t.progress(),
+            tags: t.tags.clone(),
+            system_tags: t.system_tags.clone(),
+            user: t.user.clone(),
+            started: t.started,
+            last_update: t.last_update,
+            last_iteration: t.last_iteration,
+            cells,
+        }
+    }
+}
+
+/// A page of the experiments table, with the project it shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskTable {
+    pub rows: Vec<TableRow>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+    /// The project shown, `None` for all tasks.
+    pub project: Option<Project>,
+    /// Its direct sub-projects.
+    pub subprojects: Vec<ProjectSummary>,
+}
+
+/// Most tasks one bulk action touches ("all matching" included).
+pub const MAX_BULK: i64 = 10_000;
+
+/// Which tasks a bulk action is for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Target {
+    /// These tasks.
+    Ids(Vec<String>),
+    /// Every task the table view matches (up to [`MAX_BULK`]).
+    Matching(Box<TableQuery>),
+}
+
+/// What a bulk action did.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ActionReport {
+    /// Tasks it was applied to.
+    pub applied: usize,
+    /// Tasks the state machine left out, with the reason.
+    pub skipped: Vec<String>,
+    /// Tasks it created (clones).
+    pub created: Vec<String>,
 }
 
 /// Percent-encodes a query value (RFC 3986 unreserved characters stay).

@@ -1,0 +1,178 @@
+//! What tasks report: console lines, scalars, plots and debug samples.
+//! A batch is stored task by task; events for a task that does not exist
+//! are refused line by line, and a batch of which nothing could be stored
+//! is refused whole (400/131).
+
+use super::{lookup, Actor};
+use crate::error::{AppError, AppResult};
+use crate::model::event::{ConsoleTail, PlotData, SampleData, SampleKind};
+use crate::model::task::MetricSummary;
+use crate::model::{LogEntry, SeriesData, Task, SINGLE_VALUE_ITERATION};
+use crate::server::files::media_url;
+use crate::server::state::AppState;
+use crate::server::store::{LogCursor, StoredEvent, TaskEvents};
+use std::collections::BTreeMap;
+
+/// A batch as parsed from the wire: events by task, and the lines that
+/// could not be used, with why.
+#[derive(Debug, Default, PartialEq)]
+pub struct Batch {
+    pub tasks: BTreeMap<String, TaskEvents>,
+    /// How many events were usable.
+    pub accepted: usize,
+    /// (1-based line number, reason); 0 for a reason about a whole task.
+    pub errors: Vec<(usize, String)>,
+}
+
+/// What storing a batch did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Added {
+    pub added: usize,
+    /// (line, reason) for each line or task that was not stored.
+    pub errors: Vec<(usize, String)>,
+}
+
+/// The `errors_info` of ClearML's answer: reasons by line.
+pub fn errors_info(errors: &[(usize, String)]) -> BTreeMap<String, String> {
+    errors.iter().map(|(line, e)| (format!("line {line}"), e.clone())).collect()
+}
+
+/// `events.add_batch`: stores each task's events atomically. Events of a
+/// task that does not exist are reported, not stored; if nothing at all
+/// can be stored the batch is refused (400/131).
+pub async fn add(state: &AppState, _actor: &Actor, mut batch: Batch) -> AppResult<Added> {
+    if batch.accepted == 0 && batch.errors.is_empty() {
+        return Err(AppError::invalid("empty batch: expected one JSON event per line"));
+    }
+    let ids: Vec<String> = batch.tasks.keys().cloned().collect();
+    let existing = state.store.existing_task_ids(&ids).await?;
+    let mut added = 0usize;
+    for (task, events) in std::mem::take(&mut batch.tasks) {
+        let n = events.len();
+        if n == 0 {
+            continue;
+        }
+        if !existing.contains(&task) {
+            batch.errors.push((0, format!("invalid task id '{task}': {n} event(s) not stored")));
+            continue;
+        }
+        state.store.add_events(&task, &events).await?;
+        added += n;
+    }
+    if added == 0 {
+        return Err(AppError::EventsNotAdded { errors: batch.errors.len(), errors_info: errors_info(&batch.errors) });
+    }
+    Ok(Added { added, errors: batch.errors })
+}
+
+/// A page of a task's console: at most `limit` entries after or before a
+/// cursor, with their ids, and how many the task has in all.
+pub async fn log(
+    state: &AppState,
+    _actor: &Actor,
+    task: &str,
+    cursor: LogCursor,
+    limit: i64,
+) -> AppResult<(Vec<(i64, LogEntry)>, i64)> {
+    lookup::require_task(state, task).await?;
+    let rows = state.store.task_log(task, cursor, limit).await?;
+    Ok((rows, state.store.count_task_log(task).await?))
+}
+
+/// The newest `limit` console entries of a task, oldest first, and how
+/// many it has in all (a running task's tail, for the console tab).
+pub async fn console_tail(state: &AppState, actor: &Actor, task: &str, limit: i64) -> AppResult<ConsoleTail> {
+    let (mut rows, total) = log(state, actor, task, LogCursor::Before(None), limit).await?;
+    rows.reverse();
+    Ok(ConsoleTail { entries: rows.into_iter().map(|(_, e)| e).collect(), total })
+}
+
+/// Every scalar series of a task, whole.
+pub async fn scalars(state: &AppState, _actor: &Actor, task: &str) -> AppResult<Vec<SeriesData>> {
+    lookup::require_task(state, task).await?;
+    state.store.scalar_series(task).await
+}
+
+/// Every scalar series of a task reduced to `buckets` min/max buckets
+/// (spikes stay visible), optionally only iterations `from..=to` (a zoomed
+/// chart asks again for its window at full resolution).
+pub async fn chart_series(
+    state: &AppState,
+    actor: &Actor,
+    task: &str,
+    buckets: usize,
+    range: Option<(i64, i64)>,
+) -> AppResult<Vec<SeriesData>> {
+    Ok(scalars(state, actor, task)
+        .await?
+        .into_iter()
+        .map(|s| match range {
+            Some((from, to)) => s.window(from, to).downsample(buckets),
+            None => s.downsample(buckets),
+        })
+        .collect())
+}
+
+/// A task's stored events of one type, newest first, at most `limit`.
+pub async fn of_type(
+    state: &AppState,
+    _actor: &Actor,
+    task: &str,
+    event_type: &str,
+    limit: i64,
+) -> AppResult<Vec<StoredEvent>> {
+    lookup::require_task(state, task).await?;
+    state.store.task_events(task, event_type, limit).await
+}
+
+/// The plots of a task, newest first, at most `limit`.
+pub async fn plots(state: &AppState, actor: &Actor, task: &str, limit: i64) -> AppResult<Vec<PlotData>> {
+    Ok(of_type(state, actor, task, "plot", limit)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let body: serde_json::Value = serde_json::from_str(&e.event.body).unwrap_or_default();
+            PlotData {
+                plot_str: body.get("plot_str").and_then(|p| p.as_str()).unwrap_or("{}").to_string(),
+                metric: e.event.metric,
+                variant: e.event.variant,
+                iter: e.event.iter,
+            }
+        })
+        .collect())
+}
+
+/// The debug samples of a task (at most `limit`), by metric, variant and
+/// iteration, each with where the browser loads it from.
+pub async fn samples(state: &AppState, actor: &Actor, task: &str, limit: i64) -> AppResult<Vec<SampleData>> {
+    let mut out: Vec<SampleData> = of_type(state, actor, task, "training_debug_image", limit)
+        .await?
+        .into_iter()
+        .filter_map(|e| {
+            let body: serde_json::Value = serde_json::from_str(&e.event.body).ok()?;
+            let url = body.get("url").and_then(|u| u.as_str())?.to_string();
+            Some(SampleData {
+                kind: SampleKind::of(&url),
+                url: media_url(state, &url),
+                metric: e.event.metric,
+                variant: e.event.variant,
+                iter: e.event.iter,
+            })
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.metric, &a.variant, a.iter).cmp(&(&b.metric, &b.variant, b.iter)));
+    Ok(out)
+}
+
+/// The values a task reported with `report_single_value` (iteration -2³¹).
+pub async fn single_values(state: &AppState, _actor: &Actor, task: &str) -> AppResult<(Task, Vec<MetricSummary>)> {
+    let t = lookup::task(state, task).await?;
+    let values = state
+        .store
+        .metric_summaries(task)
+        .await?
+        .into_iter()
+        .filter(|m| m.last_iteration == SINGLE_VALUE_ITERATION)
+        .collect();
+    Ok((t, values))
+}

@@ -1,0 +1,191 @@
+//! Models: trained weights a task registered, stored at a URI.
+
+use super::tasks::modify;
+use super::{lookup, Actor};
+use crate::error::{AppError, AppResult};
+use crate::model::model::{ModelDetail, ModelPatch};
+use crate::model::task::ModelLink;
+use crate::model::Model;
+use crate::server::clock::{iso, new_id, now_ms};
+use crate::server::files::media_url;
+use crate::server::state::AppState;
+use crate::server::store::ModelFilter;
+use serde_json::Value;
+
+/// One model.
+pub async fn get(state: &AppState, _actor: &Actor, id: &str) -> AppResult<Model> {
+    lookup::model(state, id).await
+}
+
+/// A page of models.
+pub async fn query(state: &AppState, _actor: &Actor, filter: &ModelFilter) -> AppResult<Vec<Model>> {
+    state.store.query_models(filter).await
+}
+
+/// Refuses a patch that blanks the name or names a missing project.
+async fn check(state: &AppState, patch: &ModelPatch) -> AppResult<()> {
+    if patch.name.as_deref().is_some_and(|n| n.trim().is_empty()) {
+        return Err(AppError::invalid("model name must not be empty"));
+    }
+    lookup::require_project(state, patch.project.as_deref()).await
+}
+
+/// `models.create`: a model owned by the actor. Answers its id.
+pub async fn create(state: &AppState, actor: &Actor, patch: &ModelPatch) -> AppResult<String> {
+    if patch.name.is_none() {
+        return Err(AppError::missing("name"));
+    }
+    check(state, patch).await?;
+    let now = now_ms();
+    let mut m = Model { id: new_id(), user: actor.user.clone(), created: now, last_update: now, ..Model::default() };
+    patch.apply(&mut m);
+    state.store.insert_model(&m).await?;
+    Ok(m.id)
+}
+
+/// `models.edit` and `models.update`.
+pub async fn edit(state: &AppState, actor: &Actor, id: &str, patch: &ModelPatch) -> AppResult<Model> {
+    check(state, patch).await?;
+    let mut m = get(state, actor, id).await?;
+    patch.apply(&mut m);
+    m.last_update = now_ms();
+    state.store.update_model(&m).await?;
+    Ok(m)
+}
+
+/// `models.set_ready`: publishes a model.
+pub async fn set_ready(state: &AppState, actor: &Actor, id: &str) -> AppResult<()> {
+    let patch = ModelPatch { ready: Some(true), ..ModelPatch::default() };
+    edit(state, actor, id, &patch).await.map(|_| ())
+}
+
+/// `models.delete`. Answers the model as it was.
+pub async fn delete(state: &AppState, actor: &Actor, id: &str) -> AppResult<Model> {
+    let m = get(state, actor, id).await?;
+    state.store.delete_model(id).await?;
+    Ok(m)
+}
+
+/// `models.archive_many` / `unarchive_many`: answers the ids changed and
+/// those that name no model.
+pub async fn set_archived(
+    state: &AppState,
+    _actor: &Actor,
+    ids: &[String],
+    archived: bool,
+) -> AppResult<(Vec<String>, Vec<String>)> {
+    let (mut changed, mut missing) = (Vec::new(), Vec::new());
+    for id in ids {
+        match state.store.get_model(id).await? {
+            Some(mut m) => {
+                m.set_archived(archived);
+                m.last_update = now_ms();
+                state.store.update_model(&m).await?;
+                changed.push(id.clone());
+            }
+            None => missing.push(id.clone()),
+        }
+    }
+    Ok((changed, missing))
+}
+
+/// `models.add_or_update_metadata`: items `{key, type, value}` by key;
+/// `replace` drops the others first.
+pub async fn add_or_update_metadata(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    items: &[Value],
+    replace: bool,
+) -> AppResult<()> {
+    let mut m = get(state, actor, id).await?;
+    if replace {
+        m.metadata.clear();
+    }
+    for item in items {
+        let key =
+            item.get("key").and_then(Value::as_str).ok_or_else(|| AppError::invalid("metadata items need a 'key'"))?;
+        m.metadata.insert(key.to_string(), item.clone());
+    }
+    m.last_update = now_ms();
+    state.store.update_model(&m).await
+}
+
+/// What `models.update_for_task` sets on the task's output model.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskModelUpdate {
+    /// Overwrite this model rather than register a new one.
+    pub model: Option<String>,
+    pub uri: Option<String>,
+    pub name: Option<String>,
+    pub comment: Option<String>,
+    pub tags: Option<Vec<String>>,
+}
+
+/// `models.update_for_task`: registers (or overwrites) a task's output
+/// model and links it to the task. Answers its id and whether it is new.
+pub async fn update_for_task(
+    state: &AppState,
+    actor: &Actor,
+    task_id: &str,
+    update: &TaskModelUpdate,
+) -> AppResult<(String, bool)> {
+    let task = lookup::task(state, task_id).await?;
+    let now = now_ms();
+    let (mut m, created) = match &update.model {
+        Some(id) => (get(state, actor, id).await?, false),
+        None => (
+            Model {
+                id: new_id(),
+                name: task.name.clone(),
+                project: task.project.clone(),
+                task: Some(task_id.to_string()),
+                user: actor.user.clone(),
+                created: now,
+                ..Model::default()
+            },
+            true,
+        ),
+    };
+    for (value, given) in [(&mut m.uri, &update.uri), (&mut m.name, &update.name), (&mut m.comment, &update.comment)] {
+        if let Some(v) = given {
+            value.clone_from(v);
+        }
+    }
+    if let Some(tags) = &update.tags {
+        m.tags.clone_from(tags);
+    }
+    m.last_update = now;
+    if created {
+        state.store.insert_model(&m).await?;
+    } else {
+        state.store.update_model(&m).await?;
+    }
+    let (model_id, name) = (m.id.clone(), m.name.clone());
+    modify(state, task_id, |t| {
+        let link = ModelLink { name: name.clone(), model: model_id.clone(), updated: Some(iso(now)) };
+        match t.models.output.iter_mut().find(|l| l.model == model_id || l.name == name) {
+            Some(l) => *l = link,
+            None => t.models.output.push(link),
+        }
+        Ok(())
+    })
+    .await?;
+    Ok((m.id, created))
+}
+
+/// Everything the model page shows: the model, its project, the task that
+/// made it, and where the browser downloads the weights.
+pub async fn detail(state: &AppState, actor: &Actor, id: &str) -> AppResult<ModelDetail> {
+    let model = get(state, actor, id).await?;
+    let project = match model.project.as_deref() {
+        Some(p) => state.store.get_project(p).await?,
+        None => None,
+    };
+    let creator = match &model.task {
+        Some(t) => state.store.get_task(t).await?.map(|t| (t.id, t.name)),
+        None => None,
+    };
+    let download = (!model.uri.is_empty()).then(|| media_url(state, &model.uri));
+    Ok(ModelDetail { model, project, creator, download })
+}

@@ -1,0 +1,186 @@
+//! Projects: nested folders of tasks and models, addressed by full path
+//! (`main/sub/subsub`). A rename keeps the parent; a move changes it; both
+//! carry the sub-projects along. A project with contents is deleted only
+//! when the caller says what happens to them.
+
+use super::tasks::modify;
+use super::{lookup, Actor};
+use crate::error::{AppError, AppResult, Noun};
+use crate::model::project::{check_project_name, parent_path, ProjectContents, ProjectDeletion};
+use crate::model::{Project, ProjectSummary};
+use crate::server::state::AppState;
+
+/// Every project, ordered by full name.
+pub async fn list(state: &AppState, _actor: &Actor) -> AppResult<Vec<Project>> {
+    state.store.list_projects().await
+}
+
+/// Every project with its task counts, ordered by full name.
+pub async fn summaries(state: &AppState, _actor: &Actor) -> AppResult<Vec<ProjectSummary>> {
+    state.store.project_summaries().await
+}
+
+/// One project.
+pub async fn get(state: &AppState, _actor: &Actor, id: &str) -> AppResult<Project> {
+    lookup::project(state, id).await
+}
+
+/// What `projects.get_all` asks for.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectQuery {
+    pub ids: Vec<String>,
+    /// Matched against the full name.
+    pub name: Option<regex::Regex>,
+    /// Include projects with the `hidden` system tag.
+    pub search_hidden: bool,
+    pub page: i64,
+    pub page_size: usize,
+}
+
+/// The projects a query matches, one page, with every project (for paths).
+pub async fn query(state: &AppState, actor: &Actor, q: &ProjectQuery) -> AppResult<(Vec<Project>, Vec<Project>)> {
+    let all = list(state, actor).await?;
+    let start = usize::try_from(q.page.max(0)).unwrap_or(usize::MAX).saturating_mul(q.page_size);
+    let page: Vec<Project> = all
+        .iter()
+        .filter(|p| q.ids.is_empty() || q.ids.contains(&p.id))
+        .filter(|p| q.name.as_ref().is_none_or(|re| re.is_match(&p.name)))
+        .filter(|p| q.search_hidden || !p.system_tags.iter().any(|t| t == "hidden"))
+        .skip(start)
+        .take(q.page_size)
+        .cloned()
+        .collect();
+    Ok((page, all))
+}
+
+/// `projects.create`: the name is the full path, its parents created as
+/// needed; a taken name is 400/801.
+pub async fn create(state: &AppState, actor: &Actor, name: &str, description: &str) -> AppResult<Project> {
+    let name = check_project_name(name)?;
+    if list(state, actor).await?.iter().any(|p| p.name == name) {
+        return Err(AppError::duplicate(Noun::Project, &name));
+    }
+    state.store.ensure_project(&name, description).await
+}
+
+/// The project with this full name, created (with its parents) if missing.
+pub async fn ensure(state: &AppState, _actor: &Actor, name: &str) -> AppResult<Project> {
+    lookup::ensure_project(state, name).await
+}
+
+/// `projects.update {name}`: renames a project in place. `name` is the new
+/// full path and must keep the parent (moving is [`move_under`]).
+pub async fn rename(state: &AppState, actor: &Actor, id: &str, name: &str) -> AppResult<Project> {
+    let p = get(state, actor, id).await?;
+    let name = check_project_name(name)?;
+    if parent_path(&name) != parent_path(&p.name) {
+        return Err(AppError::invalid(format!(
+            "renaming '{}' to '{name}' would change its parent: use projects.move",
+            p.name
+        )));
+    }
+    if name == p.name {
+        return Ok(p);
+    }
+    state.store.relocate_project(id, &name).await
+}
+
+/// Renames a project to a new last segment, keeping its parent.
+pub async fn rename_basename(state: &AppState, actor: &Actor, id: &str, new_basename: &str) -> AppResult<Project> {
+    let new_basename = new_basename.trim();
+    crate::model::check_name("project", new_basename).map_err(AppError::invalid)?;
+    if new_basename.contains('/') {
+        return Err(AppError::invalid("a project's name must not contain '/': use Move to change its parent"));
+    }
+    let p = get(state, actor, id).await?;
+    let name = match parent_path(&p.name) {
+        Some(parent) => format!("{parent}/{new_basename}"),
+        None => new_basename.to_string(),
+    };
+    rename(state, actor, id, &name).await
+}
+
+/// `projects.move`: puts the project (with its sub-projects) under
+/// `new_location`, a full path created if missing ("" for the top level).
+/// Answers how many projects moved and the project as moved.
+pub async fn move_under(state: &AppState, actor: &Actor, id: &str, new_location: &str) -> AppResult<(usize, Project)> {
+    let p = get(state, actor, id).await?;
+    let location = new_location.trim().trim_matches('/');
+    let new_path = if location.is_empty() { p.basename.clone() } else { format!("{location}/{}", p.basename) };
+    let prefix = format!("{}/", p.name);
+    let moved = list(state, actor).await?.iter().filter(|q| q.id == p.id || q.name.starts_with(&prefix)).count();
+    Ok((moved, state.store.relocate_project(id, &new_path).await?))
+}
+
+/// A project and every project below it, deepest first.
+fn subtree<'a>(root: &'a Project, all: &'a [Project]) -> Vec<&'a Project> {
+    let prefix = format!("{}/", root.name);
+    let mut out: Vec<&Project> = all.iter().filter(|p| p.id == root.id || p.name.starts_with(&prefix)).collect();
+    out.sort_by_key(|p| std::cmp::Reverse(p.name.matches('/').count()));
+    out
+}
+
+/// `projects.delete`: deletes a project and its sub-projects. One holding
+/// tasks or models is refused (400/403) unless `contents` says what
+/// happens to them: deleted, moved to another project, or left without a
+/// project as ClearML does.
+pub async fn delete(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    contents: &ProjectContents,
+) -> AppResult<ProjectDeletion> {
+    let all = list(state, actor).await?;
+    let p = all.iter().find(|p| p.id == id).ok_or_else(|| AppError::not_found(Noun::Project, id))?;
+    let doomed = subtree(p, &all);
+    let doomed_ids: Vec<String> = doomed.iter().map(|d| d.id.clone()).collect();
+    let store = &state.store;
+    let (tasks, models) = store.project_contents(&doomed_ids).await?;
+    if (!tasks.is_empty() || !models.is_empty()) && *contents == ProjectContents::Keep {
+        return Err(AppError::ProjectNotEmpty { name: p.name.clone(), tasks: tasks.len(), models: models.len() });
+    }
+    let target = match contents {
+        ProjectContents::MoveTo(path) if path.trim().is_empty() => {
+            return Err(AppError::invalid("say which project the contents go to"))
+        }
+        ProjectContents::MoveTo(path) => {
+            let target = lookup::ensure_project(state, path).await?;
+            if doomed_ids.contains(&target.id) {
+                return Err(AppError::invalid(format!("cannot move the contents into '{path}': it is being deleted")));
+            }
+            Some(target.id)
+        }
+        _ => None,
+    };
+    let delete_contents = *contents == ProjectContents::Delete;
+    let mut done = ProjectDeletion::default();
+    for task in &tasks {
+        if delete_contents {
+            done.deleted_tasks += usize::from(store.delete_task(task).await?);
+        } else {
+            modify(state, task, |t| {
+                t.project.clone_from(&target);
+                Ok(())
+            })
+            .await?;
+            done.moved_tasks += 1;
+        }
+    }
+    for model in &models {
+        if delete_contents {
+            done.deleted_models += usize::from(store.delete_model(model).await?);
+        } else if let Some(mut m) = store.get_model(model).await? {
+            m.project.clone_from(&target);
+            store.update_model(&m).await?;
+        }
+    }
+    for d in &doomed {
+        if !store.delete_empty_project(&d.id).await? {
+            // Something was added to it meanwhile.
+            let (tasks, models) = store.project_contents(std::slice::from_ref(&d.id)).await?;
+            return Err(AppError::ProjectNotEmpty { name: d.name.clone(), tasks: tasks.len(), models: models.len() });
+        }
+        done.projects += 1;
+    }
+    Ok(done)
+}

@@ -1,0 +1,195 @@
+//! Execution queues: where enqueued tasks wait for a worker, in order. The
+//! default queue exists from the start and cannot be deleted; a queue with
+//! waiting tasks is deleted only with `force`, which first sends them back
+//! to draft (they would otherwise be `queued` nowhere).
+
+use super::tasks::dequeue_if_waiting;
+use super::{lookup, workers, Actor};
+use crate::error::{AppError, AppResult, Noun};
+use crate::model::queue::{QueueChoice, QueuePosition, QueueView, WaitingTask, DEFAULT_TAG};
+use crate::model::{check_name, Queue, QueueEntry, QueueWaits, DEFAULT_QUEUE};
+use crate::server::clock::now_ms;
+use crate::server::state::AppState;
+use crate::server::store::{Store, TaskFilter};
+use std::collections::HashMap;
+
+/// Creates the default queue unless it exists (at start-up).
+pub async fn ensure_default(store: &dyn Store) -> AppResult<()> {
+    store.ensure_queue(DEFAULT_QUEUE, &[DEFAULT_TAG.to_string()]).await.map(|_| ())
+}
+
+/// One queue.
+pub async fn get(state: &AppState, _actor: &Actor, id: &str) -> AppResult<Queue> {
+    lookup::queue(state, id).await
+}
+
+/// Every queue, by name.
+pub async fn list(state: &AppState, _actor: &Actor) -> AppResult<Vec<Queue>> {
+    state.store.list_queues().await
+}
+
+/// The default queue (400/707 if there is none).
+pub async fn default(state: &AppState, _actor: &Actor) -> AppResult<Queue> {
+    lookup::default_queue(state).await
+}
+
+/// The tasks waiting in a queue, first to run first.
+pub async fn entries(state: &AppState, actor: &Actor, id: &str) -> AppResult<Vec<QueueEntry>> {
+    get(state, actor, id).await?;
+    state.store.queue_entries(id).await
+}
+
+/// A queue name as clients may give it: trimmed, three characters or more.
+fn valid_name(name: &str) -> AppResult<&str> {
+    check_name("queue", name).map_err(AppError::invalid)?;
+    Ok(name.trim())
+}
+
+/// `queues.create`: a taken name is 400/801.
+pub async fn create(
+    state: &AppState,
+    _actor: &Actor,
+    name: &str,
+    tags: &[String],
+    system_tags: &[String],
+) -> AppResult<Queue> {
+    let name = valid_name(name)?;
+    state.store.create_queue(name, tags, system_tags).await?.ok_or_else(|| AppError::duplicate(Noun::Queue, name))
+}
+
+/// `queues.get_next_task`: hands the first waiting task to the caller,
+/// each task to exactly one caller; `None` when the queue is empty. The
+/// task stays `queued` until the agent starts it.
+pub async fn next_task(state: &AppState, actor: &Actor, id: &str) -> AppResult<Option<QueueEntry>> {
+    get(state, actor, id).await?;
+    state.store.pop_queue(id).await
+}
+
+/// What `queues.update` changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueUpdate {
+    pub name: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub system_tags: Option<Vec<String>>,
+}
+
+/// `queues.update`: renames (a taken name is 400/801) and retags.
+pub async fn update(state: &AppState, actor: &Actor, id: &str, change: &QueueUpdate) -> AppResult<Queue> {
+    let mut q = get(state, actor, id).await?;
+    if let Some(name) = &change.name {
+        q.name = valid_name(name)?.to_string();
+    }
+    if let Some(tags) = &change.tags {
+        q.tags.clone_from(tags);
+    }
+    if let Some(tags) = &change.system_tags {
+        q.system_tags.clone_from(tags);
+    }
+    if !state.store.update_queue(&q).await? {
+        return Err(AppError::duplicate(Noun::Queue, &q.name));
+    }
+    Ok(q)
+}
+
+/// `queues.delete`: not the default queue; one with waiting tasks only
+/// with `force`, which sends them back to draft first. Answers whether the
+/// queue was deleted.
+pub async fn delete(state: &AppState, actor: &Actor, id: &str, force: bool) -> AppResult<bool> {
+    let q = get(state, actor, id).await?;
+    if q.is_default() {
+        return Err(AppError::invalid("the default queue cannot be deleted"));
+    }
+    let waiting = state.store.queue_entries(&q.id).await?;
+    if !waiting.is_empty() && !force {
+        return Err(AppError::QueueNotEmpty { name: q.name, waiting: waiting.len() });
+    }
+    for e in &waiting {
+        dequeue_if_waiting(state, actor, &e.task).await?;
+    }
+    state.store.delete_queue(&q.id).await
+}
+
+/// 400/703: the task does not wait in this queue.
+fn not_queued(queue: &Queue, task: &str) -> AppError {
+    AppError::NotQueued { queue: queue.id.clone(), queue_name: queue.name.clone(), task: task.to_string() }
+}
+
+/// `queues.move_task_*`: moves a waiting task within its queue. Answers its
+/// new place (0 = next to run).
+pub async fn move_task(state: &AppState, actor: &Actor, id: &str, task: &str, to: QueuePosition) -> AppResult<usize> {
+    let q = get(state, actor, id).await?;
+    state.store.move_queue_entry(&q.id, task, to).await?.ok_or_else(|| not_queued(&q, task))
+}
+
+/// `queues.remove_task`: out of the queue and back to draft (the status it
+/// had before it was enqueued).
+pub async fn remove_task(state: &AppState, actor: &Actor, id: &str, task: &str) -> AppResult<()> {
+    let q = get(state, actor, id).await?;
+    if !state.store.queue_entries(&q.id).await?.iter().any(|e| e.task == task) {
+        return Err(not_queued(&q, task));
+    }
+    dequeue_if_waiting(state, actor, task).await
+}
+
+/// `queues.get_queue_metrics`: each queue (of `ids`, or all) with how many
+/// tasks wait in it now and how long they have waited: one sample at the
+/// time of the call (Labbook keeps no history of these).
+pub async fn metrics(state: &AppState, actor: &Actor, ids: &[String]) -> AppResult<Vec<(Queue, QueueWaits)>> {
+    let now = now_ms();
+    let mut out = Vec::new();
+    for q in list(state, actor).await? {
+        if !ids.is_empty() && !ids.contains(&q.id) {
+            continue;
+        }
+        let waits = QueueWaits::of(&state.store.queue_entries(&q.id).await?, now);
+        out.push((q, waits));
+    }
+    Ok(out)
+}
+
+/// The queues tasks can be enqueued to, the default first.
+pub async fn choices(state: &AppState, actor: &Actor) -> AppResult<Vec<QueueChoice>> {
+    let mut out: Vec<QueueChoice> = list(state, actor)
+        .await?
+        .into_iter()
+        .map(|q| QueueChoice { default: q.is_default(), id: q.id, name: q.name })
+        .collect();
+    out.sort_by(|a, b| b.default.cmp(&a.default).then(a.name.cmp(&b.name)));
+    Ok(out)
+}
+
+/// Every queue with its waiting tasks in order and the live workers that
+/// serve it, the default queue first.
+pub async fn views(state: &AppState, actor: &Actor) -> AppResult<Vec<QueueView>> {
+    let now = now_ms();
+    let workers = workers::live(state, actor).await?;
+    let mut out = Vec::new();
+    for q in list(state, actor).await? {
+        let entries = state.store.queue_entries(&q.id).await?;
+        let ids: Vec<String> = entries.iter().map(|e| e.task.clone()).collect();
+        let names: HashMap<String, String> = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            let page_size = i64::try_from(ids.len()).unwrap_or(i64::MAX);
+            let (tasks, _) = state.store.query_tasks(&TaskFilter { ids, page_size, ..Default::default() }).await?;
+            tasks.into_iter().map(|t| (t.id, t.name)).collect()
+        };
+        out.push(QueueView {
+            default: q.is_default(),
+            waits: QueueWaits::of(&entries, now),
+            tasks: entries
+                .iter()
+                .map(|e| WaitingTask {
+                    id: e.task.clone(),
+                    name: names.get(&e.task).cloned().unwrap_or_else(|| e.task.clone()),
+                    waited_ms: (now - e.added).max(0),
+                })
+                .collect(),
+            workers: workers.iter().filter(|(w, _)| w.queues.contains(&q.id)).map(|(w, _)| w.id.clone()).collect(),
+            id: q.id,
+            name: q.name,
+        });
+    }
+    out.sort_by(|a, b| b.default.cmp(&a.default).then_with(|| a.name.cmp(&b.name)));
+    Ok(out)
+}

@@ -1,0 +1,194 @@
+//! Spawning the app and talking to it.
+
+use labbook::server::config::Config;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+
+const ACCESS_KEY: &str = "TESTACCESSKEY";
+const SECRET_KEY: &str = "test-secret-key-that-is-long-enough";
+
+/// Runs `$check(&TestApp)` on SQLite and on PostgreSQL, as two tests.
+macro_rules! on_both {
+    ($check:ident) => {
+        mod $check {
+            #[tokio::test]
+            async fn sqlite() {
+                let app = $crate::app::TestApp::sqlite().await;
+                super::$check(&app).await;
+                app.finish().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let Some(app) = $crate::app::TestApp::postgres().await else { return };
+                super::$check(&app).await;
+                app.finish().await;
+            }
+        }
+    };
+}
+pub(crate) use on_both;
+
+/// A ClearML reply: HTTP status, `result_subcode`, `result_msg` and `data`.
+#[derive(Debug)]
+pub struct Reply {
+    pub code: u16,
+    pub subcode: u64,
+    pub msg: String,
+    pub data: Value,
+}
+
+impl Reply {
+    /// `(code, subcode)`, for asserting an error.
+    pub fn codes(&self) -> (u16, u64) {
+        (self.code, self.subcode)
+    }
+}
+
+/// A running server with its own data directory and database.
+pub struct TestApp {
+    /// `http://127.0.0.1:<port>`: the web app, with the API under `/api`.
+    pub base: String,
+    http: reqwest::Client,
+    token: String,
+    /// The PostgreSQL server's admin URL and the database made for this app.
+    pg: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl TestApp {
+    /// The app on a fresh SQLite file.
+    pub async fn sqlite() -> TestApp {
+        TestApp::spawn(None, None).await
+    }
+
+    /// The app on a fresh database of `TEST_DATABASE_URL`'s server; `None`
+    /// (the test is skipped) when it is unset and `LABBOOK_REQUIRE_PG` is too.
+    pub async fn postgres() -> Option<TestApp> {
+        use sqlx::Connection;
+        let Ok(admin) = std::env::var("TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var("LABBOOK_REQUIRE_PG").is_err(),
+                "LABBOOK_REQUIRE_PG is set but TEST_DATABASE_URL is not"
+            );
+            eprintln!("skipped: set TEST_DATABASE_URL=postgres://… to run the API tests on PostgreSQL");
+            return None;
+        };
+        let name = format!("labbook_api_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::PgConnection::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
+        sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("create database");
+        let (base, _) = admin.rsplit_once('/').expect("TEST_DATABASE_URL must end in /<database>");
+        let url = format!("{base}/{name}");
+        Some(TestApp::spawn(Some(url), Some((admin, name))).await)
+    }
+
+    async fn spawn(database_url: Option<String>, pg: Option<(String, String)>) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("address");
+        let config = Config {
+            data_dir: dir.path().to_path_buf(),
+            database_url,
+            host: "127.0.0.1".into(),
+            web_port: addr.port(),
+            api_port: addr.port(),
+            files_port: addr.port(),
+            site_root: PathBuf::from("target/site"),
+            access_key: Some(ACCESS_KEY.into()),
+            secret_key: Some(SECRET_KEY.into()),
+            public_host: None,
+            worker_timeout: 600,
+        };
+        let state = labbook::server::start(config, addr).await.expect("start");
+        labbook::server::bootstrap_credentials(&state).await.expect("credentials");
+        let routers = labbook::server::build_app(&state);
+        tokio::spawn(async move { axum::serve(listener, routers.web).await });
+        let base = format!("http://{addr}");
+        let http = reqwest::Client::new();
+        let login = http
+            .get(format!("{base}/api/auth.login"))
+            .basic_auth(ACCESS_KEY, Some(SECRET_KEY))
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(login.status(), 200, "login");
+        let body: Value = login.json().await.expect("login reply");
+        let token = body["data"]["token"].as_str().expect("a token").to_string();
+        TestApp { base, http, token, pg, _dir: dir }
+    }
+
+    /// Drops the PostgreSQL database made for this app.
+    pub async fn finish(self) {
+        use sqlx::Connection;
+        if let Some((admin, name)) = &self.pg {
+            let mut conn = sqlx::PgConnection::connect(admin).await.expect("connect to TEST_DATABASE_URL");
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await
+                .expect("drop database");
+        }
+    }
+
+    /// Calls a ClearML endpoint as the SDK does (POST, JSON body, token).
+    pub async fn call(&self, endpoint: &str, body: Value) -> Reply {
+        self.call_raw(endpoint, body.to_string(), "application/json").await
+    }
+
+    /// Calls a ClearML endpoint with a body of any content type.
+    pub async fn call_raw(&self, endpoint: &str, body: String, content_type: &str) -> Reply {
+        let r = self
+            .http
+            .post(format!("{}/api/v2.23/{endpoint}", self.base))
+            .bearer_auth(&self.token)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{endpoint}: {e}"));
+        let code = r.status().as_u16();
+        let v: Value = r.json().await.unwrap_or_else(|e| panic!("{endpoint}: reply is not JSON: {e}"));
+        let meta = &v["meta"];
+        assert_eq!(meta["result_code"].as_u64(), Some(u64::from(code)), "{endpoint}: meta and HTTP status agree");
+        Reply {
+            code,
+            subcode: meta["result_subcode"].as_u64().unwrap_or(0),
+            msg: meta["result_msg"].as_str().unwrap_or("").to_string(),
+            data: v["data"].clone(),
+        }
+    }
+
+    /// Calls an endpoint that must succeed; answers its `data`.
+    pub async fn ok(&self, endpoint: &str, body: Value) -> Value {
+        let r = self.call(endpoint, body).await;
+        assert_eq!(r.code, 200, "{endpoint}: {} {} {}", r.code, r.subcode, r.msg);
+        r.data
+    }
+
+    /// Creates a draft task; answers its id.
+    pub async fn task(&self, name: &str) -> String {
+        let data = self.ok("tasks.create", json!({"name": name, "type": "training"})).await;
+        data["id"].as_str().expect("task id").to_string()
+    }
+
+    /// A task's status.
+    pub async fn status(&self, id: &str) -> String {
+        let data = self.ok("tasks.get_by_id", json!({"task": id})).await;
+        data["task"]["status"].as_str().expect("status").to_string()
+    }
+
+    /// Calls a web UI server function with a JSON body; answers the HTTP
+    /// status and the decoded body.
+    pub async fn rpc(&self, name: &str, body: Value) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/rpc/{name}", self.base))
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("/rpc/{name}: {e}"));
+        let status = r.status().as_u16();
+        let text = r.text().await.expect("body");
+        let v = serde_json::from_str(&text).unwrap_or_else(|e| panic!("/rpc/{name}: {e}: {text}"));
+        (status, v)
+    }
+}
