@@ -27,6 +27,8 @@ async fn a_taken_name_is_801_on_rename_and_move(app: &TestApp) {
     let other = app.ok("projects.create", json!({"name": "other/alpha"})).await;
     let r = app.call("projects.move", json!({"project": other["id"], "new_location": "team"})).await;
     assert_eq!(r.codes(), (400, 801), "move onto a taken name: {}", r.msg);
+    let r = app.call("projects.move", json!({"project": other["id"], "new_location": "a//b"})).await;
+    assert_eq!(r.codes(), (400, 407), "move under an empty segment: {}", r.msg);
     // Nothing moved.
     let p = app.ok("projects.get_by_id", json!({"project": other["id"]})).await;
     assert_eq!(p["project"]["name"], "other/alpha");

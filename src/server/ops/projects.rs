@@ -107,6 +107,7 @@ pub async fn move_under(state: &AppState, actor: &Actor, id: &str, new_location:
     let p = get(state, actor, id).await?;
     let location = new_location.trim().trim_matches('/');
     let new_path = if location.is_empty() { p.basename.clone() } else { format!("{location}/{}", p.basename) };
+    let new_path = check_project_name(&new_path)?;
     let prefix = format!("{}/", p.name);
     let moved = list(state, actor).await?.iter().filter(|q| q.id == p.id || q.name.starts_with(&prefix)).count();
     Ok((moved, state.store.relocate_project(id, &new_path).await?))

@@ -5,11 +5,17 @@
 //! between the two dialects goes through [`Dialect`]. One file per noun
 //! implements that noun's store trait for [`SqlStore`].
 //!
-//! Why not sqlx's `Any` driver: it cannot register SQLite's `REGEXP`
-//! function or set pragmas per connection, it converts every row to an
-//! `AnyRow` (a copy of each value), and it would hide which engine a query
-//! runs on from the few statements that need to know. The enum here keeps
-//! the typed pools and costs one `match` per statement.
+//! Why not sqlx's `Any` driver (a spike reading sqlx 0.8.6's source, not a
+//! benchmark): its SQLite options are rebuilt from the URL alone
+//! (`TryFrom<&AnyConnectOptions> for SqliteConnectOptions`), and the URL
+//! has no parameter for `register_regexp_function`, so the `REGEXP` that
+//! name searches use would be missing; `busy_timeout`, WAL and
+//! `synchronous` would have to be re-issued as SQL in `after_connect`;
+//! values are limited to nine kinds (null, bool, integers, floats, text,
+//! blob: no JSON or UUID), and every row is copied into an `AnyRow` before
+//! it is decoded, on the ingest path too. It would also hide which engine a
+//! query runs on from the few statements that need to know. The enum here
+//! keeps the typed pools and costs one `match` per statement.
 
 mod events;
 mod models;
