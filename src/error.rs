@@ -22,6 +22,7 @@ pub enum Noun {
     Project,
     Model,
     Queue,
+    User,
 }
 
 impl Noun {
@@ -32,6 +33,7 @@ impl Noun {
             Noun::Project => "project",
             Noun::Model => "model",
             Noun::Queue => "queue",
+            Noun::User => "user",
         }
     }
 
@@ -43,6 +45,7 @@ impl Noun {
             Noun::Project => 401,
             Noun::Model => 201,
             Noun::Queue => 701,
+            Noun::User => 301,
         }
     }
 }
@@ -73,6 +76,8 @@ pub enum AuthFailure {
     Invalid,
     /// A token that is forged, malformed or expired (401/30).
     BadToken,
+    /// 401/31: the token's key was revoked or its user disabled.
+    Blocked,
 }
 
 impl AuthFailure {
@@ -82,6 +87,7 @@ impl AuthFailure {
             AuthFailure::Malformed => 21,
             AuthFailure::Invalid => 22,
             AuthFailure::BadToken => 30,
+            AuthFailure::Blocked => 31,
         }
     }
 }
@@ -143,6 +149,15 @@ pub enum AppError {
     /// 401: missing or wrong credentials, or a bad token.
     #[error("{message}")]
     Unauthorized { failure: AuthFailure, message: String },
+    /// 403/21: the caller's role may read but not change (a viewer).
+    #[error("forbidden (modification not allowed): {message}")]
+    NoWritePermission { message: String },
+    /// 403/20: the caller's role may not do this at all (not an admin).
+    #[error("forbidden (not allowed for role): {message}")]
+    RoleNotAllowed { message: String },
+    /// 429: too many failed logins for this key; try again later.
+    #[error("too many failed logins for this access key; try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: i64 },
     /// 404/0: no such ClearML endpoint (the real server's wording).
     #[error("Unable to find endpoint for name {name} and version {version}")]
     NoEndpoint { name: String, version: String },
@@ -194,6 +209,8 @@ impl AppError {
         match self {
             AppError::Stale { .. } | AppError::Contended => 409,
             AppError::Unauthorized { .. } => 401,
+            AppError::NoWritePermission { .. } | AppError::RoleNotAllowed { .. } => 403,
+            AppError::TooManyAttempts { .. } => 429,
             AppError::NoEndpoint { .. } => 404,
             AppError::BodyRejected { status, .. } => *status,
             AppError::Transport(_) | AppError::Internal => 500,
@@ -216,8 +233,11 @@ impl AppError {
             AppError::Duplicate { .. } => 801,
             AppError::EventsNotAdded { .. } => 131,
             AppError::Unauthorized { failure, .. } => failure.subcode(),
+            AppError::RoleNotAllowed { .. } => 20,
+            AppError::NoWritePermission { .. } => 21,
             AppError::Stale { .. }
             | AppError::Contended
+            | AppError::TooManyAttempts { .. }
             | AppError::NoEndpoint { .. }
             | AppError::BodyRejected { .. }
             | AppError::Transport(_)
@@ -241,6 +261,7 @@ impl AppError {
             AppError::Duplicate { name: Some(name), .. } => json!({"name": name}),
             AppError::EventsNotAdded { errors, errors_info } => json!({"errors": errors, "errors_info": errors_info}),
             AppError::Stale { current } => json!({"revision": current}),
+            AppError::TooManyAttempts { retry_after_secs } => json!({"retry_after": retry_after_secs}),
             _ => json!({}),
         }
     }

@@ -17,6 +17,8 @@ enum Command {
     Serve(Config),
     /// Take tasks off queues and run them (a worker, like clearml-agent in venv mode).
     Agent(labbook::agent::AgentConfig),
+    /// Manage the accounts that sign in and own API keys.
+    User(labbook::server::accounts::UserArgs),
 }
 
 #[tokio::main]
@@ -31,6 +33,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(config) => labbook::server::serve(config).await.map_err(|e| e.to_string()),
         Command::Agent(config) => labbook::agent::run(config).await,
+        Command::User(args) => labbook::server::accounts::run(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

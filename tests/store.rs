@@ -4,7 +4,7 @@
 #![cfg(feature = "ssr")]
 
 use labbook::model::task::TaskModels;
-use labbook::model::{ConfigItem, Hyperparam, LogEntry, Model, ScalarPoint, Task, TaskStatus, TaskType};
+use labbook::model::{ConfigItem, Hyperparam, LogEntry, Model, Role, ScalarPoint, Task, TaskStatus, TaskType, User};
 use labbook::server::store::{
     self, Credential, LogCursor, ModelFilter, OtherEvent, QueueChange, Store, TaskEvents, TaskFilter, TaskOrder,
 };
@@ -83,10 +83,42 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     assert_eq!(store.init_setting("k", "v1").await.unwrap(), "v1");
     assert_eq!(store.init_setting("k", "v2").await.unwrap(), "v1", "init never overwrites");
     assert_eq!(store.count_credentials().await.unwrap(), 0);
-    let cred = Credential { access_key: "AK".into(), secret_hash: "h".into(), salt: "s".into(), created: 1 };
+    let cred =
+        Credential { access_key: "AK".into(), secret_hash: "h".into(), salt: "s".into(), created: 1, user: None };
     store.put_credential(&cred).await.unwrap();
-    assert_eq!(store.get_credential("AK").await.unwrap(), Some(cred));
+    assert_eq!(store.get_credential("AK").await.unwrap(), Some(cred.clone()));
     assert_eq!(store.count_credentials().await.unwrap(), 1);
+
+    // Users; keys without one are adopted.
+    assert_eq!(store.count_users().await.unwrap(), 0);
+    let mut ada = User {
+        id: "u1".into(),
+        login: "ada".into(),
+        display_name: "Ada".into(),
+        role: Role::Member,
+        disabled: false,
+        created: 5,
+    };
+    store.insert_user(&ada, "hash-1").await.unwrap();
+    let dup = store.insert_user(&User { id: "u2".into(), ..ada.clone() }, "h").await.unwrap_err();
+    assert_eq!((dup.status(), dup.subcode()), (400, 801), "a taken login is a duplicate");
+    assert_eq!(store.get_user("u1").await.unwrap(), Some(ada.clone()));
+    assert_eq!(store.find_user("ada").await.unwrap(), Some((ada.clone(), "hash-1".to_string())));
+    assert_eq!(store.get_user("nobody").await.unwrap(), None);
+    ada.role = Role::Viewer;
+    ada.disabled = true;
+    ada.display_name = "Ada L.".into();
+    assert!(store.update_user(&ada).await.unwrap());
+    assert!(store.set_password_hash("u1", "hash-2").await.unwrap());
+    assert_eq!(store.find_user("ada").await.unwrap(), Some((ada.clone(), "hash-2".to_string())));
+    assert_eq!(store.list_users().await.unwrap(), vec![ada]);
+    assert_eq!(store.adopt_credentials("u1").await.unwrap(), 1);
+    assert_eq!(store.adopt_credentials("u1").await.unwrap(), 0, "only keys without a user");
+    assert_eq!(store.get_credential("AK").await.unwrap().and_then(|c| c.user).as_deref(), Some("u1"));
+    store.put_credential(&Credential { access_key: "AK2".into(), ..cred }).await.unwrap();
+    assert!(store.delete_credential("AK2").await.unwrap());
+    assert!(!store.delete_credential("AK2").await.unwrap());
+    assert_eq!(store.get_credential("AK2").await.unwrap(), None);
 
     // Projects nest by path; parents are created once.
     let vision = store.ensure_project("demo/vision", "images").await.unwrap();

@@ -23,7 +23,7 @@ pub use project::{Project, ProjectSummary};
 pub use queue::{Queue, QueueEntry, QueueWaits, DEFAULT_QUEUE};
 pub use status::{State, TaskAction, TaskPart, TaskStatus, ALL_ACTIONS, ALL_STATUSES, ARCHIVED};
 pub use task::{ConfigItem, Container, Hyperparam, Script, Task, TaskModels, TaskType, ALL_TASK_TYPES};
-pub use user::Actor;
+pub use user::{Access, Actor, Role, User};
 pub use worker::Worker;
 
 /// The fewest characters a task, project or queue name has.

@@ -72,6 +72,13 @@ pub fn EditTab(task: Task, on_saved: Callback<()>) -> impl IntoView {
         return view! { <p class="empty">"A published task is read-only. Clone it to make an editable draft."</p> }
             .into_any();
     }
+    // While the task is fetched again, this form is hidden: typing into it
+    // would be lost when the fresh form replaces it.
+    let reloading = RwSignal::new(false);
+    let reload = Callback::new(move |_| {
+        reloading.set(true);
+        on_saved.run(());
+    });
     let draft = task.status.is_editable();
     let next_key = StoredValue::new(0usize);
     let fresh_key = move || {
@@ -272,7 +279,7 @@ pub fn EditTab(task: Task, on_saved: Callback<()>) -> impl IntoView {
         outcome.get().map(|r| match r {
             Ok(_) => view! {
                 <p class="notice" role="status">"Saved. "
-                    <button type="button" class="link" on:click=move |_| on_saved.run(())>"Show the saved task"</button></p>
+                    <button type="button" class="link" on:click=move |_| reload.run(())>"Show the saved task"</button></p>
             }
             .into_any(),
             Err(AppError::Stale { current }) => view! {
@@ -280,7 +287,7 @@ pub fn EditTab(task: Task, on_saved: Callback<()>) -> impl IntoView {
                     {format!(
                         "This task was changed by someone else since you opened this form (it is now at revision {current}, the form was made from revision {revision}). Nothing was saved. "
                     )}
-                    <button type="button" on:click=move |_| on_saved.run(())>"Reload the task"</button>
+                    <button type="button" on:click=move |_| reload.run(())>"Reload the task"</button>
                 </div>
             }
             .into_any(),
@@ -327,7 +334,8 @@ pub fn EditTab(task: Task, on_saved: Callback<()>) -> impl IntoView {
     let heading = if draft { "Hyperparameters and user properties" } else { "User properties" };
     let section_header = draft.then(|| view! { <th>"Section"</th> });
     view! {
-        <form class="draft-form" data-testid="draft-form" on:submit=on_submit novalidate=true>
+        <p class="empty" hidden=move || !reloading.get()>"Loading the task…"</p>
+        <form class="draft-form" data-testid="draft-form" on:submit=on_submit novalidate=true hidden=move || reloading.get()>
             {draft_fields}
             <h2>{heading}</h2>
             <table class="params edit">

@@ -1,11 +1,16 @@
-//! API keys and login tokens.
+//! Passwords, API keys and login tokens.
 //!
 //! Clients log in with an access key and secret (HTTP Basic) and get a JWT
 //! (HS256, signed with a random server key kept in the database). ClearML's
 //! clients decode the token without checking it, but the server does check it
-//! on every call. Secrets are stored as salted SHA-256: they are generated
-//! (160 random bits) or given by an operator, never chosen by end users, so a
-//! slow password hash would only make every client login slower.
+//! on every call, and also that its key still exists and its user is not
+//! disabled. A token lives at most [`MAX_TOKEN_SECS`], and a token can only
+//! be exchanged for one that expires no later.
+//!
+//! What a person chooses (passwords, an operator's `LABBOOK_SECRET_KEY`) is
+//! hashed with argon2id. Generated secrets (160 random bits) keep a salted
+//! SHA-256: guessing them is hopeless anyway, and a slow hash would only slow
+//! down every client login.
 
 use crate::error::{AppError, AppResult, AuthFailure};
 use crate::server::clock::{new_id, now_ms};
@@ -26,17 +31,39 @@ pub const SERVER_VERSION: &str = "2.0.0";
 /// Default token lifetime: 30 days.
 pub const DEFAULT_TOKEN_SECS: i64 = 30 * 24 * 3600;
 
+/// The longest a token lives, whatever `expiration_sec` asks: 30 days.
+pub const MAX_TOKEN_SECS: i64 = 30 * 24 * 3600;
+
+/// The one answer to an unknown key, a wrong secret and a disabled user's
+/// key, so that a caller cannot tell which it was.
+pub const INVALID_CREDENTIALS: &str = "invalid credentials: unknown access key or wrong secret key";
+
+/// The `salt` column of a credential whose hash is an argon2id PHC string.
+const ARGON2_SALT: &str = "argon2id";
+
 /// Issues and checks tokens.
 #[derive(Clone)]
 pub struct Auth {
     key: Vec<u8>,
 }
 
-/// What a verified token says.
+/// Whom a key pair or a token speaks for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Identity {
+    /// The user id.
     pub user: String,
     pub company: String,
+    /// The access key the token was issued for (empty in tokens from
+    /// before accounts, which then expire on their own).
+    #[serde(default)]
+    pub key: String,
+}
+
+/// A verified token: whom it speaks for and when it expires (epoch s).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verified {
+    pub identity: Identity,
+    pub expires: i64,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -62,13 +89,31 @@ fn hash_secret(salt: &str, secret: &str) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Hashes something a person chose (a password, an operator's secret) with
+/// argon2id and a random salt, as a PHC string.
+pub fn hash_password(password: &str) -> AppResult<String> {
+    use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
+    let salt = SaltString::generate(&mut OsRng);
+    argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| {
+        tracing::error!(error = %e, "cannot hash a password");
+        AppError::Internal
+    })
 }
 
-/// The user id tokens carry for an access key.
-pub fn user_for(access_key: &str) -> String {
-    format!("user-{}", access_key.to_ascii_lowercase())
+/// Whether `password` matches an argon2 PHC string made by [`hash_password`].
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    PasswordHash::new(hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// A password for a new account or a reset: 24 characters, about 140 bits.
+pub fn generate_password() -> String {
+    let s = format!("{}{}", new_id(), new_id());
+    s[..24].to_string()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl Auth {
@@ -79,20 +124,34 @@ impl Auth {
         Ok(Auth { key: key.into_bytes() })
     }
 
-    /// Stores a key pair (hashing the secret).
-    pub async fn put_key_pair(store: &dyn SettingsStore, access_key: &str, secret: &str) -> AppResult<()> {
+    /// Stores a key pair for `user`, hashing the secret: with argon2id when
+    /// a person `chose` it, else with salted SHA-256 (a generated secret).
+    pub async fn put_key_pair(
+        store: &dyn SettingsStore,
+        access_key: &str,
+        secret: &str,
+        user: &str,
+        chose: bool,
+    ) -> AppResult<()> {
         if access_key.trim().is_empty() || secret.len() < 8 {
             return Err(AppError::invalid(
                 "an access key must not be empty and a secret key needs at least 8 characters",
             ));
         }
-        let salt = new_id();
+        let (salt, secret_hash) = if chose {
+            (ARGON2_SALT.to_string(), hash_password(secret)?)
+        } else {
+            let salt = new_id();
+            let hash = hash_secret(&salt, secret);
+            (salt, hash)
+        };
         store
             .put_credential(&Credential {
                 access_key: access_key.to_string(),
-                secret_hash: hash_secret(&salt, secret),
+                secret_hash,
                 salt,
                 created: now_ms(),
+                user: Some(user.to_string()),
             })
             .await
     }
@@ -105,6 +164,12 @@ impl Auth {
         NewKeyPair { access_key: a[..20].to_string(), secret_key: s[..48].to_string() }
     }
 
+    /// The access key of a `Basic base64(key:secret)` value, if readable.
+    pub fn basic_key(header_value: &str) -> Option<String> {
+        let decoded = STANDARD.decode(header_value.trim()).ok().and_then(|b| String::from_utf8(b).ok())?;
+        decoded.split_once(':').map(|(key, _)| key.to_string())
+    }
+
     /// Checks `Basic base64(key:secret)` and returns the identity.
     pub async fn check_basic(store: &dyn SettingsStore, header_value: &str) -> AppResult<Identity> {
         let encoded = header_value.trim();
@@ -114,14 +179,16 @@ impl Auth {
         let (key, secret) = decoded
             .split_once(':')
             .ok_or_else(|| AppError::unauthorized(AuthFailure::Malformed, "bad credentials: expected key:secret"))?;
-        let cred = store
-            .get_credential(key)
-            .await?
-            .ok_or_else(|| AppError::unauthorized(AuthFailure::Invalid, "invalid credentials: unknown access key"))?;
-        if !constant_time_eq(hash_secret(&cred.salt, secret).as_bytes(), cred.secret_hash.as_bytes()) {
-            return Err(AppError::unauthorized(AuthFailure::Invalid, "invalid credentials: wrong secret key"));
-        }
-        Ok(Identity { user: user_for(key), company: COMPANY.into() })
+        // One answer for an unknown key and a wrong secret.
+        let refused = || AppError::unauthorized(AuthFailure::Invalid, INVALID_CREDENTIALS);
+        let cred = store.get_credential(key).await?.ok_or_else(refused)?;
+        let matches = if cred.salt == ARGON2_SALT {
+            verify_password(&cred.secret_hash, secret)
+        } else {
+            constant_time_eq(hash_secret(&cred.salt, secret).as_bytes(), cred.secret_hash.as_bytes())
+        };
+        let user = cred.user.filter(|_| matches).ok_or_else(refused)?;
+        Ok(Identity { user, company: COMPANY.into(), key: cred.access_key })
     }
 
     fn sign(&self, data: &str) -> Vec<u8> {
@@ -136,15 +203,20 @@ impl Auth {
         }
     }
 
-    /// Issues a token for `identity` valid for `ttl_secs`, with the claims
-    /// ClearML's clients read (clearml-api.md §2).
-    pub fn issue(&self, identity: &Identity, ttl_secs: i64) -> String {
+    /// Issues a token for `identity` valid for `ttl_secs` (at least a
+    /// minute, at most [`MAX_TOKEN_SECS`], never past `not_after` when given),
+    /// with the claims ClearML's clients read (clearml-api.md §2).
+    pub fn issue(&self, identity: &Identity, role: &str, ttl_secs: i64, not_after: Option<i64>) -> String {
         let now = now_ms() / 1000;
+        let mut exp = now + ttl_secs.clamp(60, MAX_TOKEN_SECS);
+        if let Some(limit) = not_after {
+            exp = exp.min(limit);
+        }
         let header = json!({"alg": "HS256", "typ": "JWT"});
         let claims = json!({
             "identity": {
-                "user": identity.user, "company": identity.company, "role": "user",
-                "user_name": identity.user, "company_name": "Labbook",
+                "user": identity.user, "company": identity.company, "role": role,
+                "user_name": identity.user, "company_name": "Labbook", "key": identity.key,
             },
             "env": "labbook",
             "api_version": API_VERSION,
@@ -152,7 +224,7 @@ impl Auth {
             "server_build": env!("CARGO_PKG_VERSION"),
             "feature_set": "basic",
             "iat": now,
-            "exp": now + ttl_secs.max(60),
+            "exp": exp,
             "session_id": new_id(),
         });
         let data =
@@ -161,8 +233,9 @@ impl Auth {
         format!("{data}.{sig}")
     }
 
-    /// Verifies a token's signature and expiry.
-    pub fn verify(&self, token: &str) -> AppResult<Identity> {
+    /// Verifies a token's signature and expiry (not yet whether its key
+    /// and user are still in good standing: [`crate::server::ops::users`]).
+    pub fn verify(&self, token: &str) -> AppResult<Verified> {
         let bad = |why: &str| AppError::unauthorized(AuthFailure::BadToken, format!("invalid token: {why}"));
         let (data, sig) = token.trim().rsplit_once('.').ok_or_else(|| bad("malformed"))?;
         let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| bad("malformed signature"))?;
@@ -175,7 +248,7 @@ impl Auth {
         if claims.exp <= now_ms() / 1000 {
             return Err(bad("expired"));
         }
-        Ok(claims.identity)
+        Ok(Verified { identity: claims.identity, expires: claims.exp })
     }
 }
 
@@ -186,9 +259,9 @@ mod tests {
     #[test]
     fn tokens_verify_and_tampering_is_caught() {
         let auth = Auth { key: b"k".to_vec() };
-        let id = Identity { user: "u".into(), company: "c".into() };
-        let t = auth.issue(&id, 3600);
-        assert_eq!(auth.verify(&t).unwrap(), id);
+        let id = Identity { user: "u".into(), company: "c".into(), key: "K".into() };
+        let t = auth.issue(&id, "user", 3600, None);
+        assert_eq!(auth.verify(&t).unwrap().identity, id);
         let other = Auth { key: b"other".to_vec() };
         assert!(other.verify(&t).is_err());
         assert!(auth.verify("abc").is_err());
@@ -199,9 +272,23 @@ mod tests {
     }
 
     #[test]
+    fn lifetimes_are_capped_and_never_extended() {
+        let auth = Auth { key: b"k".to_vec() };
+        let id = Identity { user: "u".into(), company: "c".into(), key: "K".into() };
+        let now = now_ms() / 1000;
+        let long = auth.verify(&auth.issue(&id, "user", 100 * 365 * 86_400, None)).unwrap();
+        assert!(long.expires <= now + MAX_TOKEN_SECS + 1, "capped at {MAX_TOKEN_SECS} s");
+        let renewed = auth.verify(&auth.issue(&id, "user", MAX_TOKEN_SECS, Some(now + 600))).unwrap();
+        assert!(renewed.expires <= now + 600, "a renewal ends no later than the token it renews");
+    }
+
+    #[test]
     fn secrets_hash_with_salt() {
         assert_ne!(hash_secret("a", "s"), hash_secret("b", "s"));
         assert_eq!(hash_secret("a", "s"), hash_secret("a", "s"));
+        let phc = hash_password("correct horse").unwrap();
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(verify_password(&phc, "correct horse") && !verify_password(&phc, "wrong horse"));
         let kp = Auth::generate_key_pair();
         assert_eq!(kp.access_key.len(), 20);
         assert_eq!(kp.secret_key.len(), 48);

@@ -34,6 +34,10 @@ pub struct Config {
     /// The secret of --access-key.
     #[arg(long, env = "LABBOOK_SECRET_KEY")]
     pub secret_key: Option<String>,
+    /// The first admin's password, on a database without users (otherwise
+    /// one is generated and printed once).
+    #[arg(long, env = "LABBOOK_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
     /// The host name clients should use in printed URLs (default: --host).
     #[arg(long, env = "LABBOOK_PUBLIC_HOST")]
     pub public_host: Option<String>,
@@ -104,6 +108,7 @@ impl fmt::Debug for Config {
             .field("site_root", &self.site_root)
             .field("access_key", &self.access_key)
             .field("secret_key", &self.secret_key.as_ref().map(|_| "***"))
+            .field("admin_password", &self.admin_password.as_ref().map(|_| "***"))
             .field("worker_timeout", &self.worker_timeout)
             .finish()
     }

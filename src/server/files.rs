@@ -54,16 +54,27 @@ pub fn safe_relative_path(raw: &str) -> Result<PathBuf, String> {
     Ok(out)
 }
 
-/// Checks the Bearer token; the error is the message for a 401.
-fn check_token(state: &AppState, headers: &HeaderMap) -> Result<(), String> {
+/// Checks the Bearer token (and that its key and user are in good
+/// standing) and that its user may do what needs `access`; the error is
+/// the status and message to answer with.
+async fn check_token(
+    state: &AppState,
+    headers: &HeaderMap,
+    access: crate::model::Access,
+) -> Result<(), (StatusCode, String)> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-    match token {
-        None => Err("missing credentials: send the API's Bearer token".into()),
-        Some(t) => state.auth.verify(t).map(|_| ()).map_err(|e| e.to_string()),
-    }
+    let Some(token) = token else {
+        return Err((StatusCode::UNAUTHORIZED, "missing credentials: send the API's Bearer token".into()));
+    };
+    let refused = |e: crate::error::AppError| {
+        (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED), e.to_string())
+    };
+    let verified = state.auth.verify(token).map_err(refused)?;
+    let actor = crate::server::ops::users::actor_for(state, &verified, None).await.map_err(refused)?;
+    actor.require(access).map_err(refused)
 }
 
 /// `GET /`: the health check of the real fileserver.
@@ -73,8 +84,8 @@ pub async fn health() -> &'static str {
 
 /// `POST /`: one part per file, the field name being the target path.
 pub async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart: Multipart) -> Response {
-    if let Err(msg) = check_token(&state, &headers) {
-        return error(StatusCode::UNAUTHORIZED, msg);
+    if let Err((status, msg)) = check_token(&state, &headers, crate::model::Access::Write).await {
+        return error(status, msg);
     }
     let mut stored: Vec<String> = Vec::new();
     loop {
@@ -130,8 +141,8 @@ async fn download(
     RawQuery(query): RawQuery,
     req: Request,
 ) -> Response {
-    if let Err(msg) = check_token(&state, req.headers()) {
-        return error(StatusCode::UNAUTHORIZED, msg);
+    if let Err((status, msg)) = check_token(&state, req.headers(), crate::model::Access::Read).await {
+        return error(status, msg);
     }
     serve(&state, &path, query.as_deref(), req).await
 }
@@ -182,18 +193,26 @@ async fn serve(state: &AppState, path: &str, query: Option<&str>, req: Request) 
         Ok(r) => r.map(Body::new),
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
+    // Stored files are the team's uploads, not the dashboard's code: never
+    // sniffed into another type, and run (html, svg) only in a sandbox
+    // with an opaque origin, so a script in one cannot act as the
+    // signed-in dashboard.
+    let headers = resp.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     if query.is_some_and(|q| q.split('&').any(|p| p == "download" || p.starts_with("download="))) {
         let name = rel.file_name().and_then(|n| n.to_str()).unwrap_or("download").replace('"', "");
         if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-            resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            headers.insert(header::CONTENT_DISPOSITION, v);
         }
+    } else {
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox allow-scripts"));
     }
     resp
 }
 
 async fn remove(State(state): State<AppState>, Path(path): Path<String>, headers: HeaderMap) -> Response {
-    if let Err(msg) = check_token(&state, &headers) {
-        return error(StatusCode::UNAUTHORIZED, msg);
+    if let Err((status, msg)) = check_token(&state, &headers, crate::model::Access::Write).await {
+        return error(status, msg);
     }
     let rel = match safe_relative_path(&path) {
         Ok(p) => p,

@@ -5,6 +5,7 @@
 //! that a test can run the whole server on ports of its choosing; [`serve`]
 //! binds them to the configured ports.
 
+pub mod accounts;
 pub mod auth;
 pub mod clearml;
 pub mod clock;
@@ -14,6 +15,7 @@ pub mod files;
 pub mod ops;
 pub mod state;
 pub mod store;
+pub mod throttle;
 
 use crate::app::{shell, App};
 use auth::Auth;
@@ -41,14 +43,28 @@ pub enum ServeError {
     Io(std::io::Error),
 }
 
-/// Creates the first key pair, or installs the one given in the
-/// configuration, and prints what clients need to connect.
+/// Makes the first admin on a database without users, creates the first
+/// key pair (or installs the one given in the configuration) for it, and
+/// prints what clients need to connect. Secrets are printed only when
+/// they are made, never again.
 pub async fn bootstrap_credentials(state: &AppState) -> Result<(), crate::error::AppError> {
     let config = &state.config;
     let store = state.store.as_ref();
+    let (admin, made) = ops::users::ensure_first_admin(store, config.admin_password.as_deref()).await?;
+    if let Some((user, generated)) = &made {
+        match generated {
+            Some(password) => println!(
+                "Created the first admin. Sign in as '{}' with the password {password} (shown only this once).",
+                user.login
+            ),
+            None => println!("Created the first admin '{}' with the password of LABBOOK_ADMIN_PASSWORD.", user.login),
+        }
+    }
     let (access, secret_line) = match (&config.access_key, &config.secret_key) {
         (Some(a), Some(s)) => {
-            Auth::put_key_pair(store, a, s).await?;
+            // A configured key keeps its owner if it has one.
+            let owner = store.get_credential(a).await?.and_then(|c| c.user).unwrap_or(admin);
+            Auth::put_key_pair(store, a, s, &owner, true).await?;
             (a.clone(), "<the value of LABBOOK_SECRET_KEY>".to_string())
         }
         (Some(_), None) | (None, Some(_)) => {
@@ -58,7 +74,7 @@ pub async fn bootstrap_credentials(state: &AppState) -> Result<(), crate::error:
         }
         (None, None) if store.count_credentials().await? == 0 => {
             let kp = Auth::generate_key_pair();
-            Auth::put_key_pair(store, &kp.access_key, &kp.secret_key).await?;
+            Auth::put_key_pair(store, &kp.access_key, &kp.secret_key, &admin, false).await?;
             println!("Created the first API key pair. The secret is shown only this once; only its hash is stored.");
             (kp.access_key, kp.secret_key)
         }
@@ -77,6 +93,18 @@ pub async fn bootstrap_credentials(state: &AppState) -> Result<(), crate::error:
     println!("  export CLEARML_API_ACCESS_KEY={access}");
     println!("  export CLEARML_API_SECRET_KEY={secret_line}");
     Ok(())
+}
+
+/// Makes a file or directory of the data directory readable by its owner
+/// only (the database holds password and key hashes, the uploads are the
+/// team's). A path that does not exist is left alone.
+fn restrict_to_owner(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    if path.exists() {
+        if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot restrict permissions");
+        }
+    }
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.
@@ -116,7 +144,14 @@ pub struct Routers {
 pub async fn start(config: Config, web_addr: SocketAddr) -> Result<AppState, ServeError> {
     std::fs::create_dir_all(config.files_dir())
         .map_err(|e| ServeError::DataDir(config.data_dir.display().to_string(), e))?;
+    restrict_to_owner(&config.data_dir, 0o700);
     let store = store::connect(&config.database_url()).await.map_err(ServeError::Store)?;
+    if let Some(db) = config.database_url().strip_prefix("sqlite:") {
+        let db = db.split('?').next().unwrap_or(db);
+        for suffix in ["", "-wal", "-shm"] {
+            restrict_to_owner(std::path::Path::new(&format!("{db}{suffix}")), 0o600);
+        }
+    }
     let auth = Auth::load(store.as_ref()).await.map_err(ServeError::Store)?;
     ops::queues::ensure_default(store.as_ref()).await.map_err(ServeError::Store)?;
     let leptos_options = LeptosOptions::builder()
@@ -125,7 +160,14 @@ pub async fn start(config: Config, web_addr: SocketAddr) -> Result<AppState, Ser
         .site_pkg_dir("pkg")
         .site_addr(web_addr)
         .build();
-    Ok(AppState { store, auth, files_dir: config.files_dir(), config: Arc::new(config), leptos_options })
+    Ok(AppState {
+        store,
+        auth,
+        files_dir: config.files_dir(),
+        config: Arc::new(config),
+        leptos_options,
+        login_throttle: Arc::default(),
+    })
 }
 
 /// The three routers on `state`.
@@ -165,6 +207,12 @@ pub async fn run(listener: tokio::net::TcpListener, router: Router) -> Result<()
 /// Runs `labbook serve`: the web app, the API and the fileserver, until
 /// interrupted.
 pub async fn serve(config: Config) -> Result<(), ServeError> {
+    // Everything the server creates (the database, its journal, uploads) is
+    // its owner's alone.
+    // SAFETY: umask(2) only sets the process's file mode mask.
+    unsafe {
+        libc::umask(0o077);
+    }
     let addr = |port: u16| -> Result<SocketAddr, ServeError> {
         let s = format!("{}:{}", config.host, port);
         s.parse::<SocketAddr>()

@@ -17,6 +17,8 @@ pub struct AppState {
     /// Where the fileserver keeps uploads.
     pub files_dir: PathBuf,
     pub leptos_options: LeptosOptions,
+    /// Failed logins per access key.
+    pub login_throttle: Arc<crate::server::throttle::Throttle>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 const ACCESS_KEY: &str = "TESTACCESSKEY";
 const SECRET_KEY: &str = "test-secret-key-that-is-long-enough";
+const ADMIN_PASSWORD: &str = "test-admin-password";
 
 /// Runs `$check(&TestApp)` on SQLite and on PostgreSQL, as two tests.
 macro_rules! on_both {
@@ -51,6 +52,8 @@ pub struct TestApp {
     pub base: String,
     http: reqwest::Client,
     token: String,
+    /// The server's state, for arranging what the API cannot (users, keys).
+    pub state: labbook::server::state::AppState,
     /// The PostgreSQL server's admin URL and the database made for this app.
     pg: Option<(String, String)>,
     _dir: tempfile::TempDir,
@@ -96,12 +99,14 @@ impl TestApp {
             site_root: PathBuf::from("target/site"),
             access_key: Some(ACCESS_KEY.into()),
             secret_key: Some(SECRET_KEY.into()),
+            admin_password: Some(ADMIN_PASSWORD.into()),
             public_host: None,
             worker_timeout: 600,
         };
         let state = labbook::server::start(config, addr).await.expect("start");
         labbook::server::bootstrap_credentials(&state).await.expect("credentials");
         let routers = labbook::server::build_app(&state);
+        let app_state = state.clone();
         tokio::spawn(async move { axum::serve(listener, routers.web).await });
         let base = format!("http://{addr}");
         let http = reqwest::Client::new();
@@ -114,7 +119,39 @@ impl TestApp {
         assert_eq!(login.status(), 200, "login");
         let body: Value = login.json().await.expect("login reply");
         let token = body["data"]["token"].as_str().expect("a token").to_string();
-        TestApp { base, http, token, pg, _dir: dir }
+        TestApp { base, http, token, state: app_state, pg, _dir: dir }
+    }
+
+    /// Logs in with a key pair; answers the token, or the failed reply.
+    pub async fn login(&self, access_key: &str, secret: &str, query: &str) -> Result<String, Reply> {
+        let r = self
+            .http
+            .get(format!("{}/api/auth.login{query}", self.base))
+            .basic_auth(access_key, Some(secret))
+            .send()
+            .await
+            .expect("login");
+        let code = r.status().as_u16();
+        let v: Value = r.json().await.expect("login reply");
+        match v["data"]["token"].as_str() {
+            Some(t) if code == 200 => Ok(t.to_string()),
+            _ => Err(Reply {
+                code,
+                subcode: v["meta"]["result_subcode"].as_u64().unwrap_or(0),
+                msg: v["meta"]["result_msg"].as_str().unwrap_or("").to_string(),
+                data: v["data"].clone(),
+            }),
+        }
+    }
+
+    /// A fresh token of the admin's key pair.
+    pub async fn login_admin(&self) -> String {
+        self.login(ACCESS_KEY, SECRET_KEY, "").await.expect("admin login")
+    }
+
+    /// The same app, calling with another token.
+    pub fn with_token(&self, token: &str) -> As<'_> {
+        As { app: self, token: token.to_string() }
     }
 
     /// Drops the PostgreSQL database made for this app.
@@ -136,10 +173,15 @@ impl TestApp {
 
     /// Calls a ClearML endpoint with a body of any content type.
     pub async fn call_raw(&self, endpoint: &str, body: String, content_type: &str) -> Reply {
+        self.call_as(&self.token, endpoint, body, content_type).await
+    }
+
+    /// Calls a ClearML endpoint with `token`.
+    pub async fn call_as(&self, token: &str, endpoint: &str, body: String, content_type: &str) -> Reply {
         let r = self
             .http
             .post(format!("{}/api/v2.23/{endpoint}", self.base))
-            .bearer_auth(&self.token)
+            .bearer_auth(token)
             .header("Content-Type", content_type)
             .body(body)
             .send()
@@ -190,5 +232,41 @@ impl TestApp {
         let text = r.text().await.expect("body");
         let v = serde_json::from_str(&text).unwrap_or_else(|e| panic!("/rpc/{name}: {e}: {text}"));
         (status, v)
+    }
+}
+
+/// A [`TestApp`] called with another token.
+pub struct As<'a> {
+    app: &'a TestApp,
+    token: String,
+}
+
+impl As<'_> {
+    /// Calls a ClearML endpoint with this token.
+    pub async fn call(&self, endpoint: &str, body: Value) -> Reply {
+        self.app.call_as(&self.token, endpoint, body.to_string(), "application/json").await
+    }
+
+    /// Uploads a file to the fileserver (on the web port); answers the status.
+    pub async fn upload(&self, path: &str, bytes: &'static [u8]) -> u16 {
+        let boundary = "labbook-test-boundary";
+        let mut body = format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"{path}\"; filename=\"{path}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let r = self
+            .app
+            .http
+            .post(format!("{}/files/", self.app.base))
+            .bearer_auth(&self.token)
+            .header("Content-Type", format!("multipart/form-data; boundary={boundary}"))
+            .body(body)
+            .send()
+            .await
+            .expect("upload");
+        r.status().as_u16()
     }
 }

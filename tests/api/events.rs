@@ -22,3 +22,14 @@ async fn a_batch_without_usable_events_is_131(app: &TestApp) {
     assert_eq!(msgs, ["kept"]);
 }
 on_both!(a_batch_without_usable_events_is_131);
+
+async fn stored_files_cannot_script_the_dashboard(app: &TestApp) {
+    let token = app.login_admin().await;
+    assert_eq!(app.with_token(&token).upload("samples/page.html", b"<script>alert(1)</script>").await, 200);
+    let r = reqwest::get(format!("{}/media/samples/page.html", app.base)).await.expect("media");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["x-content-type-options"], "nosniff");
+    let csp = r.headers()["content-security-policy"].to_str().expect("ascii");
+    assert!(csp.contains("sandbox") && !csp.contains("allow-same-origin"), "{csp}");
+}
+on_both!(stored_files_cannot_script_the_dashboard);

@@ -13,4 +13,5 @@ mod migrations;
 mod projects;
 mod queues;
 mod tasks;
+mod users;
 mod web;

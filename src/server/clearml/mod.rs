@@ -13,12 +13,14 @@ mod queues;
 pub mod request;
 mod task_request;
 mod tasks;
+mod users;
 pub mod wire;
 mod workers;
 
 use crate::error::{AppError, AppResult, AuthFailure};
-use crate::model::Actor;
+use crate::model::{Access, Actor};
 use crate::server::auth::{Auth, DEFAULT_TOKEN_SECS};
+use crate::server::ops;
 use crate::server::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
@@ -78,33 +80,92 @@ fn bearer(value: &str) -> Option<&str> {
     value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))
 }
 
-/// Who sends a request: the holder of a valid token, on behalf of the
-/// worker its `X-ClearML-Worker` header names.
-fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Actor> {
+/// Who sends a request: the holder of a valid token whose key and user are
+/// still in good standing, on behalf of the worker its `X-ClearML-Worker`
+/// header names.
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Actor> {
     let token = bearer(authorization(headers)?)
         .ok_or_else(|| AppError::unauthorized(AuthFailure::Missing, "missing credentials: expected a Bearer token"))?;
-    let identity = state.auth.verify(token)?;
+    let verified = state.auth.verify(token)?;
     let worker =
         header_str(headers, "x-clearml-worker").or_else(|| header_str(headers, "x-trains-worker")).map(str::to_string);
-    Ok(Actor::api(identity.user, worker))
+    ops::users::actor_for(state, &verified, worker).await
 }
 
-/// `auth.login`: a token for an access key and secret (HTTP Basic), or a
-/// fresh one for a valid token.
+/// `auth.login`: a token for an access key and secret (HTTP Basic), or, for
+/// a valid token, a fresh one that expires no later than it. The lifetime
+/// is `expiration_sec`, capped at [`crate::server::auth::MAX_TOKEN_SECS`].
 async fn login(state: &AppState, headers: &HeaderMap, req: &Req) -> AppResult<Value> {
     let value = authorization(headers)?;
-    let identity = if let Some(basic) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) {
-        Auth::check_basic(state.store.as_ref(), basic).await?
-    } else if let Some(token) = bearer(value) {
-        state.auth.verify(token)?
-    } else {
-        return Err(AppError::unauthorized(AuthFailure::Malformed, "bad credentials: use Basic or Bearer"));
-    };
+    let (identity, not_after) =
+        if let Some(basic) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) {
+            let key = Auth::basic_key(basic).unwrap_or_default();
+            state.login_throttle.check(&key)?;
+            match Auth::check_basic(state.store.as_ref(), basic).await {
+                Ok(identity) => {
+                    state.login_throttle.succeeded(&key);
+                    (identity, None)
+                }
+                Err(e) => {
+                    if matches!(e, AppError::Unauthorized { failure: AuthFailure::Invalid, .. }) {
+                        state.login_throttle.failed(&key);
+                    }
+                    return Err(e);
+                }
+            }
+        } else if let Some(token) = bearer(value) {
+            let verified = state.auth.verify(token)?;
+            ops::users::actor_for(state, &verified, None).await?;
+            (verified.identity, Some(verified.expires))
+        } else {
+            return Err(AppError::unauthorized(AuthFailure::Malformed, "bad credentials: use Basic or Bearer"));
+        };
     let ttl = req.opt_i64("expiration_sec")?.unwrap_or(DEFAULT_TOKEN_SECS);
     if ttl <= 0 {
         return Err(AppError::invalid("expiration_sec must be positive"));
     }
-    Ok(json!({"token": state.auth.issue(&identity, ttl)}))
+    // A disabled user's keys log in no more (the same answer as a wrong secret).
+    let user = state.store.get_user(&identity.user).await?.filter(|u| !u.disabled);
+    let user =
+        user.ok_or_else(|| AppError::unauthorized(AuthFailure::Invalid, crate::server::auth::INVALID_CREDENTIALS))?;
+    Ok(json!({"token": state.auth.issue(&identity, user.role.clearml_name(), ttl, not_after)}))
+}
+
+/// The endpoints that only read. Every other endpoint changes something and
+/// needs [`Access::Write`], so one added later is closed to viewers until it
+/// is listed here.
+pub const READ_ENDPOINTS: &[&str] = &[
+    "projects.get_all",
+    "projects.get_by_id",
+    "tasks.get_by_id",
+    "tasks.get_all",
+    "tasks.get_hyper_params",
+    "queues.get_by_id",
+    "queues.get_all",
+    "queues.get_default",
+    "queues.get_num_entries",
+    "queues.get_queue_metrics",
+    "workers.get_all",
+    "models.get_by_id",
+    "models.get_all",
+    "events.get_task_plots",
+    "events.get_task_events",
+    "events.debug_images",
+    "events.get_task_single_value_metrics",
+    "events.get_task_log",
+    "events.scalar_metrics_iter_histogram",
+    "users.get_current_user",
+    "users.get_all",
+    "users.get_by_id",
+];
+
+/// What calling `endpoint` needs.
+pub fn access_of(endpoint: &str) -> Access {
+    if READ_ENDPOINTS.contains(&endpoint) {
+        Access::Read
+    } else {
+        Access::Write
+    }
 }
 
 async fn dispatch(
@@ -157,7 +218,8 @@ async fn handle(
     if name == "auth.login" {
         return login(state, headers, &req).await;
     }
-    let actor = authenticate(state, headers)?;
+    let actor = authenticate(state, headers).await?;
+    actor.require(access_of(name))?;
     route(state, &actor, name, req, body).await
 }
 
@@ -234,6 +296,9 @@ async fn route(state: &AppState, actor: &Actor, name: &str, req: Req, body: &[u8
         "events.get_task_single_value_metrics" => events::get_task_single_value_metrics(st, a, req).await,
         "events.get_task_log" => events::get_task_log(st, a, req).await,
         "events.scalar_metrics_iter_histogram" => events::scalar_metrics_iter_histogram(st, a, req).await,
+        "users.get_current_user" => users::get_current_user(st, a, req).await,
+        "users.get_all" => users::get_all(st, a, req).await,
+        "users.get_by_id" => users::get_by_id(st, a, req).await,
         _ => Err(no_endpoint(name, &format!("{}.{}", MAX_VERSION.0, MAX_VERSION.1))),
     }
 }

@@ -153,6 +153,19 @@ pub fn stored_event(task: &str, e: &StoredEvent) -> Value {
     v
 }
 
+/// A user as `users.*` answer it (ClearML's fields; the role in ClearML's
+/// names: admin, user, guest).
+pub fn user(u: &crate::model::User) -> Value {
+    let (given, family) = u.display_name.split_once(' ').unwrap_or((&u.display_name, ""));
+    json!({
+        "id": u.id, "name": u.display_name, "given_name": given, "family_name": family,
+        "login": u.login, "avatar": null, "email": null,
+        "company": {"id": crate::server::auth::COMPANY, "name": "Labbook"},
+        "role": u.role.clearml_name(), "disabled": u.disabled,
+        "created": iso(u.created),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ pub mod queues;
 pub mod table;
 pub mod task_fields;
 pub mod tasks;
+pub mod users;
 pub mod workers;
 
 pub use crate::model::Actor;

@@ -19,7 +19,7 @@ pub use crate::model::task::MetricStat;
 use crate::model::task::MetricSummary;
 use crate::model::{
     LogEntry, Model, Project, ProjectSummary, Queue, QueueEntry, ScalarPoint, SeriesData, Task, TaskStatus, TaskType,
-    Worker,
+    User, Worker,
 };
 use async_trait::async_trait;
 use std::collections::BTreeMap;
@@ -32,6 +32,9 @@ pub struct Credential {
     pub secret_hash: String,
     pub salt: String,
     pub created: i64,
+    /// The user it belongs to (`None` only for keys older than accounts,
+    /// until start-up gives them to the first admin).
+    pub user: Option<String>,
 }
 
 /// A column a task list can be ordered by.
@@ -249,6 +252,29 @@ pub trait SettingsStore: Send + Sync {
     async fn put_credential(&self, cred: &Credential) -> AppResult<()>;
     /// Looks a key pair up.
     async fn get_credential(&self, access_key: &str) -> AppResult<Option<Credential>>;
+    /// Revokes a key pair; false if there was none.
+    async fn delete_credential(&self, access_key: &str) -> AppResult<bool>;
+    /// Gives every key without a user to `user`; answers how many.
+    async fn adopt_credentials(&self, user: &str) -> AppResult<u64>;
+}
+
+/// Accounts.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// How many users exist.
+    async fn count_users(&self) -> AppResult<i64>;
+    /// Adds a user with a password hash; a taken login is a duplicate (801).
+    async fn insert_user(&self, user: &User, password_hash: &str) -> AppResult<()>;
+    /// One user by id.
+    async fn get_user(&self, id: &str) -> AppResult<Option<User>>;
+    /// One user by login, with their password hash.
+    async fn find_user(&self, login: &str) -> AppResult<Option<(User, String)>>;
+    /// Every user, by login.
+    async fn list_users(&self) -> AppResult<Vec<User>>;
+    /// Saves a user's display name, role and disabled flag; false if gone.
+    async fn update_user(&self, user: &User) -> AppResult<bool>;
+    /// Replaces a user's password hash; false if gone.
+    async fn set_password_hash(&self, id: &str, hash: &str) -> AppResult<bool>;
 }
 
 /// Projects, nested by path.
@@ -377,7 +403,9 @@ pub trait EventStore: Send + Sync {
 }
 
 /// The storage engine: every noun's store in one.
-pub trait Store: SettingsStore + ProjectStore + TaskStore + QueueStore + WorkerStore + ModelStore + EventStore {
+pub trait Store:
+    SettingsStore + UserStore + ProjectStore + TaskStore + QueueStore + WorkerStore + ModelStore + EventStore
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 }

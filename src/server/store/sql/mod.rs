@@ -24,6 +24,7 @@ mod queues;
 mod settings;
 mod task_query;
 mod tasks;
+mod users;
 mod workers;
 
 use super::TagFilter;

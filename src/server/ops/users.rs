@@ -1,0 +1,184 @@
+//! Accounts: the first admin, users and their roles, and who a token
+//! speaks for. Managing users needs [`Access::Admin`]; reading them does not.
+
+use crate::error::{AppError, AppResult, AuthFailure, Noun};
+use crate::model::user::{check_login, check_password};
+use crate::model::{Access, Actor, Role, User};
+use crate::server::auth::{self, Verified};
+use crate::server::clock::{new_id, now_ms};
+use crate::server::state::AppState;
+use crate::server::store::Store;
+
+/// The login of the admin made on the first start.
+pub const FIRST_ADMIN: &str = "admin";
+
+/// What a new account needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub login: String,
+    /// Empty: the login.
+    pub display_name: String,
+    pub role: Role,
+    /// `None`: one is generated (and answered once).
+    pub password: Option<String>,
+}
+
+/// Makes a user in `store`; answers it and the password when one was
+/// generated. Used by [`create`] and at start-up, before there is anyone
+/// to ask.
+async fn insert(store: &dyn Store, new: &NewUser) -> AppResult<(User, Option<String>)> {
+    let login = check_login(&new.login).map_err(AppError::invalid)?;
+    let (password, generated) = match &new.password {
+        Some(p) => {
+            check_password(p).map_err(AppError::invalid)?;
+            (p.clone(), None)
+        }
+        None => {
+            let p = auth::generate_password();
+            (p.clone(), Some(p))
+        }
+    };
+    if store.find_user(&login).await?.is_some() {
+        return Err(AppError::duplicate(Noun::User, &login));
+    }
+    let display_name = match new.display_name.trim() {
+        "" => login.clone(),
+        name => name.to_string(),
+    };
+    let user = User { id: new_id(), login, display_name, role: new.role, disabled: false, created: now_ms() };
+    store.insert_user(&user, &auth::hash_password(&password)?).await?;
+    Ok((user, generated))
+}
+
+/// On a database without users: makes the first admin, with `password`
+/// or a generated one, and gives it every key pair that has no user.
+/// Answers the admin's id, and the admin and its generated password when
+/// it was made just now.
+pub async fn ensure_first_admin(
+    store: &dyn Store,
+    password: Option<&str>,
+) -> AppResult<(String, Option<(User, Option<String>)>)> {
+    let made = if store.count_users().await? == 0 {
+        let new = NewUser {
+            login: FIRST_ADMIN.into(),
+            display_name: "Administrator".into(),
+            role: Role::Admin,
+            password: password.map(str::to_string),
+        };
+        Some(insert(store, &new).await?)
+    } else {
+        None
+    };
+    let admin = match &made {
+        Some((u, _)) => u.id.clone(),
+        None => {
+            let users = store.list_users().await?;
+            let first = users.iter().filter(|u| u.role == Role::Admin).min_by_key(|u| u.created);
+            first.or(users.first()).map(|u| u.id.clone()).ok_or(AppError::Internal)?
+        }
+    };
+    store.adopt_credentials(&admin).await?;
+    Ok((admin, made))
+}
+
+/// Who a verified token speaks for, if its key still exists and its user
+/// is not disabled (401/31 otherwise): checked on every call, so a revoked
+/// key or a disabled user stops working at once on every server process.
+pub async fn actor_for(state: &AppState, token: &Verified, worker: Option<String>) -> AppResult<Actor> {
+    let blocked = |why: &str| AppError::unauthorized(AuthFailure::Blocked, format!("token is blocked: {why}"));
+    let id = &token.identity;
+    if id.key.is_empty() || state.store.get_credential(&id.key).await?.is_none() {
+        return Err(blocked("its API key was revoked"));
+    }
+    let user = state.store.get_user(&id.user).await?.ok_or_else(|| blocked("its user no longer exists"))?;
+    if user.disabled {
+        return Err(blocked("its user is disabled"));
+    }
+    Ok(Actor::api(user.id, user.role, worker))
+}
+
+/// One user.
+pub async fn get(state: &AppState, _actor: &Actor, id: &str) -> AppResult<User> {
+    state.store.get_user(id).await?.ok_or_else(|| AppError::not_found(Noun::User, id))
+}
+
+/// Every user, by login.
+pub async fn list(state: &AppState, _actor: &Actor) -> AppResult<Vec<User>> {
+    state.store.list_users().await
+}
+
+/// The user making the request.
+pub async fn current(state: &AppState, actor: &Actor) -> AppResult<User> {
+    get(state, actor, &actor.user).await
+}
+
+/// Makes an account (admins only); answers it and a generated password.
+pub async fn create(state: &AppState, actor: &Actor, new: &NewUser) -> AppResult<(User, Option<String>)> {
+    actor.require(Access::Admin)?;
+    insert(state.store.as_ref(), new).await
+}
+
+/// The user with this login.
+pub async fn by_login(state: &AppState, _actor: &Actor, login: &str) -> AppResult<User> {
+    let login = login.trim().to_ascii_lowercase();
+    state.store.find_user(&login).await?.map(|(u, _)| u).ok_or_else(|| AppError::not_found(Noun::User, login))
+}
+
+/// What an admin changes about a user; `None` leaves it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UserChange {
+    pub display_name: Option<String>,
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+/// Changes a user (admins only). The last enabled admin cannot be demoted
+/// or disabled, so the server always has someone who can manage it.
+pub async fn update(state: &AppState, actor: &Actor, id: &str, change: &UserChange) -> AppResult<User> {
+    actor.require(Access::Admin)?;
+    let mut user = get(state, actor, id).await?;
+    if let Some(name) = &change.display_name {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(AppError::invalid("a display name must not be empty"));
+        }
+        user.display_name = name.to_string();
+    }
+    let was_admin = user.role == Role::Admin && !user.disabled;
+    user.role = change.role.unwrap_or(user.role);
+    user.disabled = change.disabled.unwrap_or(user.disabled);
+    if was_admin && (user.role != Role::Admin || user.disabled) {
+        let admins = state.store.list_users().await?.iter().filter(|u| u.role == Role::Admin && !u.disabled).count();
+        if admins <= 1 {
+            return Err(AppError::invalid(format!("{} is the last admin: make another admin first", user.login)));
+        }
+    }
+    state.store.update_user(&user).await?;
+    Ok(user)
+}
+
+/// Sets a user's password: admins for anyone, others for themselves.
+/// `None` generates one, answered once.
+pub async fn set_password(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    password: Option<&str>,
+) -> AppResult<Option<String>> {
+    if actor.user != id {
+        actor.require(Access::Admin)?;
+    }
+    let user = get(state, actor, id).await?;
+    let (password, generated) = match password {
+        Some(p) => {
+            check_password(p).map_err(AppError::invalid)?;
+            (p.to_string(), None)
+        }
+        None => {
+            let p = auth::generate_password();
+            (p.clone(), Some(p))
+        }
+    };
+    state.store.set_password_hash(&user.id, &auth::hash_password(&password)?).await?;
+    Ok(generated)
+}
