@@ -115,6 +115,8 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     assert_eq!(store.adopt_credentials("u1").await.unwrap(), 1);
     assert_eq!(store.adopt_credentials("u1").await.unwrap(), 0, "only keys without a user");
     assert_eq!(store.get_credential("AK").await.unwrap().and_then(|c| c.user).as_deref(), Some("u1"));
+    assert_eq!(store.key_owner("AK").await.unwrap().map(|u| u.login).as_deref(), Some("ada"));
+    assert_eq!(store.key_owner("NOPE").await.unwrap(), None);
     store.put_credential(&Credential { access_key: "AK2".into(), ..cred }).await.unwrap();
     assert!(store.delete_credential("AK2").await.unwrap());
     assert!(!store.delete_credential("AK2").await.unwrap());

@@ -21,6 +21,8 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -45,6 +47,26 @@ const ARGON2_SALT: &str = "argon2id";
 #[derive(Clone)]
 pub struct Auth {
     key: Vec<u8>,
+    /// Keys recently found in good standing.
+    standing: Arc<Mutex<HashMap<String, Standing>>>,
+}
+
+/// How long a key found in good standing is trusted without asking the
+/// database again. A change made through this process (revoking a key,
+/// disabling a user, a new role) takes effect at once; one made by another
+/// process on the same database (a second server, `labbook user`) within
+/// this time.
+pub const STANDING_TTL_MS: i64 = 1_000;
+
+/// Keys remembered at most.
+const MAX_STANDING: usize = 10_000;
+
+/// A key in good standing: its user and role, and when that was read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standing {
+    pub user: String,
+    pub role: crate::model::Role,
+    read_at: i64,
 }
 
 /// Whom a key pair or a token speaks for.
@@ -121,7 +143,7 @@ impl Auth {
     pub async fn load(store: &dyn SettingsStore) -> AppResult<Auth> {
         let fresh = format!("{}{}", new_id(), new_id());
         let key = store.init_setting("jwt_signing_key", &fresh).await?;
-        Ok(Auth { key: key.into_bytes() })
+        Ok(Auth { key: key.into_bytes(), standing: Arc::default() })
     }
 
     /// Stores a key pair for `user`, hashing the secret: with argon2id when
@@ -154,6 +176,41 @@ impl Auth {
                 user: Some(user.to_string()),
             })
             .await
+    }
+
+    fn with_standing<T>(&self, f: impl FnOnce(&mut HashMap<String, Standing>) -> T) -> T {
+        // A poisoned lock only means another request panicked mid-update.
+        f(&mut self.standing.lock().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// The remembered standing of `access_key`, if read within
+    /// [`STANDING_TTL_MS`].
+    pub fn standing(&self, access_key: &str) -> Option<Standing> {
+        let now = now_ms();
+        self.with_standing(|m| m.get(access_key).filter(|s| now - s.read_at < STANDING_TTL_MS).cloned())
+    }
+
+    /// Remembers that `access_key` belongs to `user`, who has `role`.
+    pub fn remember(&self, access_key: &str, user: &str, role: crate::model::Role) {
+        let now = now_ms();
+        self.with_standing(|m| {
+            if m.len() >= MAX_STANDING {
+                m.retain(|_, s| now - s.read_at < STANDING_TTL_MS);
+            }
+            m.insert(access_key.to_string(), Standing { user: user.to_string(), role, read_at: now });
+        });
+    }
+
+    /// Forgets a key (revoked), or every key of a user (disabled, new role).
+    pub fn forget(&self, access_key: Option<&str>, user: Option<&str>) {
+        self.with_standing(|m| {
+            if let Some(k) = access_key {
+                m.remove(k);
+            }
+            if let Some(u) = user {
+                m.retain(|_, s| s.user != u);
+            }
+        });
     }
 
     /// Makes a new random key pair (access key: 20 upper-case hex
@@ -258,11 +315,11 @@ mod tests {
 
     #[test]
     fn tokens_verify_and_tampering_is_caught() {
-        let auth = Auth { key: b"k".to_vec() };
+        let auth = Auth { key: b"k".to_vec(), standing: Arc::default() };
         let id = Identity { user: "u".into(), company: "c".into(), key: "K".into() };
         let t = auth.issue(&id, "user", 3600, None);
         assert_eq!(auth.verify(&t).unwrap().identity, id);
-        let other = Auth { key: b"other".to_vec() };
+        let other = Auth { key: b"other".to_vec(), standing: Arc::default() };
         assert!(other.verify(&t).is_err());
         assert!(auth.verify("abc").is_err());
         let mut parts: Vec<&str> = t.split('.').collect();
@@ -273,7 +330,7 @@ mod tests {
 
     #[test]
     fn lifetimes_are_capped_and_never_extended() {
-        let auth = Auth { key: b"k".to_vec() };
+        let auth = Auth { key: b"k".to_vec(), standing: Arc::default() };
         let id = Identity { user: "u".into(), company: "c".into(), key: "K".into() };
         let now = now_ms() / 1000;
         let long = auth.verify(&auth.issue(&id, "user", 100 * 365 * 86_400, None)).unwrap();

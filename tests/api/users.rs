@@ -90,7 +90,7 @@ async fn revoked_keys_and_disabled_users_stop_at_once(app: &TestApp) {
     );
 
     let (_, key, token) = user_with_key(app, "rita", Role::Member).await;
-    assert!(app.state.store.delete_credential(&key).await.expect("revoke"));
+    users::revoke_key(&app.state, &Actor::server(), &key).await.expect("revoke");
     let r = app.with_token(&token).call("tasks.get_all", json!({})).await;
     assert_eq!(r.codes(), (401, 31), "a revoked key's tokens stop working: {}", r.msg);
 }

@@ -82,19 +82,43 @@ pub async fn ensure_first_admin(
 }
 
 /// Who a verified token speaks for, if its key still exists and its user
-/// is not disabled (401/31 otherwise): checked on every call, so a revoked
-/// key or a disabled user stops working at once on every server process.
+/// is not disabled (401/31 otherwise). Checked on every call, from the
+/// database or from what it said within [`auth::STANDING_TTL_MS`], so a
+/// revoked key or a disabled user stops working at once on this process and
+/// within that time on any other.
 pub async fn actor_for(state: &AppState, token: &Verified, worker: Option<String>) -> AppResult<Actor> {
     let blocked = |why: &str| AppError::unauthorized(AuthFailure::Blocked, format!("token is blocked: {why}"));
     let id = &token.identity;
-    if id.key.is_empty() || state.store.get_credential(&id.key).await?.is_none() {
+    if let Some(s) = state.auth.standing(&id.key).filter(|s| s.user == id.user) {
+        return Ok(Actor::api(s.user, s.role, worker));
+    }
+    if id.key.is_empty() {
         return Err(blocked("its API key was revoked"));
     }
-    let user = state.store.get_user(&id.user).await?.ok_or_else(|| blocked("its user no longer exists"))?;
-    if user.disabled {
+    let owner = state.store.key_owner(&id.key).await?.ok_or_else(|| blocked("its API key was revoked"))?;
+    if owner.id != id.user {
+        return Err(blocked("its API key belongs to another user"));
+    }
+    if owner.disabled {
         return Err(blocked("its user is disabled"));
     }
-    Ok(Actor::api(user.id, user.role, worker))
+    state.auth.remember(&id.key, &owner.id, owner.role);
+    Ok(Actor::api(owner.id, owner.role, worker))
+}
+
+/// Revokes an API key: its owner or an admin may. Its tokens stop working
+/// at once on this process (within [`auth::STANDING_TTL_MS`] on others).
+pub async fn revoke_key(state: &AppState, actor: &Actor, access_key: &str) -> AppResult<()> {
+    let cred = state.store.get_credential(access_key).await?;
+    let owner = cred.as_ref().and_then(|c| c.user.as_deref());
+    if owner != Some(actor.user.as_str()) {
+        actor.require(Access::Admin)?;
+    }
+    if cred.is_none() || !state.store.delete_credential(access_key).await? {
+        return Err(AppError::invalid(format!("there is no API key {access_key}")));
+    }
+    state.auth.forget(Some(access_key), None);
+    Ok(())
 }
 
 /// One user.
@@ -154,6 +178,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: &str, change: &UserChan
         }
     }
     state.store.update_user(&user).await?;
+    state.auth.forget(None, Some(&user.id));
     Ok(user)
 }
 

@@ -273,6 +273,8 @@ pub trait UserStore: Send + Sync {
     async fn list_users(&self) -> AppResult<Vec<User>>;
     /// Saves a user's display name, role and disabled flag; false if gone.
     async fn update_user(&self, user: &User) -> AppResult<bool>;
+    /// The user an API key belongs to (one query: the per-request check).
+    async fn key_owner(&self, access_key: &str) -> AppResult<Option<User>>;
     /// Replaces a user's password hash; false if gone.
     async fn set_password_hash(&self, id: &str, hash: &str) -> AppResult<bool>;
 }

@@ -98,6 +98,16 @@ impl UserStore for SqlStore {
         Ok(self.db.execute(&q).await? > 0)
     }
 
+    #[tracing::instrument(level = "debug", skip_all, fields(access_key = %access_key))]
+    async fn key_owner(&self, access_key: &str) -> AppResult<Option<User>> {
+        let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+        let q = Sql::new(format!(
+            "SELECT {columns} FROM credentials c JOIN users u ON u.id = c.user_id WHERE c.access_key = $1"
+        ))
+        .bind(access_key);
+        Ok(self.db.fetch_optional::<UserRow>(&q).await?.map(UserRow::into_user))
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn set_password_hash(&self, id: &str, hash: &str) -> AppResult<bool> {
         let q = Sql::new("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id);
