@@ -62,18 +62,10 @@ async fn check_token(
     headers: &HeaderMap,
     access: crate::model::Access,
 ) -> Result<(), (StatusCode, String)> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")));
-    let Some(token) = token else {
-        return Err((StatusCode::UNAUTHORIZED, "missing credentials: send the API's Bearer token".into()));
-    };
     let refused = |e: crate::error::AppError| {
         (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::UNAUTHORIZED), e.to_string())
     };
-    let verified = state.auth.verify(token).map_err(refused)?;
-    let actor = crate::server::ops::users::actor_for(state, &verified, None).await.map_err(refused)?;
+    let actor = crate::server::clearml::authenticate(state, headers).await.map_err(refused)?;
     actor.require(access).map_err(refused)
 }
 

@@ -82,14 +82,14 @@ fn bearer(value: &str) -> Option<&str> {
 
 /// Who sends a request: the holder of a valid token whose key and user are
 /// still in good standing, on behalf of the worker its `X-ClearML-Worker`
-/// header names.
-async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Actor> {
+/// header names. The fileserver asks the same way.
+pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppResult<Actor> {
     let token = bearer(authorization(headers)?)
         .ok_or_else(|| AppError::unauthorized(AuthFailure::Missing, "missing credentials: expected a Bearer token"))?;
     let verified = state.auth.verify(token)?;
     let worker =
         header_str(headers, "x-clearml-worker").or_else(|| header_str(headers, "x-trains-worker")).map(str::to_string);
-    ops::users::actor_for(state, &verified, worker).await
+    ops::users::actor_for(state, &verified.identity, worker).await
 }
 
 /// `auth.login`: a token for an access key and secret (HTTP Basic), or, for
@@ -115,7 +115,6 @@ async fn login(state: &AppState, headers: &HeaderMap, req: &Req) -> AppResult<Va
             }
         } else if let Some(token) = bearer(value) {
             let verified = state.auth.verify(token)?;
-            ops::users::actor_for(state, &verified, None).await?;
             (verified.identity, Some(verified.expires))
         } else {
             return Err(AppError::unauthorized(AuthFailure::Malformed, "bad credentials: use Basic or Bearer"));
@@ -124,11 +123,15 @@ async fn login(state: &AppState, headers: &HeaderMap, req: &Req) -> AppResult<Va
     if ttl <= 0 {
         return Err(AppError::invalid("expiration_sec must be positive"));
     }
-    // A disabled user's keys log in no more (the same answer as a wrong secret).
-    let user = state.store.get_user(&identity.user).await?.filter(|u| !u.disabled);
-    let user =
-        user.ok_or_else(|| AppError::unauthorized(AuthFailure::Invalid, crate::server::auth::INVALID_CREDENTIALS))?;
-    Ok(json!({"token": state.auth.issue(&identity, user.role.clearml_name(), ttl, not_after)}))
+    // A disabled user's key pair logs in no more, with the same answer as a
+    // wrong secret; a blocked token stays 401/31.
+    let actor = ops::users::actor_for(state, &identity, None).await.map_err(|e| match e {
+        AppError::Unauthorized { failure: AuthFailure::Blocked, .. } if not_after.is_none() => {
+            AppError::unauthorized(AuthFailure::Invalid, crate::server::auth::INVALID_CREDENTIALS)
+        }
+        other => other,
+    })?;
+    Ok(json!({"token": state.auth.issue(&identity, actor.role.clearml_name(), ttl, not_after)}))
 }
 
 /// The endpoints that only read. Every other endpoint changes something and

@@ -4,7 +4,7 @@
 use crate::error::{AppError, AppResult, AuthFailure, Noun};
 use crate::model::user::{check_login, check_password};
 use crate::model::{Access, Actor, Role, User};
-use crate::server::auth::{self, Verified};
+use crate::server::auth::{self, Identity};
 use crate::server::clock::{new_id, now_ms};
 use crate::server::state::AppState;
 use crate::server::store::Store;
@@ -23,21 +23,27 @@ pub struct NewUser {
     pub password: Option<String>,
 }
 
+/// The password to set: the one given (checked), or a generated one, which
+/// is also answered so that it can be shown once.
+fn chosen_or_generated(password: Option<&str>) -> AppResult<(String, Option<String>)> {
+    match password {
+        Some(p) => {
+            check_password(p).map_err(AppError::invalid)?;
+            Ok((p.to_string(), None))
+        }
+        None => {
+            let p = auth::generate_password();
+            Ok((p.clone(), Some(p)))
+        }
+    }
+}
+
 /// Makes a user in `store`; answers it and the password when one was
 /// generated. Used by [`create`] and at start-up, before there is anyone
 /// to ask.
 async fn insert(store: &dyn Store, new: &NewUser) -> AppResult<(User, Option<String>)> {
     let login = check_login(&new.login).map_err(AppError::invalid)?;
-    let (password, generated) = match &new.password {
-        Some(p) => {
-            check_password(p).map_err(AppError::invalid)?;
-            (p.clone(), None)
-        }
-        None => {
-            let p = auth::generate_password();
-            (p.clone(), Some(p))
-        }
-    };
+    let (password, generated) = chosen_or_generated(new.password.as_deref())?;
     if store.find_user(&login).await?.is_some() {
         return Err(AppError::duplicate(Noun::User, &login));
     }
@@ -81,14 +87,13 @@ pub async fn ensure_first_admin(
     Ok((admin, made))
 }
 
-/// Who a verified token speaks for, if its key still exists and its user
-/// is not disabled (401/31 otherwise). Checked on every call, from the
-/// database or from what it said within [`auth::STANDING_TTL_MS`], so a
-/// revoked key or a disabled user stops working at once on this process and
-/// within that time on any other.
-pub async fn actor_for(state: &AppState, token: &Verified, worker: Option<String>) -> AppResult<Actor> {
+/// Who a verified token (or a checked key pair) speaks for, if its key
+/// still exists and its user is not disabled (401/31 otherwise). Checked on
+/// every call, from the database or from what it said within
+/// [`auth::STANDING_TTL_MS`], so a revoked key or a disabled user stops
+/// working at once on this process and within that time on any other.
+pub async fn actor_for(state: &AppState, id: &Identity, worker: Option<String>) -> AppResult<Actor> {
     let blocked = |why: &str| AppError::unauthorized(AuthFailure::Blocked, format!("token is blocked: {why}"));
-    let id = &token.identity;
     if let Some(s) = state.auth.standing(&id.key).filter(|s| s.user == id.user) {
         return Ok(Actor::api(s.user, s.role, worker));
     }
@@ -194,16 +199,7 @@ pub async fn set_password(
         actor.require(Access::Admin)?;
     }
     let user = get(state, actor, id).await?;
-    let (password, generated) = match password {
-        Some(p) => {
-            check_password(p).map_err(AppError::invalid)?;
-            (p.to_string(), None)
-        }
-        None => {
-            let p = auth::generate_password();
-            (p.clone(), Some(p))
-        }
-    };
+    let (password, generated) = chosen_or_generated(password)?;
     state.store.set_password_hash(&user.id, &auth::hash_password(&password)?).await?;
     Ok(generated)
 }
