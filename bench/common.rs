@@ -20,13 +20,21 @@ pub fn free_port() -> u16 {
 pub struct Conn {
     stream: BufReader<TcpStream>,
     port: u16,
+    /// The dashboard session sent as a cookie (with this server's Origin).
+    session: Option<String>,
 }
 
 impl Conn {
     pub async fn open(port: u16) -> std::io::Result<Conn> {
         let s = TcpStream::connect(("127.0.0.1", port)).await?;
         s.set_nodelay(true)?;
-        Ok(Conn { stream: BufReader::new(s), port })
+        Ok(Conn { stream: BufReader::new(s), port, session: None })
+    }
+
+    /// This connection, sending a signed-in browser's cookie and Origin.
+    pub fn with_session(mut self, session: &str) -> Conn {
+        self.session = Some(session.to_string());
+        self
     }
 
     pub async fn request(
@@ -48,8 +56,12 @@ impl Conn {
         ctype: &str,
         body: &[u8],
     ) -> std::io::Result<(u16, Vec<u8>)> {
+        let browser = match &self.session {
+            Some(s) => format!("Cookie: labbook_session={s}\r\nOrigin: http://127.0.0.1:{}\r\n", self.port),
+            None => String::new(),
+        };
         let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: {auth}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: {auth}\r\n{browser}Content-Type: {ctype}\r\nContent-Length: {}\r\n\r\n",
             self.port,
             body.len()
         );
@@ -131,6 +143,9 @@ pub fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[idx.min(sorted.len() - 1)]
 }
 
+/// The admin's password in every bench server.
+pub const ADMIN_PASSWORD: &str = "bench-admin-password";
+
 /// A running `labbook serve`; killed on drop.
 pub struct Server {
     child: Child,
@@ -189,6 +204,7 @@ impl Server {
         .env("LABBOOK_ACCESS_KEY", ak)
         .env("LABBOOK_SECRET_KEY", sk)
         .env("LABBOOK_LOG", "warn")
+        .env("LABBOOK_ADMIN_PASSWORD", ADMIN_PASSWORD)
         .env_remove("DATABASE_URL")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
@@ -210,6 +226,32 @@ impl Server {
         };
         let start_to_200_ms = started.elapsed().as_secs_f64() * 1000.0;
         Server { child, _dir: temp, api, web, token, start_to_200_ms }
+    }
+
+    /// Signs in to the dashboard as the admin (the sign-in form); answers
+    /// the session.
+    pub async fn sign_in(&self) -> String {
+        let mut c = Conn::open(self.web).await.expect("connect");
+        let body = format!("login=admin&password={ADMIN_PASSWORD}");
+        let head = format!(
+            "POST /login HTTP/1.1\r\nHost: 127.0.0.1:{0}\r\nOrigin: http://127.0.0.1:{0}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {1}\r\n\r\n{body}",
+            self.web,
+            body.len()
+        );
+        let s = c.stream.get_mut();
+        s.write_all(head.as_bytes()).await.expect("send");
+        let mut session = None;
+        loop {
+            let mut line = String::new();
+            c.stream.read_line(&mut line).await.expect("read");
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("set-cookie: labbook_session=") {
+                session = v.split(';').next().map(str::to_string);
+            }
+        }
+        session.expect("signed in")
     }
 
     /// A new connection to the API.

@@ -82,7 +82,8 @@ async fn main() {
         seeded
     };
 
-    let mut web = Conn::open(server.web).await.expect("web");
+    let session = server.sign_in().await;
+    let mut web = Conn::open(server.web).await.expect("web").with_session(&session);
     let p0 = projects[0].as_str().expect("project id").to_string();
     let project_page = format!("/projects/{p0}");
     let ssr_project = timed!(20, get(&mut web, &project_page).await);
@@ -108,6 +109,7 @@ async fn main() {
         let base = format!("http://127.0.0.1:{}", server.web);
         let out = std::process::Command::new("node")
             .args(["bench/tti.mjs", "--runs", "10"])
+            .env("LABBOOK_SESSION", &session)
             .arg(format!("{base}/tasks/{big}"))
             .arg(format!("{base}/tasks/{big}?tab=scalars"))
             .arg(format!("{base}/tasks"))

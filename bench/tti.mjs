@@ -28,6 +28,10 @@ for (const url of urls) {
   const shared = flag("--warm") ? await browser.newContext() : null;
   for (let i = 0; i < runs; i++) {
     const context = shared ?? (await browser.newContext());
+    // Signed in (the session of `$LABBOOK_SESSION`), as a person would be.
+    if (process.env.LABBOOK_SESSION) {
+      await context.addCookies([{ name: "labbook_session", value: process.env.LABBOOK_SESSION, url }]);
+    }
     const page = await context.newPage();
     await page.addInitScript(() => {
       new MutationObserver((_, obs) => {

@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import * as readline from "node:readline";
 
@@ -32,4 +33,31 @@ export default async function globalSetup(): Promise<void> {
   process.env.LABBOOK_ARTIFACT_TASK_ID = info.artifact_task_id;
   process.env.LABBOOK_ACCESS_KEY = (info as any).access_key;
   process.env.LABBOOK_SECRET_KEY = (info as any).secret_key;
+  process.env.LABBOOK_ADMIN_LOGIN = (info as any).admin_login;
+  process.env.LABBOOK_ADMIN_PASSWORD = (info as any).admin_password;
+  // Every test starts signed in as the admin (the sign-in form, as a browser posts it).
+  const session = await signIn(info.web_url, (info as any).admin_login, (info as any).admin_password);
+  const url = new URL(info.web_url);
+  fs.mkdirSync(path.dirname(STORAGE_STATE), { recursive: true });
+  fs.writeFileSync(STORAGE_STATE, JSON.stringify({
+    cookies: [{ name: "labbook_session", value: session, domain: url.hostname, path: "/", expires: -1,
+      httpOnly: true, secure: false, sameSite: "Lax" }],
+    origins: [],
+  }));
+}
+
+/** Where the admin's signed-in browser state is kept for the tests. */
+export const STORAGE_STATE = path.join(__dirname, ".auth", "admin.json");
+
+/** Signs in on the sign-in form; answers the session cookie's value. */
+export async function signIn(web: string, login: string, password: string): Promise<string> {
+  const r = await fetch(`${web}/login`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Origin: web },
+    body: new URLSearchParams({ login, password, next: "/" }).toString(),
+  });
+  const cookie = (r.headers.get("set-cookie") ?? "").match(/labbook_session=([^;]+)/);
+  if (r.status !== 303 || !cookie) throw new Error(`sign-in failed: ${r.status} ${await r.text()}`);
+  return cookie[1];
 }

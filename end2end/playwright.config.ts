@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import * as path from "node:path";
 
 // Debian's Chromium (installed by scripts/setup.sh); Playwright's own browser
 // download does not work on these machines.
@@ -20,5 +21,7 @@ export default defineConfig({
       ],
     },
     trace: "off",
+    // Signed in as the admin (written by global-setup.ts).
+    storageState: path.join(__dirname, ".auth", "admin.json"),
   },
 });

@@ -6,8 +6,10 @@ use crate::pages::model::ModelPage;
 use crate::pages::new_task::NewTaskPage;
 use crate::pages::projects::ProjectsPage;
 use crate::pages::queues::QueuesPage;
+use crate::pages::settings::SettingsPage;
 use crate::pages::task::TaskPage;
 use crate::pages::tasks::TasksPage;
+use crate::pages::users::UsersPage;
 use crate::pages::workers::WorkersPage;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -16,6 +18,12 @@ use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app. plotly.js is served from the site, never a CDN.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    // Who is signed in, for the browser's first render (see `components::access`).
+    let me = crate::components::access::current();
+    let (user, name, role) = match &me {
+        Some(m) => (m.id.clone(), m.name.clone(), m.role.as_str()),
+        None => (String::new(), String::new(), ""),
+    };
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -29,7 +37,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
-            <body>
+            <body data-user=user data-name=name data-role=role>
                 <App/>
             </body>
         </html>
@@ -40,13 +48,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    let me = crate::components::access::current();
+    provide_context(me.clone());
+    let my_tasks =
+        me.as_ref().map(|m| format!("/tasks?user={}", crate::model::table::encode(&m.id))).unwrap_or_default();
+    let is_admin = me.as_ref().is_some_and(|m| m.role == crate::model::Role::Admin);
+    let name = me.map(|m| m.name).unwrap_or_default();
     view! {
         <Stylesheet id="leptos" href="/pkg/labbook.css"/>
         <Title text="Labbook"/>
         <Router>
             <header class="top">
                 <A href="/" attr:class="brand">"Labbook"</A>
-                <nav aria-label="main"><A href="/">"Projects"</A><A href="/tasks">"All tasks"</A><A href="/queues">"Queues"</A><A href="/workers">"Workers"</A></nav>
+                <nav aria-label="main">
+                    <A href="/">"Projects"</A><A href="/tasks">"All tasks"</A><a href=my_tasks>"My tasks"</a>
+                    <A href="/queues">"Queues"</A><A href="/workers">"Workers"</A>
+                    {is_admin.then(|| view! { <A href="/users">"Users"</A> })}
+                </nav>
+                <div class="account">
+                    <A href="/settings" attr:class="me" attr:title="Settings and API keys">{name}</A>
+                    <form method="post" action="/logout" class="signout"><button type="submit" class="link">"Sign out"</button></form>
+                </div>
                 <ThemeToggle/>
             </header>
             <main>
@@ -60,6 +82,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/models/:id") view=ModelPage ssr=SsrMode::Async/>
                     <Route path=path!("/queues") view=QueuesPage ssr=SsrMode::Async/>
                     <Route path=path!("/workers") view=WorkersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/users") view=UsersPage ssr=SsrMode::Async/>
                     // The results-page link the clearml SDK prints.
                     <Route path=path!("/projects/:project/tasks/:id/*rest") view=TaskPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:project/experiments/:id/*rest") view=TaskPage ssr=SsrMode::Async/>

@@ -83,8 +83,14 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     assert_eq!(store.init_setting("k", "v1").await.unwrap(), "v1");
     assert_eq!(store.init_setting("k", "v2").await.unwrap(), "v1", "init never overwrites");
     assert_eq!(store.count_credentials().await.unwrap(), 0);
-    let cred =
-        Credential { access_key: "AK".into(), secret_hash: "h".into(), salt: "s".into(), created: 1, user: None };
+    let cred = Credential {
+        access_key: "AK".into(),
+        secret_hash: "h".into(),
+        salt: "s".into(),
+        created: 1,
+        user: None,
+        last_used: None,
+    };
     store.put_credential(&cred).await.unwrap();
     assert_eq!(store.get_credential("AK").await.unwrap(), Some(cred.clone()));
     assert_eq!(store.count_credentials().await.unwrap(), 1);

@@ -8,14 +8,24 @@ pub mod projects;
 pub mod queues;
 pub mod tasks;
 
-/// The server state and who is asking, from the request context.
+pub mod users;
+
+/// The server state and who is asking, from the request context (a
+/// viewer's call of a server function that changes something never gets
+/// here: `server::web_auth::READ_RPCS`).
 #[cfg(feature = "ssr")]
 pub(crate) fn context() -> crate::error::AppResult<(crate::server::state::AppState, crate::model::Actor)> {
     let state = leptos::prelude::use_context::<crate::server::state::AppState>().ok_or_else(|| {
         tracing::error!("server function called without the server state");
         crate::error::AppError::Internal
     })?;
-    Ok((state, crate::model::Actor::web()))
+    // The web port's guard puts the signed-in person there; without one the
+    // request never reaches a server function.
+    let parts = leptos::prelude::use_context::<axum::http::request::Parts>();
+    let actor = parts.as_ref().and_then(|p| p.extensions.get::<crate::model::Actor>().cloned()).ok_or_else(|| {
+        crate::error::AppError::unauthorized(crate::error::AuthFailure::Missing, "sign in first: this needs a session")
+    })?;
+    Ok((state, actor))
 }
 
 /// Sets the HTTP status of a server function's answer from its error, when

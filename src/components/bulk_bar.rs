@@ -80,6 +80,8 @@ pub fn BulkBar(
             }
         })
         .collect_view();
+    // A viewer compares and selects, but has no actions to run.
+    let can_write = crate::components::access::can_write();
     let compare_href = move || {
         let sel = selection.read();
         let ids: Vec<String> = sel.ids.iter().cloned().collect();
@@ -117,13 +119,15 @@ pub fn BulkBar(
                     {format!("Select all {total} matching")}
                 </button>
             })}
-            <label class="field">
-                <span>"Queue, tags or project"</span>
-                <input type="text" list="queue-names" placeholder="for Enqueue, tags, Move" prop:value=argument
-                    on:input=move |ev| argument.set(event_target_value(&ev))/>
-                <datalist id="queue-names">{queue_options}</datalist>
-            </label>
-            {buttons}
+            {can_write.then(|| view! {
+                <label class="field">
+                    <span>"Queue, tags or project"</span>
+                    <input type="text" list="queue-names" placeholder="for Enqueue, tags, Move" prop:value=argument
+                        on:input=move |ev| argument.set(event_target_value(&ev))/>
+                    <datalist id="queue-names">{queue_options}</datalist>
+                </label>
+                {buttons}
+            })}
             {move || if can_compare() {
                 view! { <a class="button" href=compare_href()>"Compare"</a> }.into_any()
             } else {

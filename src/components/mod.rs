@@ -1,5 +1,6 @@
 //! Reusable widgets.
 
+pub mod access;
 pub mod bulk_bar;
 pub mod chart;
 pub mod error;

@@ -290,7 +290,10 @@ pub struct TableRow {
     pub progress: Option<u8>,
     pub tags: Vec<String>,
     pub system_tags: Vec<String>,
+    /// The owner's user id.
     pub user: String,
+    /// The owner's display name (the id when the user is unknown).
+    pub user_name: String,
     pub started: Option<i64>,
     pub last_update: i64,
     pub last_iteration: i64,
@@ -326,6 +329,7 @@ impl TableRow {
             tags: t.tags.clone(),
             system_tags: t.system_tags.clone(),
             user: t.user.clone(),
+            user_name: t.user.clone(),
             started: t.started,
             last_update: t.last_update,
             last_iteration: t.last_iteration,

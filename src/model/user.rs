@@ -96,6 +96,47 @@ pub struct User {
     pub created: i64,
 }
 
+/// An API key pair as the Settings page shows it (never the secret).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub access_key: String,
+    /// The owner's user id.
+    pub user: String,
+    /// Epoch ms.
+    pub created: i64,
+    /// When it last logged in (epoch ms).
+    pub last_used: Option<i64>,
+}
+
+/// A key pair just made: the only time its secret is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewApiKey {
+    pub access_key: String,
+    pub secret_key: String,
+    /// Where clients reach this server (`CLEARML_API_HOST` and friends).
+    pub api_url: String,
+    pub web_url: String,
+    pub files_url: String,
+}
+
+impl NewApiKey {
+    /// The `api` section of a `clearml.conf` for this key.
+    pub fn clearml_conf(&self) -> String {
+        format!(
+            "api {{\n    web_server: {}\n    api_server: {}\n    files_server: {}\n    credentials {{\n        \"access_key\" = \"{}\"\n        \"secret_key\" = \"{}\"\n    }}\n}}\n",
+            self.web_url, self.api_url, self.files_url, self.access_key, self.secret_key
+        )
+    }
+
+    /// The same as `export` lines for a shell.
+    pub fn exports(&self) -> String {
+        format!(
+            "export CLEARML_API_HOST={}\nexport CLEARML_WEB_HOST={}\nexport CLEARML_FILES_HOST={}\nexport CLEARML_API_ACCESS_KEY={}\nexport CLEARML_API_SECRET_KEY={}\n",
+            self.api_url, self.web_url, self.files_url, self.access_key, self.secret_key
+        )
+    }
+}
+
 /// Checks and normalizes a login name: 2 to 64 characters of `a-z`, `0-9`,
 /// `.`, `_`, `-`, starting with a letter or digit; upper case is folded.
 pub fn check_login(login: &str) -> Result<String, String> {
@@ -135,9 +176,6 @@ pub struct Actor {
     pub worker: Option<String>,
 }
 
-/// The user id the web dashboard acts as until it has sign-in of its own.
-pub const WEB_USER: &str = "web";
-
 /// The user id of the server's own changes.
 pub const SERVER_USER: &str = "labbook";
 
@@ -148,9 +186,9 @@ impl Actor {
         Actor { user: user.into(), role, channel: Channel::Api, worker }
     }
 
-    /// The web dashboard (no sign-in yet: it acts as an admin would).
-    pub fn web() -> Actor {
-        Actor { user: WEB_USER.into(), role: Role::Admin, channel: Channel::Web, worker: None }
+    /// A person signed in to the dashboard.
+    pub fn web(user: &User) -> Actor {
+        Actor { user: user.id.clone(), role: user.role, channel: Channel::Web, worker: None }
     }
 
     /// The server itself.

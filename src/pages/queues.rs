@@ -66,7 +66,7 @@ pub fn QueuesPage() -> impl IntoView {
     };
     view! {
         <header class="task-head"><h1>"Queues"</h1><A href="/workers">"Workers"</A></header>
-        <NewQueueForm/>
+        {crate::components::access::can_write().then(|| view! { <NewQueueForm/> })}
         {report}
         <Transition fallback=|| view! { <p>"Loading queues…"</p> }>
             {move || Suspend::new(async move {
@@ -139,6 +139,7 @@ fn QueueCard(queue: QueueView, all: Vec<(String, String)>) -> impl IntoView {
             "Delete".to_string()
         }
     };
+    let can_write = crate::components::access::can_write();
     let rows = queue
         .tasks
         .clone()
@@ -161,7 +162,7 @@ fn QueueCard(queue: QueueView, all: Vec<(String, String)>) -> impl IntoView {
                     <td>{i + 1}</td>
                     <td><A href=format!("/tasks/{}", t.id)>{t.name}</A></td>
                     <td>{fmt_duration(t.waited_ms)}</td>
-                    <td class="row-actions">
+                    <td class="row-actions" hidden=!can_write>
                         {button("Top", "Run it next", QueueOp::Move(QueuePosition::Front))}
                         {button("Up", "One place earlier", QueueOp::Move(QueuePosition::Forward(1)))}
                         {button("Down", "One place later", QueueOp::Move(QueuePosition::Backward(1)))}
@@ -192,12 +193,14 @@ fn QueueCard(queue: QueueView, all: Vec<(String, String)>) -> impl IntoView {
                     " · mean wait "{fmt_duration(queue.waits.mean_ms)}
                     " · served by "{workers}
                 </p>
-                <form class="inline-form" aria-label="rename queue" on:submit=rename>
-                    <input name="rename" aria-label="queue name" prop:value=new_name
-                        on:input=move |ev| new_name.set(event_target_value(&ev))/>
-                    <button type="submit">"Rename"</button>
-                </form>
-                {(!queue.default).then(|| view! { <button type="button" class="danger" on:click=delete>{delete_label}</button> })}
+                {can_write.then(|| view! {
+                    <form class="inline-form" aria-label="rename queue" on:submit=rename>
+                        <input name="rename" aria-label="queue name" prop:value=new_name
+                            on:input=move |ev| new_name.set(event_target_value(&ev))/>
+                        <button type="submit">"Rename"</button>
+                    </form>
+                })}
+                {(can_write && !queue.default).then(|| view! { <button type="button" class="danger" on:click=delete>{delete_label}</button> })}
             </header>
             {if waiting == 0 {
                 view! { <p class="muted">"No task waits in this queue."</p> }.into_any()

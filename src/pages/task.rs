@@ -83,10 +83,11 @@ fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>) -> imp
         view! { <nav class="crumbs" aria-label="breadcrumb"><A href="/">"Projects"</A>" › "<A href=href>{p.name}</A></nav> }
     });
     let published = t.status == crate::model::TaskStatus::Published;
+    let can_write = crate::components::access::can_write();
     let project_name = detail.project.as_ref().map(|p| p.name.clone()).unwrap_or_default();
     let tabs = TABS
         .iter()
-        .filter(|(key, _)| !(published && *key == "edit"))
+        .filter(|(key, _)| !((published || !can_write) && *key == "edit"))
         .map(|(key, label)| {
             let href = format!("/tasks/{id}?tab={key}");
             let key = *key;
@@ -118,7 +119,7 @@ fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>) -> imp
             <ProgressBar status=t.status progress=t.progress()/>
             <span class="muted">{t.task_type.as_str()}</span>
         </header>
-        <LifecycleBar task=t.clone() project_name=project_name on_changed=refresh/>
+        {can_write.then(|| view! { <LifecycleBar task=t.clone() project_name=project_name on_changed=refresh/> })}
         <nav class="tabs" role="tablist">{tabs}</nav>
         <section class="tab-body" role="tabpanel">{body}</section>
     }

@@ -135,6 +135,14 @@ fn FilterBar(query: TableQuery, columns: Option<ColumnChoices>) -> impl IntoView
         .iter()
         .map(|t| (t.as_str().to_string(), t.as_str().to_string(), query.types.contains(t)))
         .collect();
+    // The people to filter by, fetched in the browser only (like the columns).
+    let people = RwSignal::new(None::<Vec<crate::model::User>>);
+    Effect::new(move |_| {
+        leptos::task::spawn_local(async move {
+            people.set(Some(crate::api::users::list_users().await.unwrap_or_default()))
+        });
+    });
+    let chosen_user = StoredValue::new(query.user.clone());
     let text_input = move |label: &'static str, value: String, kind: &'static str, set: fn(&mut TableQuery, String)| {
         view! {
             <label class="field">
@@ -195,7 +203,26 @@ fn FilterBar(query: TableQuery, columns: Option<ColumnChoices>) -> impl IntoView
                     }).collect_view()}
                 </select>
             </label>
-            {text_input("User", query.user.clone(), "text", |q, v| q.user = v.trim().to_string())}
+            <label class="field">
+                <span>"User"</span>
+                <select name="user" on:change=move |ev| {
+                    let v = event_target_value(&ev);
+                    go.run(q.get_value().with(|q| q.user = v));
+                }>
+                    <option value="" selected=query.user.is_empty()>"Anyone"</option>
+                    {move || {
+                        let chosen = chosen_user.get_value();
+                        match people.get() {
+                            // Until the browser has the list (and on the server), the chosen user alone.
+                            None => (!chosen.is_empty()).then(|| view! { <option value=chosen.clone() selected=true>{chosen.clone()}</option> }).into_iter().collect_view(),
+                            Some(list) => list.into_iter().map(|u| {
+                                let selected = u.id == chosen;
+                                view! { <option value=u.id.clone() selected=selected>{u.display_name}</option> }
+                            }).collect_view(),
+                        }
+                    }}
+                </select>
+            </label>
             {text_input("From", query.from.clone(), "date", |q, v| q.from = v)}
             {text_input("To", query.to.clone(), "date", |q, v| q.to = v)}
             <label class="check">
@@ -307,7 +334,7 @@ fn cell(c: &Column, r: &TableRow) -> AnyView {
             let tags = r.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view();
             view! { <td>{tags}</td> }.into_any()
         }
-        Column::User => view! { <td>{r.user.clone()}</td> }.into_any(),
+        Column::User => view! { <td title=r.user.clone()>{r.user_name.clone()}</td> }.into_any(),
         Column::Started => view! { <td>{fmt_opt_time(r.started)}</td> }.into_any(),
         Column::Updated => view! { <td>{fmt_time(r.last_update)}</td> }.into_any(),
         Column::Iteration => view! { <td class="num">{r.last_iteration}</td> }.into_any(),
@@ -425,6 +452,7 @@ fn TaskTableView(
         sel.all_matching || !sel.ids.is_empty()
     });
     let bulk_rows = table.rows.clone();
+    let can_write = crate::components::access::can_write();
     let new_task = format!(
         "/new-task{}",
         table
@@ -437,8 +465,8 @@ fn TaskTableView(
     let head = view! {
         {crumbs}
         <h1>{title}</h1>
-        {table.project.clone().map(|p| view! { <ProjectActions project=p on_changed=on_done/> })}
-        <p><A href=new_task attr:class="button">"New task"</A></p>
+        {table.project.clone().filter(|_| can_write).map(|p| view! { <ProjectActions project=p on_changed=on_done/> })}
+        {can_write.then(|| view! { <p><A href=new_task attr:class="button">"New task"</A></p> })}
         <ul class="folders">{subprojects}</ul>
     }
     .into_any();

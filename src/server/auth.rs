@@ -1,7 +1,10 @@
 //! Passwords, API keys and login tokens.
 //!
 //! Clients log in with an access key and secret (HTTP Basic) and get a JWT
-//! (HS256, signed with a random server key kept in the database). ClearML's
+//! (HS256, through the `jsonwebtoken` crate). The signing key is derived
+//! from a secret kept outside the database (`LABBOOK_TOKEN_SECRET`, or the
+//! key file `token.key` in the data directory) and a random value kept in
+//! it, so a copied database alone cannot mint tokens. ClearML's
 //! clients decode the token without checking it, but the server does check it
 //! on every call, and also that its key still exists and its user is not
 //! disabled. A token lives at most [`MAX_TOKEN_SECS`], and a token can only
@@ -15,13 +18,14 @@
 use crate::error::{AppError, AppResult, AuthFailure};
 use crate::server::clock::{new_id, now_ms};
 use crate::server::store::{Credential, SettingsStore};
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -134,16 +138,51 @@ pub fn generate_password() -> String {
     s[..24].to_string()
 }
 
+/// The token secret in `path`, or a new random one written there (mode
+/// 0600) when the file does not exist.
+fn read_or_make_key_file(path: &Path) -> AppResult<String> {
+    let failed = |what: &str, e: std::io::Error| {
+        tracing::error!(path = %path.display(), error = %e, "cannot {what} the token key file");
+        AppError::Internal
+    };
+    match std::fs::read_to_string(path) {
+        Ok(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+        Ok(_) => Err(failed("use", std::io::Error::other("the file is empty"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            use std::io::Write;
+            use std::os::unix::fs::OpenOptionsExt;
+            let secret = format!("{}{}", new_id(), new_id());
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(path)
+                .map_err(|e| failed("create", e))?;
+            f.write_all(secret.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| failed("write", e))?;
+            Ok(secret)
+        }
+        Err(e) => Err(failed("read", e)),
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 impl Auth {
-    /// Loads the signing key from the store, creating it on first start.
-    pub async fn load(store: &dyn SettingsStore) -> AppResult<Auth> {
+    /// Derives the signing key from `secret` (the configured token secret,
+    /// else the key file, made on first start) and the random value stored
+    /// in the database (made on first start too).
+    pub async fn load(store: &dyn SettingsStore, secret: Option<&str>, key_file: &Path) -> AppResult<Auth> {
         let fresh = format!("{}{}", new_id(), new_id());
-        let key = store.init_setting("jwt_signing_key", &fresh).await?;
-        Ok(Auth { key: key.into_bytes(), standing: Arc::default() })
+        let stored = store.init_setting("jwt_signing_key", &fresh).await?;
+        let secret = match secret {
+            Some(s) if !s.trim().is_empty() => s.to_string(),
+            _ => read_or_make_key_file(key_file)?,
+        };
+        let mut mac = HmacSha256::new_from_slice(secret.as_bytes()).map_err(|_| AppError::Internal)?;
+        mac.update(stored.as_bytes());
+        Ok(Auth { key: mac.finalize().into_bytes().to_vec(), standing: Arc::default() })
     }
 
     /// Stores a key pair for `user`, hashing the secret: with argon2id when
@@ -174,6 +213,7 @@ impl Auth {
                 salt,
                 created: now_ms(),
                 user: Some(user.to_string()),
+                last_used: None,
             })
             .await
     }
@@ -213,6 +253,16 @@ impl Auth {
         });
     }
 
+    /// Forgets what another process announced changed (see
+    /// [`SettingsStore::announce_auth_change`]).
+    pub fn forget_announced(&self, what: &str) {
+        match what.split_once(':') {
+            Some(("key", k)) => self.forget(Some(k), None),
+            Some(("user", u)) => self.forget(None, Some(u)),
+            _ => self.with_standing(HashMap::clear),
+        }
+    }
+
     /// Makes a new random key pair (access key: 20 upper-case hex
     /// characters; secret: 48 characters).
     pub fn generate_key_pair() -> NewKeyPair {
@@ -248,18 +298,6 @@ impl Auth {
         Ok(Identity { user, company: COMPANY.into(), key: cred.access_key })
     }
 
-    fn sign(&self, data: &str) -> Vec<u8> {
-        // HMAC takes keys of any length, so this cannot fail; if it did, an
-        // empty signature would make every check fail closed.
-        match HmacSha256::new_from_slice(&self.key) {
-            Ok(mut mac) => {
-                mac.update(data.as_bytes());
-                mac.finalize().into_bytes().to_vec()
-            }
-            Err(_) => Vec::new(),
-        }
-    }
-
     /// Issues a token for `identity` valid for `ttl_secs` (at least a
     /// minute, at most [`MAX_TOKEN_SECS`], never past `not_after` when given),
     /// with the claims ClearML's clients read (clearml-api.md §2).
@@ -269,7 +307,6 @@ impl Auth {
         if let Some(limit) = not_after {
             exp = exp.min(limit);
         }
-        let header = json!({"alg": "HS256", "typ": "JWT"});
         let claims = json!({
             "identity": {
                 "user": identity.user, "company": identity.company, "role": role,
@@ -284,28 +321,32 @@ impl Auth {
             "exp": exp,
             "session_id": new_id(),
         });
-        let data =
-            format!("{}.{}", URL_SAFE_NO_PAD.encode(header.to_string()), URL_SAFE_NO_PAD.encode(claims.to_string()));
-        let sig = URL_SAFE_NO_PAD.encode(self.sign(&data));
-        format!("{data}.{sig}")
+        let header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+        // Encoding JSON claims with an HMAC key cannot fail; if it did, an
+        // empty token would be refused by every check.
+        jsonwebtoken::encode(&header, &claims, &jsonwebtoken::EncodingKey::from_secret(&self.key)).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "cannot sign a token");
+            String::new()
+        })
     }
 
     /// Verifies a token's signature and expiry (not yet whether its key
     /// and user are still in good standing: [`crate::server::ops::users`]).
     pub fn verify(&self, token: &str) -> AppResult<Verified> {
-        let bad = |why: &str| AppError::unauthorized(AuthFailure::BadToken, format!("invalid token: {why}"));
-        let (data, sig) = token.trim().rsplit_once('.').ok_or_else(|| bad("malformed"))?;
-        let sig = URL_SAFE_NO_PAD.decode(sig).map_err(|_| bad("malformed signature"))?;
-        if sig.is_empty() || !constant_time_eq(&self.sign(data), &sig) {
-            return Err(bad("signature mismatch"));
-        }
-        let (_, payload) = data.split_once('.').ok_or_else(|| bad("malformed"))?;
-        let payload = URL_SAFE_NO_PAD.decode(payload).map_err(|_| bad("malformed payload"))?;
-        let claims: Claims = serde_json::from_slice(&payload).map_err(|_| bad("malformed claims"))?;
-        if claims.exp <= now_ms() / 1000 {
-            return Err(bad("expired"));
-        }
-        Ok(Verified { identity: claims.identity, expires: claims.exp })
+        use jsonwebtoken::errors::ErrorKind;
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.leeway = 0;
+        validation.set_required_spec_claims(&["exp"]);
+        let key = jsonwebtoken::DecodingKey::from_secret(&self.key);
+        let claims = jsonwebtoken::decode::<Claims>(token.trim(), &key, &validation).map_err(|e| {
+            let why = match e.kind() {
+                ErrorKind::ExpiredSignature => "expired",
+                ErrorKind::InvalidSignature => "signature mismatch",
+                _ => "malformed",
+            };
+            AppError::unauthorized(AuthFailure::BadToken, format!("invalid token: {why}"))
+        })?;
+        Ok(Verified { identity: claims.claims.identity, expires: claims.claims.exp })
     }
 }
 
@@ -322,6 +363,7 @@ mod tests {
         let other = Auth { key: b"other".to_vec(), standing: Arc::default() };
         assert!(other.verify(&t).is_err());
         assert!(auth.verify("abc").is_err());
+        use base64::engine::general_purpose::URL_SAFE_NO_PAD;
         let mut parts: Vec<&str> = t.split('.').collect();
         let forged = URL_SAFE_NO_PAD.encode(r#"{"identity":{"user":"x","company":"c"},"exp":9999999999}"#);
         parts[1] = &forged;

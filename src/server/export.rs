@@ -12,6 +12,7 @@ use crate::server::store::LogCursor;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use std::collections::HashMap;
 
 /// Most rows one export holds.
@@ -36,7 +37,7 @@ fn value(c: &Column, r: &TableRow) -> String {
             None => r.status.state().label().into(),
         },
         Column::Tags => r.tags.join(";"),
-        Column::User => r.user.clone(),
+        Column::User => r.user_name.clone(),
         Column::Started => fmt_opt_time(r.started),
         Column::Updated => fmt_time(r.last_update),
         Column::Iteration => r.last_iteration.to_string(),
@@ -51,10 +52,14 @@ fn refusal(e: &AppError) -> Response {
 }
 
 /// The CSV of a view; the view's query parameters plus `project`.
-pub async fn tasks_csv(State(state): State<AppState>, Query(params): Query<HashMap<String, String>>) -> Response {
+pub async fn tasks_csv(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let query = TableQuery::from_params(params.get("project").cloned(), |k| params.get(k).cloned());
     let query = TableQuery { page: 0, ..query };
-    let rows = match ops::table::rows(&state, &Actor::web(), &query, MAX_EXPORT_ROWS).await {
+    let rows = match ops::table::rows(&state, &actor, &query, MAX_EXPORT_ROWS).await {
         Ok((rows, _)) => rows,
         Err(e) if !e.is_internal() => {
             return (StatusCode::BAD_REQUEST, format!("cannot export this view: {}\n", e.user_message()))
@@ -86,9 +91,12 @@ const CONSOLE_BATCH: i64 = 10_000;
 
 /// `/export/console/<task>.txt`: a task's whole console, oldest first, one
 /// `<time> <level> <message>` block per entry.
-pub async fn console_txt(State(state): State<AppState>, Path(file): Path<String>) -> Response {
+pub async fn console_txt(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(file): Path<String>,
+) -> Response {
     let task = file.strip_suffix(".txt").unwrap_or(&file).to_string();
-    let actor = Actor::web();
     let mut out = String::new();
     let mut after = None;
     loop {

@@ -75,10 +75,19 @@ pub async fn health() -> &'static str {
 }
 
 /// `POST /`: one part per file, the field name being the target path.
-pub async fn upload(State(state): State<AppState>, headers: HeaderMap, mut multipart: Multipart) -> Response {
+pub async fn upload(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    // Who is asking comes first: a stranger learns nothing about the body.
     if let Err((status, msg)) = check_token(&state, &headers, crate::model::Access::Write).await {
         return error(status, msg);
     }
+    let mut multipart = match multipart {
+        Ok(m) => m,
+        Err(e) => return error(e.status(), format!("expected a multipart upload: {e}")),
+    };
     let mut stored: Vec<String> = Vec::new();
     loop {
         let mut field = match multipart.next_field().await {

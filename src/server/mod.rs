@@ -13,9 +13,11 @@ pub mod config;
 pub mod export;
 pub mod files;
 pub mod ops;
+pub mod peer;
 pub mod state;
 pub mod store;
 pub mod throttle;
+pub mod web_auth;
 
 use crate::app::{shell, App};
 use auth::Auth;
@@ -39,6 +41,8 @@ pub enum ServeError {
     Address(String, std::net::AddrParseError),
     #[error("cannot listen on {0}: {1} (is another server using this port? choose another with the port flags)")]
     Bind(SocketAddr, std::io::Error),
+    #[error("cannot use the TLS certificate {0} and its key: {1}")]
+    Tls(String, std::io::Error),
     #[error("server error: {0}")]
     Io(std::io::Error),
 }
@@ -152,7 +156,9 @@ pub async fn start(config: Config, web_addr: SocketAddr) -> Result<AppState, Ser
             restrict_to_owner(std::path::Path::new(&format!("{db}{suffix}")), 0o600);
         }
     }
-    let auth = Auth::load(store.as_ref()).await.map_err(ServeError::Store)?;
+    let auth = Auth::load(store.as_ref(), config.token_secret.as_deref(), &config.token_key_file())
+        .await
+        .map_err(ServeError::Store)?;
     ops::queues::ensure_default(store.as_ref()).await.map_err(ServeError::Store)?;
     let leptos_options = LeptosOptions::builder()
         .output_name("labbook")
@@ -160,14 +166,17 @@ pub async fn start(config: Config, web_addr: SocketAddr) -> Result<AppState, Ser
         .site_pkg_dir("pkg")
         .site_addr(web_addr)
         .build();
-    Ok(AppState {
+    let state = AppState {
         store,
         auth,
         files_dir: config.files_dir(),
         config: Arc::new(config),
         leptos_options,
         login_throttle: Arc::default(),
-    })
+    };
+    // Keys revoked and users disabled by other processes on the database.
+    tokio::spawn(ops::users::follow_auth_changes(state.clone()));
+    Ok(state)
 }
 
 /// The three routers on `state`.
@@ -187,21 +196,53 @@ pub fn build_app(state: &AppState) -> Routers {
         .route("/export/tasks.csv", axum::routing::get(export::tasks_csv))
         .route("/export/console/{file}", axum::routing::get(export::console_txt))
         .route("/media/{*path}", axum::routing::get(files::media))
+        .route("/login", axum::routing::get(web_auth::login_form).post(web_auth::login_submit))
+        .route("/logout", axum::routing::post(web_auth::logout))
         .leptos_routes(state, routes, {
             let opts = state.leptos_options.clone();
             move || shell(opts.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state.clone())
+        .layer(axum::middleware::from_fn_with_state(state.clone(), web_auth::guard))
         .layer(TraceLayer::new_for_http());
     let api = clearml::router().with_state(state.clone()).layer(TraceLayer::new_for_http());
     let files = files::router().with_state(state.clone()).layer(TraceLayer::new_for_http());
     Routers { web, api, files }
 }
 
-/// Serves `router` on `listener` until SIGINT or SIGTERM.
-pub async fn run(listener: tokio::net::TcpListener, router: Router) -> Result<(), ServeError> {
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.map_err(ServeError::Io)
+/// Serves `router` on `listener` until SIGINT or SIGTERM, over HTTPS when
+/// `tls` is given. Handlers learn the peer's address ([`peer::PeerAddr`]).
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    tls: Option<axum_server::tls_rustls::RustlsConfig>,
+) -> Result<(), ServeError> {
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        None => axum::serve(listener, service).with_graceful_shutdown(shutdown_signal()).await.map_err(ServeError::Io),
+        Some(tls) => {
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                stopper.graceful_shutdown(Some(std::time::Duration::from_secs(10)));
+            });
+            let listener = listener.into_std().map_err(ServeError::Io)?;
+            axum_server::from_tcp_rustls(listener, tls).handle(handle).serve(service).await.map_err(ServeError::Io)
+        }
+    }
+}
+
+/// The TLS configuration of `--tls-cert`/`--tls-key`, if given.
+async fn tls_config(config: &Config) -> Result<Option<axum_server::tls_rustls::RustlsConfig>, ServeError> {
+    let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) else { return Ok(None) };
+    // One process-wide crypto provider; installing it twice is harmless.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    axum_server::tls_rustls::RustlsConfig::from_pem_file(cert, key)
+        .await
+        .map(Some)
+        .map_err(|e| ServeError::Tls(cert.display().to_string(), e))
 }
 
 /// Runs `labbook serve`: the web app, the API and the fileserver, until
@@ -220,6 +261,7 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
             .map_err(|e| ServeError::Address(s, e))
     };
     let (web_addr, api_addr, files_addr) = (addr(config.web_port)?, addr(config.api_port)?, addr(config.files_port)?);
+    let tls = tls_config(&config).await?;
     let state = start(config, web_addr).await?;
     bootstrap_credentials(&state).await.map_err(ServeError::Store)?;
     tracing::info!(backend = state.store.backend(), config = ?state.config, "starting");
@@ -232,8 +274,10 @@ pub async fn serve(config: Config) -> Result<(), ServeError> {
         tokio::net::TcpListener::bind(addr).await.map_err(|e| ServeError::Bind(addr, e))
     };
     let (web, api, files) = (bind(web_addr).await?, bind(api_addr).await?, bind(files_addr).await?);
-    println!("Labbook web UI: http://{web_addr}  API: http://{api_addr}  files: http://{files_addr}");
-    let result = tokio::try_join!(run(web, app.web), run(api, app.api), run(files, app.files));
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    println!("Labbook web UI: {scheme}://{web_addr}  API: {scheme}://{api_addr}  files: {scheme}://{files_addr}");
+    let result =
+        tokio::try_join!(run(web, app.web, tls.clone()), run(api, app.api, tls.clone()), run(files, app.files, tls));
     tracing::info!("stopped");
     result.map(|_| ())
 }

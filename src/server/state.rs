@@ -17,8 +17,8 @@ pub struct AppState {
     /// Where the fileserver keeps uploads.
     pub files_dir: PathBuf,
     pub leptos_options: LeptosOptions,
-    /// Failed logins per access key.
-    pub login_throttle: Arc<crate::server::throttle::Throttle>,
+    /// Failed sign-ins per access key or account, and per address.
+    pub login_throttle: Arc<crate::server::throttle::SignInThrottles>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

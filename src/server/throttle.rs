@@ -1,7 +1,8 @@
-//! Failed logins, counted per access key: after [`MAX_FAILURES`] within
-//! [`WINDOW_MS`], further attempts for that key are refused (429) until the
-//! window ends, right secret or not, so a key's secret cannot be guessed
-//! online. Counted in memory, per server process.
+//! Failed sign-ins, counted per name (an access key, an account) and per
+//! address: after [`MAX_FAILURES`] (per address [`MAX_ADDRESS_FAILURES`])
+//! within [`WINDOW_MS`], further attempts are refused (429) until the window
+//! ends, right secret or not, so a secret cannot be guessed online. Counted
+//! in memory, per server process.
 
 use crate::error::{AppError, AppResult};
 use crate::server::clock::now_ms;
@@ -11,6 +12,10 @@ use std::sync::Mutex;
 /// Failures that lock a key for the rest of its window.
 pub const MAX_FAILURES: u32 = 10;
 
+/// Failures from one address (over every name) that lock it: higher, as a
+/// team may share one address behind a NAT.
+pub const MAX_ADDRESS_FAILURES: u32 = 50;
+
 /// How long failures are remembered: 10 minutes.
 pub const WINDOW_MS: i64 = 10 * 60 * 1000;
 
@@ -18,12 +23,65 @@ pub const WINDOW_MS: i64 = 10 * 60 * 1000;
 const MAX_TRACKED: usize = 10_000;
 
 /// Failure counts per key: (failures, when the window started).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Throttle {
+    limit: u32,
     failures: Mutex<HashMap<String, (u32, i64)>>,
 }
 
+impl Default for Throttle {
+    /// A throttle of [`MAX_FAILURES`].
+    fn default() -> Throttle {
+        Throttle::with_limit(MAX_FAILURES)
+    }
+}
+
+/// The throttles of every way to sign in.
+#[derive(Debug)]
+pub struct SignInThrottles {
+    /// Per access key (the API) and per account (the dashboard).
+    pub names: Throttle,
+    /// Per client address, over every name.
+    pub addresses: Throttle,
+}
+
+impl Default for SignInThrottles {
+    fn default() -> SignInThrottles {
+        SignInThrottles { names: Throttle::default(), addresses: Throttle::with_limit(MAX_ADDRESS_FAILURES) }
+    }
+}
+
+impl SignInThrottles {
+    /// Refuses an attempt for `name` from `address` while either is locked.
+    pub fn check(&self, name: &str, address: Option<std::net::IpAddr>) -> AppResult<()> {
+        self.names.check(name)?;
+        match address {
+            Some(a) => self.addresses.check(&a.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    /// Counts a failed attempt for `name` from `address`.
+    pub fn failed(&self, name: &str, address: Option<std::net::IpAddr>) {
+        self.names.failed(name);
+        if let Some(a) = address {
+            self.addresses.failed(&a.to_string());
+        }
+    }
+
+    /// Forgets the failures of `name` after it signed in (not those of the
+    /// address, which may have tried other names).
+    pub fn succeeded(&self, name: &str) {
+        self.names.succeeded(name);
+    }
+}
+
 impl Throttle {
+    /// A throttle that locks a key after `limit` failures in a window.
+    pub fn with_limit(limit: u32) -> Throttle {
+        Throttle { limit, failures: Mutex::default() }
+    }
+
     fn with_map<T>(&self, f: impl FnOnce(&mut HashMap<String, (u32, i64)>) -> T) -> T {
         // A poisoned lock only means another request panicked mid-update;
         // the counts are still usable.
@@ -35,7 +93,7 @@ impl Throttle {
     pub fn check(&self, key: &str) -> AppResult<()> {
         let now = now_ms();
         self.with_map(|m| match m.get(key) {
-            Some(&(n, start)) if n >= MAX_FAILURES && now < start + WINDOW_MS => {
+            Some(&(n, start)) if n >= self.limit && now < start + WINDOW_MS => {
                 Err(AppError::TooManyAttempts { retry_after_secs: (start + WINDOW_MS - now + 999) / 1000 })
             }
             _ => Ok(()),
@@ -85,5 +143,17 @@ mod tests {
         assert!(t.check("OTHER").is_ok());
         t.succeeded("K");
         assert!(t.check("K").is_ok());
+    }
+
+    #[test]
+    fn an_address_locks_over_every_name() {
+        let t = SignInThrottles::default();
+        let here: std::net::IpAddr = [10, 0, 0, 1].into();
+        for i in 0..MAX_ADDRESS_FAILURES {
+            t.failed(&format!("name{i}"), Some(here));
+        }
+        assert_eq!(t.check("fresh", Some(here)).map_err(|e| e.status()), Err(429));
+        assert!(t.check("fresh", Some([10, 0, 0, 2].into())).is_ok());
+        assert!(t.check("fresh", None).is_ok());
     }
 }

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 
 const ACCESS_KEY: &str = "TESTACCESSKEY";
 const SECRET_KEY: &str = "test-secret-key-that-is-long-enough";
-const ADMIN_PASSWORD: &str = "test-admin-password";
+/// The first admin's password in every test app.
+pub const ADMIN_PASSWORD: &str = "test-admin-password";
+/// The token secret every test app shares, so that two apps on one
+/// database accept each other's tokens.
+const TOKEN_SECRET: &str = "test-token-secret";
 
 /// Runs `$check(&TestApp)` on SQLite and on PostgreSQL, as two tests.
 macro_rules! on_both {
@@ -52,6 +56,8 @@ pub struct TestApp {
     pub base: String,
     http: reqwest::Client,
     token: String,
+    /// The admin's dashboard session (the cookie's token).
+    pub session: String,
     /// The server's state, for arranging what the API cannot (users, keys).
     pub state: labbook::server::state::AppState,
     /// The PostgreSQL server's admin URL and the database made for this app.
@@ -85,6 +91,12 @@ impl TestApp {
         Some(TestApp::spawn(Some(url), Some((admin, name))).await)
     }
 
+    /// A second server process on this app's database (its own data
+    /// directory and port), as a team scaling out would run.
+    pub async fn second_process(&self) -> TestApp {
+        TestApp::spawn(Some(self.state.config.database_url()), None).await
+    }
+
     async fn spawn(database_url: Option<String>, pg: Option<(String, String)>) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -101,15 +113,21 @@ impl TestApp {
             secret_key: Some(SECRET_KEY.into()),
             admin_password: Some(ADMIN_PASSWORD.into()),
             public_host: None,
+            token_secret: Some(TOKEN_SECRET.into()),
+            allowed_hosts: Vec::new(),
+            tls_cert: None,
+            tls_key: None,
             worker_timeout: 600,
         };
         let state = labbook::server::start(config, addr).await.expect("start");
         labbook::server::bootstrap_credentials(&state).await.expect("credentials");
         let routers = labbook::server::build_app(&state);
         let app_state = state.clone();
-        tokio::spawn(async move { axum::serve(listener, routers.web).await });
+        let web = routers.web.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, web).await });
         let base = format!("http://{addr}");
-        let http = reqwest::Client::new();
+        // Redirects are looked at, not followed (sign-in answers with one).
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
         let login = http
             .get(format!("{base}/api/auth.login"))
             .basic_auth(ACCESS_KEY, Some(SECRET_KEY))
@@ -119,7 +137,53 @@ impl TestApp {
         assert_eq!(login.status(), 200, "login");
         let body: Value = login.json().await.expect("login reply");
         let token = body["data"]["token"].as_str().expect("a token").to_string();
-        TestApp { base, http, token, state: app_state, pg, _dir: dir }
+        let mut app = TestApp { base, http, token, session: String::new(), state: app_state, pg, _dir: dir };
+        app.session = app.sign_in("admin", ADMIN_PASSWORD).await.expect("admin signs in");
+        app
+    }
+
+    /// The HTTP client (no redirects followed).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// The `Origin` of this server, as its pages send it.
+    pub fn origin(&self) -> &str {
+        &self.base
+    }
+
+    /// Signs in on the sign-in form as a browser would; answers the
+    /// session token, or the status and page of the refusal.
+    pub async fn sign_in(&self, login: &str, password: &str) -> Result<String, (u16, String)> {
+        let r = self
+            .http
+            .post(format!("{}/login", self.base))
+            .header("Origin", &self.base)
+            .form(&[("login", login), ("password", password), ("next", "/tasks")])
+            .send()
+            .await
+            .expect("sign in");
+        let status = r.status().as_u16();
+        let cookie = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|c| c.strip_prefix("labbook_session="))
+            .map(|c| c.split(';').next().unwrap_or("").to_string());
+        match cookie {
+            Some(token) if status == 303 && !token.is_empty() => Ok(token),
+            _ => Err((status, r.text().await.unwrap_or_default())),
+        }
+    }
+
+    /// A GET of a web page or download with a session (`None`: anonymous).
+    pub async fn page(&self, path: &str, session: Option<&str>) -> reqwest::Response {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(s) = session {
+            req = req.header("Cookie", format!("labbook_session={s}"));
+        }
+        req.send().await.unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
     /// Logs in with a key pair; answers the token, or the failed reply.
@@ -221,9 +285,16 @@ impl TestApp {
     /// Calls a web UI server function with a JSON body; answers the HTTP
     /// status and the decoded body.
     pub async fn rpc(&self, name: &str, body: Value) -> (u16, Value) {
+        self.rpc_as(&self.session, name, body).await
+    }
+
+    /// [`TestApp::rpc`] in the session `session`, from this server's pages.
+    pub async fn rpc_as(&self, session: &str, name: &str, body: Value) -> (u16, Value) {
         let r = self
             .http
             .post(format!("{}/rpc/{name}", self.base))
+            .header("Cookie", format!("labbook_session={session}"))
+            .header("Origin", &self.base)
             .json(&body)
             .send()
             .await

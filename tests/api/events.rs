@@ -26,7 +26,9 @@ on_both!(a_batch_without_usable_events_is_131);
 async fn stored_files_cannot_script_the_dashboard(app: &TestApp) {
     let token = app.login_admin().await;
     assert_eq!(app.with_token(&token).upload("samples/page.html", b"<script>alert(1)</script>").await, 200);
-    let r = reqwest::get(format!("{}/media/samples/page.html", app.base)).await.expect("media");
+    let anonymous = app.page("/media/samples/page.html", None).await;
+    assert_eq!(anonymous.status(), 401, "stored files need a session");
+    let r = app.page("/media/samples/page.html", Some(&app.session)).await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["x-content-type-options"], "nosniff");
     let csp = r.headers()["content-security-policy"].to_str().expect("ascii");

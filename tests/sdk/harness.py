@@ -27,6 +27,8 @@ import requests
 ROOT = Path(__file__).resolve().parents[2]
 ACCESS_KEY = "TESTACCESSKEY0000001"
 SECRET_KEY = "test-secret-key-for-labbook-0123456789"
+# The first admin's password (the dashboard's sign-in).
+ADMIN_PASSWORD = "test-admin-password-0123"
 
 DEMO_SCRIPT = '''import argparse
 from clearml import Task
@@ -90,6 +92,7 @@ class Server:
     def start(self, timeout: float = 60.0, with_keys: bool = True) -> "Server":
         env = dict(os.environ)
         env.update(LABBOOK_DATA_DIR=str(self.data_dir), LEPTOS_SITE_ROOT=str(ROOT / "target" / "site"))
+        env["LABBOOK_ADMIN_PASSWORD"] = ADMIN_PASSWORD
         env.pop("LABBOOK_ACCESS_KEY", None)
         env.pop("LABBOOK_SECRET_KEY", None)
         if with_keys:
@@ -266,7 +269,8 @@ def serve_and_seed() -> None:
         print(json.dumps({"web_url": server.web_url, "api_url": server.api_url, "files_url": server.files_url,
                           "task_id": tasks[0]["id"], "report_task_id": report["id"],
                           "artifact_task_id": artifacts["task"], "access_key": ACCESS_KEY,
-                          "secret_key": SECRET_KEY}), flush=True)
+                          "secret_key": SECRET_KEY, "admin_login": "admin",
+                          "admin_password": ADMIN_PASSWORD}), flush=True)
         stop = []
         signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
         while not stop:

@@ -21,6 +21,7 @@ use crate::error::{AppError, AppResult, AuthFailure};
 use crate::model::{Access, Actor};
 use crate::server::auth::{Auth, DEFAULT_TOKEN_SECS};
 use crate::server::ops;
+use crate::server::peer::PeerAddr;
 use crate::server::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, RawQuery, State};
@@ -95,20 +96,21 @@ pub(crate) async fn authenticate(state: &AppState, headers: &HeaderMap) -> AppRe
 /// `auth.login`: a token for an access key and secret (HTTP Basic), or, for
 /// a valid token, a fresh one that expires no later than it. The lifetime
 /// is `expiration_sec`, capped at [`crate::server::auth::MAX_TOKEN_SECS`].
-async fn login(state: &AppState, headers: &HeaderMap, req: &Req) -> AppResult<Value> {
+async fn login(state: &AppState, headers: &HeaderMap, peer: PeerAddr, req: &Req) -> AppResult<Value> {
     let value = authorization(headers)?;
     let (identity, not_after) =
         if let Some(basic) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) {
             let key = Auth::basic_key(basic).unwrap_or_default();
-            state.login_throttle.check(&key)?;
+            let name = format!("key:{key}");
+            state.login_throttle.check(&name, peer.0)?;
             match Auth::check_basic(state.store.as_ref(), basic).await {
                 Ok(identity) => {
-                    state.login_throttle.succeeded(&key);
+                    state.login_throttle.succeeded(&name);
                     (identity, None)
                 }
                 Err(e) => {
                     if matches!(e, AppError::Unauthorized { failure: AuthFailure::Invalid, .. }) {
-                        state.login_throttle.failed(&key);
+                        state.login_throttle.failed(&name, peer.0);
                     }
                     return Err(e);
                 }
@@ -131,6 +133,13 @@ async fn login(state: &AppState, headers: &HeaderMap, req: &Req) -> AppResult<Va
         }
         other => other,
     })?;
+    if not_after.is_none() {
+        // Recorded for the Settings page; a failure to record it is no
+        // reason to refuse the login.
+        if let Err(e) = state.store.touch_credential(&identity.key, crate::server::clock::now_ms()).await {
+            tracing::warn!(error = %e, "cannot record a key's last use");
+        }
+    }
     Ok(json!({"token": state.auth.issue(&identity, actor.role.clearml_name(), ttl, not_after)}))
 }
 
@@ -176,6 +185,7 @@ async fn dispatch(
     Path(path): Path<String>,
     RawQuery(query): RawQuery,
     headers: HeaderMap,
+    peer: PeerAddr,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Response {
     let Some(ep) = parse_path(&path) else {
@@ -200,7 +210,7 @@ async fn dispatch(
             );
         }
     };
-    let result = handle(&state, name, query.as_deref(), &headers, &body).await;
+    let result = handle(&state, name, query.as_deref(), &headers, peer, &body).await;
     if let Err(e) = &result {
         tracing::debug!(endpoint = name, code = e.status(), subcode = e.subcode(), msg = %e, "API error");
     }
@@ -212,6 +222,7 @@ async fn handle(
     name: &str,
     query: Option<&str>,
     headers: &HeaderMap,
+    peer: PeerAddr,
     body: &[u8],
 ) -> AppResult<Value> {
     // json-lines bodies are parsed by the batch handler itself.
@@ -219,7 +230,7 @@ async fn handle(
     let mut req = if batch { Req::default() } else { Req::parse(body)? };
     merge_query(&mut req, query);
     if name == "auth.login" {
-        return login(state, headers, &req).await;
+        return login(state, headers, peer, &req).await;
     }
     let actor = authenticate(state, headers).await?;
     actor.require(access_of(name))?;

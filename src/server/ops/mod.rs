@@ -15,6 +15,7 @@ mod lookup;
 pub mod models;
 pub mod projects;
 pub mod queues;
+pub mod sessions;
 pub mod table;
 pub mod task_fields;
 pub mod tasks;

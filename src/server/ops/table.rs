@@ -80,8 +80,18 @@ pub async fn rows(
     } else {
         BTreeMap::new()
     };
-    let rows =
-        tasks.iter().map(|t| TableRow::new(t, &query.columns, metrics.get(&t.id).map_or(&[], Vec::as_slice))).collect();
+    let names: std::collections::HashMap<String, String> =
+        state.store.list_users().await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+    let rows = tasks
+        .iter()
+        .map(|t| {
+            let mut row = TableRow::new(t, &query.columns, metrics.get(&t.id).map_or(&[], Vec::as_slice));
+            if let Some(name) = names.get(&row.user) {
+                row.user_name = name.clone();
+            }
+            row
+        })
+        .collect();
     Ok((rows, total))
 }
 

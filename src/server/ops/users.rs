@@ -3,6 +3,7 @@
 
 use crate::error::{AppError, AppResult, AuthFailure, Noun};
 use crate::model::user::{check_login, check_password};
+use crate::model::user::{ApiKey, NewApiKey};
 use crate::model::{Access, Actor, Role, User};
 use crate::server::auth::{self, Identity};
 use crate::server::clock::{new_id, now_ms};
@@ -111,6 +112,34 @@ pub async fn actor_for(state: &AppState, id: &Identity, worker: Option<String>) 
     Ok(Actor::api(owner.id, owner.role, worker))
 }
 
+/// Forgets the standing of a key or of a user's keys here, and tells
+/// every other server process on the database to.
+async fn forget(state: &AppState, key: Option<&str>, user: Option<&str>) -> AppResult<()> {
+    state.auth.forget(key, user);
+    if let Some(k) = key {
+        state.store.announce_auth_change(&format!("key:{k}")).await?;
+    }
+    if let Some(u) = user {
+        state.store.announce_auth_change(&format!("user:{u}")).await?;
+    }
+    Ok(())
+}
+
+/// Listens for the auth changes of other server processes (PostgreSQL)
+/// until the server stops.
+pub async fn follow_auth_changes(state: AppState) {
+    use futures::StreamExt;
+    match state.store.auth_changes().await {
+        Ok(Some(mut changes)) => {
+            while let Some(what) = changes.next().await {
+                state.auth.forget_announced(&what);
+            }
+        }
+        Ok(None) => {}
+        Err(e) => tracing::error!(error = %e, "cannot listen for other processes' auth changes"),
+    }
+}
+
 /// Revokes an API key: its owner or an admin may. Its tokens stop working
 /// at once on this process (within [`auth::STANDING_TTL_MS`] on others).
 pub async fn revoke_key(state: &AppState, actor: &Actor, access_key: &str) -> AppResult<()> {
@@ -122,8 +151,7 @@ pub async fn revoke_key(state: &AppState, actor: &Actor, access_key: &str) -> Ap
     if cred.is_none() || !state.store.delete_credential(access_key).await? {
         return Err(AppError::invalid(format!("there is no API key {access_key}")));
     }
-    state.auth.forget(Some(access_key), None);
-    Ok(())
+    forget(state, Some(access_key), None).await
 }
 
 /// One user.
@@ -183,7 +211,10 @@ pub async fn update(state: &AppState, actor: &Actor, id: &str, change: &UserChan
         }
     }
     state.store.update_user(&user).await?;
-    state.auth.forget(None, Some(&user.id));
+    forget(state, None, Some(&user.id)).await?;
+    if user.disabled {
+        super::sessions::end_all(state, &user.id).await?;
+    }
     Ok(user)
 }
 
@@ -201,5 +232,63 @@ pub async fn set_password(
     let user = get(state, actor, id).await?;
     let (password, generated) = chosen_or_generated(password)?;
     state.store.set_password_hash(&user.id, &auth::hash_password(&password)?).await?;
+    // Whoever knew the old password is signed out.
+    super::sessions::end_all(state, &user.id).await?;
     Ok(generated)
+}
+
+/// A new API key pair for the actor, or (admins only) for `user`. The
+/// secret is answered this once; only its hash is stored.
+pub async fn create_key(state: &AppState, actor: &Actor, user: Option<&str>) -> AppResult<NewApiKey> {
+    let owner = match user {
+        Some(u) if u != actor.user => {
+            actor.require(Access::Admin)?;
+            get(state, actor, u).await?.id
+        }
+        _ => actor.user.clone(),
+    };
+    let kp = auth::Auth::generate_key_pair();
+    auth::Auth::put_key_pair(state.store.as_ref(), &kp.access_key, &kp.secret_key, &owner, false).await?;
+    let config = &state.config;
+    Ok(NewApiKey {
+        access_key: kp.access_key,
+        secret_key: kp.secret_key,
+        api_url: config.api_url(),
+        web_url: config.web_url(),
+        files_url: config.files_url(),
+    })
+}
+
+/// The actor's API keys, or with `everyone` (admins only) every key.
+pub async fn keys(state: &AppState, actor: &Actor, everyone: bool) -> AppResult<Vec<ApiKey>> {
+    if everyone {
+        actor.require(Access::Admin)?;
+    }
+    let creds = state.store.list_credentials(if everyone { None } else { Some(&actor.user) }).await?;
+    Ok(creds
+        .into_iter()
+        .map(|c| ApiKey {
+            access_key: c.access_key,
+            user: c.user.unwrap_or_default(),
+            created: c.created,
+            last_used: c.last_used,
+        })
+        .collect())
+}
+
+/// Changes the actor's own password, given the current one (wrong: 401
+/// with the sign-in message). Every session of theirs ends.
+pub async fn change_own_password(state: &AppState, actor: &Actor, current: &str, new: &str) -> AppResult<()> {
+    let user = get(state, actor, &actor.user).await?;
+    let (_, hash) =
+        state.store.find_user(&user.login).await?.ok_or_else(|| AppError::not_found(Noun::User, &user.id))?;
+    let attempt = current.to_string();
+    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &attempt))
+        .await
+        .map_err(|_| AppError::Internal)?;
+    if !matches {
+        return Err(AppError::invalid("the current password is wrong"));
+    }
+    check_password(new).map_err(AppError::invalid)?;
+    set_password(state, actor, &user.id, Some(new)).await.map(|_| ())
 }

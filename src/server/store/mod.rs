@@ -35,6 +35,8 @@ pub struct Credential {
     /// The user it belongs to (`None` only for keys older than accounts,
     /// until start-up gives them to the first admin).
     pub user: Option<String>,
+    /// When it last logged in (epoch ms).
+    pub last_used: Option<i64>,
 }
 
 /// A column a task list can be ordered by.
@@ -256,6 +258,19 @@ pub trait SettingsStore: Send + Sync {
     async fn delete_credential(&self, access_key: &str) -> AppResult<bool>;
     /// Gives every key without a user to `user`; answers how many.
     async fn adopt_credentials(&self, user: &str) -> AppResult<u64>;
+    /// The keys of `user` (every key when `None`), oldest first.
+    async fn list_credentials(&self, user: Option<&str>) -> AppResult<Vec<Credential>>;
+    /// Records that a key logged in at `at` (epoch ms).
+    async fn touch_credential(&self, access_key: &str, at: i64) -> AppResult<()>;
+    /// Tells every server process on this database that the standing of a
+    /// key or user changed (`what`: `key:<access key>` or `user:<id>`).
+    /// PostgreSQL sends it with NOTIFY; SQLite has no other process to tell
+    /// but `labbook user`, whose changes a server sees within
+    /// [`STANDING_TTL_MS`](crate::server::auth::STANDING_TTL_MS).
+    async fn announce_auth_change(&self, what: &str) -> AppResult<()>;
+    /// What other processes announce, as it comes (`*`: something may have
+    /// been missed, forget everything); `None` on an engine without it.
+    async fn auth_changes(&self) -> AppResult<Option<futures::stream::BoxStream<'static, String>>>;
 }
 
 /// Accounts.
@@ -277,6 +292,26 @@ pub trait UserStore: Send + Sync {
     async fn key_owner(&self, access_key: &str) -> AppResult<Option<User>>;
     /// Replaces a user's password hash; false if gone.
     async fn set_password_hash(&self, id: &str, hash: &str) -> AppResult<bool>;
+    /// Stores a dashboard session (by the hash of its token).
+    async fn insert_session(&self, session: &Session) -> AppResult<()>;
+    /// The user of an unexpired session, with when it expires (epoch ms).
+    async fn session_user(&self, token_hash: &str, now: i64) -> AppResult<Option<(User, i64)>>;
+    /// Ends one session; false if there was none.
+    async fn delete_session(&self, token_hash: &str) -> AppResult<bool>;
+    /// Ends every session of a user (and expired ones of anyone); answers
+    /// how many of the user's ended.
+    async fn delete_user_sessions(&self, user: &str, now: i64) -> AppResult<u64>;
+}
+
+/// A dashboard sign-in, as stored: only the hash of the cookie's token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub token_hash: String,
+    pub user: String,
+    /// Epoch ms.
+    pub created: i64,
+    /// Epoch ms.
+    pub expires: i64,
 }
 
 /// Projects, nested by path.

@@ -1,9 +1,39 @@
 //! Server-wide settings and API key pairs.
 
-use super::{Sql, SqlStore};
+use super::{Db, Sql, SqlStore};
 use crate::error::AppResult;
 use crate::server::store::{Credential, SettingsStore};
 use async_trait::async_trait;
+
+/// The NOTIFY channel of auth changes.
+const AUTH_CHANNEL: &str = "labbook_auth";
+
+/// The columns of a credential, in [`CredentialRow`]'s order.
+const CREDENTIAL_COLUMNS: &str = "access_key, secret_hash, salt, created, user_id, last_used";
+
+/// A `credentials` row.
+#[derive(sqlx::FromRow)]
+struct CredentialRow {
+    access_key: String,
+    secret_hash: String,
+    salt: String,
+    created: i64,
+    user_id: Option<String>,
+    last_used: Option<i64>,
+}
+
+impl CredentialRow {
+    fn into_credential(self) -> Credential {
+        Credential {
+            access_key: self.access_key,
+            secret_hash: self.secret_hash,
+            salt: self.salt,
+            created: self.created,
+            user: self.user_id,
+            last_used: self.last_used,
+        }
+    }
+}
 
 #[async_trait]
 impl SettingsStore for SqlStore {
@@ -47,16 +77,52 @@ impl SettingsStore for SqlStore {
     #[tracing::instrument(level = "debug", skip_all, fields(access_key = %access_key))]
     async fn get_credential(&self, access_key: &str) -> AppResult<Option<Credential>> {
         let q =
-            Sql::new("SELECT access_key, secret_hash, salt, created, user_id FROM credentials WHERE access_key = $1")
-                .bind(access_key);
-        let row: Option<(String, String, String, i64, Option<String>)> = self.db.fetch_optional(&q).await?;
-        Ok(row.map(|(access_key, secret_hash, salt, created, user)| Credential {
-            access_key,
-            secret_hash,
-            salt,
-            created,
-            user,
-        }))
+            Sql::new(format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE access_key = $1")).bind(access_key);
+        Ok(self.db.fetch_optional::<CredentialRow>(&q).await?.map(CredentialRow::into_credential))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn list_credentials(&self, user: Option<&str>) -> AppResult<Vec<Credential>> {
+        let q = match user {
+            Some(u) => Sql::new(format!(
+                "SELECT {CREDENTIAL_COLUMNS} FROM credentials WHERE user_id = $1 ORDER BY created, access_key"
+            ))
+            .bind(u),
+            None => Sql::new(format!("SELECT {CREDENTIAL_COLUMNS} FROM credentials ORDER BY created, access_key")),
+        };
+        Ok(self.db.fetch_all::<CredentialRow>(&q).await?.into_iter().map(CredentialRow::into_credential).collect())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn announce_auth_change(&self, what: &str) -> AppResult<()> {
+        if let Db::Postgres(pool) = &self.db {
+            sqlx::query("SELECT pg_notify($1, $2)").bind(AUTH_CHANNEL).bind(what).execute(pool).await?;
+        }
+        Ok(())
+    }
+
+    async fn auth_changes(&self) -> AppResult<Option<futures::stream::BoxStream<'static, String>>> {
+        use futures::StreamExt;
+        let Db::Postgres(pool) = &self.db else { return Ok(None) };
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(AUTH_CHANNEL).await?;
+        // The listener reconnects by itself; what was sent meanwhile is lost,
+        // so an error means "forget everything".
+        let stream = listener.into_stream().map(|n| match n {
+            Ok(n) => n.payload().to_string(),
+            Err(e) => {
+                tracing::warn!(error = %e, "lost the auth-change listener; reconnecting");
+                "*".to_string()
+            }
+        });
+        Ok(Some(stream.boxed()))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(access_key = %access_key))]
+    async fn touch_credential(&self, access_key: &str, at: i64) -> AppResult<()> {
+        let q = Sql::new("UPDATE credentials SET last_used = $1 WHERE access_key = $2").bind(at).bind(access_key);
+        self.db.execute(&q).await?;
+        Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(access_key = %access_key))]

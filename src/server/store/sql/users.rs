@@ -3,7 +3,7 @@
 use super::{Sql, SqlStore};
 use crate::error::AppResult;
 use crate::model::{Role, User};
-use crate::server::store::UserStore;
+use crate::server::store::{Session, UserStore};
 use async_trait::async_trait;
 
 /// The columns of a user, in [`UserRow`]'s order.
@@ -44,6 +44,14 @@ struct UserWithHash {
     #[sqlx(flatten)]
     user: UserRow,
     password_hash: String,
+}
+
+/// A `users` row with the expiry of the session it was found by.
+#[derive(sqlx::FromRow)]
+struct UserWithExpiry {
+    #[sqlx(flatten)]
+    user: UserRow,
+    expires: i64,
 }
 
 #[async_trait]
@@ -112,5 +120,39 @@ impl UserStore for SqlStore {
     async fn set_password_hash(&self, id: &str, hash: &str) -> AppResult<bool> {
         let q = Sql::new("UPDATE users SET password_hash = $1 WHERE id = $2").bind(hash).bind(id);
         Ok(self.db.execute(&q).await? > 0)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %session.user))]
+    async fn insert_session(&self, session: &Session) -> AppResult<()> {
+        let q = Sql::new("INSERT INTO sessions (token_hash, user_id, created, expires) VALUES ($1, $2, $3, $4)")
+            .bind(&session.token_hash)
+            .bind(&session.user)
+            .bind(session.created)
+            .bind(session.expires);
+        self.db.execute(&q).await?;
+        Ok(())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn session_user(&self, token_hash: &str, now: i64) -> AppResult<Option<(User, i64)>> {
+        let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+        let q = Sql::new(format!(
+            "SELECT {columns}, s.expires FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = $1 AND s.expires > $2"
+        ))
+        .bind(token_hash)
+        .bind(now);
+        Ok(self.db.fetch_optional::<UserWithExpiry>(&q).await?.map(|r| (r.user.into_user(), r.expires)))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn delete_session(&self, token_hash: &str) -> AppResult<bool> {
+        Ok(self.db.execute(&Sql::new("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash)).await? > 0)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(user = %user))]
+    async fn delete_user_sessions(&self, user: &str, now: i64) -> AppResult<u64> {
+        self.db.execute(&Sql::new("DELETE FROM sessions WHERE expires <= $1").bind(now)).await?;
+        self.db.execute(&Sql::new("DELETE FROM sessions WHERE user_id = $1").bind(user)).await
     }
 }
