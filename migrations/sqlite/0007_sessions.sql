@@ -11,3 +11,7 @@ CREATE INDEX sessions_user ON sessions (user_id);
 
 -- When an API key last logged in (epoch ms), for the Settings page.
 ALTER TABLE credentials ADD COLUMN last_used BIGINT;
+
+-- Who last changed a task (ClearML's `last_changed_by`): the person or
+-- agent whose edit, status change or queue action it was.
+ALTER TABLE tasks ADD COLUMN last_changed_by TEXT NOT NULL DEFAULT '';

@@ -187,6 +187,9 @@ pub struct Task {
     pub published: Option<i64>,
     pub last_update: i64,
     pub last_change: i64,
+    /// Who last changed it (a user id; empty before this was recorded).
+    #[serde(default)]
+    pub last_changed_by: String,
     pub script: Script,
     pub container: Container,
     /// `output.destination`: where artifacts and models are uploaded.
@@ -401,6 +404,16 @@ pub struct TaskDetail {
     pub metrics: Vec<MetricSummary>,
     /// Artifact URI → where the browser downloads it.
     pub downloads: BTreeMap<String, String>,
+    /// Display names of the task's owner and last changer, by user id.
+    #[serde(default)]
+    pub people: BTreeMap<String, String>,
+}
+
+impl TaskDetail {
+    /// The display name of user `id` (the id itself when unknown).
+    pub fn name_of(&self, id: &str) -> String {
+        self.people.get(id).cloned().unwrap_or_else(|| id.to_string())
+    }
 }
 
 /// A task's input or output model, resolved.

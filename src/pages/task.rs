@@ -233,6 +233,11 @@ fn ConfigurationTab(detail: TaskDetail) -> impl IntoView {
 
 #[component]
 fn InfoTab(detail: TaskDetail) -> impl IntoView {
+    let user_name = detail.name_of(&detail.task.user);
+    let changed_by = match detail.task.last_changed_by.as_str() {
+        "" => String::new(),
+        id => detail.name_of(id),
+    };
     let t = detail.task;
     let runtime = t
         .runtime
@@ -256,13 +261,14 @@ fn InfoTab(detail: TaskDetail) -> impl IntoView {
     view! {
         {fields(vec![
             ("ID", t.id.clone()),
-            ("Project", detail.project.map(|p| p.name).unwrap_or_default()),
+            ("Project", detail.project.as_ref().map(|p| p.name.clone()).unwrap_or_default()),
             ("Type", t.task_type.as_str().to_string()),
             ("Status", format!("{} ({})", t.status.state().label(), t.status)),
             ("Status reason", t.status_reason.clone()),
             ("Status message", t.status_message.clone()),
             ("Parent", t.parent.clone().unwrap_or_default()),
-            ("User", t.user.clone()),
+            ("User", user_name),
+            ("Last changed by", changed_by),
             ("Created", fmt_time(t.created)),
             ("Started", fmt_opt_time(t.started)),
             ("Completed", fmt_opt_time(t.completed)),

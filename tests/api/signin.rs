@@ -237,6 +237,16 @@ async fn keys_made_in_settings_work_and_revoke_at_once(app: &TestApp) {
     let (status, table) = app.rpc("list_tasks", json!({ "query": query })).await;
     assert_eq!(status, 200, "{table}");
     assert_eq!(table["rows"][0]["user_name"], "mona display", "{table}");
+    // Who changed it is recorded: the admin enqueues it from the dashboard.
+    let id = made.data["id"].as_str().expect("id").to_string();
+    let (status, report) =
+        app.rpc("run_action", json!({"action": "Enqueue", "target": {"Ids": [id]}, "argument": ""})).await;
+    assert_eq!((status, report["applied"].as_u64()), (200, Some(1)), "{report}");
+    let admin = app.state.store.find_user("admin").await.expect("find").expect("admin").0;
+    let mona = app.state.store.find_user("mona").await.expect("find").expect("mona").0;
+    let task = app.ok("tasks.get_by_id", json!({"task": id})).await;
+    assert_eq!(task["task"]["user"], mona.id.as_str());
+    assert_eq!(task["task"]["last_changed_by"], admin.id.as_str());
     // Listed with its last use; the secret is never listed.
     let (status, keys) = app.rpc_as(&member, "my_keys", json!({"everyone": false})).await;
     assert_eq!(status, 200, "{keys}");

@@ -76,18 +76,29 @@ class Server:
     files_port: int = field(default_factory=free_port)
     proc: subprocess.Popen | None = None
     log_path: Path | None = None
+    # HTTPS: (certificate, key) PEM files; clients then trust the certificate.
+    tls: tuple[Path, Path] | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    @property
+    def verify(self):
+        """What `requests` checks the server's certificate against."""
+        return str(self.tls[0]) if self.tls else True
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.api_port}"
+        return f"{self.scheme}://127.0.0.1:{self.api_port}"
 
     @property
     def web_url(self) -> str:
-        return f"http://127.0.0.1:{self.web_port}"
+        return f"{self.scheme}://127.0.0.1:{self.web_port}"
 
     @property
     def files_url(self) -> str:
-        return f"http://127.0.0.1:{self.files_port}"
+        return f"{self.scheme}://127.0.0.1:{self.files_port}"
 
     def start(self, timeout: float = 60.0, with_keys: bool = True) -> "Server":
         env = dict(os.environ)
@@ -109,6 +120,7 @@ class Server:
                 "--web-port", str(self.web_port),
                 "--api-port", str(self.api_port),
                 "--files-port", str(self.files_port),
+                *(["--tls-cert", str(self.tls[0]), "--tls-key", str(self.tls[1])] if self.tls else []),
             ],
             env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
         )
@@ -117,8 +129,8 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"labbook exited early:\n{self.log()}")
             try:
-                if requests.get(f"{self.web_url}/", timeout=2).status_code == 200 and \
-                        requests.get(f"{self.api_url}/auth.login", timeout=2).status_code == 401:
+                if requests.get(f"{self.web_url}/", timeout=2, verify=self.verify).status_code == 200 and \
+                        requests.get(f"{self.api_url}/auth.login", timeout=2, verify=self.verify).status_code == 401:
                     return self
             except requests.RequestException:
                 pass

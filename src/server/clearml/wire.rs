@@ -59,7 +59,7 @@ pub fn task(t: &Task, metrics: &[MetricSummary]) -> Value {
         "tags": t.tags, "system_tags": t.system_tags,
         "last_worker": t.last_worker, "last_worker_report": opt_iso(t.last_worker_report),
         "last_update": iso(t.last_update), "last_change": iso(t.last_change),
-        "last_changed_by": t.user,
+        "last_changed_by": if t.last_changed_by.is_empty() { &t.user } else { &t.last_changed_by },
         "last_iteration": t.last_iteration,
         "last_metrics": last_metrics,
         "hyperparams": t.hyperparams,

@@ -162,7 +162,7 @@ pub async fn update_for_task(
         state.store.update_model(&m).await?;
     }
     let (model_id, name) = (m.id.clone(), m.name.clone());
-    modify(state, task_id, |t| {
+    modify(state, actor, task_id, |t| {
         let link = ModelLink { name: name.clone(), model: model_id.clone(), updated: Some(iso(now)) };
         match t.models.output.iter_mut().find(|l| l.model == model_id || l.name == name) {
             Some(l) => *l = link,

@@ -159,7 +159,7 @@ pub async fn delete(
         if delete_contents {
             done.deleted_tasks += usize::from(store.delete_task(task).await?);
         } else {
-            modify(state, task, |t| {
+            modify(state, actor, task, |t| {
                 t.project.clone_from(&target);
                 Ok(())
             })

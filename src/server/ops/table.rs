@@ -154,12 +154,13 @@ pub struct Bulk {
 /// Applies `change` to each task of `ids` (see [`Bulk`]).
 async fn for_each(
     state: &AppState,
+    actor: &Actor,
     ids: &[String],
     mut change: impl FnMut(&mut Task) -> AppResult<()>,
 ) -> AppResult<Bulk> {
     let mut out = Bulk::default();
     for id in ids {
-        match modify(state, id, &mut change).await {
+        match modify(state, actor, id, &mut change).await {
             Ok(((), task)) => out.succeeded.push(task),
             Err(e) if e.is_internal() => return Err(e),
             Err(e) => out.failed.push((id.clone(), e)),
@@ -170,8 +171,8 @@ async fn for_each(
 
 /// `tasks.archive_many` / `unarchive_many`: the `archived` system tag, on
 /// tasks of any status.
-pub async fn set_archived(state: &AppState, _actor: &Actor, ids: &[String], archived: bool) -> AppResult<Bulk> {
-    for_each(state, ids, |t| {
+pub async fn set_archived(state: &AppState, actor: &Actor, ids: &[String], archived: bool) -> AppResult<Bulk> {
+    for_each(state, actor, ids, |t| {
         t.set_archived(archived);
         Ok(())
     })
@@ -181,7 +182,7 @@ pub async fn set_archived(state: &AppState, _actor: &Actor, ids: &[String], arch
 /// `tasks.update_tags`: adds and removes tags (labels, so on any status).
 pub async fn update_tags(
     state: &AppState,
-    _actor: &Actor,
+    actor: &Actor,
     ids: &[String],
     add: &[String],
     remove: &[String],
@@ -192,7 +193,7 @@ pub async fn update_tags(
     if add.iter().chain(remove).any(|t| t.trim().is_empty()) {
         return Err(AppError::invalid("tags must not be empty"));
     }
-    for_each(state, ids, |t| {
+    for_each(state, actor, ids, |t| {
         t.tags.retain(|x| !remove.contains(x));
         for a in add {
             if !t.tags.contains(a) {
@@ -217,7 +218,7 @@ pub enum ProjectRef {
 /// happened to each task.
 pub async fn move_to_project(
     state: &AppState,
-    _actor: &Actor,
+    actor: &Actor,
     ids: &[String],
     project: &ProjectRef,
 ) -> AppResult<(Project, Bulk)> {
@@ -225,7 +226,7 @@ pub async fn move_to_project(
         ProjectRef::Id(id) => lookup::project(state, id).await?,
         ProjectRef::Name(name) => lookup::ensure_project(state, name).await?,
     };
-    let bulk = for_each(state, ids, |t| {
+    let bulk = for_each(state, actor, ids, |t| {
         t.project = Some(project.id.clone());
         Ok(())
     })

@@ -38,13 +38,13 @@ fn part_of(items: &[Hyperparam]) -> TaskPart {
 /// `tasks.edit_hyper_params`: adds or replaces hyperparameters one by one.
 pub async fn edit_hyper_params(
     state: &AppState,
-    _actor: &Actor,
+    actor: &Actor,
     id: &str,
     items: &[Hyperparam],
     replace: Replace,
     force: bool,
 ) -> AppResult<()> {
-    modify(state, id, |t| {
+    modify(state, actor, id, |t| {
         t.status.check_edit(part_of(items), force)?;
         match replace {
             Replace::All => t.hyperparams.clear(),
@@ -68,12 +68,12 @@ pub async fn edit_hyper_params(
 /// name takes its whole section). Answers how many went.
 pub async fn delete_hyper_params(
     state: &AppState,
-    _actor: &Actor,
+    actor: &Actor,
     id: &str,
     items: &[Hyperparam],
     force: bool,
 ) -> AppResult<usize> {
-    let (deleted, _) = modify(state, id, |t| {
+    let (deleted, _) = modify(state, actor, id, |t| {
         t.status.check_edit(part_of(items), force)?;
         let mut deleted = 0;
         for h in items {
@@ -117,7 +117,7 @@ pub fn artifact_key(a: &Value) -> (String, String) {
 /// published task unless forced.
 pub async fn add_or_update_artifacts(
     state: &AppState,
-    _actor: &Actor,
+    actor: &Actor,
     id: &str,
     artifacts: &[Value],
     force: bool,
@@ -127,7 +127,7 @@ pub async fn add_or_update_artifacts(
             return Err(AppError::invalid(format!("artifacts[{i}] must be an object with a 'key'")));
         }
     }
-    modify(state, id, |t| {
+    modify(state, actor, id, |t| {
         t.status.check_edit(TaskPart::Outputs, force)?;
         for a in artifacts {
             let k = artifact_key(a);
@@ -149,11 +149,11 @@ pub async fn add_or_update_artifacts(
 /// `tasks.delete_artifacts`, by key and mode. Answers how many went.
 pub async fn delete_artifacts(
     state: &AppState,
-    _actor: &Actor,
+    actor: &Actor,
     id: &str,
     keys: &[(String, String)],
 ) -> AppResult<usize> {
-    let (deleted, _) = modify(state, id, |t| {
+    let (deleted, _) = modify(state, actor, id, |t| {
         let before = t.artifacts.len();
         t.artifacts.retain(|a| !keys.contains(&artifact_key(a)));
         Ok(before - t.artifacts.len())
@@ -166,14 +166,14 @@ pub async fn delete_artifacts(
 /// input or output under `name`, replacing a link of that name.
 pub async fn link_model(
     state: &AppState,
-    _actor: &Actor,
+    actor: &Actor,
     id: &str,
     name: &str,
     model: &str,
     kind: LinkKind,
 ) -> AppResult<()> {
     lookup::model(state, model).await?;
-    modify(state, id, |t| {
+    modify(state, actor, id, |t| {
         let links = match kind {
             LinkKind::Input => &mut t.models.input,
             LinkKind::Output => &mut t.models.output,
@@ -216,9 +216,9 @@ fn check_fields(errors: Vec<crate::error::FieldError>) -> AppResult<()> {
 
 /// Saves a draft's form if the task is still a draft at `revision`;
 /// answers the new revision.
-pub async fn save_draft(state: &AppState, _actor: &Actor, id: &str, revision: i64, form: &DraftForm) -> AppResult<i64> {
+pub async fn save_draft(state: &AppState, actor: &Actor, id: &str, revision: i64, form: &DraftForm) -> AppResult<i64> {
     check_fields(check_draft(form))?;
-    modify_at(state, id, revision, |t| {
+    modify_at(state, actor, id, revision, |t| {
         t.status.check_edit(TaskPart::Inputs, false)?;
         t.name = form.name.trim().to_string();
         t.comment.clone_from(&form.comment);
@@ -242,7 +242,7 @@ pub async fn save_draft(state: &AppState, _actor: &Actor, id: &str, revision: i6
 /// answers the new revision.
 pub async fn save_properties(
     state: &AppState,
-    _actor: &Actor,
+    actor: &Actor,
     id: &str,
     revision: i64,
     properties: &[Hyperparam],
@@ -250,7 +250,7 @@ pub async fn save_properties(
     let properties: Vec<Hyperparam> =
         properties.iter().map(|p| Hyperparam { section: USER_PROPERTIES_SECTION.into(), ..p.clone() }).collect();
     check_fields(check_hyperparams(&properties))?;
-    modify_at(state, id, revision, |t| {
+    modify_at(state, actor, id, revision, |t| {
         t.status.check_edit(TaskPart::UserProperties, false)?;
         let section = into_sections(&properties).remove(USER_PROPERTIES_SECTION).unwrap_or_default();
         if section.is_empty() {

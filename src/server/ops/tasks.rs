@@ -30,6 +30,7 @@ const WRITE_ATTEMPTS: usize = 8;
 /// Answers what `change` answered and the task as written.
 pub(super) async fn modify_with_queue<T>(
     state: &AppState,
+    actor: &Actor,
     id: &str,
     mut change: impl FnMut(&mut Task) -> AppResult<(T, QueueChange)>,
 ) -> AppResult<(T, Task)> {
@@ -39,6 +40,7 @@ pub(super) async fn modify_with_queue<T>(
         let now = now_ms();
         task.last_update = now;
         task.last_change = now;
+        task.last_changed_by = actor.user.clone();
         if state.store.update_task_queue(&task, queue).await? {
             task.revision += 1;
             return Ok((out, task));
@@ -50,10 +52,11 @@ pub(super) async fn modify_with_queue<T>(
 /// Like [`modify_with_queue`], leaving the queue entry alone.
 pub(super) async fn modify<T>(
     state: &AppState,
+    actor: &Actor,
     id: &str,
     mut change: impl FnMut(&mut Task) -> AppResult<T>,
 ) -> AppResult<(T, Task)> {
-    modify_with_queue(state, id, |t| change(t).map(|v| (v, QueueChange::Keep))).await
+    modify_with_queue(state, actor, id, |t| change(t).map(|v| (v, QueueChange::Keep))).await
 }
 
 /// Changes a task only if it is still at revision `expected` (a form saved
@@ -61,6 +64,7 @@ pub(super) async fn modify<T>(
 /// Answers the new revision.
 pub(super) async fn modify_at(
     state: &AppState,
+    actor: &Actor,
     id: &str,
     expected: i64,
     change: impl FnOnce(&mut Task) -> AppResult<()>,
@@ -73,6 +77,7 @@ pub(super) async fn modify_at(
     let now = now_ms();
     task.last_update = now;
     task.last_change = now;
+    task.last_changed_by = actor.user.clone();
     if state.store.update_task(&task).await? {
         Ok(expected + 1)
     } else {
@@ -119,10 +124,10 @@ pub async fn create(state: &AppState, actor: &Actor, patch: &TaskPatch) -> AppRe
 
 /// `tasks.edit`: only drafts, unless `force`. A patch with any invalid
 /// field changes nothing.
-pub async fn edit(state: &AppState, _actor: &Actor, id: &str, patch: &TaskPatch, force: bool) -> AppResult<Task> {
+pub async fn edit(state: &AppState, actor: &Actor, id: &str, patch: &TaskPatch, force: bool) -> AppResult<Task> {
     patch.check()?;
     lookup::require_project(state, patch.project.as_deref()).await?;
-    let ((), task) = modify(state, id, |t| {
+    let ((), task) = modify(state, actor, id, |t| {
         t.status.check_edit(crate::model::TaskPart::Inputs, force)?;
         patch.apply(t);
         Ok(())
@@ -157,7 +162,7 @@ impl StatusChange {
 pub async fn set_status(state: &AppState, actor: &Actor, id: &str, change: &StatusChange) -> AppResult<Task> {
     let to = change.to;
     let publish = to == TaskStatus::Completed && change.publish;
-    let ((), task) = modify(state, id, |t| {
+    let ((), task) = modify(state, actor, id, |t| {
         let from = t.status;
         if !change.force && !from.can_become(to) {
             return Err(AppError::InvalidStatus {
@@ -218,7 +223,7 @@ pub(super) async fn resolve_queue(state: &AppState, queue: &QueueRef) -> AppResu
 /// other it waited in) and makes it pending. Answers the queue's id.
 pub async fn enqueue(
     state: &AppState,
-    _actor: &Actor,
+    actor: &Actor,
     id: &str,
     queue: &QueueRef,
     force: bool,
@@ -226,7 +231,7 @@ pub async fn enqueue(
     message: &str,
 ) -> AppResult<String> {
     let queue_id = resolve_queue(state, queue).await?.id;
-    modify_with_queue(state, id, |t| {
+    modify_with_queue(state, actor, id, |t| {
         t.status
             .check_transition(TaskStatus::Queued, force, || format!("cannot enqueue a task that is {}", t.status))?;
         if t.status != TaskStatus::Queued {
@@ -248,11 +253,11 @@ pub async fn enqueue(
 /// Answers the new status.
 pub async fn dequeue(
     state: &AppState,
-    _actor: &Actor,
+    actor: &Actor,
     id: &str,
     new_status: Option<TaskStatus>,
 ) -> AppResult<TaskStatus> {
-    let (status, _) = modify_with_queue(state, id, |t| {
+    let (status, _) = modify_with_queue(state, actor, id, |t| {
         match (t.status, new_status) {
             (TaskStatus::Queued, _) => {
                 t.status = new_status.or(t.enqueue_status).unwrap_or(TaskStatus::Created);
@@ -402,11 +407,11 @@ pub async fn clone(
 /// `tasks.reset`: back to draft without outputs or events (clearml-api.md
 /// §11.16); `clear_all` also drops the script and execution settings. A
 /// published task only with `force`. Answers whether it was waiting in a queue.
-pub async fn reset(state: &AppState, _actor: &Actor, id: &str, force: bool, clear_all: bool) -> AppResult<bool> {
+pub async fn reset(state: &AppState, actor: &Actor, id: &str, force: bool, clear_all: bool) -> AppResult<bool> {
     let t = lookup::task(state, id).await?;
     t.status.check_transition(TaskStatus::Created, force, || format!("a {} task cannot be reset", t.status))?;
     state.store.clear_task_events(id).await?;
-    let (was_queued, _) = modify_with_queue(state, id, |t| {
+    let (was_queued, _) = modify_with_queue(state, actor, id, |t| {
         let was_queued = t.status == TaskStatus::Queued;
         t.status = TaskStatus::Created;
         t.status_changed = now_ms();
@@ -435,8 +440,8 @@ pub async fn reset(state: &AppState, _actor: &Actor, id: &str, force: bool, clea
 }
 
 /// `tasks.publish`: read-only from now on.
-pub async fn publish(state: &AppState, _actor: &Actor, id: &str, force: bool) -> AppResult<()> {
-    modify(state, id, |t| {
+pub async fn publish(state: &AppState, actor: &Actor, id: &str, force: bool) -> AppResult<()> {
+    modify(state, actor, id, |t| {
         t.status
             .check_transition(TaskStatus::Published, force, || format!("cannot publish a task that is {}", t.status))?;
         let now = now_ms();
@@ -464,14 +469,14 @@ pub enum StopOutcome {
 /// other stops at once, leaving its queue.
 pub async fn stop(
     state: &AppState,
-    _actor: &Actor,
+    actor: &Actor,
     id: &str,
     force: bool,
     reason: &str,
     message: &str,
 ) -> AppResult<StopOutcome> {
     let timeout = state.worker_timeout_ms();
-    let (outcome, _) = modify_with_queue(state, id, |t| {
+    let (outcome, _) = modify_with_queue(state, actor, id, |t| {
         let now = now_ms();
         let live_worker = t.status == TaskStatus::InProgress
             && !t.system_tags.iter().any(|s| s == "development")
@@ -511,11 +516,11 @@ pub async fn delete(state: &AppState, _actor: &Actor, id: &str, force: bool) -> 
 /// status but published).
 pub async fn set_requirements(
     state: &AppState,
-    _actor: &Actor,
+    actor: &Actor,
     id: &str,
     requirements: &Map<String, Value>,
 ) -> AppResult<()> {
-    modify(state, id, |t| {
+    modify(state, actor, id, |t| {
         t.script.requirements = requirements.clone();
         Ok(())
     })
@@ -525,7 +530,7 @@ pub async fn set_requirements(
 
 /// `tasks.ping`: a sign of life from whoever runs the task.
 pub async fn ping(state: &AppState, actor: &Actor, id: &str) -> AppResult<()> {
-    modify(state, id, |t| {
+    modify(state, actor, id, |t| {
         if let Some(w) = &actor.worker {
             t.last_worker = Some(w.clone());
         }
@@ -552,7 +557,15 @@ pub async fn detail(state: &AppState, actor: &Actor, id: &str) -> AppResult<Task
         .filter(|u| !u.is_empty())
         .map(|u| (u.to_string(), media_url(state, u)))
         .collect();
-    Ok(TaskDetail { task, project, metrics, downloads })
+    let people = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| u.id == task.user || u.id == task.last_changed_by)
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    Ok(TaskDetail { task, project, metrics, downloads, people })
 }
 
 /// The models linked to a task, resolved (a deleted one shows as `None`).
