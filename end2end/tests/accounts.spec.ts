@@ -89,7 +89,7 @@ test("a member signs in, makes a key in Settings, and the SDK's task shows their
   expect(refused.status).toBe(401);
 
   // Signing out ends the session.
-  await mine.getByRole("button", { name: "Sign out" }).click();
+  await mine.getByRole("button", { name: "Sign out", exact: true }).click();
   await expect(mine).toHaveURL(/\/login$/);
   await mine.goto(web() + "/settings");
   await expect(mine).toHaveURL(/\/login\?next=/);

@@ -51,12 +51,20 @@ impl Default for SignInThrottles {
     }
 }
 
+/// The address an attempt is counted under: none for a loopback address,
+/// which is this machine's own clients or a reverse proxy in front of every
+/// client (locking it would lock everyone out; the per-name limit still
+/// holds).
+fn counted(address: Option<std::net::IpAddr>) -> Option<String> {
+    address.filter(|a| !a.is_loopback()).map(|a| a.to_string())
+}
+
 impl SignInThrottles {
     /// Refuses an attempt for `name` from `address` while either is locked.
     pub fn check(&self, name: &str, address: Option<std::net::IpAddr>) -> AppResult<()> {
         self.names.check(name)?;
-        match address {
-            Some(a) => self.addresses.check(&a.to_string()),
+        match counted(address) {
+            Some(a) => self.addresses.check(&a),
             None => Ok(()),
         }
     }
@@ -64,8 +72,8 @@ impl SignInThrottles {
     /// Counts a failed attempt for `name` from `address`.
     pub fn failed(&self, name: &str, address: Option<std::net::IpAddr>) {
         self.names.failed(name);
-        if let Some(a) = address {
-            self.addresses.failed(&a.to_string());
+        if let Some(a) = counted(address) {
+            self.addresses.failed(&a);
         }
     }
 
@@ -155,5 +163,10 @@ mod tests {
         assert_eq!(t.check("fresh", Some(here)).map_err(|e| e.status()), Err(429));
         assert!(t.check("fresh", Some([10, 0, 0, 2].into())).is_ok());
         assert!(t.check("fresh", None).is_ok());
+        let local: std::net::IpAddr = [127, 0, 0, 1].into();
+        for i in 0..MAX_ADDRESS_FAILURES {
+            t.failed(&format!("local{i}"), Some(local));
+        }
+        assert!(t.check("fresh", Some(local)).is_ok(), "loopback is never locked as an address");
     }
 }
