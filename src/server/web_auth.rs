@@ -54,6 +54,11 @@ pub const READ_RPCS: &[&str] = &[
     "list_users",
 ];
 
+/// The server functions of one's own account, open to every role: a
+/// viewer makes and revokes their own API keys (to read through the SDK)
+/// and changes their password.
+pub const OWN_ACCOUNT_RPCS: &[&str] = &["create_key", "revoke_key", "change_password"];
+
 /// Paths that need no session: signing in and out.
 const OPEN_PATHS: &[&str] = &["/login", "/logout"];
 
@@ -144,7 +149,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         Ok(Some(user)) => {
             let actor = Actor::web(&user);
             if let Some(name) = path.strip_prefix("/rpc/") {
-                if !READ_RPCS.contains(&name) {
+                if !READ_RPCS.contains(&name) && !OWN_ACCOUNT_RPCS.contains(&name) {
                     if let Err(e) = actor.require(Access::Write) {
                         let body = serde_json::to_string(&e).unwrap_or_default();
                         return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body)
