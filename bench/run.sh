@@ -35,6 +35,8 @@ LABBOOK_BIN=$bin cargo bench -q --features ssr --bench ingest -- --series 1 | te
 LABBOOK_BIN=$bin cargo bench -q --features ssr --bench ingest -- --series 1 --db "$(fresh_pg)" | tee -a "$out"
 LABBOOK_BIN=$bin cargo bench -q --features ssr --bench tasks | tee -a "$out"
 LABBOOK_BIN=$bin cargo bench -q --features ssr --bench tasks -- --db "$(fresh_pg)" | tee -a "$out"
+cargo bench -q --features ssr --bench auth | tee -a "$out"
+cargo bench -q --features ssr --bench auth -- --db "$(fresh_pg)" | tee -a "$out"
 scripts/setup.sh test >/dev/null   # the Python venv the agent bench drives
 LABBOOK_BIN=$bin .venv/bin/python bench/agent.py | tee -a "$out"
 LABBOOK_BIN=$bin .venv/bin/python bench/agent.py --db "$pg" | tee -a "$out"
