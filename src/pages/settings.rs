@@ -39,15 +39,7 @@ pub fn SettingsPage() -> impl IntoView {
                 Ok(k) => view! { <NewKey key=k/> }.into_any(),
                 Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
             })}
-            {move || revoke.value().get().and_then(Result::err).map(|e| view! { <ErrorBox message=e.user_message()/> })}
-            <Transition fallback=|| view! { <p>"Loading keys…"</p> }>
-                {move || Suspend::new(async move {
-                    match keys.await {
-                        Ok(list) => view! { <KeyTable keys=list revoke/> }.into_any(),
-                        Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <KeyList keys revoke/>
         </section>
         <PasswordForm/>
         <section aria-label="sessions">
@@ -81,9 +73,28 @@ fn NewKey(key: NewApiKey) -> impl IntoView {
     }
 }
 
+/// The keys of `keys` as they load, and why a revoke failed.
+#[component]
+pub fn KeyList(
+    keys: Resource<Result<Vec<ApiKey>, AppError>>,
+    revoke: Action<String, Result<(), AppError>>,
+) -> impl IntoView {
+    view! {
+        {move || revoke.value().get().and_then(Result::err).map(|e| view! { <ErrorBox message=e.user_message()/> })}
+        <Transition fallback=|| view! { <p>"Loading keys…"</p> }>
+            {move || Suspend::new(async move {
+                match keys.await {
+                    Ok(list) => view! { <KeyTable keys=list revoke/> }.into_any(),
+                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
 /// Keys with their created and last-used times, each revocable.
 #[component]
-pub fn KeyTable(keys: Vec<ApiKey>, revoke: Action<String, Result<(), AppError>>) -> impl IntoView {
+fn KeyTable(keys: Vec<ApiKey>, revoke: Action<String, Result<(), AppError>>) -> impl IntoView {
     if keys.is_empty() {
         return view! { <p class="empty">"No API keys."</p> }.into_any();
     }

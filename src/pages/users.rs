@@ -9,7 +9,7 @@ use crate::error::AppError;
 use crate::model::format::fmt_time;
 use crate::model::user::ALL_ROLES;
 use crate::model::{Access, Role, User};
-use crate::pages::settings::KeyTable;
+use crate::pages::settings::KeyList;
 use leptos::prelude::*;
 
 /// A change the page asks for; answers what to tell the admin.
@@ -99,15 +99,7 @@ fn UserAdmin() -> impl IntoView {
             })}
         </Transition>
         <h2>"Every API key"</h2>
-        {move || revoke.value().get().and_then(Result::err).map(|e| view! { <ErrorBox message=e.user_message()/> })}
-        <Transition fallback=|| view! { <p>"Loading keys…"</p> }>
-            {move || Suspend::new(async move {
-                match keys.await {
-                    Ok(list) => view! { <KeyTable keys=list revoke/> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <KeyList keys revoke/>
     }
 }
 
