@@ -52,7 +52,7 @@ pub fn App() -> impl IntoView {
     provide_context(me.clone());
     let my_tasks =
         me.as_ref().map(|m| format!("/tasks?user={}", crate::model::table::encode(&m.id))).unwrap_or_default();
-    let is_admin = me.as_ref().is_some_and(|m| m.role == crate::model::Role::Admin);
+    let is_admin = me.as_ref().is_some_and(|m| m.may(crate::model::Access::Admin));
     let name = me.map(|m| m.name).unwrap_or_default();
     view! {
         <Stylesheet id="leptos" href="/pkg/labbook.css"/>

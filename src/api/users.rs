@@ -7,13 +7,6 @@ use crate::model::{Role, User};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 
-/// The signed-in person.
-#[server(prefix = "/rpc", endpoint = "me")]
-pub async fn me() -> Result<User, AppError> {
-    let (st, actor) = super::context()?;
-    super::answer(crate::server::ops::users::current(&st, &actor).await)
-}
-
 /// The signed-in person's API keys, or with `everyone` (admins) all keys.
 #[server(prefix = "/rpc", endpoint = "my_keys", input = Json)]
 pub async fn my_keys(everyone: bool) -> Result<Vec<ApiKey>, AppError> {
@@ -26,7 +19,7 @@ pub async fn my_keys(everyone: bool) -> Result<Vec<ApiKey>, AppError> {
 #[server(prefix = "/rpc", endpoint = "create_key")]
 pub async fn create_key() -> Result<NewApiKey, AppError> {
     let (st, actor) = super::context()?;
-    super::answer(crate::server::ops::users::create_key(&st, &actor, None).await)
+    super::answer(crate::server::ops::users::create_key(&st, &actor).await)
 }
 
 /// Revokes an API key (one's own; admins any).

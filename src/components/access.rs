@@ -49,15 +49,12 @@ pub fn me() -> Option<Me> {
     use_context::<Option<Me>>().flatten()
 }
 
-/// Whether the signed-in person may change things.
-pub fn can_write() -> bool {
-    me().is_some_and(|m| m.may(Access::Write))
+/// Whether the signed-in person may do what needs `access`.
+pub fn may(access: Access) -> bool {
+    me().is_some_and(|m| m.may(access))
 }
 
-/// Shows its children only to someone who may do what needs `access`
-/// (default: change things).
-#[component]
-pub fn IfAllowed(#[prop(optional)] access: Option<Access>, children: ChildrenFn) -> impl IntoView {
-    let access = access.unwrap_or(Access::Write);
-    me().is_some_and(|m| m.may(access)).then(|| children())
+/// Whether the signed-in person may change things.
+pub fn can_write() -> bool {
+    may(Access::Write)
 }

@@ -3,7 +3,6 @@
 //! and every API key on the server, each revocable.
 
 use crate::api::users::{add_user, list_users, my_keys, reset_password, revoke_key, update_user};
-use crate::components::access::IfAllowed;
 use crate::components::error::ErrorBox;
 use crate::error::AppError;
 use crate::model::format::fmt_time;
@@ -47,13 +46,14 @@ impl UserOp {
 /// The users page.
 #[component]
 pub fn UsersPage() -> impl IntoView {
+    let body = if crate::components::access::may(Access::Admin) {
+        view! { <UserAdmin/> }.into_any()
+    } else {
+        view! { <ErrorBox message="Only an admin can manage users.".to_string()/> }.into_any()
+    };
     view! {
         <h1>"Users"</h1>
-        <IfAllowed access=Access::Admin>
-            <UserAdmin/>
-        </IfAllowed>
-        {(!crate::components::access::me().is_some_and(|m| m.may(Access::Admin)))
-            .then(|| view! { <ErrorBox message="Only an admin can manage users.".to_string()/> })}
+        {body}
     }
 }
 

@@ -107,17 +107,44 @@ pub struct NewKeyPair {
 /// The company id every Labbook user belongs to (one team per server).
 pub const COMPANY: &str = "labbook";
 
+/// 64 random hex characters (244 bits from the OS's generator): session
+/// tokens, token secrets, generated secrets and passwords are cut from it.
+pub fn random_secret() -> String {
+    format!("{}{}", new_id(), new_id())
+}
+
+/// The SHA-256 of `data`, in lower-case hex.
+pub fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 fn hash_secret(salt: &str, secret: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(salt.as_bytes());
-    h.update(b":");
-    h.update(secret.as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    sha256_hex(format!("{salt}:{secret}").as_bytes())
+}
+
+/// Runs argon2 (tens of milliseconds of CPU) off the async threads.
+async fn off_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        tracing::error!(error = %e, "password hashing task failed");
+        AppError::Internal
+    })
 }
 
 /// Hashes something a person chose (a password, an operator's secret) with
 /// argon2id and a random salt, as a PHC string.
-pub fn hash_password(password: &str) -> AppResult<String> {
+pub async fn hash_password(password: &str) -> AppResult<String> {
+    let password = password.to_string();
+    off_thread(move || hash_password_now(&password)).await?
+}
+
+/// Whether `password` matches an argon2 PHC string made by [`hash_password`].
+pub async fn verify_password(hash: &str, password: &str) -> AppResult<bool> {
+    let (hash, password) = (hash.to_string(), password.to_string());
+    off_thread(move || verify_password_now(&hash, &password)).await
+}
+
+/// [`hash_password`] on the calling thread.
+fn hash_password_now(password: &str) -> AppResult<String> {
     use argon2::password_hash::{rand_core::OsRng, PasswordHasher, SaltString};
     let salt = SaltString::generate(&mut OsRng);
     argon2::Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| {
@@ -126,16 +153,15 @@ pub fn hash_password(password: &str) -> AppResult<String> {
     })
 }
 
-/// Whether `password` matches an argon2 PHC string made by [`hash_password`].
-pub fn verify_password(hash: &str, password: &str) -> bool {
+/// [`verify_password`] on the calling thread.
+fn verify_password_now(hash: &str, password: &str) -> bool {
     use argon2::password_hash::{PasswordHash, PasswordVerifier};
     PasswordHash::new(hash).is_ok_and(|h| argon2::Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 /// A password for a new account or a reset: 24 characters, about 140 bits.
 pub fn generate_password() -> String {
-    let s = format!("{}{}", new_id(), new_id());
-    s[..24].to_string()
+    random_secret()[..24].to_string()
 }
 
 /// The token secret in `path`, or a new random one written there (mode
@@ -151,7 +177,7 @@ fn read_or_make_key_file(path: &Path) -> AppResult<String> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             use std::io::Write;
             use std::os::unix::fs::OpenOptionsExt;
-            let secret = format!("{}{}", new_id(), new_id());
+            let secret = random_secret();
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
                 .create_new(true)
@@ -174,8 +200,7 @@ impl Auth {
     /// else the key file, made on first start) and the random value stored
     /// in the database (made on first start too).
     pub async fn load(store: &dyn SettingsStore, secret: Option<&str>, key_file: &Path) -> AppResult<Auth> {
-        let fresh = format!("{}{}", new_id(), new_id());
-        let stored = store.init_setting("jwt_signing_key", &fresh).await?;
+        let stored = store.init_setting("jwt_signing_key", &random_secret()).await?;
         let secret = match secret {
             Some(s) if !s.trim().is_empty() => s.to_string(),
             _ => read_or_make_key_file(key_file)?,
@@ -200,7 +225,7 @@ impl Auth {
             ));
         }
         let (salt, secret_hash) = if chose {
-            (ARGON2_SALT.to_string(), hash_password(secret)?)
+            (ARGON2_SALT.to_string(), hash_password(secret).await?)
         } else {
             let salt = new_id();
             let hash = hash_secret(&salt, secret);
@@ -267,8 +292,7 @@ impl Auth {
     /// characters; secret: 48 characters).
     pub fn generate_key_pair() -> NewKeyPair {
         let a = new_id().to_ascii_uppercase();
-        let s = format!("{}{}", new_id(), new_id());
-        NewKeyPair { access_key: a[..20].to_string(), secret_key: s[..48].to_string() }
+        NewKeyPair { access_key: a[..20].to_string(), secret_key: random_secret()[..48].to_string() }
     }
 
     /// The access key of a `Basic base64(key:secret)` value, if readable.
@@ -290,7 +314,7 @@ impl Auth {
         let refused = || AppError::unauthorized(AuthFailure::Invalid, INVALID_CREDENTIALS);
         let cred = store.get_credential(key).await?.ok_or_else(refused)?;
         let matches = if cred.salt == ARGON2_SALT {
-            verify_password(&cred.secret_hash, secret)
+            verify_password(&cred.secret_hash, secret).await?
         } else {
             constant_time_eq(hash_secret(&cred.salt, secret).as_bytes(), cred.secret_hash.as_bytes())
         };
@@ -385,9 +409,9 @@ mod tests {
     fn secrets_hash_with_salt() {
         assert_ne!(hash_secret("a", "s"), hash_secret("b", "s"));
         assert_eq!(hash_secret("a", "s"), hash_secret("a", "s"));
-        let phc = hash_password("correct horse").unwrap();
+        let phc = hash_password_now("correct horse").unwrap();
         assert!(phc.starts_with("$argon2id$"));
-        assert!(verify_password(&phc, "correct horse") && !verify_password(&phc, "wrong horse"));
+        assert!(verify_password_now(&phc, "correct horse") && !verify_password_now(&phc, "wrong horse"));
         let kp = Auth::generate_key_pair();
         assert_eq!(kp.access_key.len(), 20);
         assert_eq!(kp.secret_key.len(), 48);

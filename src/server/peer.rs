@@ -11,17 +11,10 @@ use std::net::{IpAddr, SocketAddr};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PeerAddr(pub Option<IpAddr>);
 
-impl PeerAddr {
-    /// The peer address recorded in a request's extensions.
-    pub fn of(extensions: &axum::http::Extensions) -> PeerAddr {
-        PeerAddr(extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip()))
-    }
-}
-
 impl<S: Send + Sync> FromRequestParts<S> for PeerAddr {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<PeerAddr, Infallible> {
-        Ok(PeerAddr::of(&parts.extensions))
+        Ok(PeerAddr(parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())))
     }
 }

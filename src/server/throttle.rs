@@ -4,7 +4,7 @@
 //! ends, right secret or not, so a secret cannot be guessed online. Counted
 //! in memory, per server process.
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, AuthFailure};
 use crate::server::clock::now_ms;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -60,8 +60,28 @@ fn counted(address: Option<std::net::IpAddr>) -> Option<String> {
 }
 
 impl SignInThrottles {
+    /// Runs one sign-in attempt for `name` from `address`: refused (429)
+    /// while either is locked; an answer of invalid credentials counts as a
+    /// failure, a success forgets the name's failures. Every way to sign in
+    /// (the dashboard's form, the API's key pairs) goes through here.
+    pub async fn attempt<T>(
+        &self,
+        name: &str,
+        address: Option<std::net::IpAddr>,
+        attempt: impl std::future::Future<Output = AppResult<T>>,
+    ) -> AppResult<T> {
+        self.check(name, address)?;
+        let result = attempt.await;
+        match &result {
+            Ok(_) => self.succeeded(name),
+            Err(AppError::Unauthorized { failure: AuthFailure::Invalid, .. }) => self.failed(name, address),
+            Err(_) => {}
+        }
+        result
+    }
+
     /// Refuses an attempt for `name` from `address` while either is locked.
-    pub fn check(&self, name: &str, address: Option<std::net::IpAddr>) -> AppResult<()> {
+    fn check(&self, name: &str, address: Option<std::net::IpAddr>) -> AppResult<()> {
         self.names.check(name)?;
         match counted(address) {
             Some(a) => self.addresses.check(&a),
@@ -70,7 +90,7 @@ impl SignInThrottles {
     }
 
     /// Counts a failed attempt for `name` from `address`.
-    pub fn failed(&self, name: &str, address: Option<std::net::IpAddr>) {
+    fn failed(&self, name: &str, address: Option<std::net::IpAddr>) {
         self.names.failed(name);
         if let Some(a) = counted(address) {
             self.addresses.failed(&a);
@@ -79,7 +99,7 @@ impl SignInThrottles {
 
     /// Forgets the failures of `name` after it signed in (not those of the
     /// address, which may have tried other names).
-    pub fn succeeded(&self, name: &str) {
+    fn succeeded(&self, name: &str) {
         self.names.succeeded(name);
     }
 }
@@ -98,7 +118,7 @@ impl Throttle {
     }
 
     /// Refuses an attempt for `key` while it is locked.
-    pub fn check(&self, key: &str) -> AppResult<()> {
+    fn check(&self, key: &str) -> AppResult<()> {
         let now = now_ms();
         self.with_map(|m| match m.get(key) {
             Some(&(n, start)) if n >= self.limit && now < start + WINDOW_MS => {
@@ -109,7 +129,7 @@ impl Throttle {
     }
 
     /// Counts a failed attempt for `key`.
-    pub fn failed(&self, key: &str) {
+    fn failed(&self, key: &str) {
         let now = now_ms();
         self.with_map(|m| {
             if m.len() >= MAX_TRACKED && !m.contains_key(key) {
@@ -129,7 +149,7 @@ impl Throttle {
     }
 
     /// Forgets the failures of `key` after a successful attempt.
-    pub fn succeeded(&self, key: &str) {
+    fn succeeded(&self, key: &str) {
         self.with_map(|m| m.remove(key));
     }
 }

@@ -49,7 +49,6 @@ pub const READ_RPCS: &[&str] = &[
     "list_queue_views",
     "list_queues",
     "list_projects",
-    "me",
     "my_keys",
     "list_users",
 ];
@@ -102,13 +101,24 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
 }
 
 /// Whether `path` is a file of the built site (scripts, styles, icons).
-fn is_site_file(state: &AppState, path: &str) -> bool {
+async fn is_site_file(state: &AppState, path: &str) -> bool {
     if path.starts_with("/pkg/") {
         return true;
     }
-    crate::server::files::safe_relative_path(path)
-        .map(|rel| state.config.site_root.join(rel).is_file())
-        .unwrap_or(false)
+    let Ok(rel) = crate::server::files::safe_relative_path(path) else { return false };
+    tokio::fs::metadata(state.config.site_root.join(rel)).await.is_ok_and(|m| m.is_file())
+}
+
+/// The refusal of a viewer's call of a server function that changes
+/// something (see [`READ_RPCS`]), before its arguments are read.
+fn rpc_refusal(actor: &Actor, path: &str) -> Option<Response> {
+    let name = path.strip_prefix("/rpc/")?;
+    if READ_RPCS.contains(&name) || OWN_ACCOUNT_RPCS.contains(&name) {
+        return None;
+    }
+    let e = actor.require(Access::Write).err()?;
+    let body = serde_json::to_string(&e).unwrap_or_default();
+    Some((StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 fn refuse(status: StatusCode, message: &str) -> Response {
@@ -142,20 +152,14 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     if !safe && !same_origin(headers) {
         return refuse(StatusCode::FORBIDDEN, "cross-site request refused: send it from a page of this server");
     }
-    if OPEN_PATHS.contains(&path.as_str()) || (safe && is_site_file(&state, &path)) {
+    if OPEN_PATHS.contains(&path.as_str()) || (safe && is_site_file(&state, &path).await) {
         return next.run(req).await;
     }
     match session_user(&state, headers).await {
         Ok(Some(user)) => {
             let actor = Actor::web(&user);
-            if let Some(name) = path.strip_prefix("/rpc/") {
-                if !READ_RPCS.contains(&name) && !OWN_ACCOUNT_RPCS.contains(&name) {
-                    if let Err(e) = actor.require(Access::Write) {
-                        let body = serde_json::to_string(&e).unwrap_or_default();
-                        return (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], body)
-                            .into_response();
-                    }
-                }
+            if let Some(refused) = rpc_refusal(&actor, &path) {
+                return refused;
             }
             req.extensions_mut().insert(actor);
             req.extensions_mut().insert(user);

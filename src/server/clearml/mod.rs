@@ -100,21 +100,9 @@ async fn login(state: &AppState, headers: &HeaderMap, peer: PeerAddr, req: &Req)
     let value = authorization(headers)?;
     let (identity, not_after) =
         if let Some(basic) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) {
-            let key = Auth::basic_key(basic).unwrap_or_default();
-            let name = format!("key:{key}");
-            state.login_throttle.check(&name, peer.0)?;
-            match Auth::check_basic(state.store.as_ref(), basic).await {
-                Ok(identity) => {
-                    state.login_throttle.succeeded(&name);
-                    (identity, None)
-                }
-                Err(e) => {
-                    if matches!(e, AppError::Unauthorized { failure: AuthFailure::Invalid, .. }) {
-                        state.login_throttle.failed(&name, peer.0);
-                    }
-                    return Err(e);
-                }
-            }
+            let name = format!("key:{}", Auth::basic_key(basic).unwrap_or_default());
+            let check = Auth::check_basic(state.store.as_ref(), basic);
+            (state.login_throttle.attempt(&name, peer.0, check).await?, None)
         } else if let Some(token) = bearer(value) {
             let verified = state.auth.verify(token)?;
             (verified.identity, Some(verified.expires))

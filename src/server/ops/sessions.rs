@@ -7,12 +7,11 @@
 use crate::error::{AppError, AppResult, AuthFailure};
 use crate::model::{Actor, User};
 use crate::server::auth;
-use crate::server::clock::{new_id, now_ms};
+use crate::server::clock::now_ms;
 use crate::server::state::AppState;
 use crate::server::store::Session;
-use sha2::{Digest, Sha256};
 use std::net::IpAddr;
-use std::sync::OnceLock;
+use tokio::sync::OnceCell;
 
 /// How long a session lasts: 14 days.
 pub const SESSION_SECS: i64 = 14 * 24 * 3600;
@@ -27,49 +26,41 @@ pub const INVALID_SIGN_IN: &str = "unknown user or wrong password";
 pub struct SignedIn {
     pub user: User,
     pub token: String,
-    /// Epoch ms.
-    pub expires: i64,
 }
 
 /// The SHA-256 of a session token, as stored.
 fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    auth::sha256_hex(token.as_bytes())
 }
 
 /// A hash to verify against when the login is unknown, so that an unknown
 /// login takes as long as a wrong password.
-fn decoy_hash() -> &'static str {
-    static DECOY: OnceLock<String> = OnceLock::new();
-    DECOY.get_or_init(|| auth::hash_password("decoy password for unknown logins").unwrap_or_default())
+async fn decoy_hash() -> AppResult<&'static str> {
+    static DECOY: OnceCell<String> = OnceCell::const_new();
+    DECOY.get_or_try_init(|| auth::hash_password("decoy password for unknown logins")).await.map(String::as_str)
 }
 
 /// Checks a login and password and opens a session. Failures are counted
 /// per account and per `address`; one message answers them all.
 pub async fn sign_in(state: &AppState, login: &str, password: &str, address: Option<IpAddr>) -> AppResult<SignedIn> {
     let login = login.trim().to_ascii_lowercase();
-    let name = format!("user:{login}");
-    state.login_throttle.check(&name, address)?;
-    let found = state.store.find_user(&login).await?;
-    let (hash, user) = match &found {
-        Some((user, hash)) => (hash.as_str(), Some(user)),
-        None => (decoy_hash(), None),
+    let check = async {
+        let found = state.store.find_user(&login).await?;
+        let (hash, user) = match found {
+            Some((user, hash)) => (hash, Some(user)),
+            None => (decoy_hash().await?.to_string(), None),
+        };
+        let matches = auth::verify_password(&hash, password).await?;
+        user.filter(|u| matches && !u.disabled)
+            .ok_or_else(|| AppError::unauthorized(AuthFailure::Invalid, INVALID_SIGN_IN))
     };
-    // argon2 takes tens of milliseconds: off the async threads.
-    let (hash, attempt) = (hash.to_string(), password.to_string());
-    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &attempt))
-        .await
-        .map_err(|_| AppError::Internal)?;
-    let Some(user) = user.filter(|u| matches && !u.disabled).cloned() else {
-        state.login_throttle.failed(&name, address);
-        return Err(AppError::unauthorized(AuthFailure::Invalid, INVALID_SIGN_IN));
-    };
-    state.login_throttle.succeeded(&name);
-    let token = format!("{}{}", new_id(), new_id());
+    let user = state.login_throttle.attempt(&format!("user:{login}"), address, check).await?;
+    let token = auth::random_secret();
     let now = now_ms();
     let expires = now + SESSION_SECS * 1000;
     let session = Session { token_hash: token_hash(&token), user: user.id.clone(), created: now, expires };
     state.store.insert_session(&session).await?;
-    Ok(SignedIn { user, token, expires })
+    Ok(SignedIn { user, token })
 }
 
 /// The person a session token belongs to: `None` for an unknown or
@@ -79,7 +70,7 @@ pub async fn resolve(state: &AppState, token: &str) -> AppResult<Option<User>> {
         return Ok(None);
     }
     let found = state.store.session_user(&token_hash(token), now_ms()).await?;
-    Ok(found.map(|(user, _)| user).filter(|u| !u.disabled))
+    Ok(found.filter(|u| !u.disabled))
 }
 
 /// Ends the session of `token` (nothing if it has ended already).

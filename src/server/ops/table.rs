@@ -80,8 +80,8 @@ pub async fn rows(
     } else {
         BTreeMap::new()
     };
-    let names: std::collections::HashMap<String, String> =
-        state.store.list_users().await?.into_iter().map(|u| (u.id, u.display_name)).collect();
+    let owners: Vec<&str> = tasks.iter().map(|t| t.user.as_str()).collect();
+    let names = super::users::display_names(state, &owners).await?;
     let rows = tasks
         .iter()
         .map(|t| {

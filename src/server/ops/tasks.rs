@@ -557,14 +557,7 @@ pub async fn detail(state: &AppState, actor: &Actor, id: &str) -> AppResult<Task
         .filter(|u| !u.is_empty())
         .map(|u| (u.to_string(), media_url(state, u)))
         .collect();
-    let people = state
-        .store
-        .list_users()
-        .await?
-        .into_iter()
-        .filter(|u| u.id == task.user || u.id == task.last_changed_by)
-        .map(|u| (u.id, u.display_name))
-        .collect();
+    let people = super::users::display_names(state, &[&task.user, &task.last_changed_by]).await?;
     Ok(TaskDetail { task, project, metrics, downloads, people })
 }
 

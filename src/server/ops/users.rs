@@ -53,7 +53,7 @@ async fn insert(store: &dyn Store, new: &NewUser) -> AppResult<(User, Option<Str
         name => name.to_string(),
     };
     let user = User { id: new_id(), login, display_name, role: new.role, disabled: false, created: now_ms() };
-    store.insert_user(&user, &auth::hash_password(&password)?).await?;
+    store.insert_user(&user, &auth::hash_password(&password).await?).await?;
     Ok((user, generated))
 }
 
@@ -164,6 +164,13 @@ pub async fn list(state: &AppState, _actor: &Actor) -> AppResult<Vec<User>> {
     state.store.list_users().await
 }
 
+/// The display names of the users among `ids`, by id (unknown ids are
+/// left out). One query, whatever the number of ids.
+pub async fn display_names(state: &AppState, ids: &[&str]) -> AppResult<std::collections::BTreeMap<String, String>> {
+    let users = state.store.list_users().await?;
+    Ok(users.into_iter().filter(|u| ids.contains(&u.id.as_str())).map(|u| (u.id, u.display_name)).collect())
+}
+
 /// The user making the request.
 pub async fn current(state: &AppState, actor: &Actor) -> AppResult<User> {
     get(state, actor, &actor.user).await
@@ -231,24 +238,17 @@ pub async fn set_password(
     }
     let user = get(state, actor, id).await?;
     let (password, generated) = chosen_or_generated(password)?;
-    state.store.set_password_hash(&user.id, &auth::hash_password(&password)?).await?;
+    state.store.set_password_hash(&user.id, &auth::hash_password(&password).await?).await?;
     // Whoever knew the old password is signed out.
     super::sessions::end_all(state, &user.id).await?;
     Ok(generated)
 }
 
-/// A new API key pair for the actor, or (admins only) for `user`. The
-/// secret is answered this once; only its hash is stored.
-pub async fn create_key(state: &AppState, actor: &Actor, user: Option<&str>) -> AppResult<NewApiKey> {
-    let owner = match user {
-        Some(u) if u != actor.user => {
-            actor.require(Access::Admin)?;
-            get(state, actor, u).await?.id
-        }
-        _ => actor.user.clone(),
-    };
+/// A new API key pair for the actor. The secret is answered this once;
+/// only its hash is stored.
+pub async fn create_key(state: &AppState, actor: &Actor) -> AppResult<NewApiKey> {
     let kp = auth::Auth::generate_key_pair();
-    auth::Auth::put_key_pair(state.store.as_ref(), &kp.access_key, &kp.secret_key, &owner, false).await?;
+    auth::Auth::put_key_pair(state.store.as_ref(), &kp.access_key, &kp.secret_key, &actor.user, false).await?;
     let config = &state.config;
     Ok(NewApiKey {
         access_key: kp.access_key,
@@ -276,17 +276,13 @@ pub async fn keys(state: &AppState, actor: &Actor, everyone: bool) -> AppResult<
         .collect())
 }
 
-/// Changes the actor's own password, given the current one (wrong: 401
-/// with the sign-in message). Every session of theirs ends.
+/// Changes the actor's own password, given the current one (a wrong one
+/// is a 400). Every session of theirs ends.
 pub async fn change_own_password(state: &AppState, actor: &Actor, current: &str, new: &str) -> AppResult<()> {
     let user = get(state, actor, &actor.user).await?;
     let (_, hash) =
         state.store.find_user(&user.login).await?.ok_or_else(|| AppError::not_found(Noun::User, &user.id))?;
-    let attempt = current.to_string();
-    let matches = tokio::task::spawn_blocking(move || auth::verify_password(&hash, &attempt))
-        .await
-        .map_err(|_| AppError::Internal)?;
-    if !matches {
+    if !auth::verify_password(&hash, current).await? {
         return Err(AppError::invalid("the current password is wrong"));
     }
     check_password(new).map_err(AppError::invalid)?;

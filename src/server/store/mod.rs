@@ -294,8 +294,8 @@ pub trait UserStore: Send + Sync {
     async fn set_password_hash(&self, id: &str, hash: &str) -> AppResult<bool>;
     /// Stores a dashboard session (by the hash of its token).
     async fn insert_session(&self, session: &Session) -> AppResult<()>;
-    /// The user of an unexpired session, with when it expires (epoch ms).
-    async fn session_user(&self, token_hash: &str, now: i64) -> AppResult<Option<(User, i64)>>;
+    /// The user of a session unexpired at `now` (epoch ms).
+    async fn session_user(&self, token_hash: &str, now: i64) -> AppResult<Option<User>>;
     /// Ends one session; false if there was none.
     async fn delete_session(&self, token_hash: &str) -> AppResult<bool>;
     /// Ends every session of a user (and expired ones of anyone); answers

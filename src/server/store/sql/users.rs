@@ -46,12 +46,9 @@ struct UserWithHash {
     password_hash: String,
 }
 
-/// A `users` row with the expiry of the session it was found by.
-#[derive(sqlx::FromRow)]
-struct UserWithExpiry {
-    #[sqlx(flatten)]
-    user: UserRow,
-    expires: i64,
+/// [`USER_COLUMNS`] of the table aliased `alias`, for a join.
+fn user_columns_of(alias: &str) -> String {
+    USER_COLUMNS.split(", ").map(|c| format!("{alias}.{c}")).collect::<Vec<_>>().join(", ")
 }
 
 #[async_trait]
@@ -108,7 +105,7 @@ impl UserStore for SqlStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(access_key = %access_key))]
     async fn key_owner(&self, access_key: &str) -> AppResult<Option<User>> {
-        let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+        let columns = user_columns_of("u");
         let q = Sql::new(format!(
             "SELECT {columns} FROM credentials c JOIN users u ON u.id = c.user_id WHERE c.access_key = $1"
         ))
@@ -134,15 +131,15 @@ impl UserStore for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
-    async fn session_user(&self, token_hash: &str, now: i64) -> AppResult<Option<(User, i64)>> {
-        let columns = USER_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ");
+    async fn session_user(&self, token_hash: &str, now: i64) -> AppResult<Option<User>> {
+        let columns = user_columns_of("u");
         let q = Sql::new(format!(
-            "SELECT {columns}, s.expires FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT {columns} FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = $1 AND s.expires > $2"
         ))
         .bind(token_hash)
         .bind(now);
-        Ok(self.db.fetch_optional::<UserWithExpiry>(&q).await?.map(|r| (r.user.into_user(), r.expires)))
+        Ok(self.db.fetch_optional::<UserRow>(&q).await?.map(UserRow::into_user))
     }
 
     #[tracing::instrument(level = "debug", skip_all)]
