@@ -17,7 +17,7 @@ pub async fn list_projects() -> Result<Vec<ProjectSummary>, AppError> {
 #[server(prefix = "/rpc", endpoint = "create_project")]
 pub async fn create_project(name: String) -> Result<String, AppError> {
     let (st, actor) = super::context()?;
-    super::answer(crate::server::ops::projects::create(&st, &actor, &name, "").await.map(|p| p.id))
+    super::answer(crate::server::ops::projects::create(&st, &actor, &name, &Default::default()).await.map(|p| p.id))
 }
 
 /// Renames a project in place: `basename` is its new last path segment.

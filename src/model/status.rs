@@ -278,6 +278,10 @@ impl TaskAction {
 /// The system tag of archived tasks and models.
 pub const ARCHIVED: &str = "archived";
 
+/// The system tag of a task the SDK runs on a developer's machine; it is
+/// dropped when the task is enqueued.
+pub const DEVELOPMENT: &str = "development";
+
 impl State {
     /// The label shown to users.
     pub fn label(self) -> &'static str {

@@ -19,6 +19,21 @@ pub fn iso(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Epoch milliseconds of a client's time: RFC 3339 (`2026-11-21T05:31:12Z`,
+/// with any offset), or without a zone (taken as UTC), or a bare date.
+pub fn parse_time(s: &str) -> Option<i64> {
+    let s = s.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_millis());
+    }
+    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+            return Some(t.and_utc().timestamp_millis());
+        }
+    }
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok().and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| t.and_utc().timestamp_millis())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -27,5 +42,9 @@ mod tests {
     fn iso_times_look_like_clearml_ones() {
         assert_eq!(iso(1_795_239_072_130), "2026-11-21T05:31:12.130000+00:00");
         assert_eq!(new_id().len(), 32);
+        assert_eq!(parse_time("2026-11-21T05:31:12.130000+00:00"), Some(1_795_239_072_130));
+        assert_eq!(parse_time("2026-11-21T05:31:12.130"), Some(1_795_239_072_130));
+        assert_eq!(parse_time("2026-11-21"), Some(1_795_219_200_000));
+        assert_eq!(parse_time("yesterday"), None);
     }
 }

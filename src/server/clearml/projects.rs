@@ -5,7 +5,7 @@ use super::wire;
 use crate::error::AppResult;
 use crate::model::project::ProjectContents;
 use crate::model::Actor;
-use crate::server::ops::projects::{self, ProjectQuery};
+use crate::server::ops::projects::{self, ProjectPatch, ProjectQuery};
 use crate::server::state::AppState;
 use serde_json::{json, Value};
 
@@ -24,11 +24,25 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req) -> AppResult<Val
     Ok(json!({ "projects": out }))
 }
 
+/// The optional fields of `projects.create`/`projects.update`.
+fn project_patch(req: &Req) -> AppResult<ProjectPatch> {
+    let list = |k: &str| -> AppResult<Option<Vec<String>>> { Ok(if req.has(k) { Some(req.str_list(k)?) } else { None }) };
+    Ok(ProjectPatch {
+        description: req.opt_str("description")?,
+        tags: list("tags")?,
+        system_tags: list("system_tags")?,
+        default_output_destination: if req.has("default_output_destination") {
+            Some(req.opt_str("default_output_destination")?.filter(|d| !d.is_empty()))
+        } else {
+            None
+        },
+    })
+}
+
 /// `projects.create`: the name is the full path; parents are created as needed.
 pub async fn create(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let name = req.str("name")?;
-    let description = req.opt_str("description")?.unwrap_or_default();
-    let p = projects::create(state, actor, &name, &description).await?;
+    let p = projects::create(state, actor, &name, &project_patch(&req)?).await?;
     Ok(json!({ "id": p.id }))
 }
 
@@ -39,16 +53,21 @@ pub async fn get_by_id(state: &AppState, actor: &Actor, req: Req) -> AppResult<V
     Ok(json!({ "project": wire::project(&p, &all) }))
 }
 
-/// `projects.update`: `name` (the full path; renaming keeps the parent,
-/// `projects.move` changes it).
+/// `projects.update`: `name` (the full path: a different parent moves
+/// the project) and the other fields of [`project_patch`], echoed back.
 pub async fn update(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let id = req.str("project")?;
     let before = projects::get(state, actor, &id).await?;
-    let after = match req.opt_str("name")? {
-        Some(name) => projects::rename(state, actor, &id, &name).await?,
-        None => before.clone(),
-    };
-    Ok(json!({"updated": u8::from(after.name != before.name), "fields": {"name": after.name}}))
+    let name = req.opt_str("name")?;
+    let after = projects::update(state, actor, &id, name.as_deref(), &project_patch(&req)?).await?;
+    let mut fields = serde_json::Map::new();
+    for k in ["name", "description", "tags", "system_tags", "default_output_destination"] {
+        if let Some(v) = req.get(k) {
+            fields.insert(k.to_string(), v.clone());
+        }
+    }
+    fields.insert("name".into(), json!(after.name));
+    Ok(json!({"updated": u8::from(after != before), "fields": fields}))
 }
 
 /// `projects.move`: puts the project (with its sub-projects) under

@@ -208,6 +208,48 @@ pub fn string_value(v: &Value, what: &str) -> AppResult<String> {
     }
 }
 
+/// Paging by `size` and `scroll_id` (ClearML's scrolling `get_all`): the
+/// id carries the position after the last object returned, so any server
+/// process continues a scroll. `refresh_scroll` answers everything up to
+/// that position again (with anything new that sorts before it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scroll {
+    pub start: usize,
+    pub size: usize,
+}
+
+impl Scroll {
+    /// The scroll a request asks for, if it uses `size` or `scroll_id`.
+    pub fn of(req: &Req) -> AppResult<Option<Scroll>> {
+        let id = req.opt_str("scroll_id")?.filter(|s| !s.is_empty());
+        let size = req.opt_i64("size")?;
+        if id.is_none() && size.is_none() {
+            return Ok(None);
+        }
+        let size = size.unwrap_or(500);
+        if !(1..=10_000).contains(&size) {
+            return Err(AppError::invalid("size must be between 1 and 10000"));
+        }
+        let size = usize::try_from(size).unwrap_or(500);
+        let start = match id {
+            None => 0,
+            Some(id) => id
+                .strip_prefix("pos-")
+                .and_then(|n| n.parse::<usize>().ok())
+                .ok_or_else(|| AppError::invalid(format!("invalid scroll_id '{id}'")))?,
+        };
+        if req.bool_or("refresh_scroll", false)? {
+            return Ok(Some(Scroll { start: 0, size: start.max(size) }));
+        }
+        Ok(Some(Scroll { start, size }))
+    }
+
+    /// The id that continues after `returned` more objects.
+    pub fn next(&self, returned: usize) -> String {
+        format!("pos-{}", self.start + returned)
+    }
+}
+
 /// Compiles a client's name regex, case-insensitively, or says why not.
 pub fn name_regex(pattern: &str) -> AppResult<regex::Regex> {
     regex::RegexBuilder::new(pattern)
@@ -236,34 +278,73 @@ fn insert_path(dst: &mut Map<String, Value>, parts: &[&str], v: Value) {
     }
 }
 
-/// Keeps only the `only_fields` of an object (dotted paths reach into
-/// nested objects); `id` is always kept. An empty list keeps everything.
+/// Removes `parts` (a dotted path) from `dst`.
+fn remove_path(dst: &mut Map<String, Value>, parts: &[&str]) {
+    match parts {
+        [] => {}
+        [last] => {
+            dst.remove(*last);
+        }
+        [first, rest @ ..] => {
+            if let Some(Value::Object(next)) = dst.get_mut(*first) {
+                remove_path(next, rest);
+            }
+        }
+    }
+}
+
+/// Keeps only the `only_fields` of an object, as a MongoDB projection does:
+/// dotted paths reach into nested objects, and an object on the way is kept
+/// (empty) even when the leaf is missing (`runtime.version` of a task with
+/// no runtime answers `runtime: {}`); `-field` leaves a field out; `id` is
+/// always kept. An empty list keeps everything.
 pub fn project_fields(obj: Value, only_fields: &[String]) -> Value {
     if only_fields.is_empty() {
         return obj;
     }
     let Value::Object(src) = obj else { return obj };
-    let mut out = Map::new();
-    if let Some(id) = src.get("id") {
-        out.insert("id".into(), id.clone());
-    }
-    for f in only_fields {
-        let parts: Vec<&str> = f.split('.').collect();
-        let mut cur = Some(&src);
-        let mut value: Option<&Value> = None;
-        for (i, p) in parts.iter().enumerate() {
-            let Some(m) = cur else { break };
-            match m.get(*p) {
-                Some(v) if i + 1 == parts.len() => value = Some(v),
-                Some(Value::Object(inner)) => cur = Some(inner),
-                _ => cur = None,
+    let (excluded, included): (Vec<&String>, Vec<&String>) = only_fields.iter().partition(|f| f.starts_with('-'));
+    let mut out = if included.is_empty() {
+        src.clone()
+    } else {
+        let mut out = Map::new();
+        if let Some(id) = src.get("id") {
+            out.insert("id".into(), id.clone());
+        }
+        for f in included {
+            let parts: Vec<&str> = f.split('.').collect();
+            let mut cur = &src;
+            for (i, p) in parts.iter().enumerate() {
+                match cur.get(*p) {
+                    Some(v) if i + 1 == parts.len() => insert_path(&mut out, &parts, v.clone()),
+                    Some(Value::Object(inner)) => {
+                        cur = inner;
+                        if !has_path(&out, &parts[..=i]) {
+                            insert_path(&mut out, &parts[..=i], Value::Object(Map::new()));
+                        }
+                        continue;
+                    }
+                    _ => {}
+                }
+                break;
             }
         }
-        if let Some(v) = value {
-            insert_path(&mut out, &parts, v.clone());
-        }
+        out
+    };
+    for f in excluded {
+        let parts: Vec<&str> = f[1..].split('.').collect();
+        remove_path(&mut out, &parts);
     }
     Value::Object(out)
+}
+
+/// Whether `parts` (a dotted path) is set in `m`.
+fn has_path(m: &Map<String, Value>, parts: &[&str]) -> bool {
+    match parts {
+        [] => true,
+        [last] => m.contains_key(*last),
+        [first, rest @ ..] => matches!(m.get(*first), Some(Value::Object(next)) if has_path(next, rest)),
+    }
 }
 
 #[cfg(test)]
@@ -343,5 +424,11 @@ mod tests {
         let p = project_fields(obj.clone(), &["status".into(), "script.branch".into()]);
         assert_eq!(p, json!({"id": "1", "status": "created", "script": {"branch": "b"}}));
         assert_eq!(project_fields(obj.clone(), &[]), obj);
+        // An object on the way stays, empty, like a MongoDB projection (the
+        // SDK's Dataset.create reads `runtime` of `runtime.version`).
+        let t = json!({"id": "1", "runtime": {}, "script": {"branch": "b"}});
+        let p = project_fields(t.clone(), &["runtime.version".into(), "script.diff".into(), "none.x".into()]);
+        assert_eq!(p, json!({"id": "1", "runtime": {}, "script": {}}));
+        assert_eq!(project_fields(t, &["-script".into()]), json!({"id": "1", "runtime": {}}));
     }
 }

@@ -6,6 +6,8 @@ use super::request::{project_fields, Req};
 use super::task_request::{
     hyperparam_items, parse_configuration, parse_container, parse_hyperparams, parse_links, parse_patch, query_of,
 };
+use super::query::{self, Query, TASK_FIELDS};
+use super::request::Scroll;
 use super::wire;
 use crate::error::{AppError, AppResult};
 use crate::model::task::LinkKind;
@@ -13,7 +15,9 @@ use crate::model::{Actor, Task, TaskStatus};
 use crate::server::ops::table::{self, Bulk, ProjectRef};
 use crate::server::ops::task_fields::{self, artifact_key, Replace};
 use crate::server::ops::tasks::{self, CloneProject, CloneSpec, QueueRef, StatusChange, StopOutcome};
+use crate::server::ops;
 use crate::server::state::AppState;
+use crate::server::store::TaskOrder;
 use serde_json::{json, Map, Value};
 
 /// The fields of an edit request, echoed back as ClearML does.
@@ -61,24 +65,77 @@ pub async fn get_by_id(state: &AppState, actor: &Actor, req: Req) -> AppResult<V
     Ok(json!({"task": wire::task(&t, &metrics)}))
 }
 
-/// `tasks.get_all`: query with filters, order and paging; `only_fields` projects.
+/// The `tasks.get_all` keys the SQL query answers (see [`query_of`]).
+const NATIVE_KEYS: &[&str] = &["id", "project", "name", "status", "type", "tags", "system_tags", "search_text"];
+
+/// The `tasks.get_all`/`get_all_ex` parameters that are not conditions.
+const OWN_KEYS: &[&str] = &[
+    "only_fields",
+    "order_by",
+    "page",
+    "page_size",
+    "search_hidden",
+    "scroll_id",
+    "size",
+    "refresh_scroll",
+    "include_subprojects",
+    "allow_public",
+    "batch_size",
+];
+
+/// `tasks.get_all` and `tasks.get_all_ex`: ClearML's query language (see
+/// [`query`]) with order, paging (`page`/`page_size`, or `size` with a
+/// `scroll_id`) and `only_fields`. What SQL can answer is asked there; other
+/// conditions and orders are applied to the wire form of the matches.
 pub async fn get_all(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let filter = query_of(&req)?;
+    let conditions = Query::parse(&req, &TASK_FIELDS, &[NATIVE_KEYS, OWN_KEYS].concat())?;
+    let order_by = req.str_list("order_by")?;
+    let native_order = order_by.iter().all(|o| TaskOrder::parse(o.trim_start_matches(['-', '+'])).is_some());
     let only_fields = req.str_list("only_fields")?;
+    let mut native_req = req.clone();
+    native_req.body.remove("order_by");
+    let mut filter = query_of(if native_order { &req } else { &native_req })?;
+    if req.bool_or("include_subprojects", false)? && !filter.projects.is_empty() {
+        filter.projects = ops::projects::with_subprojects(state, actor, &filter.projects).await?;
+    }
+    let scroll = Scroll::of(&req)?;
+    let in_memory = !conditions.is_empty() || !native_order || scroll.is_some();
+    let (offset, limit) = match &scroll {
+        Some(s) => (s.start, s.size),
+        None => (usize::try_from(filter.page.saturating_mul(filter.page_size)).unwrap_or(usize::MAX), usize::try_from(filter.page_size).unwrap_or(usize::MAX)),
+    };
+    if in_memory {
+        filter.page = 0;
+        filter.page_size = i64::MAX;
+    }
     // ClearML's get_all has no total; not counting saves a second scan.
     let (found, _) = tasks::query(state, actor, &filter).await?;
-    let wants_metrics = only_fields.is_empty() || only_fields.iter().any(|f| f.starts_with("last_metrics"));
+    let wants_metrics =
+        in_memory || only_fields.is_empty() || only_fields.iter().any(|f| f.starts_with("last_metrics"));
     let metrics = if wants_metrics {
         let ids: Vec<String> = found.iter().map(|t| t.id.clone()).collect();
         state.store.metric_summaries_of(&ids).await?
     } else {
         Default::default()
     };
-    let out: Vec<Value> = found
-        .iter()
-        .map(|t| project_fields(wire::task(t, metrics.get(&t.id).map_or(&[], Vec::as_slice)), &only_fields))
-        .collect();
-    Ok(json!({"tasks": out}))
+    let mut docs: Vec<Value> =
+        found.iter().map(|t| wire::task(t, metrics.get(&t.id).map_or(&[], Vec::as_slice))).collect();
+    if in_memory {
+        docs.retain(|d| conditions.matches(d));
+        let order = if order_by.is_empty() { vec!["-last_update".to_string()] } else { order_by };
+        query::sort(&mut docs, &order);
+        docs = docs.into_iter().skip(offset).take(limit).collect();
+    }
+    let out: Vec<Value> = docs.into_iter().map(|d| project_fields(d, &only_fields)).collect();
+    let mut answer = json!({"tasks": out});
+    if let Some(s) = scroll {
+        answer["scroll_id"] = json!(s.next(out_len(&answer, "tasks")));
+    }
+    Ok(answer)
+}
+
+fn out_len(answer: &Value, key: &str) -> usize {
+    answer[key].as_array().map_or(0, Vec::len)
 }
 
 /// `tasks.edit`: only drafts, unless `force`. A request with any invalid

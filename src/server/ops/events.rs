@@ -87,10 +87,20 @@ pub async fn console_tail(state: &AppState, actor: &Actor, task: &str, limit: i6
     Ok(ConsoleTail { entries: rows.into_iter().map(|(_, e)| e).collect(), total })
 }
 
-/// Every scalar series of a task, whole.
+/// Every scalar series of a task, whole, without its single values
+/// (iteration -2³¹: they are a summary, not a point of a history, and
+/// ClearML's server leaves them out of scalar histories too). A series of
+/// nothing but a single value is left out.
 pub async fn scalars(state: &AppState, _actor: &Actor, task: &str) -> AppResult<Vec<SeriesData>> {
     lookup::require_task(state, task).await?;
-    state.store.scalar_series(task).await
+    Ok(state
+        .store
+        .scalar_series(task)
+        .await?
+        .into_iter()
+        .map(|s| if s.x.first() == Some(&SINGLE_VALUE_ITERATION) { s.window(SINGLE_VALUE_ITERATION + 1, i64::MAX) } else { s })
+        .filter(|s| !s.x.is_empty())
+        .collect())
 }
 
 /// Every scalar series of a task reduced to `buckets` min/max buckets

@@ -1,6 +1,6 @@
 //! Projects: nested folders of tasks and models, addressed by full path
-//! (`main/sub/subsub`). A rename keeps the parent; a move changes it; both
-//! carry the sub-projects along. A project with contents is deleted only
+//! (`main/sub/subsub`). A new full path renames or moves a project, and
+//! its sub-projects go along. A project with contents is deleted only
 //! when the caller says what happens to them.
 
 use super::tasks::modify;
@@ -53,14 +53,67 @@ pub async fn query(state: &AppState, actor: &Actor, q: &ProjectQuery) -> AppResu
     Ok((page, all))
 }
 
+/// The fields of a project besides its name that `projects.create` and
+/// `projects.update` set; `None` leaves one as it is.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ProjectPatch {
+    pub description: Option<String>,
+    pub tags: Option<Vec<String>>,
+    pub system_tags: Option<Vec<String>>,
+    /// `Some(None)` clears it.
+    pub default_output_destination: Option<Option<String>>,
+}
+
+impl ProjectPatch {
+    /// Whether the patch changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == ProjectPatch::default()
+    }
+
+    /// `p` with the patch applied.
+    fn apply(&self, mut p: Project) -> Project {
+        if let Some(d) = &self.description {
+            p.description.clone_from(d);
+        }
+        if let Some(t) = &self.tags {
+            p.tags = dedup(t);
+        }
+        if let Some(t) = &self.system_tags {
+            p.system_tags = dedup(t);
+        }
+        if let Some(d) = &self.default_output_destination {
+            p.default_output_destination.clone_from(d);
+        }
+        p
+    }
+}
+
+/// Tags in their first order, each once.
+fn dedup(tags: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(tags.len());
+    for t in tags {
+        if !out.contains(t) {
+            out.push(t.clone());
+        }
+    }
+    out
+}
+
 /// `projects.create`: the name is the full path, its parents created as
-/// needed; a taken name is 400/801.
-pub async fn create(state: &AppState, actor: &Actor, name: &str, description: &str) -> AppResult<Project> {
+/// needed; a taken name is 400/801. Dataset and pipeline projects come with
+/// the `hidden` system tag, which keeps them out of the usual lists.
+pub async fn create(state: &AppState, actor: &Actor, name: &str, patch: &ProjectPatch) -> AppResult<Project> {
     let name = check_project_name(name)?;
     if list(state, actor).await?.iter().any(|p| p.name == name) {
         return Err(AppError::duplicate(Noun::Project, &name));
     }
-    state.store.ensure_project(&name, description).await
+    let p = state.store.ensure_project(&name, patch.description.as_deref().unwrap_or_default()).await?;
+    if patch.is_empty() {
+        return Ok(p);
+    }
+    let p = patch.apply(p);
+    state.store.update_project(&p).await?;
+    Ok(p)
 }
 
 /// The project with this full name, created (with its parents) if missing.
@@ -68,17 +121,32 @@ pub async fn ensure(state: &AppState, _actor: &Actor, name: &str) -> AppResult<P
     lookup::ensure_project(state, name).await
 }
 
-/// `projects.update {name}`: renames a project in place. `name` is the new
-/// full path and must keep the parent (moving is [`move_under`]).
+/// `projects.update`: a new full path (`name`; a different parent moves the
+/// project, with its sub-projects, as `projects.move` does) and the fields
+/// of `patch`. Answers the project as updated.
+pub async fn update(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    name: Option<&str>,
+    patch: &ProjectPatch,
+) -> AppResult<Project> {
+    let mut p = get(state, actor, id).await?;
+    if let Some(name) = name {
+        p = rename(state, actor, id, name).await?;
+    }
+    if patch.is_empty() {
+        return Ok(p);
+    }
+    let p = patch.apply(p);
+    state.store.update_project(&p).await?;
+    Ok(p)
+}
+
+/// Gives a project a new full path; sub-projects move along.
 pub async fn rename(state: &AppState, actor: &Actor, id: &str, name: &str) -> AppResult<Project> {
     let p = get(state, actor, id).await?;
     let name = check_project_name(name)?;
-    if parent_path(&name) != parent_path(&p.name) {
-        return Err(AppError::invalid(format!(
-            "renaming '{}' to '{name}' would change its parent: use projects.move",
-            p.name
-        )));
-    }
     if name == p.name {
         return Ok(p);
     }
@@ -111,6 +179,20 @@ pub async fn move_under(state: &AppState, actor: &Actor, id: &str, new_location:
     let prefix = format!("{}/", p.name);
     let moved = list(state, actor).await?.iter().filter(|q| q.id == p.id || q.name.starts_with(&prefix)).count();
     Ok((moved, state.store.relocate_project(id, &new_path).await?))
+}
+
+/// These projects and every project below them (ids; unknown ids kept).
+pub async fn with_subprojects(state: &AppState, actor: &Actor, ids: &[String]) -> AppResult<Vec<String>> {
+    let all = list(state, actor).await?;
+    let mut out: Vec<String> = ids.to_vec();
+    for root in all.iter().filter(|p| ids.contains(&p.id)) {
+        for p in subtree(root, &all) {
+            if !out.contains(&p.id) {
+                out.push(p.id.clone());
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A project and every project below it, deepest first.

@@ -15,7 +15,7 @@ use crate::model::task::{
     Comparison, Configuration, Hyperparams, LinkKind, ModelLink, TaskDetail, TaskModel, TaskPatch, COMPARE_MAX,
     COMPARE_MIN,
 };
-use crate::model::{Container, Project, Task, TaskStatus, TaskType};
+use crate::model::{Container, Project, Task, TaskStatus, TaskType, DEVELOPMENT};
 use crate::server::clock::{new_id, now_ms};
 use crate::server::files::media_url;
 use crate::server::state::AppState;
@@ -242,6 +242,9 @@ pub async fn enqueue(
         t.status_reason = reason.to_string();
         t.status_message = message.to_string();
         t.execution_queue = Some(queue_id.clone());
+        // A task run remotely is no longer the developer's local run (the
+        // SDK's `execute_remotely` relies on this, as on ClearML's server).
+        t.system_tags.retain(|tag| tag != DEVELOPMENT);
         Ok(((), QueueChange::Enqueue(queue_id.clone())))
     })
     .await?;
@@ -381,7 +384,7 @@ pub async fn clone(
         user: actor.user.clone(),
         tags: spec.tags.clone().unwrap_or_else(|| src.tags.clone()),
         system_tags: spec.system_tags.clone().unwrap_or_else(|| {
-            src.system_tags.iter().filter(|t| *t != "development" && *t != crate::model::ARCHIVED).cloned().collect()
+            src.system_tags.iter().filter(|t| *t != DEVELOPMENT && *t != crate::model::ARCHIVED).cloned().collect()
         }),
         created: now,
         last_update: now,
@@ -479,7 +482,7 @@ pub async fn stop(
     let (outcome, _) = modify_with_queue(state, actor, id, |t| {
         let now = now_ms();
         let live_worker = t.status == TaskStatus::InProgress
-            && !t.system_tags.iter().any(|s| s == "development")
+            && !t.system_tags.iter().any(|s| s == DEVELOPMENT)
             && t.last_worker.is_some()
             && t.last_worker_report.is_some_and(|r| crate::model::worker::reported_within(r, now, timeout));
         if live_worker && !force {

@@ -332,6 +332,9 @@ pub trait ProjectStore: Send + Sync {
     /// the parent does. Missing parents are created. Refuses a path that is
     /// taken or that lies inside the project itself.
     async fn relocate_project(&self, id: &str, new_path: &str) -> AppResult<Project>;
+    /// Writes a project's description, tags, system tags and default output
+    /// destination (not its name: see [`ProjectStore::relocate_project`]).
+    async fn update_project(&self, project: &Project) -> AppResult<()>;
     /// Deletes an empty project (no tasks, models or sub-projects); false if
     /// it does not exist or is not empty.
     async fn delete_empty_project(&self, id: &str) -> AppResult<bool>;

@@ -1,7 +1,7 @@
 //! Projects: nested by `/` in their full names, each row also holding its
 //! last segment and its parent's id.
 
-use super::{from_json, Exec, Sql, SqlStore};
+use super::{from_json, to_json, Exec, Sql, SqlStore};
 use crate::error::{AppError, AppResult, Noun};
 use crate::model::project::{basename, path_prefixes};
 use crate::model::{Project, ProjectSummary};
@@ -185,6 +185,24 @@ impl ProjectStore for SqlStore {
         let row: ProjectRow = exec.fetch_one(&Sql::new("SELECT * FROM projects WHERE id = $1").bind(id)).await?;
         tx.commit().await?;
         Ok(row.into_project())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(id = %project.id))]
+    async fn update_project(&self, project: &Project) -> AppResult<()> {
+        let q = Sql::new(
+            "UPDATE projects SET description = $1, tags = $2, system_tags = $3, default_output_destination = $4, \
+             last_update = $5 WHERE id = $6",
+        )
+        .bind(&project.description)
+        .bind(to_json(&project.tags))
+        .bind(to_json(&project.system_tags))
+        .bind(project.default_output_destination.clone())
+        .bind(now_ms())
+        .bind(&project.id);
+        if self.db.execute(&q).await? == 0 {
+            return Err(AppError::not_found(Noun::Project, &project.id));
+        }
+        Ok(())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
