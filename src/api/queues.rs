@@ -58,7 +58,7 @@ pub async fn queue_task(queue: String, task: String, op: QueueOp) -> Result<(), 
     let (st, actor) = super::context()?;
     let done = match op {
         QueueOp::Move(to) => queues::move_task(&st, &actor, &queue, &task, to).await.map(|_| ()),
-        QueueOp::Remove => queues::remove_task(&st, &actor, &queue, &task).await,
+        QueueOp::Remove => queues::remove_task(&st, &actor, &queue, &task, true).await,
         QueueOp::MoveTo(to) => {
             tasks::enqueue(&st, &actor, &task, &tasks::QueueRef::Id(to), false, "", "").await.map(|_| ())
         }

@@ -25,10 +25,12 @@ pub enum TaskType {
     Service,
     Qc,
     Custom,
+    /// A Markdown report (`reports.*`).
+    Report,
 }
 
 /// Every task type, in the seed documents' order.
-pub const ALL_TASK_TYPES: [TaskType; 11] = [
+pub const ALL_TASK_TYPES: [TaskType; 12] = [
     TaskType::Training,
     TaskType::Testing,
     TaskType::Inference,
@@ -40,6 +42,7 @@ pub const ALL_TASK_TYPES: [TaskType; 11] = [
     TaskType::DataProcessing,
     TaskType::Qc,
     TaskType::Custom,
+    TaskType::Report,
 ];
 
 impl TaskType {
@@ -57,6 +60,7 @@ impl TaskType {
             TaskType::Service => "service",
             TaskType::Qc => "qc",
             TaskType::Custom => "custom",
+            TaskType::Report => "report",
         }
     }
 }
@@ -273,6 +277,9 @@ pub struct ScriptPatch {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskPatch {
     pub name: Option<String>,
+    /// A status set directly (`tasks.edit {status}`, ClearML's escape hatch
+    /// for tools that manage a task themselves).
+    pub status: Option<TaskStatus>,
     pub task_type: Option<TaskType>,
     pub comment: Option<String>,
     /// `Some(None)` clears the parent.
@@ -315,6 +322,12 @@ impl TaskPatch {
             }
         };
         set(&mut t.name, &self.name);
+        if let Some(st) = self.status.filter(|st| *st != t.status) {
+            if st == TaskStatus::Queued {
+                t.enqueue_status = Some(t.status);
+            }
+            t.status = st;
+        }
         if let Some(ty) = self.task_type {
             t.task_type = ty;
         }

@@ -1,12 +1,14 @@
 //! `models.*`: registered model weights.
 
-use super::request::{name_regex, project_fields, Req};
+use super::query::{self, Query, MODEL_FIELDS};
+use super::request::{name_regex, project_fields, Req, Scroll};
 use super::task_request::parse_tag_filter;
 use super::wire;
 use crate::error::{AppError, AppResult};
 use crate::model::model::ModelPatch;
 use crate::model::Actor;
 use crate::server::ops::models::{self, TaskModelUpdate};
+use crate::server::ops;
 use crate::server::state::AppState;
 use crate::server::store::ModelFilter;
 use serde_json::{json, Map, Value};
@@ -70,16 +72,38 @@ pub async fn get_by_id(state: &AppState, actor: &Actor, req: Req) -> AppResult<V
     Ok(json!({"model": wire::model(&models::get(state, actor, &req.str("model")?).await?)}))
 }
 
-/// `models.get_all`: by id, name regex, project, task, tags; newest first.
-pub async fn get_all(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+/// The `models.get_all` keys the SQL query answers.
+const NATIVE_KEYS: &[&str] = &["id", "project", "task", "tags", "system_tags", "name", "ready"];
+
+/// The `models.get_all`/`get_all_ex` parameters that are not conditions.
+const OWN_KEYS: &[&str] = &[
+    "only_fields",
+    "order_by",
+    "page",
+    "page_size",
+    "scroll_id",
+    "size",
+    "refresh_scroll",
+    "include_subprojects",
+    "allow_public",
+    "search_text",
+    "include_stats",
+];
+
+/// `models.get_all` and `models.get_all_ex`: ClearML's query language (see
+/// [`query`]; `uri`, `framework`, `metadata.<key>.value`, … as well as
+/// ids, projects, tasks, tags), ordered by any field (newest first by
+/// default), paged or scrolled; `_ex` answers the project as `{id, name}`.
+pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> AppResult<Value> {
+    let conditions = Query::parse(&req, &MODEL_FIELDS, &[NATIVE_KEYS, OWN_KEYS].concat())?;
     let mut f = ModelFilter {
         ids: req.str_list("id")?,
         projects: req.str_list("project")?,
         tasks: req.str_list("task")?,
         tags: parse_tag_filter(&req.str_list("tags")?),
         system_tags: parse_tag_filter(&req.str_list("system_tags")?),
-        page: req.opt_i64("page")?.unwrap_or(0).max(0),
-        page_size: req.opt_i64("page_size")?.unwrap_or(500).clamp(1, 10_000),
+        page: 0,
+        page_size: i64::MAX,
         ..ModelFilter::default()
     };
     if let Some(name) = req.opt_str("name")? {
@@ -89,17 +113,28 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req) -> AppResult<Val
     if req.has("ready") {
         f.ready = Some(req.bool_or("ready", false)?);
     }
-    for o in req.str_list("order_by")? {
-        match o.as_str() {
-            "-created" | "-last_update" => f.oldest_first = false,
-            "created" | "last_update" => f.oldest_first = true,
-            other => return Err(AppError::invalid(format!("cannot order models by '{other}'"))),
+    if req.bool_or("include_subprojects", false)? && !f.projects.is_empty() {
+        f.projects = ops::projects::with_subprojects(state, actor, &f.projects).await?;
+    }
+    let scroll = Scroll::of(&req)?;
+    let window = query::window(&req, scroll.as_ref())?;
+    let mut only_fields = req.str_list("only_fields")?;
+    only_fields.retain(|f| f != "stats");
+    let docs: Vec<Value> = models::query(state, actor, &f).await?.iter().map(wire::model).collect();
+    let mut docs = query::select(docs, &conditions, &req.str_list("order_by")?, "-created", window);
+    if ex {
+        let projects = ops::projects::list(state, actor).await?;
+        for d in &mut docs {
+            query::join(d, "project", |id| projects.iter().find(|p| p.id == id).map(|p| p.name.clone()));
         }
     }
-    let only_fields = req.str_list("only_fields")?;
-    let out: Vec<Value> =
-        models::query(state, actor, &f).await?.iter().map(|m| project_fields(wire::model(m), &only_fields)).collect();
-    Ok(json!({"models": out}))
+    let out: Vec<Value> = docs.into_iter().map(|d| project_fields(d, &only_fields)).collect();
+    let returned = out.len();
+    let mut answer = json!({"models": out});
+    if let Some(s) = scroll {
+        answer["scroll_id"] = json!(s.next(returned));
+    }
+    Ok(answer)
 }
 
 /// `models.set_ready`: publish a model.

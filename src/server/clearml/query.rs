@@ -16,7 +16,7 @@
 //! The endpoints keep what the database can answer (ids, projects, status,
 //! tags…) in SQL; this module answers the rest for the rows that come back.
 
-use super::request::Req;
+use super::request::{Req, Scroll};
 use crate::error::{AppError, AppResult};
 use crate::server::clock::parse_time;
 use serde_json::{Map, Value};
@@ -190,12 +190,18 @@ fn filter_terms(field: &str, v: &Value) -> AppResult<Cond> {
             Some(_) => Err(AppError::invalid(format!("filters.{field}.*.{key} must be a list"))),
         }
     };
+    if let Some(k) = m.keys().find(|k| !matches!(k.as_str(), "any" | "all" | "op")) {
+        return Err(AppError::invalid(format!("filters.{field}: unknown condition '{k}' (expected any, all, op)")));
+    }
     let mut parts = Vec::new();
     for (key, all) in [("any", false), ("all", true)] {
         let Some(part) = m.get(key).filter(|p| !p.is_null()) else { continue };
         let Value::Object(part) = part else {
             return Err(AppError::invalid(format!("filters.{field}.{key} must be an object")));
         };
+        if let Some(k) = part.keys().find(|k| !matches!(k.as_str(), "include" | "exclude")) {
+            return Err(AppError::invalid(format!("filters.{field}.{key}: unknown list '{k}' (expected include, exclude)")));
+        }
         let (include, inc_empty) = strings(part, "include")?;
         let (exclude, exc_empty) = strings(part, "exclude")?;
         let mut conds = Vec::new();
@@ -356,6 +362,36 @@ impl Query {
     }
 }
 
+/// Where a page starts and how long it is: `page`/`page_size`, or a
+/// [`Scroll`] when the request scrolls.
+pub fn window(req: &Req, scroll: Option<&Scroll>) -> AppResult<(usize, usize)> {
+    if let Some(s) = scroll {
+        return Ok((s.start, s.size));
+    }
+    let page = req.opt_i64("page")?.unwrap_or(0);
+    let size = req.opt_i64("page_size")?.unwrap_or(500);
+    if page < 0 {
+        return Err(AppError::invalid("page must not be negative"));
+    }
+    if !(1..=10_000).contains(&size) {
+        return Err(AppError::invalid("page_size must be between 1 and 10000"));
+    }
+    let size = usize::try_from(size).unwrap_or(500);
+    Ok((usize::try_from(page).unwrap_or(usize::MAX).saturating_mul(size), size))
+}
+
+/// The documents meeting `query`, ordered by `order_by` (or `default`),
+/// from `start`, at most `size`.
+pub fn select(mut docs: Vec<Value>, query: &Query, order_by: &[String], default: &str, (start, size): (usize, usize)) -> Vec<Value> {
+    docs.retain(|d| query.matches(d));
+    if order_by.is_empty() {
+        sort(&mut docs, &[default.to_string()]);
+    } else {
+        sort(&mut docs, order_by);
+    }
+    docs.into_iter().skip(start).take(size).collect()
+}
+
 /// The value at a dotted path, if any.
 pub fn lookup<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
     let mut cur = doc;
@@ -363,6 +399,24 @@ pub fn lookup<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
         cur = cur.as_object()?.get(part)?;
     }
     Some(cur)
+}
+
+/// Replaces the id at a dotted path by the object it refers to, `{id}`
+/// with `name` when `name_of` knows it (the `_ex` endpoints' joins). An
+/// empty or missing reference stays as it is.
+pub fn join(doc: &mut Value, path: &str, name_of: impl Fn(&str) -> Option<String>) {
+    let mut cur = doc;
+    for part in path.split('.') {
+        let Some(next) = cur.as_object_mut().and_then(|m| m.get_mut(part)) else { return };
+        cur = next;
+    }
+    let Some(id) = cur.as_str().filter(|s| !s.is_empty()).map(str::to_string) else { return };
+    let mut obj = Map::new();
+    obj.insert("id".into(), Value::String(id.clone()));
+    if let Some(name) = name_of(&id) {
+        obj.insert("name".into(), Value::String(name));
+    }
+    *cur = Value::Object(obj);
 }
 
 /// Whether two values are the same for a filter (strings and numbers
@@ -481,12 +535,32 @@ fn compare(a: &Value, b: &Value) -> Ordering {
         },
         (Value::String(_), Value::Number(_)) => compare(b, a).reverse(),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        // Objects key by key, as BSON compares them (a hyperparameter item
+        // or a whole section, ordered by what it holds).
+        (Value::Object(x), Value::Object(y)) => {
+            for (kx, ky) in x.iter().zip(y.iter()) {
+                let o = kx.0.cmp(ky.0).then_with(|| compare(kx.1, ky.1));
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            x.len().cmp(&y.len())
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            for (a, b) in x.iter().zip(y.iter()) {
+                let o = compare(a, b);
+                if o != Ordering::Equal {
+                    return o;
+                }
+            }
+            x.len().cmp(&y.len())
+        }
         _ => kind(Some(a)).cmp(&kind(Some(b))),
     }
 }
 
 /// Orders documents by `order_by` (`field` or `-field`, dotted paths),
-/// ties by `id`.
+/// empty values last either way, ties by `id`.
 pub fn sort(docs: &mut [Value], order_by: &[String]) {
     let keys: Vec<(bool, &str)> = order_by
         .iter()
@@ -498,11 +572,30 @@ pub fn sort(docs: &mut [Value], order_by: &[String]) {
     docs.sort_by(|a, b| {
         for (desc, path) in &keys {
             let (x, y) = (lookup(a, path), lookup(b, path));
-            let o = match (x.filter(|v| !v.is_null()), y.filter(|v| !v.is_null())) {
-                (Some(x), Some(y)) => compare(x, y),
-                (x, y) => kind(x).cmp(&kind(y)),
+            // Empty values come last either way, as ClearML orders them.
+            let empty = |v: Option<&Value>| match v {
+                None | Some(Value::Null) => true,
+                Some(Value::String(s)) => s.is_empty(),
+                Some(Value::Array(a)) => a.is_empty(),
+                Some(Value::Object(o)) => o.is_empty(),
+                Some(_) => false,
             };
-            let o = if *desc { o.reverse() } else { o };
+            let o = match (empty(x), empty(y)) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                (false, false) => {
+                    let o = match (x, y) {
+                        (Some(x), Some(y)) => compare(x, y),
+                        (x, y) => kind(x).cmp(&kind(y)),
+                    };
+                    if *desc {
+                        o.reverse()
+                    } else {
+                        o
+                    }
+                }
+            };
             if o != Ordering::Equal {
                 return o;
             }
@@ -577,6 +670,8 @@ mod tests {
         let order: Vec<&str> = d.iter().map(|x| x["id"].as_str().unwrap_or_default()).collect();
         assert_eq!(order, ["b", "c", "a"]);
         sort(&mut d, &["parent".to_string()]);
-        assert_eq!(d[0]["id"], "b", "missing values first when ascending");
+        assert_eq!(d[2]["id"], "b", "empty values last when ascending");
+        sort(&mut d, &["-parent".to_string()]);
+        assert_eq!(d[2]["id"], "b", "and when descending");
     }
 }

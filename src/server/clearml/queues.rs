@@ -129,10 +129,18 @@ pub async fn move_task_backward(state: &AppState, actor: &Actor, req: Req) -> Ap
     move_task(state, actor, req, QueuePosition::Backward).await
 }
 
-/// `queues.remove_task {queue, task}`: out of the queue and back to draft.
+/// `queues.remove_task {queue, task, update_task_status?}`: out of the
+/// queue; with `update_task_status` also back to the status it had before.
 pub async fn remove_task(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    queues::remove_task(state, actor, &req.str("queue")?, &req.str("task")?).await?;
+    let update = req.bool_or("update_task_status", false)?;
+    queues::remove_task(state, actor, &req.str("queue")?, &req.str("task")?, update).await?;
     Ok(json!({"removed": 1}))
+}
+
+/// `queues.add_task {queue, task}`.
+pub async fn add_task(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    queues::add_task(state, actor, &req.str("queue")?, &req.str("task")?).await?;
+    Ok(json!({"added": 1}))
 }
 
 /// `queues.get_queue_metrics {queue_ids?}`: one sample per queue, now.
@@ -143,7 +151,7 @@ pub async fn get_queue_metrics(state: &AppState, actor: &Actor, req: Req) -> App
         .into_iter()
         .map(|(q, waits)| {
             json!({
-                "queue": q.id, "dates": [now / 1000], "avg_waiting_times": [waits.mean_ms as f64 / 1000.0],
+                "queue": q.id, "dates": [now], "avg_waiting_times": [waits.mean_ms as f64 / 1000.0],
                 "queue_lengths": [waits.count],
             })
         })

@@ -223,7 +223,8 @@ impl Scroll {
     pub fn of(req: &Req) -> AppResult<Option<Scroll>> {
         let id = req.opt_str("scroll_id")?.filter(|s| !s.is_empty());
         let size = req.opt_i64("size")?;
-        if id.is_none() && size.is_none() {
+        // A `scroll_id` of null starts a scroll.
+        if id.is_none() && size.is_none() && !req.body.contains_key("scroll_id") {
             return Ok(None);
         }
         let size = size.unwrap_or(500);
@@ -231,13 +232,9 @@ impl Scroll {
             return Err(AppError::invalid("size must be between 1 and 10000"));
         }
         let size = usize::try_from(size).unwrap_or(500);
-        let start = match id {
-            None => 0,
-            Some(id) => id
-                .strip_prefix("pos-")
-                .and_then(|n| n.parse::<usize>().ok())
-                .ok_or_else(|| AppError::invalid(format!("invalid scroll_id '{id}'")))?,
-        };
+        // An id that is not ours (or has expired on ClearML's server)
+        // starts a new scroll, as ClearML does.
+        let start = id.and_then(|id| id.strip_prefix("pos-").and_then(|n| n.parse::<usize>().ok())).unwrap_or(0);
         if req.bool_or("refresh_scroll", false)? {
             return Ok(Some(Scroll { start: 0, size: start.max(size) }));
         }

@@ -111,6 +111,7 @@ fn parse_script(script: &Map<String, Value>) -> AppResult<ScriptPatch> {
 pub fn parse_patch(req: &Req) -> AppResult<TaskPatch> {
     let mut p = TaskPatch {
         name: req.opt_str("name")?,
+        status: req.opt_str("status")?.map(|s| s.parse::<TaskStatus>().map_err(AppError::invalid)).transpose()?,
         task_type: req.opt_str("type")?.map(|t| t.parse::<TaskType>().map_err(AppError::invalid)).transpose()?,
         comment: req.opt_str("comment")?,
         project: req.opt_str("project")?,

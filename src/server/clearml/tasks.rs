@@ -11,7 +11,7 @@ use super::request::Scroll;
 use super::wire;
 use crate::error::{AppError, AppResult};
 use crate::model::task::LinkKind;
-use crate::model::{Actor, Task, TaskStatus};
+use crate::model::{Actor, Task, TaskStatus, TaskType};
 use crate::server::ops::table::{self, Bulk, ProjectRef};
 use crate::server::ops::task_fields::{self, artifact_key, Replace};
 use crate::server::ops::tasks::{self, CloneProject, CloneSpec, QueueRef, StatusChange, StopOutcome};
@@ -81,20 +81,38 @@ const OWN_KEYS: &[&str] = &[
     "include_subprojects",
     "allow_public",
     "batch_size",
+    "projection",
 ];
 
 /// `tasks.get_all` and `tasks.get_all_ex`: ClearML's query language (see
 /// [`query`]) with order, paging (`page`/`page_size`, or `size` with a
-/// `scroll_id`) and `only_fields`. What SQL can answer is asked there; other
+/// `scroll_id`) and `only_fields`; `_ex` answers references (project,
+/// queue, parent) as objects, `{id, name}`, as ClearML's joins do. What SQL can answer is asked there; other
 /// conditions and orders are applied to the wire form of the matches.
-pub async fn get_all(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let conditions = Query::parse(&req, &TASK_FIELDS, &[NATIVE_KEYS, OWN_KEYS].concat())?;
+pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> AppResult<Value> {
     let order_by = req.str_list("order_by")?;
     let native_order = order_by.iter().all(|o| TaskOrder::parse(o.trim_start_matches(['-', '+'])).is_some());
-    let only_fields = req.str_list("only_fields")?;
+    let mut only_fields = req.str_list("only_fields")?;
+    only_fields.extend(req.str_list("projection")?);
+    // What SQL cannot answer moves to the in-memory conditions: an order by
+    // any other field, and a status or type no task can have (which then
+    // simply matches nothing, as in ClearML).
     let mut native_req = req.clone();
-    native_req.body.remove("order_by");
-    let mut filter = query_of(if native_order { &req } else { &native_req })?;
+    let mut native: Vec<&str> = NATIVE_KEYS.to_vec();
+    if !native_order {
+        native_req.body.remove("order_by");
+    }
+    for (key, known) in [
+        ("status", req.str_list("status")?.iter().all(|s| s.trim_start_matches('-').parse::<TaskStatus>().is_ok() || s.starts_with("__$"))),
+        ("type", req.str_list("type")?.iter().all(|s| s.trim_start_matches('-').parse::<TaskType>().is_ok() || s.starts_with("__$"))),
+    ] {
+        if !known {
+            native_req.body.remove(key);
+            native.retain(|k| *k != key);
+        }
+    }
+    let conditions = Query::parse(&req, &TASK_FIELDS, &[native.as_slice(), OWN_KEYS].concat())?;
+    let mut filter = query_of(&native_req)?;
     if req.bool_or("include_subprojects", false)? && !filter.projects.is_empty() {
         filter.projects = ops::projects::with_subprojects(state, actor, &filter.projects).await?;
     }
@@ -125,6 +143,15 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req) -> AppResult<Val
         let order = if order_by.is_empty() { vec!["-last_update".to_string()] } else { order_by };
         query::sort(&mut docs, &order);
         docs = docs.into_iter().skip(offset).take(limit).collect();
+    }
+    if ex {
+        let projects = ops::projects::list(state, actor).await?;
+        let queues = ops::queues::list(state, actor).await?;
+        for d in &mut docs {
+            query::join(d, "project", |id| projects.iter().find(|p| p.id == id).map(|p| p.name.clone()));
+            query::join(d, "execution.queue", |id| queues.iter().find(|q| q.id == id).map(|q| q.name.clone()));
+            query::join(d, "parent", |_| None);
+        }
     }
     let out: Vec<Value> = docs.into_iter().map(|d| project_fields(d, &only_fields)).collect();
     let mut answer = json!({"tasks": out});
@@ -347,11 +374,13 @@ pub async fn move_tasks(state: &AppState, actor: &Actor, req: Req) -> AppResult<
     let project = match (req.opt_str("project")?, req.opt_str("project_name")?) {
         (Some(p), _) => ProjectRef::Id(p),
         (None, Some(name)) => ProjectRef::Name(name),
+        // `project: null` moves the tasks to the top level.
+        (None, None) if req.body.contains_key("project") => ProjectRef::Root,
         (None, None) => return Err(AppError::missing("project")),
     };
     let (project, bulk) = table::move_to_project(state, actor, &ids, &project).await?;
     let mut out = bulk_answer(bulk, |t| json!({"project": t.project}));
-    out["project_id"] = json!(project.id);
+    out["project_id"] = json!(project.map(|p| p.id));
     Ok(out)
 }
 

@@ -41,7 +41,13 @@ pub fn task(t: &Task, metrics: &[MetricSummary]) -> Value {
     output.insert("destination".into(), json!(t.output_destination));
     let mut execution = t.execution_extra.clone();
     execution.insert("queue".into(), json!(t.execution_queue));
-    execution.insert("artifacts".into(), json!(t.artifacts));
+    // ClearML keeps artifacts keyed by (key, mode) and lists them by key.
+    let mut artifacts = t.artifacts.clone();
+    artifacts.sort_by(|a, b| {
+        let key = |v: &Value| v.get("key").and_then(Value::as_str).unwrap_or_default().to_string();
+        key(a).cmp(&key(b))
+    });
+    execution.insert("artifacts".into(), json!(artifacts));
     json!({
         "id": t.id, "name": t.name, "user": t.user, "company": COMPANY,
         "type": t.task_type.as_str(), "status": t.status.as_str(),

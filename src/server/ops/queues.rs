@@ -3,7 +3,7 @@
 //! waiting tasks is deleted only with `force`, which first sends them back
 //! to draft (they would otherwise be `queued` nowhere).
 
-use super::tasks::dequeue_if_waiting;
+use super::tasks::{dequeue_if_waiting, unqueue};
 use super::{lookup, workers, Actor};
 use crate::error::{AppError, AppResult, Noun};
 use crate::model::queue::{QueueChoice, QueuePosition, QueueView, WaitingTask, DEFAULT_TAG};
@@ -123,12 +123,29 @@ pub async fn move_task(state: &AppState, actor: &Actor, id: &str, task: &str, to
 
 /// `queues.remove_task`: out of the queue and back to draft (the status it
 /// had before it was enqueued).
-pub async fn remove_task(state: &AppState, actor: &Actor, id: &str, task: &str) -> AppResult<()> {
+pub async fn remove_task(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    task: &str,
+    update_task_status: bool,
+) -> AppResult<()> {
     let q = get(state, actor, id).await?;
     if !state.store.queue_entries(&q.id).await?.iter().any(|e| e.task == task) {
         return Err(not_queued(&q, task));
     }
-    dequeue_if_waiting(state, actor, task).await
+    if update_task_status {
+        dequeue_if_waiting(state, actor, task).await
+    } else {
+        unqueue(state, actor, task).await
+    }
+}
+
+/// `queues.add_task`: puts a task at the end of a queue, as
+/// `tasks.enqueue` does but from whatever status the task has.
+pub async fn add_task(state: &AppState, actor: &Actor, id: &str, task: &str) -> AppResult<()> {
+    let q = get(state, actor, id).await?;
+    super::tasks::enqueue(state, actor, task, &super::tasks::QueueRef::Id(q.id), true, "", "").await.map(|_| ())
 }
 
 /// `queues.get_queue_metrics`: each queue (of `ids`, or all) with how many

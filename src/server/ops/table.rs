@@ -212,22 +212,25 @@ pub enum ProjectRef {
     Id(String),
     /// By full name, created if missing.
     Name(String),
+    /// No project: the top level.
+    Root,
 }
 
-/// `tasks.move`: tasks to another project. Answers the project and what
-/// happened to each task.
+/// `tasks.move`: tasks to another project (or out of any). Answers the
+/// project (`None` for the top level) and what happened to each task.
 pub async fn move_to_project(
     state: &AppState,
     actor: &Actor,
     ids: &[String],
     project: &ProjectRef,
-) -> AppResult<(Project, Bulk)> {
+) -> AppResult<(Option<Project>, Bulk)> {
     let project = match project {
-        ProjectRef::Id(id) => lookup::project(state, id).await?,
-        ProjectRef::Name(name) => lookup::ensure_project(state, name).await?,
+        ProjectRef::Id(id) => Some(lookup::project(state, id).await?),
+        ProjectRef::Name(name) => Some(lookup::ensure_project(state, name).await?),
+        ProjectRef::Root => None,
     };
     let bulk = for_each(state, actor, ids, |t| {
-        t.project = Some(project.id.clone());
+        t.project = project.as_ref().map(|p| p.id.clone());
         Ok(())
     })
     .await?;

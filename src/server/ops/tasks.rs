@@ -129,7 +129,11 @@ pub async fn edit(state: &AppState, actor: &Actor, id: &str, patch: &TaskPatch, 
     lookup::require_project(state, patch.project.as_deref()).await?;
     let ((), task) = modify(state, actor, id, |t| {
         t.status.check_edit(crate::model::TaskPart::Inputs, force)?;
+        let before = t.status;
         patch.apply(t);
+        if t.status != before {
+            t.status_changed = now_ms();
+        }
         Ok(())
     })
     .await?;
@@ -292,6 +296,13 @@ pub(super) async fn dequeue_if_waiting(state: &AppState, actor: &Actor, id: &str
         Ok(_) | Err(AppError::InvalidStatus { .. }) => Ok(()),
         Err(e) => Err(e),
     }
+}
+
+/// Takes a task out of whatever queue holds it and changes nothing else
+/// (`queues.remove_task` without `update_task_status`: the task stays
+/// `queued`, as on ClearML's server).
+pub(super) async fn unqueue(state: &AppState, actor: &Actor, id: &str) -> AppResult<()> {
+    modify_with_queue(state, actor, id, |_| Ok(((), QueueChange::Remove))).await.map(|_| ())
 }
 
 /// Where a clone goes.
