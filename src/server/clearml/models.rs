@@ -137,6 +137,17 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
     Ok(answer)
 }
 
+/// `models.get_frameworks {projects?}`: the frameworks the models (of
+/// these projects) name.
+pub async fn get_frameworks(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let f = ModelFilter { projects: req.str_list("projects")?, page_size: i64::MAX, ..ModelFilter::default() };
+    let mut frameworks: Vec<String> =
+        models::query(state, actor, &f).await?.into_iter().filter_map(|m| m.framework).filter(|f| !f.is_empty()).collect();
+    frameworks.sort_unstable();
+    frameworks.dedup();
+    Ok(json!({"frameworks": frameworks}))
+}
+
 /// `models.set_ready`: publish a model.
 pub async fn set_ready(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     models::set_ready(state, actor, &req.str("model")?).await?;

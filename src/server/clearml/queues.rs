@@ -1,6 +1,7 @@
 //! `queues.*`: execution queues.
 
-use super::request::{name_regex, project_fields, Req};
+use super::query::{self, Query, QUEUE_FIELDS};
+use super::request::{project_fields, Req, Scroll};
 use super::wire;
 use crate::error::{AppError, AppResult};
 use crate::model::queue::QueuePosition;
@@ -17,25 +18,51 @@ pub async fn get_by_id(state: &AppState, actor: &Actor, req: Req) -> AppResult<V
     Ok(json!({"queue": wire::queue(&q, &entries)}))
 }
 
-/// `queues.get_all`: `name` is a regex ("contains" unless anchored).
+/// The `queues.get_all`/`get_all_ex` parameters that are not conditions.
+const OWN_KEYS: &[&str] =
+    &["only_fields", "order_by", "page", "page_size", "scroll_id", "size", "refresh_scroll", "search_hidden", "max_task_entries", "search_text"];
+
+/// `queues.get_all` and `queues.get_all_ex`: ClearML's query language (see
+/// [`query`]: `name` a regex, `id`, `tags`, `system_tags`, `metadata.*`),
+/// ordered by name unless `order_by` says otherwise. Queues with the
+/// `hidden` system tag are left out unless `search_hidden` or ids are given.
 pub async fn get_all(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let ids = req.str_list("id")?;
-    let name = req.opt_str("name")?.map(|n| name_regex(&n)).transpose()?;
+    let conditions = Query::parse(&req, &QUEUE_FIELDS, OWN_KEYS)?;
+    let show_hidden = req.bool_or("search_hidden", false)? || req.has("id");
+    let scroll = Scroll::of(&req)?;
+    let window = query::window(&req, scroll.as_ref())?;
     let only_fields = req.str_list("only_fields")?;
-    let mut out = Vec::new();
+    let max_entries = req.opt_i64("max_task_entries")?.map(|n| usize::try_from(n.max(0)).unwrap_or(0));
+    let mut docs = Vec::new();
     for q in queues::list(state, actor).await? {
-        if (!ids.is_empty() && !ids.contains(&q.id)) || name.as_ref().is_some_and(|re| !re.is_match(&q.name)) {
+        if !show_hidden && q.system_tags.iter().any(|t| t == "hidden") {
             continue;
         }
-        let entries = state.store.queue_entries(&q.id).await?;
-        let mut v = project_fields(wire::queue(&q, &entries), &only_fields);
-        // The agent crashes on a queue without tags (clearml-api.md §8.1).
-        if v.get("tags").is_none() {
-            v["tags"] = json!(q.tags);
+        let mut entries = state.store.queue_entries(&q.id).await?;
+        if let Some(n) = max_entries {
+            entries.truncate(n);
         }
-        out.push(v);
+        docs.push(wire::queue(&q, &entries));
     }
-    Ok(json!({"queues": out}))
+    let docs = query::select(docs, &conditions, &req.str_list("order_by")?, "name", window);
+    let out: Vec<Value> = docs
+        .into_iter()
+        .map(|d| {
+            let tags = d["tags"].clone();
+            let mut v = project_fields(d, &only_fields);
+            // The agent crashes on a queue without tags (clearml-api.md §8.1).
+            if v.get("tags").is_none() {
+                v["tags"] = tags;
+            }
+            v
+        })
+        .collect();
+    let returned = out.len();
+    let mut answer = json!({"queues": out});
+    if let Some(s) = scroll {
+        answer["scroll_id"] = json!(s.next(returned));
+    }
+    Ok(answer)
 }
 
 /// `queues.get_default`: the queue with the `default` system tag.
@@ -135,6 +162,24 @@ pub async fn remove_task(state: &AppState, actor: &Actor, req: Req) -> AppResult
     let update = req.bool_or("update_task_status", false)?;
     queues::remove_task(state, actor, &req.str("queue")?, &req.str("task")?, update).await?;
     Ok(json!({"removed": 1}))
+}
+
+/// `queues.peek_task {queue}`: the first waiting task, left in the queue.
+pub async fn peek_task(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let entries = queues::entries(state, actor, &req.str("queue")?).await?;
+    Ok(json!({"task": entries.first().map(|e| e.task.clone())}))
+}
+
+/// `queues.clear_queue {queue}`: every waiting task out, each back to the
+/// status it had before it was enqueued.
+pub async fn clear_queue(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let queue = req.str("queue")?;
+    let mut removed = Vec::new();
+    for e in queues::entries(state, actor, &queue).await? {
+        queues::remove_task(state, actor, &queue, &e.task, true).await?;
+        removed.push(e.task);
+    }
+    Ok(json!({"removed_tasks": removed}))
 }
 
 /// `queues.add_task {queue, task}`.

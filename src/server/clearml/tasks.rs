@@ -291,13 +291,25 @@ pub async fn clone(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value
 /// `tasks.reset`: back to draft, without outputs (§11.16).
 pub async fn reset(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let id = req.str("task")?;
-    let was_queued =
-        tasks::reset(state, actor, &id, req.bool_or("force", false)?, req.bool_or("clear_all", false)?).await?;
+    let force = req.bool_or("force", false)?;
+    let clear_all = req.bool_or("clear_all", false)?;
+    let models = req.bool_or("delete_output_models", true)?;
+    let done = tasks::reset(state, actor, &id, force, clear_all, models).await?;
     let mut out = updated(json!({"status": "created"}));
-    out["dequeued"] = json!({"removed": i32::from(was_queued)});
-    out["deleted_models"] = json!(0);
-    out["urls"] = json!({});
+    out["dequeued"] = json!({"removed": i32::from(done.was_queued)});
+    out["deleted_models"] = json!(done.model_urls.len());
+    out["urls"] = file_urls(&req, &done)?;
     Ok(out)
+}
+
+/// The `urls` of a reset or deletion: with `return_file_urls`, the files
+/// the caller may now remove (ClearML's shape).
+fn file_urls(req: &Req, done: &tasks::Cleared) -> AppResult<Value> {
+    Ok(if req.bool_or("return_file_urls", false)? {
+        json!({"model_urls": done.model_urls, "event_urls": [], "artifact_urls": []})
+    } else {
+        json!({})
+    })
 }
 
 /// `tasks.publish`.
@@ -321,8 +333,40 @@ pub async fn stop(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value>
 
 /// `tasks.delete`: running tasks only with `force`.
 pub async fn delete(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    tasks::delete(state, actor, &req.str("task")?, req.bool_or("force", false)?).await?;
-    Ok(json!({"deleted": true, "updated_children": 0, "updated_models": 0, "events": {}, "urls": {}}))
+    let models = req.bool_or("delete_output_models", true)?;
+    let done = tasks::delete(state, actor, &req.str("task")?, req.bool_or("force", false)?, models).await?;
+    Ok(json!({
+        "deleted": true, "updated_children": 0, "updated_models": 0, "deleted_models": done.model_urls.len(),
+        "events": {}, "urls": file_urls(&req, &done)?,
+    }))
+}
+
+/// A `*_many` endpoint: the one-task endpoint `single` for each of `ids`,
+/// with the rest of the request, answered as ClearML's batch operations
+/// are: `succeeded` (each answer with its `id`) and `failed` (each error).
+pub async fn each<'a, F, Fut>(req: Req, key: &str, single: F) -> AppResult<Value>
+where
+    F: Fn(Req) -> Fut,
+    Fut: std::future::Future<Output = AppResult<Value>> + 'a,
+{
+    let ids = req.nonempty_str_list("ids")?;
+    let mut succeeded = Vec::new();
+    let mut failed = Vec::new();
+    for id in ids {
+        let mut one = req.clone();
+        one.body.remove("ids");
+        one.body.insert(key.to_string(), json!(id));
+        match single(one).await {
+            Ok(mut v) => {
+                if let Value::Object(m) = &mut v {
+                    m.insert("id".into(), json!(id));
+                }
+                succeeded.push(v);
+            }
+            Err(e) => failed.push(json!({"id": id, "error": {"codes": [e.status(), e.subcode()], "msg": e.to_string()}})),
+        }
+    }
+    Ok(json!({"succeeded": succeeded, "failed": failed}))
 }
 
 /// ClearML's `succeeded`/`failed` lists of a change to many tasks, each
@@ -349,6 +393,56 @@ fn bulk_answer(bulk: Bulk, fields: impl Fn(&Task) -> Value) -> Value {
 pub async fn archive_many(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let bulk = table::set_archived(state, actor, &req.nonempty_str_list("ids")?, true).await?;
     Ok(bulk_answer(bulk, |_| json!({"archived": true})))
+}
+
+/// `tasks.archive {tasks}`: archives every one of them; an unknown id
+/// refuses the whole request (400/101), as ClearML does.
+pub async fn archive(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let ids = req.nonempty_str_list("tasks")?;
+    let existing = state.store.existing_task_ids(&ids).await?;
+    if let Some(missing) = ids.iter().find(|id| !existing.contains(id)) {
+        return Err(AppError::not_found(crate::error::Noun::Task, missing));
+    }
+    let bulk = table::set_archived(state, actor, &ids, true).await?;
+    if let Some((_, e)) = bulk.failed.into_iter().next() {
+        return Err(e);
+    }
+    Ok(json!({"archived": bulk.succeeded.len()}))
+}
+
+/// `tasks.update`: the descriptive fields (name, comment, tags, system
+/// tags, project), in any status.
+pub async fn update(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let id = req.str("task")?;
+    let full = parse_patch(&req)?;
+    let patch = crate::model::task::TaskPatch {
+        name: full.name,
+        comment: full.comment,
+        tags: full.tags,
+        system_tags: full.system_tags,
+        project: full.project,
+        ..Default::default()
+    };
+    tasks::edit(state, actor, &id, &patch, true).await?;
+    let fields: Map<String, Value> = ["name", "comment", "tags", "system_tags", "project"]
+        .iter()
+        .filter_map(|k| req.get(k).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    Ok(updated(Value::Object(fields)))
+}
+
+/// `tasks.get_types {projects?}`: the types the tasks (of these projects) have.
+pub async fn get_types(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let filter = crate::server::store::TaskFilter {
+        projects: req.str_list("projects")?,
+        page_size: i64::MAX,
+        ..Default::default()
+    };
+    let (found, _) = tasks::query(state, actor, &filter).await?;
+    let mut types: Vec<&str> = found.iter().map(|t| t.task_type.as_str()).collect();
+    types.sort_unstable();
+    types.dedup();
+    Ok(json!({"types": types}))
 }
 
 /// `tasks.unarchive_many`: removes the `archived` system tag.

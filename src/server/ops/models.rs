@@ -5,7 +5,7 @@ use super::{lookup, Actor};
 use crate::error::{AppError, AppResult};
 use crate::model::model::{ModelDetail, ModelPatch};
 use crate::model::task::ModelLink;
-use crate::model::Model;
+use crate::model::{Model, Task};
 use crate::server::clock::{iso, new_id, now_ms};
 use crate::server::files::media_url;
 use crate::server::state::AppState;
@@ -57,6 +57,26 @@ pub async fn edit(state: &AppState, actor: &Actor, id: &str, patch: &ModelPatch)
 pub async fn set_ready(state: &AppState, actor: &Actor, id: &str) -> AppResult<()> {
     let patch = ModelPatch { ready: Some(true), ..ModelPatch::default() };
     edit(state, actor, id, &patch).await.map(|_| ())
+}
+
+/// What happens to a task's output models when the task is reset or
+/// deleted with `delete_output_models`, as on ClearML's server: a draft
+/// model is deleted (its URI answered, for the caller to remove the file),
+/// a published one stays and only forgets the task. Answers the URIs.
+pub async fn drop_task_outputs(state: &AppState, _actor: &Actor, task: &Task) -> AppResult<Vec<String>> {
+    let mut urls = Vec::new();
+    for link in &task.models.output {
+        let Some(mut m) = state.store.get_model(&link.model).await? else { continue };
+        if m.ready {
+            if m.task.as_deref() == Some(task.id.as_str()) {
+                m.task = None;
+                state.store.update_model(&m).await?;
+            }
+        } else if state.store.delete_model(&m.id).await? {
+            urls.push(m.uri);
+        }
+    }
+    Ok(urls)
 }
 
 /// `models.delete`. Answers the model as it was.

@@ -302,7 +302,7 @@ pub async fn run_action(
                         tasks::enqueue(state, actor, id, &queue, false, "", "").await.map(|_| None)
                     }
                     TaskAction::Dequeue => tasks::dequeue(state, actor, id, None).await.map(|_| None),
-                    TaskAction::Reset => tasks::reset(state, actor, id, false, false).await.map(|_| None),
+                    TaskAction::Reset => tasks::reset(state, actor, id, false, false, false).await.map(|_| None),
                     TaskAction::Abort => {
                         tasks::stop(state, actor, id, false, "aborted from the web UI", "").await.map(|_| None)
                     }
@@ -310,7 +310,7 @@ pub async fn run_action(
                     TaskAction::Clone => {
                         tasks::clone(state, actor, id, &CloneSpec::default()).await.map(|(new, _)| Some(new))
                     }
-                    _ => tasks::delete(state, actor, id, false).await.map(|_| None),
+                    _ => tasks::delete(state, actor, id, false, false).await.map(|_| None),
                 };
                 match done {
                     Ok(created) => {

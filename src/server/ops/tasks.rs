@@ -421,10 +421,19 @@ pub async fn clone(
 /// `tasks.reset`: back to draft without outputs or events (clearml-api.md
 /// §11.16); `clear_all` also drops the script and execution settings. A
 /// published task only with `force`. Answers whether it was waiting in a queue.
-pub async fn reset(state: &AppState, actor: &Actor, id: &str, force: bool, clear_all: bool) -> AppResult<bool> {
+pub async fn reset(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    force: bool,
+    clear_all: bool,
+    delete_output_models: bool,
+) -> AppResult<Cleared> {
     let t = lookup::task(state, id).await?;
     t.status.check_transition(TaskStatus::Created, force, || format!("a {} task cannot be reset", t.status))?;
     state.store.clear_task_events(id).await?;
+    let model_urls =
+        if delete_output_models { super::models::drop_task_outputs(state, actor, &t).await? } else { Vec::new() };
     let (was_queued, _) = modify_with_queue(state, actor, id, |t| {
         let was_queued = t.status == TaskStatus::Queued;
         t.status = TaskStatus::Created;
@@ -450,7 +459,16 @@ pub async fn reset(state: &AppState, actor: &Actor, id: &str, force: bool, clear
         Ok((was_queued, QueueChange::Remove))
     })
     .await?;
-    Ok(was_queued)
+    Ok(Cleared { was_queued, model_urls })
+}
+
+/// What a reset or a deletion took with it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Cleared {
+    /// The task was waiting in a queue.
+    pub was_queued: bool,
+    /// The URIs of the output models deleted with it.
+    pub model_urls: Vec<String>,
 }
 
 /// `tasks.publish`: read-only from now on.
@@ -517,13 +535,21 @@ pub async fn stop(
 
 /// `tasks.delete`: with its events and queue entry; a running task only
 /// with `force`.
-pub async fn delete(state: &AppState, _actor: &Actor, id: &str, force: bool) -> AppResult<()> {
+pub async fn delete(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    force: bool,
+    delete_output_models: bool,
+) -> AppResult<Cleared> {
     let t = lookup::task(state, id).await?;
     if !t.status.can_delete(force) {
         return Err(AppError::invalid_status("a running task can only be deleted with force", t.status.as_str()));
     }
+    let model_urls =
+        if delete_output_models { super::models::drop_task_outputs(state, actor, &t).await? } else { Vec::new() };
     state.store.delete_task(id).await?;
-    Ok(())
+    Ok(Cleared { was_queued: t.status == TaskStatus::Queued, model_urls })
 }
 
 /// `tasks.set_requirements`: the installed packages (a run's output: any
