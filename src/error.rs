@@ -119,12 +119,13 @@ pub enum AppError {
     /// 400/407: a project path with an empty segment.
     #[error("invalid project name ({message})")]
     InvalidProjectName { name: String, message: String },
-    /// 400/403: a project still holds tasks or models.
+    /// 400/402, 405, 406 or 413: a project still holds tasks, models,
+    /// datasets or running pipelines (not counting archived ones).
     #[error(
-        "project '{name}' is not empty ({tasks} tasks, {models} models): \
+        "project '{name}' is not empty ({count} {holds}): \
          pass force (with delete_contents to delete them, or move_to to move them)"
     )]
-    ProjectNotEmpty { name: String, tasks: usize, models: usize },
+    ProjectNotEmpty { name: String, holds: crate::model::project::ProjectHolds, count: usize },
     /// 400/702: tasks still wait in the queue.
     #[error("queue '{name}' is not empty: {waiting} tasks wait in it (use force to delete it)")]
     QueueNotEmpty { name: String, waiting: usize },
@@ -226,7 +227,7 @@ impl AppError {
             AppError::NotFound { noun, .. } => noun.subcode(),
             AppError::InvalidStatus { .. } => 110,
             AppError::InvalidProjectName { .. } => 407,
-            AppError::ProjectNotEmpty { .. } => 403,
+            AppError::ProjectNotEmpty { holds, .. } => holds.subcode(),
             AppError::QueueNotEmpty { .. } => 702,
             AppError::NotQueued { .. } => 703,
             AppError::NoDefaultQueue => 707,
@@ -256,7 +257,7 @@ impl AppError {
             }
             AppError::InvalidStatus { status, change: None, .. } => json!({"status": status}),
             AppError::InvalidProjectName { name, .. } => json!({"name": name}),
-            AppError::ProjectNotEmpty { tasks, models, .. } => json!({"tasks": tasks, "models": models}),
+            AppError::ProjectNotEmpty { holds, count, .. } => json!({holds.to_string(): count}),
             AppError::NotQueued { queue, task, .. } => json!({"queue": queue, "task": task}),
             AppError::Duplicate { name: Some(name), .. } => json!({"name": name}),
             AppError::EventsNotAdded { errors, errors_info } => json!({"errors": errors, "errors_info": errors_info}),

@@ -45,6 +45,67 @@ pub enum ProjectContents {
     Detach,
 }
 
+/// What keeps a project from being deleted without `force`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProjectHolds {
+    Tasks,
+    Models,
+    /// Dataset projects (system tag `dataset`) with versions in them.
+    Datasets,
+    /// Pipeline projects (system tag `pipeline`) with unarchived runs.
+    Pipelines,
+}
+
+impl ProjectHolds {
+    /// ClearML's subcode for it (`project_has_tasks`, …).
+    pub fn subcode(self) -> u32 {
+        match self {
+            ProjectHolds::Tasks => 402,
+            ProjectHolds::Models => 405,
+            ProjectHolds::Datasets => 406,
+            ProjectHolds::Pipelines => 413,
+        }
+    }
+}
+
+impl std::fmt::Display for ProjectHolds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ProjectHolds::Tasks => "tasks",
+            ProjectHolds::Models => "models",
+            ProjectHolds::Datasets => "datasets",
+            ProjectHolds::Pipelines => "pipelines",
+        })
+    }
+}
+
+/// What a project and its sub-projects hold (`projects.validate_delete`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ProjectUsage {
+    pub tasks: usize,
+    pub non_archived_tasks: usize,
+    pub models: usize,
+    pub non_archived_models: usize,
+    pub datasets: usize,
+    pub pipelines: usize,
+}
+
+impl ProjectUsage {
+    /// What refuses a plain delete, if anything: datasets and pipelines
+    /// first (their tasks would be counted as tasks too), then unarchived
+    /// tasks, then unarchived models. Archived contents do not refuse it.
+    pub fn blocking(&self) -> Option<(ProjectHolds, usize)> {
+        [
+            (ProjectHolds::Datasets, self.datasets),
+            (ProjectHolds::Pipelines, self.pipelines),
+            (ProjectHolds::Tasks, self.non_archived_tasks),
+            (ProjectHolds::Models, self.non_archived_models),
+        ]
+        .into_iter()
+        .find(|(_, n)| *n > 0)
+    }
+}
+
 /// What deleting a project did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ProjectDeletion {

@@ -48,7 +48,7 @@ def test_delete_refuses_a_non_empty_project_unless_told(api):
     full = names(api)[f"{root}/full"]["id"]
     keep = api.call("tasks.create", {"name": "keep me", "project": pid})["id"]
     code, sub_code, msg = meta(api.raw("projects.delete", {"project": full}))
-    assert (code, sub_code) == (400, 403) and "1 tasks" in msg
+    assert (code, sub_code) == (400, 402) and "1 tasks" in msg
     assert f"{root}/full/deep" in names(api)
 
     # Moving the contents out, then deleting the whole subtree.

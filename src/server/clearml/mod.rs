@@ -138,6 +138,7 @@ async fn login(state: &AppState, headers: &HeaderMap, peer: PeerAddr, req: &Req)
 pub const READ_ENDPOINTS: &[&str] = &[
     "projects.get_all",
     "projects.get_by_id",
+    "projects.validate_delete",
     "tasks.get_by_id",
     "tasks.get_all",
     "tasks.get_all_ex",
@@ -241,6 +242,7 @@ async fn route(state: &AppState, actor: &Actor, name: &str, req: Req, body: &[u8
         "projects.update" => projects::update(st, a, req).await,
         "projects.move" => projects::move_project(st, a, req).await,
         "projects.delete" => projects::delete(st, a, req).await,
+        "projects.validate_delete" => projects::validate_delete(st, a, req).await,
         "tasks.create" => tasks::create(st, a, req).await,
         "tasks.get_by_id" => tasks::get_by_id(st, a, req).await,
         "tasks.get_all" => tasks::get_all(st, a, req, false).await,

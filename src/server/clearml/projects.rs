@@ -79,6 +79,15 @@ pub async fn move_project(state: &AppState, actor: &Actor, req: Req) -> AppResul
     Ok(json!({"moved": moved, "name": p.name}))
 }
 
+/// `projects.validate_delete`: what a delete would take along.
+pub async fn validate_delete(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let u = projects::usage(state, actor, &req.str("project")?).await?;
+    Ok(json!({
+        "tasks": u.tasks, "non_archived_tasks": u.non_archived_tasks, "models": u.models,
+        "non_archived_models": u.non_archived_models, "datasets": u.datasets, "pipelines": u.pipelines, "reports": 0,
+    }))
+}
+
 /// `projects.delete`: refused for a project with tasks or models unless
 /// `force`; then `delete_contents` deletes them, `move_to` (a full path)
 /// moves them, or else they are left without a project, as ClearML does.

@@ -6,7 +6,11 @@
 use super::tasks::modify;
 use super::{lookup, Actor};
 use crate::error::{AppError, AppResult, Noun};
-use crate::model::project::{check_project_name, parent_path, ProjectContents, ProjectDeletion};
+use crate::model::project::{
+    check_project_name, parent_path, ProjectContents, ProjectDeletion, ProjectHolds, ProjectUsage,
+};
+use crate::model::ARCHIVED;
+use crate::server::store::{ModelFilter, TaskFilter};
 use crate::model::{Project, ProjectSummary};
 use crate::server::state::AppState;
 
@@ -203,10 +207,38 @@ fn subtree<'a>(root: &'a Project, all: &'a [Project]) -> Vec<&'a Project> {
     out
 }
 
+/// What a project and its sub-projects hold.
+async fn usage_of(state: &AppState, projects: &[&Project]) -> AppResult<ProjectUsage> {
+    let ids: Vec<String> = projects.iter().map(|p| p.id.clone()).collect();
+    let filter = TaskFilter { projects: ids.clone(), page_size: i64::MAX, ..TaskFilter::default() };
+    let (tasks, _) = state.store.query_tasks(&filter).await?;
+    let models =
+        state.store.query_models(&ModelFilter { projects: ids, page_size: i64::MAX, ..ModelFilter::default() }).await?;
+    let tagged = |p: &Project, tag: &str| p.system_tags.iter().any(|t| t == tag);
+    let live = |p: &Project| tasks.iter().filter(|t| t.project.as_deref() == Some(p.id.as_str()) && !t.is_archived()).count();
+    Ok(ProjectUsage {
+        tasks: tasks.len(),
+        non_archived_tasks: tasks.iter().filter(|t| !t.is_archived()).count(),
+        models: models.len(),
+        non_archived_models: models.iter().filter(|m| !m.system_tags.iter().any(|t| t == ARCHIVED)).count(),
+        datasets: projects.iter().filter(|p| tagged(p, "dataset") && live(p) > 0).count(),
+        pipelines: projects.iter().filter(|p| tagged(p, "pipeline") && live(p) > 0).count(),
+    })
+}
+
+/// `projects.validate_delete`: what deleting a project (with its
+/// sub-projects) would take with it.
+pub async fn usage(state: &AppState, actor: &Actor, id: &str) -> AppResult<ProjectUsage> {
+    let all = list(state, actor).await?;
+    let p = all.iter().find(|p| p.id == id).ok_or_else(|| AppError::not_found(Noun::Project, id))?;
+    usage_of(state, &subtree(p, &all)).await
+}
+
 /// `projects.delete`: deletes a project and its sub-projects. One holding
-/// tasks or models is refused (400/403) unless `contents` says what
-/// happens to them: deleted, moved to another project, or left without a
-/// project as ClearML does.
+/// unarchived tasks or models, datasets or pipelines is refused (400/402,
+/// 405, 406, 413) unless `contents` says what happens to them: deleted,
+/// moved to another project, or left without a project as ClearML does.
+/// Archived contents alone are left without a project.
 pub async fn delete(
     state: &AppState,
     actor: &Actor,
@@ -219,9 +251,16 @@ pub async fn delete(
     let doomed_ids: Vec<String> = doomed.iter().map(|d| d.id.clone()).collect();
     let store = &state.store;
     let (tasks, models) = store.project_contents(&doomed_ids).await?;
-    if (!tasks.is_empty() || !models.is_empty()) && *contents == ProjectContents::Keep {
-        return Err(AppError::ProjectNotEmpty { name: p.name.clone(), tasks: tasks.len(), models: models.len() });
-    }
+    let contents = match contents {
+        ProjectContents::Keep => {
+            if let Some((holds, count)) = usage_of(state, &doomed).await?.blocking() {
+                return Err(AppError::ProjectNotEmpty { name: p.name.clone(), holds, count });
+            }
+            // Only archived contents: they are left without a project.
+            &ProjectContents::Detach
+        }
+        other => other,
+    };
     let target = match contents {
         ProjectContents::MoveTo(path) if path.trim().is_empty() => {
             return Err(AppError::invalid("say which project the contents go to"))
@@ -261,7 +300,9 @@ pub async fn delete(
         if !store.delete_empty_project(&d.id).await? {
             // Something was added to it meanwhile.
             let (tasks, models) = store.project_contents(std::slice::from_ref(&d.id)).await?;
-            return Err(AppError::ProjectNotEmpty { name: d.name.clone(), tasks: tasks.len(), models: models.len() });
+            let (holds, count) =
+                if tasks.is_empty() { (ProjectHolds::Models, models.len()) } else { (ProjectHolds::Tasks, tasks.len()) };
+            return Err(AppError::ProjectNotEmpty { name: d.name.clone(), holds, count });
         }
         done.projects += 1;
     }
