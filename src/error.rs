@@ -126,6 +126,12 @@ pub enum AppError {
          pass force (with delete_contents to delete them, or move_to to move them)"
     )]
     ProjectNotEmpty { name: String, holds: crate::model::project::ProjectHolds, count: usize },
+    /// 400/203: the model is published already.
+    #[error("model is ready ({id} is published already)")]
+    ModelIsReady { id: String },
+    /// 400/206: the published task that created the model still exists.
+    #[error("task that created this model exists (model {id} is the output of published task {task}: use force)")]
+    ModelCreatingTaskExists { id: String, task: String },
     /// 400/702: tasks still wait in the queue.
     #[error("queue '{name}' is not empty: {waiting} tasks wait in it (use force to delete it)")]
     QueueNotEmpty { name: String, waiting: usize },
@@ -228,6 +234,8 @@ impl AppError {
             AppError::InvalidStatus { .. } => 110,
             AppError::InvalidProjectName { .. } => 407,
             AppError::ProjectNotEmpty { holds, .. } => holds.subcode(),
+            AppError::ModelIsReady { .. } => 203,
+            AppError::ModelCreatingTaskExists { .. } => 206,
             AppError::QueueNotEmpty { .. } => 702,
             AppError::NotQueued { .. } => 703,
             AppError::NoDefaultQueue => 707,

@@ -57,7 +57,11 @@ pub async fn create(state: &AppState, actor: &Actor, req: Req) -> AppResult<Valu
 /// `models.edit` and `models.update`.
 pub async fn edit(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let id = req.str("model")?;
-    models::edit(state, actor, &id, &parse_patch(&req)?).await?;
+    let m = models::edit(state, actor, &id, &parse_patch(&req)?).await?;
+    // A model saved at an iteration moves its task's `last_iteration` on.
+    if let (Some(iteration), Some(task)) = (req.opt_i64("iteration")?, m.task.as_deref()) {
+        crate::server::ops::tasks::reach_iteration(state, actor, task, iteration).await?;
+    }
     let fields: Map<String, Value> = req
         .body
         .iter()
@@ -120,7 +124,18 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
     let window = query::window(&req, scroll.as_ref())?;
     let mut only_fields = req.str_list("only_fields")?;
     only_fields.retain(|f| f != "stats");
-    let docs: Vec<Value> = models::query(state, actor, &f).await?.iter().map(wire::model).collect();
+    let stats = req.bool_or("include_stats", false)?;
+    let docs: Vec<Value> = models::query(state, actor, &f)
+        .await?
+        .iter()
+        .map(|m| {
+            let mut d = wire::model(m);
+            if stats && ex {
+                d["stats"] = json!({"labels_count": m.labels.len()});
+            }
+            d
+        })
+        .collect();
     let mut docs = query::select(docs, &conditions, &req.str_list("order_by")?, "-created", window);
     if ex {
         let projects = ops::projects::list(state, actor).await?;
@@ -148,15 +163,20 @@ pub async fn get_frameworks(state: &AppState, actor: &Actor, req: Req) -> AppRes
     Ok(json!({"frameworks": frameworks}))
 }
 
-/// `models.set_ready`: publish a model.
+/// `models.set_ready`: publishes a model and, unless `publish_task` is
+/// false, the task that made it (a running one only with
+/// `force_publish_task`).
 pub async fn set_ready(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    models::set_ready(state, actor, &req.str("model")?).await?;
-    Ok(json!({"updated": 1, "published_task": null}))
+    let publish_task = req.bool_or("publish_task", true)?;
+    let force = req.bool_or("force_publish_task", false)?;
+    let task = models::set_ready(state, actor, &req.str("model")?, publish_task, force).await?;
+    let published_task = task.map(|id| json!({"id": id, "data": {"updated": 1, "fields": {"status": "published"}}}));
+    Ok(json!({"updated": 1, "published_task": published_task}))
 }
 
-/// `models.delete`.
+/// `models.delete`: a published task's output model only with `force`.
 pub async fn delete(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let m = models::delete(state, actor, &req.str("model")?).await?;
+    let m = models::delete(state, actor, &req.str("model")?, req.bool_or("force", false)?).await?;
     Ok(json!({"deleted": true, "url": m.uri}))
 }
 
@@ -201,6 +221,7 @@ pub async fn update_for_task(state: &AppState, actor: &Actor, req: Req) -> AppRe
         name: req.opt_str("name")?,
         comment: req.opt_str("comment")?,
         tags: if req.has("tags") { Some(req.str_list("tags")?) } else { None },
+        iteration: req.opt_i64("iteration")?,
     };
     let (id, created) = models::update_for_task(state, actor, &task, &update).await?;
     Ok(json!({"id": id, "created": created, "updated": 1}))

@@ -195,9 +195,20 @@ pub async fn started(state: &AppState, actor: &Actor, req: Req) -> AppResult<Val
     Ok(v)
 }
 
-/// `tasks.completed` (with `publish`, straight to published).
+/// `tasks.completed` (with `publish`, straight to published; a task
+/// already completed is then published).
 pub async fn completed(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    set_status(state, actor, req, TaskStatus::Completed).await
+    let publish = req.bool_or("publish", false)?;
+    let id = req.str("task")?;
+    if publish && tasks::get(state, actor, &id).await?.status == TaskStatus::Completed {
+        tasks::publish(state, actor, &id, false, true).await?;
+        let mut out = updated(json!({"status": "published"}));
+        out["published"] = json!(1);
+        return Ok(out);
+    }
+    let mut out = set_status(state, actor, req, TaskStatus::Completed).await?;
+    out["published"] = json!(u8::from(out["fields"]["status"] == "published"));
+    Ok(out)
 }
 
 /// `tasks.failed`.
@@ -314,7 +325,8 @@ fn file_urls(req: &Req, done: &tasks::Cleared) -> AppResult<Value> {
 
 /// `tasks.publish`.
 pub async fn publish(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    tasks::publish(state, actor, &req.str("task")?, req.bool_or("force", false)?).await?;
+    let publish_models = req.bool_or("publish_model", true)?;
+    tasks::publish(state, actor, &req.str("task")?, req.bool_or("force", false)?, publish_models).await?;
     Ok(updated(json!({"status": "published"})))
 }
 
@@ -326,7 +338,7 @@ pub async fn stop(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value>
     let reason = req.opt_str("status_reason")?.unwrap_or_else(|| "stopped".into());
     let message = req.opt_str("status_message")?.unwrap_or_default();
     Ok(match tasks::stop(state, actor, &id, force, &reason, &message).await? {
-        StopOutcome::Stopping => updated(json!({"status_message": "stopping"})),
+        StopOutcome::Stopping => updated(json!({"status": "in_progress", "status_message": "stopping"})),
         StopOutcome::Stopped => updated(json!({"status": "stopped"})),
     })
 }

@@ -54,9 +54,32 @@ pub async fn edit(state: &AppState, actor: &Actor, id: &str, patch: &ModelPatch)
 }
 
 /// `models.set_ready`: publishes a model.
-pub async fn set_ready(state: &AppState, actor: &Actor, id: &str) -> AppResult<()> {
+pub async fn set_ready(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    publish_task: bool,
+    force_publish_task: bool,
+) -> AppResult<Option<String>> {
+    let m = get(state, actor, id).await?;
+    if m.ready {
+        return Err(AppError::ModelIsReady { id: m.id });
+    }
+    // The task that made it is published with it, unless it is published
+    // already; a running one only when forced (else 400/110, and the model
+    // stays a draft).
+    let mut published_task = None;
+    if let Some(task) = m.task.as_deref().filter(|_| publish_task) {
+        if let Some(t) = state.store.get_task(task).await? {
+            if t.status != crate::model::TaskStatus::Published {
+                super::tasks::publish(state, actor, task, force_publish_task, false).await?;
+                published_task = Some(t.id);
+            }
+        }
+    }
     let patch = ModelPatch { ready: Some(true), ..ModelPatch::default() };
-    edit(state, actor, id, &patch).await.map(|_| ())
+    edit(state, actor, id, &patch).await?;
+    Ok(published_task)
 }
 
 /// What happens to a task's output models when the task is reset or
@@ -80,8 +103,28 @@ pub async fn drop_task_outputs(state: &AppState, _actor: &Actor, task: &Task) ->
 }
 
 /// `models.delete`. Answers the model as it was.
-pub async fn delete(state: &AppState, actor: &Actor, id: &str) -> AppResult<Model> {
+pub async fn delete(state: &AppState, actor: &Actor, id: &str, force: bool) -> AppResult<Model> {
     let m = get(state, actor, id).await?;
+    // The task that made it forgets it; a published task (which keeps its
+    // record) only when forced, and then it shows the model as deleted.
+    if let Some(t) = m.task.as_deref() {
+        if let Some(task) = state.store.get_task(t).await? {
+            let published = task.status == crate::model::TaskStatus::Published;
+            if published && !force {
+                return Err(AppError::ModelCreatingTaskExists { id: m.id, task: task.id });
+            }
+            let gone = format!("__DELETED__{id}");
+            modify(state, actor, t, |t| {
+                if published {
+                    t.models.output.iter_mut().filter(|l| l.model == id).for_each(|l| l.model.clone_from(&gone));
+                } else {
+                    t.models.output.retain(|l| l.model != id);
+                }
+                Ok(())
+            })
+            .await?;
+        }
+    }
     state.store.delete_model(id).await?;
     Ok(m)
 }
@@ -140,6 +183,8 @@ pub struct TaskModelUpdate {
     pub name: Option<String>,
     pub comment: Option<String>,
     pub tags: Option<Vec<String>>,
+    /// The iteration it was saved at: the task's `last_iteration` reaches it.
+    pub iteration: Option<i64>,
 }
 
 /// `models.update_for_task`: registers (or overwrites) a task's output
@@ -158,6 +203,8 @@ pub async fn update_for_task(
             Model {
                 id: new_id(),
                 name: task.name.clone(),
+                // A new output model is of the framework its task names.
+                framework: task.execution_extra.get("framework").and_then(Value::as_str).map(str::to_string),
                 project: task.project.clone(),
                 task: Some(task_id.to_string()),
                 user: actor.user.clone(),
@@ -183,6 +230,9 @@ pub async fn update_for_task(
     }
     let (model_id, name) = (m.id.clone(), m.name.clone());
     modify(state, actor, task_id, |t| {
+        if let Some(i) = update.iteration {
+            t.last_iteration = t.last_iteration.max(i);
+        }
         let link = ModelLink { name: name.clone(), model: model_id.clone(), updated: Some(iso(now)) };
         match t.models.output.iter_mut().find(|l| l.model == model_id || l.name == name) {
             Some(l) => *l = link,

@@ -306,7 +306,7 @@ pub async fn run_action(
                     TaskAction::Abort => {
                         tasks::stop(state, actor, id, false, "aborted from the web UI", "").await.map(|_| None)
                     }
-                    TaskAction::Publish => tasks::publish(state, actor, id, false).await.map(|_| None),
+                    TaskAction::Publish => tasks::publish(state, actor, id, false, true).await.map(|_| None),
                     TaskAction::Clone => {
                         tasks::clone(state, actor, id, &CloneSpec::default()).await.map(|(new, _)| Some(new))
                     }

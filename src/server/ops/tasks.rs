@@ -472,14 +472,37 @@ pub struct Cleared {
 }
 
 /// `tasks.publish`: read-only from now on.
-pub async fn publish(state: &AppState, actor: &Actor, id: &str, force: bool) -> AppResult<()> {
-    modify(state, actor, id, |t| {
+pub async fn publish(state: &AppState, actor: &Actor, id: &str, force: bool, publish_models: bool) -> AppResult<()> {
+    let ((), t) = modify(state, actor, id, |t| {
         t.status
             .check_transition(TaskStatus::Published, force, || format!("cannot publish a task that is {}", t.status))?;
         let now = now_ms();
         t.status = TaskStatus::Published;
         t.status_changed = now;
         t.published = Some(now);
+        Ok(())
+    })
+    .await?;
+    if publish_models {
+        // Its output models are published with it, as on ClearML's server.
+        for link in &t.models.output {
+            if let Some(mut m) = state.store.get_model(&link.model).await? {
+                if !m.ready {
+                    m.ready = true;
+                    m.last_update = now_ms();
+                    state.store.update_model(&m).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Raises a task's `last_iteration` to `iteration` if that is further (a
+/// model reported at an iteration, as ClearML's server does).
+pub async fn reach_iteration(state: &AppState, actor: &Actor, id: &str, iteration: i64) -> AppResult<()> {
+    modify(state, actor, id, |t| {
+        t.last_iteration = t.last_iteration.max(iteration);
         Ok(())
     })
     .await

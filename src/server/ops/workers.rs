@@ -65,8 +65,22 @@ pub struct StatusReport {
 }
 
 /// `workers.status_report`: what the worker runs now and its machine.
-pub async fn status_report(state: &AppState, _actor: &Actor, id: &str, report: StatusReport) -> AppResult<()> {
+pub async fn status_report(state: &AppState, actor: &Actor, id: &str, report: StatusReport) -> AppResult<()> {
     let mut w = current(state, id).await?;
+    // The task it names is served by this worker now: `tasks.stop` hands
+    // it over (status message "stopping") instead of stopping it at once.
+    if let Some(task) = report.task.as_deref().filter(|t| !t.is_empty()) {
+        let served = tasks::modify(state, actor, task, |t| {
+            t.last_worker = Some(id.to_string());
+            t.last_worker_report = Some(now_ms());
+            Ok(())
+        })
+        .await;
+        match served {
+            Ok(_) | Err(AppError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
     w.task = report.task.filter(|t| !t.is_empty());
     w.queue = report.queue.filter(|q| !q.is_empty());
     if let Some(q) = report.queues {
