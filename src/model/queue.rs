@@ -13,8 +13,12 @@ pub const DEFAULT_TAG: &str = "default";
 pub struct Queue {
     pub id: String,
     pub name: String,
+    /// What the dashboard shows instead of the name, if set.
+    pub display_name: Option<String>,
     pub tags: Vec<String>,
     pub system_tags: Vec<String>,
+    /// ClearML's metadata: `{key: {key, type, value}}`.
+    pub metadata: serde_json::Map<String, serde_json::Value>,
     /// Epoch milliseconds.
     pub created: i64,
     /// Epoch milliseconds.

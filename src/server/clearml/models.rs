@@ -211,6 +211,12 @@ pub async fn add_or_update_metadata(state: &AppState, actor: &Actor, req: Req) -
     Ok(json!({"updated": 1}))
 }
 
+/// `models.delete_metadata {model, keys}`.
+pub async fn delete_metadata(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    models::delete_metadata(state, actor, &req.str("model")?, &req.nonempty_str_list("keys")?).await?;
+    Ok(json!({"updated": 1}))
+}
+
 /// `models.update_for_task`: register (or overwrite) a task's output model
 /// and link it to the task.
 pub async fn update_for_task(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {

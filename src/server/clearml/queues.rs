@@ -18,31 +18,44 @@ pub async fn get_by_id(state: &AppState, actor: &Actor, req: Req) -> AppResult<V
     Ok(json!({"queue": wire::queue(&q, &entries)}))
 }
 
+/// Queues with these system tags are left out of lists unless asked for
+/// (ClearML's `services.queues.hidden_tags`, plus Labbook's `hidden`).
+const HIDDEN_TAGS: [&str; 2] = ["k8s-glue", "hidden"];
+
 /// The `queues.get_all`/`get_all_ex` parameters that are not conditions.
 const OWN_KEYS: &[&str] =
     &["only_fields", "order_by", "page", "page_size", "scroll_id", "size", "refresh_scroll", "search_hidden", "max_task_entries", "search_text"];
 
 /// `queues.get_all` and `queues.get_all_ex`: ClearML's query language (see
 /// [`query`]: `name` a regex, `id`, `tags`, `system_tags`, `metadata.*`),
-/// ordered by name unless `order_by` says otherwise. Queues with the
-/// `hidden` system tag are left out unless `search_hidden` or ids are given.
-pub async fn get_all(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+/// ordered by name unless `order_by` says otherwise. Queues with a
+/// [`HIDDEN_TAGS`] system tag are left out unless `search_hidden`, ids or
+/// a name are given. `_ex` answers entries' tasks as `{id, name}`.
+pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> AppResult<Value> {
     let conditions = Query::parse(&req, &QUEUE_FIELDS, OWN_KEYS)?;
-    let show_hidden = req.bool_or("search_hidden", false)? || req.has("id");
+    let show_hidden = req.bool_or("search_hidden", false)? || req.has("id") || req.has("name");
     let scroll = Scroll::of(&req)?;
     let window = query::window(&req, scroll.as_ref())?;
     let only_fields = req.str_list("only_fields")?;
     let max_entries = req.opt_i64("max_task_entries")?.map(|n| usize::try_from(n.max(0)).unwrap_or(0));
     let mut docs = Vec::new();
     for q in queues::list(state, actor).await? {
-        if !show_hidden && q.system_tags.iter().any(|t| t == "hidden") {
+        if !show_hidden && q.system_tags.iter().any(|t| HIDDEN_TAGS.contains(&t.as_str())) {
             continue;
         }
         let mut entries = state.store.queue_entries(&q.id).await?;
         if let Some(n) = max_entries {
             entries.truncate(n);
         }
-        docs.push(wire::queue(&q, &entries));
+        let mut doc = wire::queue(&q, &entries);
+        if ex {
+            // `_ex` answers each waiting task as `{id, name}`.
+            for (e, v) in entries.iter().zip(doc["entries"].as_array_mut().into_iter().flatten()) {
+                let name = state.store.get_task(&e.task).await?.map(|t| t.name);
+                v["task"] = json!({"id": e.task, "name": name});
+            }
+        }
+        docs.push(doc);
     }
     let docs = query::select(docs, &conditions, &req.str_list("order_by")?, "name", window);
     let out: Vec<Value> = docs
@@ -75,7 +88,54 @@ pub async fn get_default(state: &AppState, actor: &Actor, _req: Req) -> AppResul
 pub async fn create(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let q =
         queues::create(state, actor, &req.str("name")?, &req.str_list("tags")?, &req.str_list("system_tags")?).await?;
+    let extra = QueueUpdate {
+        display_name: req.opt_str("display_name")?.map(Some),
+        metadata: metadata_items(&req)?,
+        ..QueueUpdate::default()
+    };
+    if extra != QueueUpdate::default() {
+        queues::update(state, actor, &q.id, &extra).await?;
+    }
     Ok(json!({"id": q.id}))
+}
+
+/// The `metadata` of a request: a list of `{key, type, value}` or an
+/// object of them by key.
+fn metadata_items(req: &Req) -> AppResult<Option<Vec<Value>>> {
+    Ok(match req.get("metadata") {
+        None => None,
+        Some(Value::Array(items)) => Some(items.clone()),
+        Some(Value::Object(m)) => Some(
+            m.iter()
+                .map(|(k, v)| {
+                    let mut item = v.clone();
+                    if item.get("key").is_none() && item.is_object() {
+                        item["key"] = json!(k);
+                    }
+                    item
+                })
+                .collect(),
+        ),
+        Some(_) => return Err(AppError::invalid("metadata must be a list of {key, type, value}")),
+    })
+}
+
+/// `queues.add_or_update_metadata {queue, metadata, replace_metadata?}`.
+pub async fn add_or_update_metadata(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let change = QueueUpdate {
+        metadata: Some(metadata_items(&req)?.ok_or_else(|| AppError::missing("metadata"))?),
+        replace_metadata: req.bool_or("replace_metadata", false)?,
+        ..QueueUpdate::default()
+    };
+    queues::update(state, actor, &req.str("queue")?, &change).await?;
+    Ok(json!({"updated": 1}))
+}
+
+/// `queues.delete_metadata {queue, keys}`.
+pub async fn delete_metadata(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let change = QueueUpdate { remove_metadata: req.nonempty_str_list("keys")?, ..QueueUpdate::default() };
+    queues::update(state, actor, &req.str("queue")?, &change).await?;
+    Ok(json!({"updated": 1}))
 }
 
 /// `queues.get_num_entries`.
@@ -102,7 +162,14 @@ pub async fn update(state: &AppState, actor: &Actor, req: Req) -> AppResult<Valu
             Ok(None)
         }
     };
-    let change = QueueUpdate { name: req.opt_str("name")?, tags: list("tags")?, system_tags: list("system_tags")? };
+    let change = QueueUpdate {
+        name: req.opt_str("name")?,
+        display_name: if req.body.contains_key("display_name") { Some(req.opt_str("display_name")?) } else { None },
+        tags: list("tags")?,
+        system_tags: list("system_tags")?,
+        metadata: metadata_items(&req)?,
+        ..QueueUpdate::default()
+    };
     let q = queues::update(state, actor, &id, &change).await?;
     let mut fields = serde_json::Map::new();
     if change.name.is_some() {

@@ -101,9 +101,9 @@ pub fn queue_entry(e: &QueueEntry) -> Value {
 pub fn queue(q: &Queue, entries: &[QueueEntry]) -> Value {
     let entries: Vec<Value> = entries.iter().map(queue_entry).collect();
     json!({
-        "id": q.id, "name": q.name, "display_name": null, "user": "", "company": COMPANY,
+        "id": q.id, "name": q.name, "display_name": q.display_name, "user": "", "company": COMPANY,
         "created": iso(q.created), "last_update": iso(q.last_update),
-        "tags": q.tags, "system_tags": q.system_tags, "metadata": {}, "entries": entries,
+        "tags": q.tags, "system_tags": q.system_tags, "metadata": q.metadata, "entries": entries,
     })
 }
 

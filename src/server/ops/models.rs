@@ -174,6 +174,16 @@ pub async fn add_or_update_metadata(
     state.store.update_model(&m).await
 }
 
+/// `models.delete_metadata`: removes these keys.
+pub async fn delete_metadata(state: &AppState, actor: &Actor, id: &str, keys: &[String]) -> AppResult<()> {
+    let mut m = get(state, actor, id).await?;
+    for k in keys {
+        m.metadata.remove(k);
+    }
+    m.last_update = now_ms();
+    state.store.update_model(&m).await
+}
+
 /// What `models.update_for_task` sets on the task's output model.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskModelUpdate {

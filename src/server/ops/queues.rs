@@ -69,8 +69,16 @@ pub async fn next_task(state: &AppState, actor: &Actor, id: &str) -> AppResult<O
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueUpdate {
     pub name: Option<String>,
+    /// `Some(None)` clears it.
+    pub display_name: Option<Option<String>>,
     pub tags: Option<Vec<String>>,
     pub system_tags: Option<Vec<String>>,
+    /// Items `{key, type, value}` to add or replace (by key).
+    pub metadata: Option<Vec<serde_json::Value>>,
+    /// Metadata keys to remove.
+    pub remove_metadata: Vec<String>,
+    /// With `metadata`: the items replace all the queue had.
+    pub replace_metadata: bool,
 }
 
 /// `queues.update`: renames (a taken name is 400/801) and retags.
@@ -84,6 +92,25 @@ pub async fn update(state: &AppState, actor: &Actor, id: &str, change: &QueueUpd
     }
     if let Some(tags) = &change.system_tags {
         q.system_tags.clone_from(tags);
+    }
+    if let Some(d) = &change.display_name {
+        q.display_name.clone_from(d);
+    }
+    if let Some(items) = &change.metadata {
+        if change.replace_metadata {
+            q.metadata.clear();
+        }
+        for item in items {
+            let key = item
+                .get("key")
+                .and_then(serde_json::Value::as_str)
+                .filter(|k| !k.is_empty())
+                .ok_or_else(|| AppError::invalid("metadata items need a 'key'"))?;
+            q.metadata.insert(key.to_string(), item.clone());
+        }
+    }
+    for key in &change.remove_metadata {
+        q.metadata.remove(key);
     }
     if !state.store.update_queue(&q).await? {
         return Err(AppError::duplicate(Noun::Queue, &q.name));

@@ -14,6 +14,8 @@ use async_trait::async_trait;
 struct QueueRow {
     id: String,
     name: String,
+    display_name: Option<String>,
+    metadata: String,
     tags: String,
     system_tags: String,
     created: i64,
@@ -25,8 +27,10 @@ impl QueueRow {
         Queue {
             tags: from_json(&self.tags, "tags", &self.id),
             system_tags: from_json(&self.system_tags, "system_tags", &self.id),
+            metadata: from_json(&self.metadata, "metadata", &self.id),
             id: self.id,
             name: self.name,
+            display_name: self.display_name,
             created: self.created,
             last_update: self.last_update,
         }
@@ -86,12 +90,17 @@ impl QueueStore for SqlStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %queue.id))]
     async fn update_queue(&self, queue: &Queue) -> AppResult<bool> {
-        let q = Sql::new("UPDATE queues SET name = $1, tags = $2, system_tags = $3, last_update = $4 WHERE id = $5")
-            .bind(&queue.name)
-            .bind(to_json(&queue.tags))
-            .bind(to_json(&queue.system_tags))
-            .bind(now_ms())
-            .bind(&queue.id);
+        let q = Sql::new(
+            "UPDATE queues SET name = $1, tags = $2, system_tags = $3, last_update = $4, display_name = $5, \
+             metadata = $6 WHERE id = $7",
+        )
+        .bind(&queue.name)
+        .bind(to_json(&queue.tags))
+        .bind(to_json(&queue.system_tags))
+        .bind(now_ms())
+        .bind(queue.display_name.clone())
+        .bind(to_json(&queue.metadata))
+        .bind(&queue.id);
         match self.db.execute(&q).await {
             Ok(_) => Ok(true),
             Err(crate::error::AppError::Duplicate { .. }) => Ok(false),

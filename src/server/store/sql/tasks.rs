@@ -129,8 +129,9 @@ fn insert_task_sql() -> String {
     )
 }
 
-/// `UPDATE tasks SET …` for the write columns, guarded by id and revision.
-/// `last_update` never moves backwards (events may have advanced it).
+/// `UPDATE tasks SET …` for the write columns, guarded by id and revision,
+/// then `last_iteration`. `last_update` and `last_iteration` never move
+/// backwards (events may have advanced them meanwhile).
 fn update_task_sql() -> String {
     let n = TASK_WRITE_COLUMNS.len();
     let sets: Vec<String> = TASK_WRITE_COLUMNS
@@ -145,8 +146,10 @@ fn update_task_sql() -> String {
             }
         })
         .collect();
+    let it = n + 3;
     format!(
-        "UPDATE tasks SET {}, revision = revision + 1 WHERE id = ${} AND revision = ${}",
+        "UPDATE tasks SET {}, last_iteration = CASE WHEN ${it} > last_iteration THEN ${it} ELSE last_iteration END, \
+         revision = revision + 1 WHERE id = ${} AND revision = ${}",
         sets.join(", "),
         n + 1,
         n + 2
@@ -373,6 +376,7 @@ impl TaskStore for SqlStore {
         let mut binds = task_binds(task);
         binds.push((&task.id).into());
         binds.push(task.revision.into());
+        binds.push(task.last_iteration.into());
         let update = with_binds(update_task_sql(), binds);
         if change == QueueChange::Keep {
             // One statement: no transaction needed.
