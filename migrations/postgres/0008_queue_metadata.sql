@@ -3,3 +3,5 @@
 ALTER TABLE queues ADD COLUMN display_name TEXT;
 ALTER TABLE queues ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE workers ADD COLUMN runtime_properties TEXT NOT NULL DEFAULT '[]';
+-- The iteration a console line was reported at (ClearML's log events carry it).
+ALTER TABLE task_logs ADD COLUMN iter BIGINT NOT NULL DEFAULT 0;

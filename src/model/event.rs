@@ -14,6 +14,9 @@ pub struct LogEntry {
     pub level: String,
     pub worker: String,
     pub msg: String,
+    /// The iteration it was reported at (0 when none was given).
+    #[serde(default)]
+    pub iter: i64,
 }
 
 /// One scalar point.

@@ -115,6 +115,7 @@ fn add_event(batch: &mut Batch, mut ev: Map<String, Value>, now: i64) -> Result<
                 level: if level.is_empty() { "info".into() } else { level },
                 worker: str_field(&ev, "worker")?,
                 msg: str_field(&ev, "msg")?,
+                iter: int_field(&ev, "iter", 0)?,
             });
         }
         "training_stats_scalar" => {
@@ -183,8 +184,8 @@ pub async fn get_task_log(state: &AppState, actor: &Actor, req: Req) -> AppResul
         return Err(AppError::invalid("batch_size must be between 1 and 10000"));
     }
     let earlier = req.bool_or("navigate_earlier", true)?;
-    let order = req.opt_str("order")?.unwrap_or_else(|| "desc".into());
-    if order != "asc" && order != "desc" {
+    let order = req.opt_str("order")?;
+    if order.as_deref().is_some_and(|o| o != "asc" && o != "desc") {
         return Err(AppError::invalid("order must be 'asc' or 'desc'"));
     }
     let scroll = match req.get("scroll_id") {
@@ -194,11 +195,18 @@ pub async fn get_task_log(state: &AppState, actor: &Actor, req: Req) -> AppResul
         }
         Some(_) => return Err(AppError::invalid("scroll_id must be a string")),
     };
-    let cursor = if earlier { LogCursor::Before(scroll) } else { LogCursor::After(scroll) };
+    // `from_timestamp` (ClearML's older paging) pages by time instead.
+    let cursor = match (req.opt_i64("from_timestamp")?, earlier) {
+        (Some(t), true) => LogCursor::BeforeTime(t),
+        (Some(t), false) => LogCursor::AfterTime(t),
+        (None, true) => LogCursor::Before(scroll),
+        (None, false) => LogCursor::After(scroll),
+    };
     let (mut rows, total) = events::log(state, actor, &task, cursor, batch_size).await?;
     let next = rows.last().map(|(id, _)| id.to_string());
-    // Rows come newest first when navigating earlier, oldest first otherwise.
-    if earlier != (order == "desc") {
+    // Rows come newest first when navigating earlier, oldest first
+    // otherwise; an `order` says otherwise, as on ClearML's server.
+    if order.is_some_and(|o| earlier == (o == "asc")) {
         rows.reverse();
     }
     let out: Vec<Value> = rows.iter().map(|(_, e)| wire::log_event(&task, e)).collect();
@@ -206,15 +214,56 @@ pub async fn get_task_log(state: &AppState, actor: &Actor, req: Req) -> AppResul
 }
 
 /// `events.scalar_metrics_iter_histogram`: every scalar series of a task,
-/// `{metric: {variant: {name, x, y}}}`.
+/// `{metric: {variant: {name, x, y}}}`, single values left out. With
+/// `samples`, a longer series becomes at most that many points: equal
+/// iteration intervals, each at its start with the mean of its values (as
+/// ClearML's server does). `key` picks the x axis: `iter` (the default),
+/// `timestamp` (epoch ms) or `iso_time`.
 pub async fn scalar_metrics_iter_histogram(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let task = req.str("task")?;
+    let samples = req.opt_i64("samples")?.filter(|n| *n > 0);
+    let key = req.opt_str("key")?.unwrap_or_else(|| "iter".into());
+    if !matches!(key.as_str(), "iter" | "timestamp" | "iso_time") {
+        return Err(AppError::invalid(format!("key must be iter, timestamp or iso_time, not '{key}'")));
+    }
     let mut out = Map::new();
     for s in events::scalars(state, actor, &task).await? {
+        let (x, y): (Vec<Value>, Vec<Value>) = match samples {
+            Some(n) if key == "iter" && s.x.len() > usize::try_from(n).unwrap_or(usize::MAX) => {
+                let (xs, ys) = interval_means(&s.x, &s.y, n);
+                (xs.into_iter().map(Value::from).collect(), ys.into_iter().map(|v| json!(v)).collect())
+            }
+            _ => {
+                let xs = match key.as_str() {
+                    "timestamp" => s.t.iter().map(|t| json!(t)).collect(),
+                    "iso_time" => s.t.iter().map(|t| json!(crate::server::clock::iso(*t))).collect(),
+                    _ => s.x.iter().map(|x| json!(x)).collect(),
+                };
+                (xs, s.y.iter().map(|v| json!(v)).collect())
+            }
+        };
         let metric = out.entry(s.metric.clone()).or_insert_with(|| json!({}));
-        metric[&s.variant] = json!({"name": s.variant, "x": s.x, "y": s.y});
+        metric[&s.variant] = json!({"name": s.variant, "x": x, "y": y});
     }
     Ok(Value::Object(out))
+}
+
+/// Points in `samples` equal iteration intervals: each interval's start and
+/// the mean of its finite values.
+fn interval_means(x: &[i64], y: &[Option<f64>], samples: i64) -> (Vec<i64>, Vec<Option<f64>>) {
+    let (Some(&lo), Some(&hi)) = (x.first(), x.last()) else { return (Vec::new(), Vec::new()) };
+    let span = hi.saturating_sub(lo).saturating_add(1);
+    let interval = ((span + samples - 1) / samples).max(1);
+    let mut buckets: BTreeMap<i64, (f64, usize)> = BTreeMap::new();
+    for (xi, yi) in x.iter().zip(y) {
+        let start = xi.div_euclid(interval) * interval;
+        let b = buckets.entry(start).or_insert((0.0, 0));
+        if let Some(v) = yi {
+            b.0 += v;
+            b.1 += 1;
+        }
+    }
+    buckets.into_iter().map(|(start, (sum, n))| (start, (n > 0).then(|| sum / n as f64))).unzip()
 }
 
 /// The most events one read returns.
@@ -254,24 +303,421 @@ pub async fn get_task_events(state: &AppState, actor: &Actor, req: Req) -> AppRe
     Ok(json!({"returned": out.len(), "total": out.len(), "events": out, "scroll_id": null}))
 }
 
-/// `events.debug_images`: debug samples per metric, grouped by iteration,
-/// newest first.
-pub async fn debug_images(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let metrics = req.opt_list("metrics")?.ok_or_else(|| AppError::missing("metrics"))?;
-    let mut out = Vec::new();
-    for m in metrics {
-        let task = m.get("task").and_then(Value::as_str).ok_or_else(|| AppError::missing("metrics[].task"))?;
-        let metric = m.get("metric").and_then(Value::as_str);
-        let stored = events::of_type(state, actor, task, "training_debug_image", MAX_EVENTS).await?;
-        let mut by_iter: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
-        for e in stored.iter().filter(|e| metric.is_none_or(|mm| mm == e.event.metric)) {
-            by_iter.entry(e.event.iter).or_default().push(wire::stored_event(task, e));
+/// The stored events of a task of one type, as the clients read them:
+/// debug samples keep only the newest event of each URL per metric and
+/// variant (a URL reused at every iteration is one image), as ClearML does.
+async fn sample_events(state: &AppState, actor: &Actor, task: &str, event_type: &str) -> AppResult<Vec<Value>> {
+    let stored = events::of_type(state, actor, task, event_type, MAX_EVENTS).await?;
+    let mut out: Vec<Value> = stored.iter().map(|e| wire::stored_event(task, e)).collect();
+    if event_type == DEBUG_IMAGE {
+        let mut newest: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+        for e in &out {
+            let key = (text(e, "metric"), text(e, "variant"), text(e, "url"));
+            let it = e["iter"].as_i64().unwrap_or(0);
+            newest.entry(key).and_modify(|i| *i = (*i).max(it)).or_insert(it);
         }
-        let iterations: Vec<Value> =
-            by_iter.into_iter().rev().map(|(iter, events)| json!({"iter": iter, "events": events})).collect();
+        let mut seen = std::collections::BTreeSet::new();
+        out.retain(|e| {
+            let key = (text(e, "metric"), text(e, "variant"), text(e, "url"));
+            newest.get(&key) == e["iter"].as_i64().as_ref() && seen.insert(key)
+        });
+    }
+    Ok(out)
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().to_string()
+}
+
+const DEBUG_IMAGE: &str = "training_debug_image";
+
+/// Where a scroll through iterations stands, per task and metric: the
+/// lowest and highest iteration of the last page that had any. Kept in the
+/// scroll id itself, so any server process continues it.
+type Windows = BTreeMap<String, (i64, i64)>;
+
+fn windows_of(req: &Req) -> AppResult<Windows> {
+    if req.bool_or("refresh", false)? {
+        return Ok(Windows::new());
+    }
+    Ok(req
+        .opt_str("scroll_id")?
+        .and_then(|s| s.strip_prefix("win:").and_then(|j| serde_json::from_str(j).ok()))
+        .unwrap_or_default())
+}
+
+/// `events.debug_images` and `events.plots`: per requested task (and
+/// metric), the next `iters` iterations with events, newest first; the
+/// scroll id continues earlier (or, with `navigate_earlier: false`,
+/// later), `refresh` starts again from the newest.
+async fn iteration_pages(state: &AppState, actor: &Actor, req: Req, event_type: &str) -> AppResult<Value> {
+    let metrics = req.opt_list("metrics")?.ok_or_else(|| AppError::missing("metrics"))?.clone();
+    let iters = usize::try_from(req.opt_i64("iters")?.unwrap_or(1)).unwrap_or(1).clamp(1, 1000);
+    let earlier = req.bool_or("navigate_earlier", true)?;
+    let mut windows = windows_of(&req)?;
+    let mut out = Vec::new();
+    for m in &metrics {
+        let task = m.get("task").and_then(Value::as_str).ok_or_else(|| AppError::missing("metrics[].task"))?;
+        let metric = m.get("metric").and_then(Value::as_str).filter(|s| !s.is_empty());
+        let mut by_iter: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
+        for e in sample_events(state, actor, task, event_type).await? {
+            if metric.is_none_or(|mm| mm == e["metric"]) {
+                by_iter.entry(e["iter"].as_i64().unwrap_or(0)).or_default().push(e);
+            }
+        }
+        let key = format!("{task}/{}", metric.unwrap_or_default());
+        let picked: Vec<i64> = match windows.get(&key) {
+            None => by_iter.keys().rev().take(iters).copied().collect(),
+            Some(&(lo, _)) if earlier => by_iter.range(..lo).rev().take(iters).map(|(i, _)| *i).collect(),
+            Some(&(_, hi)) => {
+                let mut later: Vec<i64> = by_iter.range(hi + 1..).take(iters).map(|(i, _)| *i).collect();
+                later.reverse();
+                later
+            }
+        };
+        if let (Some(hi), Some(lo)) = (picked.first(), picked.last()) {
+            windows.insert(key, (*lo, *hi));
+        }
+        let iterations: Vec<Value> = picked
+            .iter()
+            .map(|i| {
+                let mut events = by_iter.remove(i).unwrap_or_default();
+                events.sort_by_key(|e| (text(e, "metric"), text(e, "variant")));
+                json!({"iter": i, "events": events})
+            })
+            .collect();
         out.push(json!({"task": task, "metric": metric, "iterations": iterations}));
     }
-    Ok(json!({"metrics": out, "scroll_id": null}))
+    let scroll = format!("win:{}", serde_json::to_string(&windows).unwrap_or_default());
+    Ok(json!({"metrics": out, "scroll_id": scroll}))
+}
+
+/// `events.debug_images`: debug samples per metric, grouped by iteration.
+pub async fn debug_images(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    iteration_pages(state, actor, req, DEBUG_IMAGE).await
+}
+
+/// `events.plots`: plots per metric, grouped by iteration.
+pub async fn plots(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    iteration_pages(state, actor, req, "plot").await
+}
+
+/// Where a sample viewer stands: on a task's metric (and variant, for
+/// debug samples) at an iteration, moving within the metric or across all.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct SamplePosition {
+    task: String,
+    metric: String,
+    variant: Option<String>,
+    iter: i64,
+    all_metrics: bool,
+}
+
+/// A sample viewer's stops, in order: (iteration, metric, variant) for
+/// debug samples, (iteration, metric) for plots (all of its variants).
+fn stops(events: &[Value], per_variant: bool, metric: Option<&str>) -> Vec<(i64, String, Option<String>)> {
+    let mut out: Vec<(i64, String, Option<String>)> = events
+        .iter()
+        .filter(|e| metric.is_none_or(|m| m == e["metric"]))
+        .map(|e| (e["iter"].as_i64().unwrap_or(0), text(e, "metric"), per_variant.then(|| text(e, "variant"))))
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// The answer of a sample request at `stop` (or none).
+fn sample_answer(events: &[Value], pos: Option<&SamplePosition>, all: &[(i64, String, Option<String>)], plots: bool) -> Value {
+    let at: Vec<Value> = pos
+        .map(|p| {
+            events
+                .iter()
+                .filter(|e| e["iter"].as_i64() == Some(p.iter) && e["metric"] == p.metric.as_str())
+                .filter(|e| p.variant.as_deref().is_none_or(|v| v == e["variant"]))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut at = at;
+    at.sort_by_key(|e| text(e, "variant"));
+    let (min, max) = (all.first().map(|s| s.0), all.last().map(|s| s.0));
+    let scroll = pos.map(|p| format!("pos:{}", serde_json::to_string(p).unwrap_or_default()));
+    if plots {
+        json!({"events": at, "min_iteration": min, "max_iteration": max, "scroll_id": scroll})
+    } else {
+        json!({"event": at.into_iter().next(), "min_iteration": min, "max_iteration": max, "scroll_id": scroll})
+    }
+}
+
+/// `events.get_debug_image_sample` / `events.get_plot_sample`: the
+/// sample of a metric (and variant) at `iteration`, or at the newest one.
+async fn get_sample(state: &AppState, actor: &Actor, req: Req, plots: bool) -> AppResult<Value> {
+    let task = req.str("task")?;
+    let metric = req.str("metric")?;
+    let variant = if plots { None } else { Some(req.str("variant")?) };
+    let all_metrics = !req.bool_or("navigate_current_metric", true)?;
+    let ty = if plots { "plot" } else { DEBUG_IMAGE };
+    let events = sample_events(state, actor, &task, ty).await?;
+    let mine: Vec<Value> = events
+        .iter()
+        .filter(|e| e["metric"] == metric.as_str() && variant.as_deref().is_none_or(|v| v == e["variant"]))
+        .cloned()
+        .collect();
+    let all = stops(&mine, !plots, None);
+    let iter = match req.opt_i64("iteration")? {
+        Some(i) => all.iter().map(|s| s.0).filter(|x| *x <= i).max(),
+        None => all.last().map(|s| s.0),
+    };
+    let pos = iter.map(|iter| SamplePosition { task, metric, variant, iter, all_metrics });
+    Ok(sample_answer(&mine, pos.as_ref(), &all, plots))
+}
+
+/// `events.next_debug_image_sample` / `events.next_plot_sample`: the
+/// sample before (or, with `navigate_earlier: false`, after) the scroll's
+/// position; with `next_iteration`, the first of the previous (next)
+/// iteration. At either end: no sample, and the position stays.
+async fn next_sample(state: &AppState, actor: &Actor, req: Req, plots: bool) -> AppResult<Value> {
+    let task = req.str("task")?;
+    let scroll = req.str("scroll_id")?;
+    let pos: SamplePosition = scroll
+        .strip_prefix("pos:")
+        .and_then(|j| serde_json::from_str(j).ok())
+        .ok_or_else(|| AppError::invalid(format!("invalid scroll_id '{scroll}'")))?;
+    let earlier = req.bool_or("navigate_earlier", true)?;
+    let next_iteration = req.bool_or("next_iteration", false)?;
+    let ty = if plots { "plot" } else { DEBUG_IMAGE };
+    let events = sample_events(state, actor, &task, ty).await?;
+    let all = stops(&events, !plots, (!pos.all_metrics).then_some(pos.metric.as_str()));
+    let here = (pos.iter, pos.metric.clone(), pos.variant.clone());
+    let found = if next_iteration {
+        if earlier {
+            let prev = all.iter().map(|s| s.0).filter(|i| *i < pos.iter).max();
+            prev.and_then(|p| all.iter().find(|s| s.0 == p))
+        } else {
+            all.iter().find(|s| s.0 > pos.iter)
+        }
+    } else if earlier {
+        all.iter().rev().find(|s| **s < here)
+    } else {
+        all.iter().find(|s| **s > here)
+    };
+    let shown = match found {
+        Some((iter, metric, variant)) => Some(SamplePosition {
+            task: task.clone(),
+            metric: metric.clone(),
+            variant: variant.clone(),
+            iter: *iter,
+            all_metrics: pos.all_metrics,
+        }),
+        None => None,
+    };
+    let mut answer = sample_answer(&events, shown.as_ref(), &all, plots);
+    if shown.is_none() {
+        answer["scroll_id"] = json!(scroll);
+    }
+    Ok(answer)
+}
+
+/// `events.get_debug_image_sample`.
+pub async fn get_debug_image_sample(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    get_sample(state, actor, req, false).await
+}
+
+/// `events.next_debug_image_sample`.
+pub async fn next_debug_image_sample(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    next_sample(state, actor, req, false).await
+}
+
+/// `events.get_plot_sample`.
+pub async fn get_plot_sample(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    get_sample(state, actor, req, true).await
+}
+
+/// `events.next_plot_sample`.
+pub async fn next_plot_sample(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    next_sample(state, actor, req, true).await
+}
+
+/// `events.get_task_metrics {tasks, event_type}`: the metric names each
+/// task reported events of that type under. Console lines carry no metric.
+pub async fn get_task_metrics(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let event_type = req.opt_str("event_type")?.unwrap_or_else(|| "training_stats_scalar".into());
+    let mut out = Vec::new();
+    for task in req.nonempty_str_list("tasks")? {
+        let pairs = metric_variants(state, actor, &task, &event_type).await?;
+        let mut metrics: Vec<String> = pairs.into_iter().map(|(m, _)| m).collect();
+        metrics.dedup();
+        out.push(json!({"task": task, "metrics": metrics}));
+    }
+    Ok(json!({"metrics": out}))
+}
+
+/// The (metric, variant) pairs a task reported events of a type under, sorted.
+async fn metric_variants(
+    state: &AppState,
+    actor: &Actor,
+    task: &str,
+    event_type: &str,
+) -> AppResult<Vec<(String, String)>> {
+    let mut pairs: Vec<(String, String)> = match event_type {
+        "training_stats_scalar" => events::scalars(state, actor, task)
+            .await?
+            .into_iter()
+            .map(|s| (s.metric, s.variant))
+            .collect(),
+        "log" => Vec::new(),
+        other => {
+            events::of_type(state, actor, task, other, MAX_EVENTS).await?.into_iter().map(|e| (e.event.metric, e.event.variant)).collect()
+        }
+    };
+    pairs.sort();
+    pairs.dedup();
+    Ok(pairs)
+}
+
+/// `events.get_multi_task_metrics {tasks, event_type?}`: the metrics (with
+/// their variants) any of the tasks reported, by name.
+pub async fn get_multi_task_metrics(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let event_type = req.opt_str("event_type")?.unwrap_or_else(|| "training_stats_scalar".into());
+    let mut all: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for task in req.nonempty_str_list("tasks")? {
+        for (m, v) in metric_variants(state, actor, &task, &event_type).await? {
+            let vs = all.entry(m).or_default();
+            if !vs.contains(&v) {
+                vs.push(v);
+            }
+        }
+    }
+    let metrics: Vec<Value> = all
+        .into_iter()
+        .map(|(metric, mut variants)| {
+            variants.sort();
+            json!({"metric": metric, "variants": variants})
+        })
+        .collect();
+    Ok(json!({"metrics": metrics}))
+}
+
+/// `events.get_task_latest_scalar_values {task}`: each series' last value.
+pub async fn get_task_latest_scalar_values(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let task = req.str("task")?;
+    let t = crate::server::ops::tasks::get(state, actor, &task).await?;
+    let mut by_metric: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for m in state.store.metric_summaries(&task).await? {
+        by_metric.entry(m.metric.clone()).or_default().push(json!({"name": m.variant, "last_value": m.value}));
+    }
+    let metrics: Vec<Value> =
+        by_metric.into_iter().map(|(name, variants)| json!({"name": name, "variants": variants})).collect();
+    Ok(json!({"metrics": metrics, "last_iter": t.last_iteration}))
+}
+
+/// `events.scalar_metrics_iter_raw {task, metric: {metric, variants?},
+/// batch_size, count_total?, key?, scroll_id?}`: a metric's points as
+/// reported, single values included, paged by the scroll id.
+pub async fn scalar_metrics_iter_raw(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let task = req.str("task")?;
+    let spec = req.opt_object("metric")?.ok_or_else(|| AppError::missing("metric"))?;
+    let metric = spec.get("metric").and_then(Value::as_str).ok_or_else(|| AppError::missing("metric.metric"))?;
+    let variants: Vec<String> = spec
+        .get("variants")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    let batch = usize::try_from(req.opt_i64("batch_size")?.unwrap_or(10_000)).unwrap_or(10_000).clamp(1, 100_000);
+    let start = match req.opt_str("scroll_id")? {
+        Some(s) => s.strip_prefix("raw:").and_then(|n| n.parse::<usize>().ok()).ok_or_else(|| AppError::invalid(format!("invalid scroll_id '{s}'")))?,
+        None => 0,
+    };
+    let key = req.opt_str("key")?.unwrap_or_else(|| "iter".into());
+    crate::server::ops::tasks::get(state, actor, &task).await?;
+    let series: Vec<_> = state
+        .store
+        .scalar_series(&task)
+        .await?
+        .into_iter()
+        .filter(|s| s.metric == metric && (variants.is_empty() || variants.contains(&s.variant)))
+        .collect();
+    let total: usize = series.iter().map(|s| s.x.len()).sum();
+    let mut out = Map::new();
+    let mut skip = start;
+    let mut left = batch;
+    for s in &series {
+        let n = s.x.len();
+        if skip >= n {
+            skip -= n;
+            continue;
+        }
+        let take = left.min(n - skip);
+        let xs: Vec<Value> = match key.as_str() {
+            "timestamp" => s.t[skip..skip + take].iter().map(|t| json!(t)).collect(),
+            "iso_time" => s.t[skip..skip + take].iter().map(|t| json!(crate::server::clock::iso(*t))).collect(),
+            _ => s.x[skip..skip + take].iter().map(|x| json!(x)).collect(),
+        };
+        let ys: Vec<Value> = s.y[skip..skip + take].iter().map(|y| json!(y)).collect();
+        out.insert(s.variant.clone(), json!({key.clone(): xs, "y": ys}));
+        left -= take;
+        skip = 0;
+        if left == 0 {
+            break;
+        }
+    }
+    let returned = batch - left;
+    let mut answer = json!({"variants": out, "returned": returned, "scroll_id": format!("raw:{}", start + returned)});
+    if req.bool_or("count_total", false)? {
+        answer["total"] = json!(total);
+    }
+    Ok(answer)
+}
+
+/// `events.multi_task_scalar_metrics_iter_histogram {tasks}`: each task's
+/// histories, `{metric: {variant: {task_id: {name, x, y}}}}`.
+pub async fn multi_task_scalar_metrics_iter_histogram(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let mut out = Map::new();
+    for task in req.nonempty_str_list("tasks")? {
+        let t = crate::server::ops::tasks::get(state, actor, &task).await?;
+        for s in events::scalars(state, actor, &task).await? {
+            let metric = out.entry(s.metric.clone()).or_insert_with(|| json!({}));
+            let variant = metric.as_object_mut().map(|m| m.entry(s.variant.clone()).or_insert_with(|| json!({})));
+            if let Some(v) = variant {
+                v[&task] = json!({"name": t.name, "x": s.x, "y": s.y});
+            }
+        }
+    }
+    Ok(Value::Object(out))
+}
+
+/// `events.get_multi_task_plots {tasks, iters?}`: each task's newest plots,
+/// `{metric: {variant: {task_id: {name, plots: [...]}}}}`.
+pub async fn get_multi_task_plots(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let iters = usize::try_from(req.opt_i64("iters")?.unwrap_or(1)).unwrap_or(1).max(1);
+    let mut out = Map::new();
+    let mut returned = 0;
+    for task in req.nonempty_str_list("tasks")? {
+        let t = crate::server::ops::tasks::get(state, actor, &task).await?;
+        let all = sample_events(state, actor, &task, "plot").await?;
+        let mut newest: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
+        for e in &all {
+            newest.entry((text(e, "metric"), text(e, "variant"))).or_default().push(e["iter"].as_i64().unwrap_or(0));
+        }
+        for ((metric, variant), mut its) in newest {
+            its.sort_unstable_by(|a, b| b.cmp(a));
+            its.dedup();
+            its.truncate(iters);
+            let plots: Vec<Value> = all
+                .iter()
+                .filter(|e| e["metric"] == metric.as_str() && e["variant"] == variant.as_str())
+                .filter(|e| its.contains(&e["iter"].as_i64().unwrap_or(0)))
+                .cloned()
+                .collect();
+            returned += plots.len();
+            let m = out.entry(metric).or_insert_with(|| json!({}));
+            if let Some(vm) = m.as_object_mut() {
+                let v = vm.entry(variant).or_insert_with(|| json!({}));
+                v[&task] = json!({"name": t.name, "plots": plots});
+            }
+        }
+    }
+    Ok(json!({"plots": out, "returned": returned, "total": returned}))
 }
 
 /// `events.get_task_single_value_metrics`: values reported with
@@ -348,6 +794,16 @@ mod tests {
         assert_eq!((b.accepted, b.errors.len()), (2, 0), "{:?}", b.errors);
         assert!(b.tasks["t"].scalars[&("NaN loss".into(), "v".into())][0].value.is_nan());
         assert_eq!(b.tasks["t"].scalars[&("m".into(), "v".into())][0].value, f64::NEG_INFINITY);
+    }
+
+    #[test]
+    fn histograms_sample_into_interval_means() {
+        let x: Vec<i64> = (0..100).collect();
+        let y: Vec<Option<f64>> = x.iter().map(|v| Some(*v as f64)).collect();
+        let (xs, ys) = interval_means(&x, &y, 10);
+        assert_eq!(xs, (0..10).map(|i| i * 10).collect::<Vec<_>>());
+        assert_eq!(ys[0], Some(4.5));
+        assert_eq!(ys[9], Some(94.5));
     }
 
     #[test]

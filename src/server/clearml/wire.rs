@@ -144,7 +144,10 @@ pub fn worker(w: &Worker, task: Option<&Task>, queues: &[Queue], now: i64) -> Va
 
 /// A console entry of `task`.
 pub fn log_event(task: &str, e: &LogEntry) -> Value {
-    json!({"timestamp": e.timestamp, "type": "log", "task": task, "level": e.level, "worker": e.worker, "msg": e.msg})
+    json!({
+        "timestamp": e.timestamp, "type": "log", "task": task, "level": e.level, "worker": e.worker, "msg": e.msg,
+        "iter": e.iter,
+    })
 }
 
 /// A stored plot or debug sample, as the clients read it back.

@@ -239,6 +239,10 @@ pub enum LogCursor {
     After(Option<i64>),
     /// Newest first, before this entry id (from the end when `None`).
     Before(Option<i64>),
+    /// Oldest first, reported after this time (epoch ms).
+    AfterTime(i64),
+    /// Newest first, reported before this time (epoch ms).
+    BeforeTime(i64),
 }
 
 /// Server-wide settings and API keys.

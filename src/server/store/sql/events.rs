@@ -108,12 +108,15 @@ impl EventStore for SqlStore {
         }
         for log in &events.logs {
             max_ts = max_ts.max(log.timestamp);
-            let q = Sql::new("INSERT INTO task_logs (task, timestamp, level, worker, msg) VALUES ($1, $2, $3, $4, $5)")
-                .bind(task)
-                .bind(log.timestamp)
-                .bind(&log.level)
-                .bind(&log.worker)
-                .bind(&log.msg);
+            let q = Sql::new(
+                "INSERT INTO task_logs (task, timestamp, level, worker, msg, iter) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(task)
+            .bind(log.timestamp)
+            .bind(&log.level)
+            .bind(&log.worker)
+            .bind(&log.msg)
+            .bind(log.iter);
             exec.execute(&q).await?;
         }
         for ev in &events.others {
@@ -165,19 +168,29 @@ impl EventStore for SqlStore {
     async fn task_log(&self, task: &str, cursor: LogCursor, limit: i64) -> AppResult<Vec<(i64, LogEntry)>> {
         let (sql, bound) = match cursor {
             LogCursor::After(after) => (
-                "SELECT id, timestamp, level, worker, msg FROM task_logs WHERE task = $1 AND id > $2 ORDER BY id ASC LIMIT $3",
+                "SELECT id, timestamp, level, worker, msg, iter FROM task_logs WHERE task = $1 AND id > $2 ORDER BY id ASC LIMIT $3",
                 after.unwrap_or(i64::MIN),
             ),
             LogCursor::Before(before) => (
-                "SELECT id, timestamp, level, worker, msg FROM task_logs WHERE task = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
+                "SELECT id, timestamp, level, worker, msg, iter FROM task_logs WHERE task = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
                 before.unwrap_or(i64::MAX),
             ),
+            LogCursor::AfterTime(t) => (
+                "SELECT id, timestamp, level, worker, msg, iter FROM task_logs WHERE task = $1 AND timestamp > $2 \
+                 ORDER BY timestamp ASC, id ASC LIMIT $3",
+                t,
+            ),
+            LogCursor::BeforeTime(t) => (
+                "SELECT id, timestamp, level, worker, msg, iter FROM task_logs WHERE task = $1 AND timestamp < $2 \
+                 ORDER BY timestamp DESC, id DESC LIMIT $3",
+                t,
+            ),
         };
-        let rows: Vec<(i64, i64, String, String, String)> =
+        let rows: Vec<(i64, i64, String, String, String, i64)> =
             self.db.fetch_all(&Sql::new(sql).bind(task).bind(bound).bind(limit)).await?;
         Ok(rows
             .into_iter()
-            .map(|(id, timestamp, level, worker, msg)| (id, LogEntry { timestamp, level, worker, msg }))
+            .map(|(id, timestamp, level, worker, msg, iter)| (id, LogEntry { timestamp, level, worker, msg, iter }))
             .collect())
     }
 
