@@ -126,6 +126,9 @@ pub enum AppError {
          pass force (with delete_contents to delete them, or move_to to move them)"
     )]
     ProjectNotEmpty { name: String, holds: crate::model::project::ProjectHolds, count: usize },
+    /// 400/408: `projects.update` cannot give a project another parent.
+    #[error("Cannot update project location. Use projects.move instead ({message})")]
+    ProjectLocation { message: String },
     /// 400/203: the model is published already.
     #[error("model is ready ({id} is published already)")]
     ModelIsReady { id: String },
@@ -235,6 +238,7 @@ impl AppError {
             AppError::InvalidProjectName { .. } => 407,
             AppError::ProjectNotEmpty { holds, .. } => holds.subcode(),
             AppError::ModelIsReady { .. } => 203,
+            AppError::ProjectLocation { .. } => 408,
             AppError::ModelCreatingTaskExists { .. } => 206,
             AppError::QueueNotEmpty { .. } => 702,
             AppError::NotQueued { .. } => 703,

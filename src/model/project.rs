@@ -1,5 +1,6 @@
 //! Projects: folders of tasks, nested by `/` in their names.
 
+use crate::model::TaskStatus;
 use crate::error::{AppError, AppResult};
 use serde::{Deserialize, Serialize};
 
@@ -103,6 +104,44 @@ impl ProjectUsage {
         ]
         .into_iter()
         .find(|(_, n)| *n > 0)
+    }
+}
+
+/// Counts over a set of tasks, as ClearML's project statistics give them
+/// (`stats.active` / `stats.archived` of `projects.get_all_ex`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TaskStats {
+    /// Tasks by status (every status, zero included).
+    pub status_count: std::collections::BTreeMap<String, usize>,
+    pub total_tasks: usize,
+    /// Seconds from start to end, summed over finished tasks.
+    pub total_runtime: i64,
+    /// Tasks that finished in the last 24 hours.
+    pub completed_tasks_24h: usize,
+    /// The newest start among them (epoch ms).
+    pub last_task_run: Option<i64>,
+}
+
+impl TaskStats {
+    /// The counts of `tasks` at `now` (epoch ms).
+    pub fn of<'a>(tasks: impl IntoIterator<Item = &'a crate::model::Task>, now: i64) -> TaskStats {
+        let mut s = TaskStats::default();
+        for st in crate::model::ALL_STATUSES {
+            s.status_count.insert(st.as_str().to_string(), 0);
+        }
+        for t in tasks {
+            *s.status_count.entry(t.status.as_str().to_string()).or_default() += 1;
+            s.total_tasks += 1;
+            if let (Some(start), Some(end)) = (t.started, t.completed) {
+                s.total_runtime += (end - start).max(0) / 1000;
+            }
+            let finished = !matches!(t.status, TaskStatus::Queued | TaskStatus::InProgress | TaskStatus::Failed);
+            if finished && t.completed.is_some_and(|c| now - c < 86_400_000) {
+                s.completed_tasks_24h += 1;
+            }
+            s.last_task_run = s.last_task_run.max(t.started);
+        }
+        s
     }
 }
 

@@ -137,6 +137,7 @@ async fn login(state: &AppState, headers: &HeaderMap, peer: PeerAddr, req: &Req)
 /// is listed here.
 pub const READ_ENDPOINTS: &[&str] = &[
     "projects.get_all",
+    "projects.get_all_ex",
     "projects.get_by_id",
     "projects.validate_delete",
     "tasks.get_by_id",
@@ -247,7 +248,8 @@ async fn handle(
 async fn route(state: &AppState, actor: &Actor, name: &str, req: Req, body: &[u8]) -> AppResult<Value> {
     let (st, a) = (state, actor);
     match name {
-        "projects.get_all" => projects::get_all(st, a, req).await,
+        "projects.get_all" => projects::get_all(st, a, req, false).await,
+        "projects.get_all_ex" => projects::get_all(st, a, req, true).await,
         "projects.create" => projects::create(st, a, req).await,
         "projects.get_by_id" => projects::get_by_id(st, a, req).await,
         "projects.update" => projects::update(st, a, req).await,

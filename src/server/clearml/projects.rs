@@ -1,27 +1,183 @@
 //! `projects.*`: nested projects, addressed by full path.
 
-use super::request::{name_regex, project_fields, Req};
+use super::query::{self, Query, PROJECT_FIELDS, TASK_FIELDS};
+use super::request::{project_fields, Req, Scroll};
 use super::wire;
 use crate::error::AppResult;
 use crate::model::project::ProjectContents;
-use crate::model::Actor;
-use crate::server::ops::projects::{self, ProjectPatch, ProjectQuery};
+use crate::model::project::TaskStats;
+use crate::model::{Actor, Project, Task, TaskType};
+use crate::server::ops;
+use crate::server::store::{ModelFilter, TaskFilter};
+use crate::server::ops::projects::{self, ProjectPatch};
 use crate::server::state::AppState;
 use serde_json::{json, Value};
 
-/// `projects.get_all`: filter by `id`, `name` (regex), hidden or not.
-pub async fn get_all(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let q = ProjectQuery {
-        ids: req.str_list("id")?,
-        name: req.opt_str("name")?.map(|n| name_regex(&n)).transpose()?,
-        search_hidden: req.bool_or("search_hidden", false)?,
-        page: req.opt_i64("page")?.unwrap_or(0),
-        page_size: usize::try_from(req.opt_i64("page_size")?.unwrap_or(500).clamp(1, 10_000)).unwrap_or(500),
+/// The `projects.get_all`/`get_all_ex` parameters that are not conditions.
+const OWN_KEYS: &[&str] = &[
+    "only_fields",
+    "order_by",
+    "page",
+    "page_size",
+    "scroll_id",
+    "size",
+    "refresh_scroll",
+    "search_hidden",
+    "include_stats",
+    "include_stats_filter",
+    "stats_for_state",
+    "stats_with_children",
+    "shallow_search",
+    "check_own_contents",
+    "children_type",
+    "children_tags",
+    "children_tags_filter",
+    "include_dataset_stats",
+    "active_users",
+    "allow_public",
+    "search_text",
+    "non_public",
+];
+
+/// Whether a task is of the kind `children_type` asks for.
+fn child_of_kind(t: &Task, kind: Option<&str>) -> bool {
+    match kind {
+        None => true,
+        Some("report") => t.task_type == TaskType::Report,
+        Some(tag) => t.system_tags.iter().any(|s| s == tag),
+    }
+}
+
+/// `projects.get_all` and `projects.get_all_ex`: ClearML's query language
+/// (see [`query`]: `name`, `basename`, `description` regexes, `id`,
+/// `parent`, `tags`, `system_tags`). Hidden projects (dataset and pipeline
+/// folders) only with `search_hidden` or ids; `shallow_search` keeps the
+/// top level (or the children of `parent`); `children_type` (`dataset`,
+/// `pipeline`, `report`, with `children_tags`) keeps projects holding such
+/// tasks; `active_users` those with their tasks. `include_stats` counts
+/// the tasks of each project with its sub-projects (`active` and
+/// `archived`), `check_own_contents` those directly in it.
+pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> AppResult<Value> {
+    let conditions = Query::parse(&req, &PROJECT_FIELDS, OWN_KEYS)?;
+    let all = projects::list(state, actor).await?;
+    let search_hidden = req.bool_or("search_hidden", false)? || req.has("id");
+    let shallow = req.bool_or("shallow_search", false)? && !req.has("parent");
+    let kind = req.opt_str("children_type")?;
+    let users = req.str_list("active_users")?;
+    let include_stats = req.bool_or("include_stats", false)?;
+    let own = req.bool_or("check_own_contents", false)?;
+    let dataset_stats = req.bool_or("include_dataset_stats", false)?;
+    let mut child_query = Req::default();
+    if let Some(tags) = req.get("children_tags") {
+        child_query.body.insert("tags".into(), tags.clone());
+    }
+    if let Some(f) = req.get("children_tags_filter") {
+        child_query.body.insert("filters".into(), json!({"tags": f}));
+    }
+    let child_query = Query::parse(&child_query, &TASK_FIELDS, &[])?;
+    let needs_tasks = include_stats || own || kind.is_some() || !users.is_empty() || dataset_stats;
+    let tasks: Vec<Task> = if needs_tasks {
+        let filter = TaskFilter { page_size: i64::MAX, ..TaskFilter::default() };
+        ops::tasks::query(state, actor, &filter).await?.0
+    } else {
+        Vec::new()
     };
+    let now = crate::server::clock::now_ms();
+    let mut docs = Vec::new();
+    for p in &all {
+        if !search_hidden && p.system_tags.iter().any(|t| t == "hidden") {
+            continue;
+        }
+        if shallow && p.parent.is_some() {
+            continue;
+        }
+        let mut doc = wire::project(p, &all);
+        if !conditions.matches(&doc) {
+            continue;
+        }
+        let prefix = format!("{}/", p.name);
+        let subtree: Vec<&Project> = all.iter().filter(|q| q.id == p.id || q.name.starts_with(&prefix)).collect();
+        let inside = |t: &&Task| t.project.as_deref().is_some_and(|id| subtree.iter().any(|q| q.id == id));
+        let children: Vec<&Task> = tasks
+            .iter()
+            .filter(inside)
+            .filter(|t| child_of_kind(t, kind.as_deref()))
+            .filter(|t| users.is_empty() || users.contains(&t.user))
+            .filter(|t| kind.is_none() || child_query.matches(&wire::task(t, &[])))
+            .collect();
+        let active: Vec<&Task> = children.iter().copied().filter(|t| !t.is_archived()).collect();
+        if (kind.is_some() || !users.is_empty()) && active.is_empty() {
+            continue;
+        }
+        if include_stats {
+            let mut stats = json!({
+                "active": TaskStats::of(active.iter().copied(), now),
+                "archived": TaskStats::of(children.iter().copied().filter(|t| t.is_archived()), now),
+            });
+            if kind.as_deref() == Some("dataset") {
+                let sets: Vec<&&Project> = subtree
+                    .iter()
+                    .filter(|q| q.system_tags.iter().any(|t| t == "dataset"))
+                    .filter(|q| active.iter().any(|t| t.project.as_deref() == Some(q.id.as_str())))
+                    .collect();
+                let mut tags: Vec<String> = sets.iter().flat_map(|q| q.tags.clone()).collect();
+                tags.dedup();
+                stats["datasets"] = json!({"count": sets.len(), "tags": tags});
+            }
+            doc["stats"] = stats;
+            doc["sub_projects"] = json!(all
+                .iter()
+                .filter(|q| q.parent.as_deref() == Some(p.id.as_str()))
+                .map(|q| json!({"id": q.id, "name": q.name}))
+                .collect::<Vec<_>>());
+        }
+        if own {
+            let direct = |t: &&Task| t.project.as_deref() == Some(p.id.as_str()) && !t.is_archived();
+            if kind.as_deref() == Some("dataset") {
+                doc["own_datasets"] = json!(subtree
+                    .iter()
+                    .filter(|q| q.system_tags.iter().any(|t| t == "dataset") && q.parent.as_deref() == Some(p.id.as_str()))
+                    .count()
+                    .max(usize::from(p.system_tags.iter().any(|t| t == "dataset"))));
+            } else {
+                doc["own_tasks"] = json!(tasks.iter().filter(direct).filter(|t| child_of_kind(t, kind.as_deref())).count());
+                let models = state
+                    .store
+                    .query_models(&ModelFilter { projects: vec![p.id.clone()], page_size: i64::MAX, ..Default::default() })
+                    .await?;
+                doc["own_models"] = json!(models.len());
+            }
+        }
+        if dataset_stats {
+            let newest = tasks
+                .iter()
+                .filter(|t| t.project.as_deref() == Some(p.id.as_str()))
+                .filter(|t| t.runtime.contains_key("ds_file_count") || t.runtime.contains_key("ds_total_size"))
+                .max_by_key(|t| t.last_update);
+            doc["dataset_stats"] = match newest {
+                Some(t) => json!({
+                    "file_count": t.runtime.get("ds_file_count").cloned().unwrap_or(json!(0)),
+                    "total_size": t.runtime.get("ds_total_size").cloned().unwrap_or(json!(0)),
+                }),
+                None => Value::Null,
+            };
+        }
+        if ex {
+            query::join(&mut doc, "parent", |id| all.iter().find(|q| q.id == id).map(|q| q.name.clone()));
+        }
+        docs.push(doc);
+    }
+    let scroll = Scroll::of(&req)?;
+    let window = query::window(&req, scroll.as_ref())?;
+    let docs = query::select(docs, &Query::default(), &req.str_list("order_by")?, "name", window);
     let only_fields = req.str_list("only_fields")?;
-    let (page, all) = projects::query(state, actor, &q).await?;
-    let out: Vec<Value> = page.iter().map(|p| project_fields(wire::project(p, &all), &only_fields)).collect();
-    Ok(json!({ "projects": out }))
+    let out: Vec<Value> = docs.into_iter().map(|d| project_fields(d, &only_fields)).collect();
+    let returned = out.len();
+    let mut answer = json!({ "projects": out });
+    if let Some(s) = scroll {
+        answer["scroll_id"] = json!(s.next(returned));
+    }
+    Ok(answer)
 }
 
 /// The optional fields of `projects.create`/`projects.update`.
@@ -53,8 +209,9 @@ pub async fn get_by_id(state: &AppState, actor: &Actor, req: Req) -> AppResult<V
     Ok(json!({ "project": wire::project(&p, &all) }))
 }
 
-/// `projects.update`: `name` (the full path: a different parent moves
-/// the project) and the other fields of [`project_patch`], echoed back.
+/// `projects.update`: `name` (the full path; renaming keeps the parent,
+/// `projects.move` changes it) and the other fields of [`project_patch`],
+/// echoed back.
 pub async fn update(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let id = req.str("project")?;
     let before = projects::get(state, actor, &id).await?;

@@ -1,6 +1,6 @@
 //! Projects: nested folders of tasks and models, addressed by full path
-//! (`main/sub/subsub`). A new full path renames or moves a project, and
-//! its sub-projects go along. A project with contents is deleted only
+//! (`main/sub/subsub`). A rename keeps the parent; a move changes it; both
+//! carry the sub-projects along. A project with contents is deleted only
 //! when the caller says what happens to them.
 
 use super::tasks::modify;
@@ -125,9 +125,8 @@ pub async fn ensure(state: &AppState, _actor: &Actor, name: &str) -> AppResult<P
     lookup::ensure_project(state, name).await
 }
 
-/// `projects.update`: a new full path (`name`; a different parent moves the
-/// project, with its sub-projects, as `projects.move` does) and the fields
-/// of `patch`. Answers the project as updated.
+/// `projects.update`: a new full path (`name`, keeping the parent) and the
+/// fields of `patch`. Answers the project as updated.
 pub async fn update(
     state: &AppState,
     actor: &Actor,
@@ -147,10 +146,17 @@ pub async fn update(
     Ok(p)
 }
 
-/// Gives a project a new full path; sub-projects move along.
+/// Renames a project in place: `name` is the new full path and must keep
+/// the parent (400/408 otherwise; moving is [`move_under`]). Sub-projects
+/// are renamed along.
 pub async fn rename(state: &AppState, actor: &Actor, id: &str, name: &str) -> AppResult<Project> {
     let p = get(state, actor, id).await?;
     let name = check_project_name(name)?;
+    if parent_path(&name) != parent_path(&p.name) {
+        return Err(AppError::ProjectLocation {
+            message: format!("renaming '{}' to '{name}' would change its parent", p.name),
+        });
+    }
     if name == p.name {
         return Ok(p);
     }
