@@ -211,6 +211,42 @@ pub async fn add_or_update_metadata(state: &AppState, actor: &Actor, req: Req) -
     Ok(json!({"updated": 1}))
 }
 
+/// `models.update_tags {ids, add_tags?, remove_tags?}`.
+pub async fn update_tags(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let (add, remove) = (req.str_list("add_tags")?, req.str_list("remove_tags")?);
+    let mut updated = 0;
+    for id in req.nonempty_str_list("ids")? {
+        let m = models::get(state, actor, &id).await?;
+        let mut tags: Vec<String> = m.tags.into_iter().filter(|t| !remove.contains(t)).collect();
+        for t in &add {
+            if !tags.contains(t) {
+                tags.push(t.clone());
+            }
+        }
+        models::edit(state, actor, &id, &ModelPatch { tags: Some(tags), ..ModelPatch::default() }).await?;
+        updated += 1;
+    }
+    Ok(json!({"updated": updated}))
+}
+
+/// `models.move {ids, project | project_name}`: to a project (by name,
+/// created if missing), or to the top level with `project: null`.
+pub async fn move_models(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let project = match (req.opt_str("project")?, req.opt_str("project_name")?) {
+        (Some(p), _) => Some(ops::projects::get(state, actor, &p).await?.id),
+        (None, Some(name)) => Some(ops::projects::ensure(state, actor, &name).await?.id),
+        (None, None) if req.body.contains_key("project") => None,
+        (None, None) => return Err(AppError::missing("project")),
+    };
+    for id in req.nonempty_str_list("ids")? {
+        let mut m = models::get(state, actor, &id).await?;
+        m.project.clone_from(&project);
+        m.last_update = crate::server::clock::now_ms();
+        state.store.update_model(&m).await?;
+    }
+    Ok(json!({"project_id": project}))
+}
+
 /// `models.delete_metadata {model, keys}`.
 pub async fn delete_metadata(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     models::delete_metadata(state, actor, &req.str("model")?, &req.nonempty_str_list("keys")?).await?;

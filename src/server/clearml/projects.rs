@@ -1,9 +1,9 @@
 //! `projects.*`: nested projects, addressed by full path.
 
-use super::query::{self, Query, PROJECT_FIELDS, TASK_FIELDS};
+use super::query::{self, Query, MODEL_FIELDS, PROJECT_FIELDS, TASK_FIELDS};
 use super::request::{project_fields, Req, Scroll};
 use super::wire;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::model::project::ProjectContents;
 use crate::model::project::TaskStats;
 use crate::model::{Actor, Project, Task, TaskType};
@@ -178,6 +178,207 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
         answer["scroll_id"] = json!(s.next(returned));
     }
     Ok(answer)
+}
+
+/// The tags (and, with `include_system`, system tags) of a set of tagged
+/// wire objects, each once, sorted.
+fn tags_answer(docs: &[Value], include_system: bool) -> Value {
+    let collect = |key: &str| {
+        let mut tags: Vec<String> = docs
+            .iter()
+            .flat_map(|d| d[key].as_array().cloned().unwrap_or_default())
+            .filter_map(|t| t.as_str().map(str::to_string))
+            .collect();
+        tags.sort();
+        tags.dedup();
+        tags
+    };
+    let mut out = json!({"tags": collect("tags")});
+    if include_system {
+        out["system_tags"] = json!(collect("system_tags"));
+    }
+    out
+}
+
+/// The conditions of a tags request's `filter` (`{tags, system_tags}` in
+/// ClearML's list syntax).
+fn tags_filter(req: &Req, fields: &query::QueryFields) -> AppResult<Query> {
+    let mut inner = Req::default();
+    if let Some(f) = req.opt_object("filter")? {
+        for (k, v) in f {
+            if k != "tags" && k != "system_tags" {
+                return Err(AppError::invalid(format!("filter.{k}: only tags and system_tags filter tags")));
+            }
+            inner.body.insert(k.clone(), v.clone());
+        }
+    }
+    Query::parse(&inner, fields, &[])
+}
+
+/// The wire form of the tasks (or models) of `projects` (with their
+/// sub-projects; every one when empty) that meet `filter`.
+async fn tagged(state: &AppState, actor: &Actor, req: &Req, models: bool) -> AppResult<Vec<Value>> {
+    let projects = req.str_list("projects")?;
+    let projects = if projects.is_empty() { projects } else { projects::with_subprojects(state, actor, &projects).await? };
+    let docs: Vec<Value> = if models {
+        let f = ModelFilter { projects, page_size: i64::MAX, ..ModelFilter::default() };
+        state.store.query_models(&f).await?.iter().map(wire::model).collect()
+    } else {
+        let f = TaskFilter { projects, page_size: i64::MAX, ..TaskFilter::default() };
+        ops::tasks::query(state, actor, &f).await?.0.iter().map(|t| wire::task(t, &[])).collect()
+    };
+    let filter = tags_filter(req, if models { &MODEL_FIELDS } else { &TASK_FIELDS })?;
+    Ok(docs.into_iter().filter(|d| filter.matches(d)).collect())
+}
+
+/// `projects.get_task_tags {projects?, include_system?, filter?}`.
+pub async fn get_task_tags(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let docs = tagged(state, actor, &req, false).await?;
+    Ok(tags_answer(&docs, req.bool_or("include_system", false)?))
+}
+
+/// `projects.get_model_tags {projects?, include_system?, filter?}`.
+pub async fn get_model_tags(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let docs = tagged(state, actor, &req, true).await?;
+    Ok(tags_answer(&docs, req.bool_or("include_system", false)?))
+}
+
+/// `projects.get_project_tags {projects?, include_system?, filter?}`: the
+/// projects' own tags.
+pub async fn get_project_tags(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let ids = req.str_list("projects")?;
+    let all = projects::list(state, actor).await?;
+    let filter = tags_filter(&req, &PROJECT_FIELDS)?;
+    let docs: Vec<Value> = all
+        .iter()
+        .filter(|p| ids.is_empty() || ids.contains(&p.id))
+        .map(|p| wire::project(p, &all))
+        .filter(|d| filter.matches(d))
+        .collect();
+    Ok(tags_answer(&docs, req.bool_or("include_system", false)?))
+}
+
+/// `organization.get_tags {include_system?, filter?}`: every tag on tasks
+/// and models.
+pub async fn organization_tags(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let mut docs = tagged(state, actor, &req, false).await?;
+    docs.extend(tagged(state, actor, &req, true).await?);
+    Ok(tags_answer(&docs, req.bool_or("include_system", false)?))
+}
+
+/// `projects.get_task_parents {projects?, include_subprojects?,
+/// tasks_state?, task_name?}`: the tasks that have children in these
+/// projects, `{id, name, project?: {id, name}}`, by name.
+pub async fn get_task_parents(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let mut ids = req.str_list("projects")?;
+    if !ids.is_empty() && req.bool_or("include_subprojects", true)? {
+        ids = projects::with_subprojects(state, actor, &ids).await?;
+    }
+    let state_filter = req.opt_str("tasks_state")?;
+    let name = req.opt_str("task_name")?.map(|n| regex::Regex::new(&n)).transpose()
+        .map_err(|e| AppError::invalid(format!("invalid regular expression in 'task_name': {e}")))?;
+    let f = TaskFilter { projects: ids, page_size: i64::MAX, ..TaskFilter::default() };
+    let children = ops::tasks::query(state, actor, &f).await?.0;
+    let mut parent_ids: Vec<String> = children
+        .iter()
+        .filter(|t| match state_filter.as_deref() {
+            Some("archived") => t.is_archived(),
+            Some("active") => !t.is_archived(),
+            _ => true,
+        })
+        .filter_map(|t| t.parent.clone())
+        .collect();
+    parent_ids.sort();
+    parent_ids.dedup();
+    let all = projects::list(state, actor).await?;
+    let mut parents = Vec::new();
+    for id in parent_ids {
+        let Some(p) = state.store.get_task(&id).await? else { continue };
+        if name.as_ref().is_some_and(|re| !re.is_match(&p.name)) {
+            continue;
+        }
+        let mut v = json!({"id": p.id, "name": p.name});
+        if let Some(pr) = p.project.as_deref().and_then(|pid| all.iter().find(|q| q.id == pid)) {
+            v["project"] = json!({"id": pr.id, "name": pr.name});
+        }
+        parents.push(v);
+    }
+    parents.sort_by_key(|v| v["name"].as_str().unwrap_or_default().to_string());
+    Ok(json!({"parents": parents}))
+}
+
+/// `projects.get_hyperparam_values {projects?, section, name, pattern?,
+/// include_subprojects?, page?, page_size?}`: the distinct values tasks
+/// give a hyperparameter, in numeric order where they are numbers.
+pub async fn get_hyperparam_values(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let section = req.str("section")?;
+    let name = req.str("name")?;
+    let mut ids = req.str_list("projects")?;
+    if !ids.is_empty() && req.bool_or("include_subprojects", true)? {
+        ids = projects::with_subprojects(state, actor, &ids).await?;
+    }
+    let pattern = req.opt_str("pattern")?.map(|p| query_regex(&p)).transpose()?;
+    let f = TaskFilter { projects: ids, page_size: i64::MAX, ..TaskFilter::default() };
+    let mut values: Vec<Value> = ops::tasks::query(state, actor, &f)
+        .await?
+        .0
+        .iter()
+        .filter_map(|t| t.hyperparams.get(&section).and_then(|s| s.get(&name)).map(|h| h.value.clone()))
+        .filter(|v| pattern.as_ref().is_none_or(|re| re.is_match(v)))
+        .map(Value::String)
+        .collect();
+    query::sort_values(&mut values);
+    values.dedup();
+    Ok(json!({"total": values.len(), "values": values}))
+}
+
+/// `projects.get_unique_metric_variants {project?, include_subprojects?}`:
+/// every (metric, variant) the tasks report scalars under.
+pub async fn get_unique_metric_variants(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let mut ids: Vec<String> = req.opt_str("project")?.into_iter().collect();
+    ids.extend(req.str_list("projects")?);
+    if !ids.is_empty() && req.bool_or("include_subprojects", true)? {
+        ids = projects::with_subprojects(state, actor, &ids).await?;
+    }
+    let f = TaskFilter { projects: ids, page_size: i64::MAX, ..TaskFilter::default() };
+    let tasks: Vec<String> = ops::tasks::query(state, actor, &f).await?.0.into_iter().map(|t| t.id).collect();
+    let summaries = state.store.metric_summaries_of(&tasks).await?;
+    let mut pairs: Vec<(String, String)> =
+        summaries.values().flatten().map(|m| (m.metric.clone(), m.variant.clone())).collect();
+    pairs.sort();
+    pairs.dedup();
+    let metrics: Vec<Value> = pairs
+        .into_iter()
+        .map(|(metric, variant)| {
+            json!({
+                "metric": metric, "variant": variant,
+                "metric_hash": wire::md5_hex(&metric), "variant_hash": wire::md5_hex(&variant),
+            })
+        })
+        .collect();
+    Ok(json!({"metrics": metrics}))
+}
+
+/// `projects.get_model_metadata_keys {project, include_subprojects?}`: the
+/// metadata keys of the models.
+pub async fn get_model_metadata_keys(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let mut ids = vec![req.str("project")?];
+    if req.bool_or("include_subprojects", true)? {
+        ids = projects::with_subprojects(state, actor, &ids).await?;
+    }
+    let f = ModelFilter { projects: ids, page_size: i64::MAX, ..ModelFilter::default() };
+    let mut keys: Vec<String> = state.store.query_models(&f).await?.into_iter().flat_map(|m| m.metadata.into_iter().map(|(k, _)| k)).collect();
+    keys.sort();
+    keys.dedup();
+    Ok(json!({"total": keys.len(), "keys": keys}))
+}
+
+fn query_regex(p: &str) -> AppResult<regex::Regex> {
+    regex::RegexBuilder::new(p)
+        .case_insensitive(true)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| AppError::invalid(format!("invalid regular expression in 'pattern': {e}")))
 }
 
 /// The optional fields of `projects.create`/`projects.update`.

@@ -559,6 +559,12 @@ fn compare(a: &Value, b: &Value) -> Ordering {
     }
 }
 
+/// Orders plain values as [`sort`] orders fields (numbers in strings
+/// numerically).
+pub fn sort_values(values: &mut [Value]) {
+    values.sort_by(compare);
+}
+
 /// Orders documents by `order_by` (`field` or `-field`, dotted paths),
 /// empty values last either way, ties by `id`.
 pub fn sort(docs: &mut [Value], order_by: &[String]) {
