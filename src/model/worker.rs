@@ -18,6 +18,10 @@ pub struct Worker {
     pub queue: Option<String>,
     /// What it last reported of its machine (cpu, memory, disk, network, GPU).
     pub machine_stats: serde_json::Map<String, serde_json::Value>,
+    /// What clearml-agent set with `workers.set_runtime_properties`:
+    /// `[{key, value, expiry?}]`.
+    #[serde(default)]
+    pub runtime_properties: Vec<serde_json::Value>,
     /// Epoch milliseconds.
     pub registered: i64,
     /// Epoch milliseconds of its last report.

@@ -58,3 +58,16 @@ pub async fn get_all(state: &AppState, actor: &Actor, _req: Req) -> AppResult<Va
         .collect();
     Ok(json!({"workers": out}))
 }
+
+/// `workers.get_runtime_properties {worker}` (clearml-agent asks for it).
+pub async fn get_runtime_properties(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let props = workers::runtime_properties(state, actor, &req.str("worker")?).await?;
+    Ok(json!({"runtime_properties": props}))
+}
+
+/// `workers.set_runtime_properties {worker, runtime_properties}`.
+pub async fn set_runtime_properties(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let items = req.opt_list("runtime_properties")?.ok_or_else(|| crate::error::AppError::missing("runtime_properties"))?;
+    workers::set_runtime_properties(state, actor, &req.str("worker")?, items).await?;
+    Ok(json!({}))
+}

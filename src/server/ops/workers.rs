@@ -96,6 +96,29 @@ pub async fn status_report(state: &AppState, actor: &Actor, id: &str, report: St
     state.store.put_worker(&w).await
 }
 
+/// `workers.get_runtime_properties`: what the worker set (nothing for a
+/// worker never heard of).
+pub async fn runtime_properties(state: &AppState, _actor: &Actor, id: &str) -> AppResult<Vec<Value>> {
+    check_id(id)?;
+    Ok(state.store.get_worker(id).await?.map(|w| w.runtime_properties).unwrap_or_default())
+}
+
+/// `workers.set_runtime_properties`: sets properties by key (`{key, value,
+/// expiry?}`), keeping the others.
+pub async fn set_runtime_properties(state: &AppState, _actor: &Actor, id: &str, items: &[Value]) -> AppResult<()> {
+    let mut w = current(state, id).await?;
+    for item in items {
+        let key = item
+            .get("key")
+            .and_then(Value::as_str)
+            .filter(|k| !k.is_empty())
+            .ok_or_else(|| AppError::invalid("runtime_properties items need a 'key'"))?;
+        w.runtime_properties.retain(|p| p.get("key").and_then(Value::as_str) != Some(key));
+        w.runtime_properties.push(item.clone());
+    }
+    state.store.put_worker(&w).await
+}
+
 /// `workers.unregister`.
 pub async fn unregister(state: &AppState, _actor: &Actor, id: &str) -> AppResult<()> {
     check_id(id)?;

@@ -15,6 +15,7 @@ struct WorkerRow {
     task: Option<String>,
     queue: Option<String>,
     machine_stats: String,
+    runtime_properties: String,
     registered: i64,
     last_seen: i64,
 }
@@ -26,6 +27,7 @@ impl WorkerRow {
             queues: super::from_json(&self.queues, "queues", &self.id),
             tags: super::from_json(&self.tags, "tags", &self.id),
             machine_stats: super::from_json(&self.machine_stats, "machine_stats", &self.id),
+            runtime_properties: super::from_json(&self.runtime_properties, "runtime_properties", &self.id),
             id: self.id,
             task: self.task,
             queue: self.queue,
@@ -40,10 +42,11 @@ impl WorkerStore for SqlStore {
     #[tracing::instrument(level = "debug", skip_all, fields(id = %w.id))]
     async fn put_worker(&self, w: &Worker) -> AppResult<()> {
         let q = Sql::new(
-            "INSERT INTO workers (id, queues, tags, task, queue, machine_stats, registered, last_seen) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO UPDATE SET queues = excluded.queues, \
-             tags = excluded.tags, task = excluded.task, queue = excluded.queue, \
-             machine_stats = excluded.machine_stats, last_seen = excluded.last_seen",
+            "INSERT INTO workers (id, queues, tags, task, queue, machine_stats, registered, last_seen, \
+             runtime_properties) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET \
+             queues = excluded.queues, tags = excluded.tags, task = excluded.task, queue = excluded.queue, \
+             machine_stats = excluded.machine_stats, last_seen = excluded.last_seen, \
+             runtime_properties = excluded.runtime_properties",
         )
         .bind(&w.id)
         .bind(to_json(&w.queues))
@@ -52,7 +55,8 @@ impl WorkerStore for SqlStore {
         .bind(&w.queue)
         .bind(to_json(&w.machine_stats))
         .bind(w.registered)
-        .bind(w.last_seen);
+        .bind(w.last_seen)
+        .bind(to_json(&w.runtime_properties));
         self.db.execute(&q).await?;
         Ok(())
     }
