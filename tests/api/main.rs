@@ -12,6 +12,7 @@ mod events;
 mod migrations;
 mod projects;
 mod queues;
+mod semantics;
 mod signin;
 mod tasks;
 mod users;

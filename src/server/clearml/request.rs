@@ -317,7 +317,12 @@ pub fn project_fields(obj: Value, only_fields: &[String]) -> Value {
                     Some(Value::Object(inner)) => {
                         cur = inner;
                         if !has_path(&out, &parts[..=i]) {
-                            insert_path(&mut out, &parts[..=i], Value::Object(Map::new()));
+                            // A joined reference keeps its id, as ClearML's do.
+                            let mut start = Map::new();
+                            if let Some(id) = inner.get("id") {
+                                start.insert("id".into(), id.clone());
+                            }
+                            insert_path(&mut out, &parts[..=i], Value::Object(start));
                         }
                         continue;
                     }

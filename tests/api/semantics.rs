@@ -1,0 +1,205 @@
+//! ClearML's exact semantics, as its own server tests check them
+//! (`../shared/peer-tests/`), guarded here because CI cannot fetch those
+//! tests: the query language of `get_all`/`get_all_ex`, paging, project
+//! deletion rules, queue and model side effects, event pages.
+
+use crate::app::{on_both, TestApp};
+use serde_json::{json, Value};
+
+fn ids(v: &Value, key: &str) -> Vec<String> {
+    v[key].as_array().into_iter().flatten().map(|t| t["id"].as_str().unwrap_or_default().to_string()).collect()
+}
+
+async fn get_all_ex_speaks_clearmls_query_language(app: &TestApp) {
+    let p = app.ok("projects.create", json!({"name": "sem query"})).await["id"].as_str().unwrap_or_default().to_string();
+    let mut tasks = Vec::new();
+    for (i, (tags, lr)) in [(vec![], "2"), (vec!["a"], "11"), (vec!["a", "b"], "1")].into_iter().enumerate() {
+        let id = app.ok("tasks.create", json!({"name": format!("query {i}"), "project": p, "tags": tags,
+            "hyperparams": {"s": {"lr": {"section": "s", "name": "lr", "value": lr}}}}))
+            .await["id"].as_str().unwrap_or_default().to_string();
+        tasks.push(id);
+    }
+    app.ok("tasks.edit", json!({"task": tasks[2], "parent": tasks[0]})).await;
+    let q = |extra: Value| {
+        let mut body = json!({"project": [p]});
+        if let (Value::Object(b), Value::Object(e)) = (&mut body, extra) {
+            b.extend(e);
+        }
+        body
+    };
+    let got = app.ok("tasks.get_all_ex", q(json!({"parent": [tasks[0]]}))).await;
+    assert_eq!(ids(&got, "tasks"), vec![tasks[2].clone()], "parent filter");
+    let got = app.ok("tasks.get_all_ex", q(json!({"filters": {"tags": {"all": {"include": ["a"], "exclude": ["b"]}}}}))).await;
+    assert_eq!(ids(&got, "tasks"), vec![tasks[1].clone()]);
+    let got = app.ok("tasks.get_all_ex", q(json!({"filters": {"tags": {"any": {"include": [null]}}}}))).await;
+    assert_eq!(ids(&got, "tasks"), vec![tasks[0].clone()], "null means no tags");
+    // Hyperparameters order numerically; `_ex` answers the project as an object.
+    let got = app.ok("tasks.get_all_ex", q(json!({"order_by": ["hyperparams.s.lr.value"], "only_fields": ["project.name"]}))).await;
+    assert_eq!(ids(&got, "tasks"), vec![tasks[2].clone(), tasks[0].clone(), tasks[1].clone()]);
+    assert_eq!(got["tasks"][0]["project"], json!({"id": p, "name": "sem query"}));
+    // Empty values last, both ways.
+    for order in ["parent", "-parent"] {
+        let got = app.ok("tasks.get_all", q(json!({"order_by": [order]}))).await;
+        assert_eq!(ids(&got, "tasks")[0], tasks[2], "{order}");
+    }
+    // Ranges and dates.
+    let got = app.ok("tasks.get_all", q(json!({"created": ["2000-01-01", null], "last_update": ">=2000-01-01"}))).await;
+    assert_eq!(ids(&got, "tasks").len(), 3);
+    // Unknown fields and bad filters are refused by name, not ignored.
+    let r = app.call("tasks.get_all", json!({"parnet": tasks[0]})).await;
+    assert_eq!(r.codes(), (400, 12));
+    assert!(r.msg.contains("parnet"), "{}", r.msg);
+    let r = app.call("tasks.get_all_ex", json!({"filters": {"tags": {"test": ["1"]}}})).await;
+    assert_eq!(r.codes(), (400, 12), "{}", r.msg);
+    // `runtime.version` of a task without a runtime answers `runtime: {}`.
+    let got = app.ok("tasks.get_all", json!({"id": [tasks[0]], "only_fields": ["id", "runtime.version"]})).await;
+    assert_eq!(got["tasks"][0]["runtime"], json!({}));
+}
+on_both!(get_all_ex_speaks_clearmls_query_language);
+
+async fn scrolling_continues_where_it_stopped(app: &TestApp) {
+    let p = app.ok("projects.create", json!({"name": "sem scroll"})).await["id"].as_str().unwrap_or_default().to_string();
+    for i in 0..5 {
+        app.ok("tasks.create", json!({"name": format!("scroll {i}"), "project": p, "comment": format!("{i}")})).await;
+    }
+    let body = |scroll: Value| json!({"project": [p], "order_by": ["comment"], "size": 2, "scroll_id": scroll});
+    let first = app.ok("tasks.get_all_ex", body(Value::Null)).await;
+    let second = app.ok("tasks.get_all_ex", body(first["scroll_id"].clone())).await;
+    let third = app.ok("tasks.get_all_ex", body(second["scroll_id"].clone())).await;
+    let fourth = app.ok("tasks.get_all_ex", body(third["scroll_id"].clone())).await;
+    let sizes: Vec<usize> = [&first, &second, &third, &fourth].iter().map(|v| ids(v, "tasks").len()).collect();
+    assert_eq!(sizes, vec![2, 2, 1, 0]);
+    let mut refreshed = body(third["scroll_id"].clone());
+    refreshed["refresh_scroll"] = json!(true);
+    assert_eq!(ids(&app.ok("tasks.get_all_ex", refreshed).await, "tasks").len(), 5);
+}
+on_both!(scrolling_continues_where_it_stopped);
+
+async fn projects_refuse_deletion_for_live_contents_only(app: &TestApp) {
+    let p = app.ok("projects.create", json!({"name": "sem delete"})).await["id"].as_str().unwrap_or_default().to_string();
+    let t = app.ok("tasks.create", json!({"name": "live", "project": p})).await["id"].as_str().unwrap_or_default().to_string();
+    let v = app.ok("projects.validate_delete", json!({"project": p})).await;
+    assert_eq!((v["tasks"].as_i64(), v["non_archived_tasks"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(app.call("projects.delete", json!({"project": p})).await.codes(), (400, 402));
+    app.ok("tasks.archive", json!({"tasks": [t]})).await;
+    let v = app.ok("projects.validate_delete", json!({"project": p})).await;
+    assert_eq!(v["non_archived_tasks"], 0);
+    app.ok("projects.delete", json!({"project": p})).await;
+    // A rename keeps the parent: another parent is 400/408.
+    let q = app.ok("projects.create", json!({"name": "sem a/bee", "system_tags": ["hidden"], "description": "d"})).await;
+    let q = q["id"].as_str().unwrap_or_default().to_string();
+    assert_eq!(app.call("projects.update", json!({"project": q, "name": "sem c/bee"})).await.codes(), (400, 408));
+    let got = app.ok("projects.get_by_id", json!({"project": q})).await;
+    assert_eq!(got["project"]["system_tags"], json!(["hidden"]));
+    assert_eq!(got["project"]["description"], "d");
+    let listed = app.ok("projects.get_all", json!({"name": "^sem a/bee$"})).await;
+    assert!(ids(&listed, "projects").is_empty(), "hidden projects are not listed");
+}
+on_both!(projects_refuse_deletion_for_live_contents_only);
+
+async fn queue_removal_and_batches_follow_clearml(app: &TestApp) {
+    let q = app.ok("queues.create", json!({"name": "sem queue", "display_name": "Shown", "metadata": [{"key": "k", "type": "str", "value": "v"}]})).await;
+    let q = q["id"].as_str().unwrap_or_default().to_string();
+    let t = app.task("sem queued").await;
+    app.ok("tasks.enqueue", json!({"task": t, "queue": q})).await;
+    app.ok("queues.remove_task", json!({"task": t, "queue": q})).await;
+    assert_eq!(app.status(&t).await, "queued", "without update_task_status the status stays");
+    app.ok("queues.add_task", json!({"task": t, "queue": q})).await;
+    assert_eq!(app.ok("queues.peek_task", json!({"queue": q})).await["task"], t.as_str());
+    let cleared = app.ok("queues.clear_queue", json!({"queue": q})).await;
+    assert_eq!(cleared["removed_tasks"], json!([t]));
+    assert_eq!(app.status(&t).await, "created");
+    let got = app.ok("queues.get_all_ex", json!({"id": [q]})).await;
+    assert_eq!(got["queues"][0]["display_name"], "Shown");
+    assert_eq!(got["queues"][0]["metadata"]["k"]["value"], "v");
+    let metrics = app.ok("queues.get_queue_metrics", json!({"queue_ids": [q]})).await;
+    assert!(metrics["queues"][0]["dates"][0].as_i64().unwrap_or_default() > 1_000_000_000_000, "dates are in ms");
+    // A batch reports each id.
+    let r = app.ok("tasks.enqueue_many", json!({"ids": [t, "missing"], "queue": q})).await;
+    assert_eq!(ids(&r, "succeeded"), vec![t.clone()]);
+    assert_eq!(ids(&r, "failed"), vec!["missing".to_string()]);
+}
+on_both!(queue_removal_and_batches_follow_clearml);
+
+async fn models_are_published_and_deleted_with_their_tasks(app: &TestApp) {
+    let t = app.task("sem model owner").await;
+    app.ok("tasks.started", json!({"task": t})).await;
+    let m = app.ok("models.update_for_task", json!({"task": t, "uri": "file:///m", "iteration": 7})).await;
+    let m = m["id"].as_str().unwrap_or_default().to_string();
+    // A running creator is not published along unless forced (400/110).
+    assert_eq!(app.call("models.set_ready", json!({"model": m})).await.codes(), (400, 110));
+    app.ok("tasks.stopped", json!({"task": t})).await;
+    let r = app.ok("models.set_ready", json!({"model": m})).await;
+    assert_eq!(r["published_task"]["id"], t.as_str());
+    assert_eq!(app.status(&t).await, "published");
+    assert_eq!(app.call("models.set_ready", json!({"model": m})).await.codes(), (400, 203));
+    // The published creator keeps it unless forced (400/206).
+    assert_eq!(app.call("models.delete", json!({"model": m})).await.codes(), (400, 206));
+    app.ok("models.delete", json!({"model": m, "force": true})).await;
+    let task = app.ok("tasks.get_by_id", json!({"task": t})).await;
+    assert_eq!(task["task"]["models"]["output"][0]["model"], format!("__DELETED__{m}"));
+    assert_eq!(task["task"]["last_iteration"], 7);
+}
+on_both!(models_are_published_and_deleted_with_their_tasks);
+
+async fn event_pages_end_and_sample(app: &TestApp) {
+    let t = app.task("sem events").await;
+    let mut lines = String::new();
+    for i in 0..10 {
+        lines.push_str(&format!(
+            "{{\"type\": \"training_debug_image\", \"task\": \"{t}\", \"iter\": {i}, \"metric\": \"m\", \"variant\": \"v\", \"url\": \"u{}\"}}\n",
+            i % 4
+        ));
+        lines.push_str(&format!(
+            "{{\"type\": \"training_stats_scalar\", \"task\": \"{t}\", \"iter\": {i}, \"metric\": \"s\", \"variant\": \"v\", \"value\": {i}}}\n"
+        ));
+        lines.push_str(&format!("{{\"type\": \"log\", \"task\": \"{t}\", \"iter\": {i}, \"timestamp\": {}, \"msg\": \"l{i}\"}}\n", 1000 + i));
+    }
+    lines.push_str(&format!(
+        "{{\"type\": \"training_stats_scalar\", \"task\": \"{t}\", \"iter\": -2147483648, \"metric\": \"one\", \"variant\": \"v\", \"value\": 1}}\n"
+    ));
+    let r = app.call_raw("events.add_batch", lines, "application/json-lines").await;
+    assert_eq!(r.codes(), (200, 0), "{}", r.msg);
+    // Debug samples: deduped by URL (iterations 6..9), pages of 3, then none.
+    let mut scroll = Value::Null;
+    let mut pages = Vec::new();
+    for _ in 0..4 {
+        let res = app.ok("events.debug_images", json!({"metrics": [{"task": t, "metric": "m"}], "iters": 3, "scroll_id": scroll})).await;
+        let its: Vec<i64> = res["metrics"][0]["iterations"].as_array().into_iter().flatten().filter_map(|i| i["iter"].as_i64()).collect();
+        pages.push(its);
+        scroll = res["scroll_id"].clone();
+    }
+    assert_eq!(pages, vec![vec![9, 8, 7], vec![6], vec![], vec![]]);
+    let s = app.ok("events.get_debug_image_sample", json!({"task": t, "metric": "m", "variant": "v"})).await;
+    assert_eq!((s["event"]["iter"].as_i64(), s["min_iteration"].as_i64(), s["max_iteration"].as_i64()), (Some(9), Some(6), Some(9)));
+    let prev = app.ok("events.next_debug_image_sample", json!({"task": t, "scroll_id": s["scroll_id"]})).await;
+    assert_eq!(prev["event"]["iter"], 8);
+    // Histograms: single values left out, `samples` as interval means.
+    let h = app.ok("events.scalar_metrics_iter_histogram", json!({"task": t, "samples": 5})).await;
+    assert!(h.get("one").is_none());
+    assert_eq!(h["s"]["v"]["x"], json!([0, 2, 4, 6, 8]));
+    assert_eq!(h["s"]["v"]["y"], json!([0.5, 2.5, 4.5, 6.5, 8.5]));
+    let raw = app.ok("events.scalar_metrics_iter_raw", json!({"task": t, "metric": {"metric": "one"}, "count_total": true})).await;
+    assert_eq!(raw["variants"]["v"]["iter"], json!([-2_147_483_648_i64]));
+    // Console lines keep their iteration and page by time.
+    let log = app.ok("events.get_task_log", json!({"task": t, "batch_size": 3, "from_timestamp": 1005})).await;
+    let its: Vec<i64> = log["events"].as_array().into_iter().flatten().filter_map(|e| e["iter"].as_i64()).collect();
+    assert_eq!(its, vec![4, 3, 2]);
+}
+on_both!(event_pages_end_and_sample);
+
+async fn tags_and_parents_of_projects(app: &TestApp) {
+    let p = app.ok("projects.create", json!({"name": "sem tags", "tags": ["own"]})).await["id"].as_str().unwrap_or_default().to_string();
+    let parent = app.ok("tasks.create", json!({"name": "sem parent", "project": p, "tags": ["x"]})).await["id"].as_str().unwrap_or_default().to_string();
+    app.ok("tasks.create", json!({"name": "sem child", "project": p, "tags": ["y"], "parent": parent, "system_tags": ["s"]})).await;
+    let tags = app.ok("projects.get_task_tags", json!({"projects": [p], "include_system": true})).await;
+    assert_eq!((tags["tags"].clone(), tags["system_tags"].clone()), (json!(["x", "y"]), json!(["s"])));
+    let tags = app.ok("projects.get_task_tags", json!({"projects": [p], "filter": {"system_tags": ["__$not", "s"]}})).await;
+    assert_eq!(tags["tags"], json!(["x"]));
+    assert_eq!(app.ok("projects.get_project_tags", json!({"projects": [p]})).await["tags"], json!(["own"]));
+    let parents = app.ok("projects.get_task_parents", json!({"projects": [p]})).await;
+    assert_eq!(parents["parents"], json!([{"id": parent, "name": "sem parent", "project": {"id": p, "name": "sem tags"}}]));
+    let stats = app.ok("projects.get_all_ex", json!({"id": [p], "include_stats": true})).await;
+    assert_eq!(stats["projects"][0]["stats"]["active"]["total_tasks"], 2);
+}
+on_both!(tags_and_parents_of_projects);
