@@ -466,7 +466,7 @@ mod tests {
             assert_eq!(t.as_str().parse::<TaskType>(), Ok(t));
         }
         assert_eq!(TaskType::default(), TaskType::Training);
-        assert!("report".parse::<TaskType>().is_err());
+        assert!("Unsupported".parse::<TaskType>().is_err());
     }
 
     #[test]

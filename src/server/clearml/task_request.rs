@@ -337,7 +337,7 @@ mod tests {
     fn bad_get_all_requests_are_refused() {
         for body in [
             r#"{"status": ["running"]}"#,
-            r#"{"type": ["report"]}"#,
+            r#"{"type": ["Unsupported"]}"#,
             r#"{"name": "("}"#,
             r#"{"order_by": ["-colour"]}"#,
             r#"{"page_size": 0}"#,
