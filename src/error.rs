@@ -126,6 +126,9 @@ pub enum AppError {
          pass force (with delete_contents to delete them, or move_to to move them)"
     )]
     ProjectNotEmpty { name: String, holds: crate::model::project::ProjectHolds, count: usize },
+    /// 400/150: a `reports.*` call on a task that is not a report.
+    #[error("passed task is not report ({id})")]
+    NotAReport { id: String },
     /// 400/408: `projects.update` cannot give a project another parent.
     #[error("Cannot update project location. Use projects.move instead ({message})")]
     ProjectLocation { message: String },
@@ -239,6 +242,7 @@ impl AppError {
             AppError::ProjectNotEmpty { holds, .. } => holds.subcode(),
             AppError::ModelIsReady { .. } => 203,
             AppError::ProjectLocation { .. } => 408,
+            AppError::NotAReport { .. } => 150,
             AppError::ModelCreatingTaskExists { .. } => 206,
             AppError::QueueNotEmpty { .. } => 702,
             AppError::NotQueued { .. } => 703,

@@ -5,3 +5,6 @@ ALTER TABLE queues ADD COLUMN metadata TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE workers ADD COLUMN runtime_properties TEXT NOT NULL DEFAULT '[]';
 -- The iteration a console line was reported at (ClearML's log events carry it).
 ALTER TABLE task_logs ADD COLUMN iter BIGINT NOT NULL DEFAULT 0;
+-- Reports (tasks of type `report`): their Markdown and the files it embeds.
+ALTER TABLE tasks ADD COLUMN report TEXT NOT NULL DEFAULT '';
+ALTER TABLE tasks ADD COLUMN report_assets TEXT NOT NULL DEFAULT '[]';

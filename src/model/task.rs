@@ -218,6 +218,12 @@ pub struct Task {
     pub last_worker_report: Option<i64>,
     /// Bumped on every write; a write based on an older revision is refused.
     pub revision: i64,
+    /// A report's Markdown (tasks of type `report`).
+    #[serde(default)]
+    pub report: String,
+    /// The files a report embeds.
+    #[serde(default)]
+    pub report_assets: Vec<String>,
 }
 
 impl Task {
@@ -303,6 +309,9 @@ pub struct TaskPatch {
     pub hyperparams: Option<Hyperparams>,
     pub configuration: Option<Configuration>,
     pub runtime: Option<Map<String, Value>>,
+    /// A report's Markdown.
+    pub report: Option<String>,
+    pub report_assets: Option<Vec<String>>,
 }
 
 impl TaskPatch {
@@ -388,6 +397,12 @@ impl TaskPatch {
         }
         if let Some(r) = &self.runtime {
             t.runtime.clone_from(r);
+        }
+        if let Some(r) = &self.report {
+            t.report.clone_from(r);
+        }
+        if let Some(a) = &self.report_assets {
+            t.report_assets.clone_from(a);
         }
     }
 }

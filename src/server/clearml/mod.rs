@@ -10,6 +10,7 @@ mod events;
 mod models;
 mod projects;
 pub mod query;
+mod reports;
 mod queues;
 pub mod request;
 mod task_request;
@@ -183,6 +184,8 @@ pub const READ_ENDPOINTS: &[&str] = &[
     "events.get_task_single_value_metrics",
     "events.get_task_log",
     "events.scalar_metrics_iter_histogram",
+    "reports.get_all_ex",
+    "reports.get_tags",
     "users.get_current_user",
     "users.get_all",
     "users.get_by_id",
@@ -374,6 +377,15 @@ async fn route(state: &AppState, actor: &Actor, name: &str, req: Req, body: &[u8
         "events.get_task_single_value_metrics" => events::get_task_single_value_metrics(st, a, req).await,
         "events.get_task_log" => events::get_task_log(st, a, req).await,
         "events.scalar_metrics_iter_histogram" => events::scalar_metrics_iter_histogram(st, a, req).await,
+        "reports.create" => reports::create(st, a, req).await,
+        "reports.update" => reports::update(st, a, req).await,
+        "reports.move" => reports::move_report(st, a, req).await,
+        "reports.publish" => reports::publish(st, a, req).await,
+        "reports.archive" => reports::archive(st, a, req, true).await,
+        "reports.unarchive" => reports::archive(st, a, req, false).await,
+        "reports.delete" => reports::delete(st, a, req).await,
+        "reports.get_all_ex" => reports::get_all_ex(st, a, req).await,
+        "reports.get_tags" => reports::get_tags(st, a, req).await,
         "users.get_current_user" => users::get_current_user(st, a, req).await,
         "users.get_all" => users::get_all(st, a, req).await,
         "users.get_by_id" => users::get_by_id(st, a, req).await,

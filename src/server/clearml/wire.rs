@@ -71,6 +71,7 @@ pub fn task(t: &Task, metrics: &[MetricSummary]) -> Value {
         "hyperparams": t.hyperparams,
         "configuration": t.configuration,
         "runtime": t.runtime,
+        "report": t.report, "report_assets": t.report_assets,
     })
 }
 

@@ -62,6 +62,8 @@ const TASK_WRITE_COLUMNS: &[&str] = &[
     "last_worker_report",
     "archived",
     "hidden",
+    "report",
+    "report_assets",
 ];
 
 /// The binds for [`TASK_WRITE_COLUMNS`], in order.
@@ -114,6 +116,8 @@ fn task_binds(t: &Task) -> Vec<Bind> {
         t.last_worker_report.into(),
         t.system_tags.iter().any(|x| x == ARCHIVED).into(),
         t.system_tags.iter().any(|x| x == "hidden").into(),
+        (&t.report).into(),
+        to_json(&t.report_assets).into(),
     ]
 }
 
@@ -185,6 +189,8 @@ struct TaskRow {
     last_update: i64,
     last_change: i64,
     last_changed_by: String,
+    report: String,
+    report_assets: String,
     script_binary: String,
     script_repository: String,
     script_tag: String,
@@ -246,6 +252,8 @@ impl TaskRow {
             last_update: self.last_update,
             last_change: self.last_change,
             last_changed_by: self.last_changed_by,
+            report_assets: from_json(&self.report_assets, "report_assets", &id),
+            report: self.report,
             script: Script {
                 binary: self.script_binary,
                 repository: self.script_repository,
