@@ -312,7 +312,17 @@ pub struct TaskPatch {
     /// A report's Markdown.
     pub report: Option<String>,
     pub report_assets: Option<Vec<String>>,
+    /// Parameters sent the pre-2.9 way (`execution.parameters`): they
+    /// replace the task's `legacy` hyperparameters.
+    pub legacy_hyperparams: Option<Vec<Hyperparam>>,
+    /// Configuration sent the pre-2.9 way (`execution.model_desc`): it
+    /// replaces the task's `legacy` configuration items.
+    pub legacy_configuration: Option<Vec<ConfigItem>>,
 }
+
+/// The type ClearML gives parameters and configuration converted from the
+/// pre-2.9 fields.
+pub const LEGACY: &str = "legacy";
 
 impl TaskPatch {
     /// Refuses a patch that sets a bad name.
@@ -403,6 +413,22 @@ impl TaskPatch {
         }
         if let Some(a) = &self.report_assets {
             t.report_assets.clone_from(a);
+        }
+        if let Some(items) = &self.legacy_hyperparams {
+            let legacy = |h: &Hyperparam| h.value_type.as_deref() == Some(LEGACY);
+            for section in t.hyperparams.values_mut() {
+                section.retain(|_, h| !legacy(h));
+            }
+            t.hyperparams.retain(|_, s| !s.is_empty());
+            for h in items {
+                t.hyperparams.entry(h.section.clone()).or_default().insert(h.name.clone(), h.clone());
+            }
+        }
+        if let Some(items) = &self.legacy_configuration {
+            t.configuration.retain(|_, c| c.item_type.as_deref() != Some(LEGACY));
+            for c in items {
+                t.configuration.insert(c.name.clone(), c.clone());
+            }
         }
     }
 }

@@ -373,6 +373,31 @@ pub async fn get_model_metadata_keys(state: &AppState, actor: &Actor, req: Req) 
     Ok(json!({"total": keys.len(), "keys": keys}))
 }
 
+/// `projects.get_hyper_parameters {project(s)?, include_subprojects?,
+/// page?, page_size?}`: every (section, name) the tasks use, sorted.
+pub async fn get_hyper_parameters(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let mut ids: Vec<String> = req.opt_str("project")?.into_iter().collect();
+    ids.extend(req.str_list("projects")?);
+    if !ids.is_empty() && req.bool_or("include_subprojects", true)? {
+        ids = projects::with_subprojects(state, actor, &ids).await?;
+    }
+    let f = TaskFilter { projects: ids, page_size: i64::MAX, ..TaskFilter::default() };
+    let mut pairs: Vec<(String, String)> = ops::tasks::query(state, actor, &f)
+        .await?
+        .0
+        .iter()
+        .flat_map(|t| t.hyperparams.iter().flat_map(|(s, items)| items.keys().map(move |n| (s.clone(), n.clone()))))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    let (start, size) = query::window(&req, None)?;
+    let total = pairs.len();
+    let page: Vec<Value> =
+        pairs.into_iter().skip(start).take(size).map(|(section, name)| json!({"section": section, "name": name})).collect();
+    let remaining = total.saturating_sub(start + page.len());
+    Ok(json!({"total": total, "remaining": remaining, "parameters": page}))
+}
+
 fn query_regex(p: &str) -> AppResult<regex::Regex> {
     regex::RegexBuilder::new(p)
         .case_insensitive(true)

@@ -4,7 +4,7 @@
 
 use super::request::{name_regex, opt_string, string_value, Req};
 use crate::error::{AppError, AppResult};
-use crate::model::task::{Configuration, Hyperparams, ModelLink, ScriptPatch, TaskPatch};
+use crate::model::task::{Configuration, Hyperparams, ModelLink, ScriptPatch, TaskPatch, LEGACY};
 use crate::model::{ConfigItem, Container, Hyperparam, TaskStatus, TaskType};
 use crate::server::store::{TagFilter, TaskFilter, TaskOrder};
 use serde_json::{Map, Value};
@@ -143,6 +143,10 @@ pub fn parse_patch(req: &Req) -> AppResult<TaskPatch> {
                         _ => return Err(AppError::invalid("execution.artifacts must be a list")),
                     })
                 }
+                // The pre-2.9 fields become typed `legacy` items, as on
+                // ClearML's server, and are not kept themselves.
+                "parameters" if v.is_object() => p.legacy_hyperparams = Some(legacy_params(v)),
+                "model_desc" if v.is_object() => p.legacy_configuration = Some(legacy_config(v)),
                 _ => {
                     p.execution_extra.insert(k.clone(), v.clone());
                 }
@@ -182,6 +186,51 @@ pub fn parse_patch(req: &Req) -> AppResult<TaskPatch> {
         p.runtime = Some(rt.clone());
     }
     Ok(p)
+}
+
+/// A value as a legacy item holds it: strings as they are, anything else
+/// as its JSON text.
+fn legacy_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `execution.parameters` as hyperparameters: section `Args`, or
+/// `TF_DEFINE` for names that start with `TF_DEFINE/`.
+fn legacy_params(v: &Value) -> Vec<Hyperparam> {
+    v.as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            let (section, name) = match k.strip_prefix("TF_DEFINE/") {
+                Some(n) => ("TF_DEFINE", n),
+                None => ("Args", k.as_str()),
+            };
+            Hyperparam {
+                section: section.into(),
+                name: name.into(),
+                value: legacy_text(v),
+                value_type: Some(LEGACY.into()),
+                description: None,
+            }
+        })
+        .collect()
+}
+
+/// `execution.model_desc` as configuration items.
+fn legacy_config(v: &Value) -> Vec<ConfigItem> {
+    v.as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| ConfigItem {
+            name: k.clone(),
+            value: legacy_text(v),
+            item_type: Some(LEGACY.into()),
+            description: None,
+        })
+        .collect()
 }
 
 /// Parses a ClearML list filter with `-x` exclusions and the `__$all`,

@@ -521,6 +521,74 @@ pub async fn get_hyper_params(state: &AppState, actor: &Actor, req: Req) -> AppR
     Ok(json!({"params": params}))
 }
 
+/// The `configuration` list of `edit_configuration`: `[{name, value, type?, description?}]`.
+fn config_items(req: &Req) -> AppResult<Vec<crate::model::ConfigItem>> {
+    let items = req.opt_list("configuration")?.ok_or_else(|| AppError::missing("configuration"))?;
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let Value::Object(m) = item else {
+                return Err(AppError::invalid(format!("configuration[{i}] must be an object")));
+            };
+            let what = format!("configuration[{i}]");
+            let text = |k: &str| super::request::opt_string(m, k, &what);
+            Ok(crate::model::ConfigItem {
+                name: text("name")?.ok_or_else(|| AppError::missing(format!("configuration[{i}].name")))?,
+                value: text("value")?.unwrap_or_default(),
+                item_type: text("type")?,
+                description: text("description")?,
+            })
+        })
+        .collect()
+}
+
+/// `tasks.edit_configuration {task, configuration, replace_configuration?, force?}`.
+pub async fn edit_configuration(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let id = req.str("task")?;
+    let replace = req.bool_or("replace_configuration", false)?;
+    task_fields::edit_configuration(state, actor, &id, &config_items(&req)?, replace, req.bool_or("force", false)?)
+        .await?;
+    Ok(json!({"updated": 1}))
+}
+
+/// `tasks.delete_configuration {task, configuration: [names], force?}`.
+pub async fn delete_configuration(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let id = req.str("task")?;
+    let names = req.nonempty_str_list("configuration")?;
+    let deleted = task_fields::delete_configuration(state, actor, &id, &names, req.bool_or("force", false)?).await?;
+    Ok(json!({"deleted": deleted}))
+}
+
+/// `tasks.get_configurations {tasks, names?}`: each task's items, by name.
+pub async fn get_configurations(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let names = req.str_list("names")?;
+    let mut out = Vec::new();
+    for id in req.nonempty_str_list("tasks")? {
+        let t = tasks::get(state, actor, &id).await?;
+        let items: Vec<&crate::model::ConfigItem> =
+            t.configuration.values().filter(|c| names.is_empty() || names.contains(&c.name)).collect();
+        out.push(json!({"task": id, "configuration": items}));
+    }
+    Ok(json!({"configurations": out}))
+}
+
+/// `tasks.get_configuration_names {tasks, skip_empty?}`: each task's item
+/// names (without the empty ones unless `skip_empty` is false).
+pub async fn get_configuration_names(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let skip_empty = req.bool_or("skip_empty", true)?;
+    let mut out = Vec::new();
+    for id in req.nonempty_str_list("tasks")? {
+        let t = tasks::get(state, actor, &id).await?;
+        let names: Vec<&String> =
+            t.configuration.values().filter(|c| !skip_empty || !c.value.is_empty()).map(|c| &c.name).collect();
+        if !names.is_empty() {
+            out.push(json!({"task": id, "names": names}));
+        }
+    }
+    Ok(json!({"configurations": out}))
+}
+
 /// `tasks.add_or_update_artifacts`: upsert by key and mode.
 pub async fn add_or_update_artifacts(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let id = req.str("task")?;

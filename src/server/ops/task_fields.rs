@@ -106,6 +106,47 @@ pub async fn get_hyper_params(
     Ok(out)
 }
 
+/// `tasks.edit_configuration`: adds or replaces configuration items by
+/// name (with `replace_all`, drops the others first). Drafts only, unless
+/// `force`.
+pub async fn edit_configuration(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    items: &[ConfigItem],
+    replace_all: bool,
+    force: bool,
+) -> AppResult<()> {
+    modify(state, actor, id, |t| {
+        t.status.check_edit(TaskPart::Inputs, force)?;
+        if replace_all {
+            t.configuration.clear();
+        }
+        for c in items {
+            t.configuration.insert(c.name.clone(), c.clone());
+        }
+        Ok(())
+    })
+    .await
+    .map(|_| ())
+}
+
+/// `tasks.delete_configuration`: by name. Answers how many went.
+pub async fn delete_configuration(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    names: &[String],
+    force: bool,
+) -> AppResult<usize> {
+    let (deleted, _) = modify(state, actor, id, |t| {
+        t.status.check_edit(TaskPart::Inputs, force)?;
+        Ok(names.iter().filter(|n| t.configuration.remove(*n).is_some()).count())
+    })
+    .await?;
+    Ok(deleted)
+}
+
 /// An artifact's identity: its key and mode (`output` unless it says).
 pub fn artifact_key(a: &Value) -> (String, String) {
     let key = a.get("key").and_then(Value::as_str).unwrap_or_default().to_string();
