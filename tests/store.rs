@@ -217,7 +217,13 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     let pt = |iter: i64, value: f64| ScalarPoint { iter, timestamp: 1_000 + iter, value };
     let mut batch = TaskEvents::default();
     batch.scalars.insert(("loss".into(), "train".into()), vec![pt(0, 3.0), pt(1, 1.0), pt(2, 2.0)]);
-    batch.logs.push(LogEntry { timestamp: 1, level: "info".into(), worker: "vm".into(), msg: "step 0".into(), iter: 0 });
+    batch.logs.push(LogEntry {
+        timestamp: 1,
+        level: "info".into(),
+        worker: "vm".into(),
+        msg: "step 0".into(),
+        iter: 0,
+    });
     batch.logs.push(LogEntry { timestamp: 2, level: "error".into(), worker: "vm".into(), msg: "oops".into(), iter: 0 });
     batch.others.push(OtherEvent {
         event_type: "plot".into(),
@@ -231,7 +237,13 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     let mut batch2 = TaskEvents::default();
     batch2.scalars.insert(("loss".into(), "train".into()), vec![pt(2, 0.5), pt(3, 5.0)]);
     batch2.scalars.insert(("Summary".into(), "best".into()), vec![pt(labbook::model::SINGLE_VALUE_ITERATION, 0.9)]);
-    batch2.logs.push(LogEntry { timestamp: 3, level: "info".into(), worker: "vm".into(), msg: "step 1".into(), iter: 0 });
+    batch2.logs.push(LogEntry {
+        timestamp: 3,
+        level: "info".into(),
+        worker: "vm".into(),
+        msg: "step 1".into(),
+        iter: 0,
+    });
     store.add_events("t1", &batch2).await.unwrap();
 
     // A batch of only non-finite values is stored, and leaves the statistics alone.

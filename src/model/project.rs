@@ -1,7 +1,7 @@
 //! Projects: folders of tasks, nested by `/` in their names.
 
-use crate::model::TaskStatus;
 use crate::error::{AppError, AppResult};
+use crate::model::TaskStatus;
 use serde::{Deserialize, Serialize};
 
 /// A project. `name` is the full path (`main/sub/subsub`).

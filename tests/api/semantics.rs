@@ -11,12 +11,20 @@ fn ids(v: &Value, key: &str) -> Vec<String> {
 }
 
 async fn get_all_ex_speaks_clearmls_query_language(app: &TestApp) {
-    let p = app.ok("projects.create", json!({"name": "sem query"})).await["id"].as_str().unwrap_or_default().to_string();
+    let p =
+        app.ok("projects.create", json!({"name": "sem query"})).await["id"].as_str().unwrap_or_default().to_string();
     let mut tasks = Vec::new();
     for (i, (tags, lr)) in [(vec![], "2"), (vec!["a"], "11"), (vec!["a", "b"], "1")].into_iter().enumerate() {
-        let id = app.ok("tasks.create", json!({"name": format!("query {i}"), "project": p, "tags": tags,
-            "hyperparams": {"s": {"lr": {"section": "s", "name": "lr", "value": lr}}}}))
-            .await["id"].as_str().unwrap_or_default().to_string();
+        let id = app
+            .ok(
+                "tasks.create",
+                json!({"name": format!("query {i}"), "project": p, "tags": tags,
+            "hyperparams": {"s": {"lr": {"section": "s", "name": "lr", "value": lr}}}}),
+            )
+            .await["id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         tasks.push(id);
     }
     app.ok("tasks.edit", json!({"task": tasks[2], "parent": tasks[0]})).await;
@@ -29,12 +37,16 @@ async fn get_all_ex_speaks_clearmls_query_language(app: &TestApp) {
     };
     let got = app.ok("tasks.get_all_ex", q(json!({"parent": [tasks[0]]}))).await;
     assert_eq!(ids(&got, "tasks"), vec![tasks[2].clone()], "parent filter");
-    let got = app.ok("tasks.get_all_ex", q(json!({"filters": {"tags": {"all": {"include": ["a"], "exclude": ["b"]}}}}))).await;
+    let got = app
+        .ok("tasks.get_all_ex", q(json!({"filters": {"tags": {"all": {"include": ["a"], "exclude": ["b"]}}}})))
+        .await;
     assert_eq!(ids(&got, "tasks"), vec![tasks[1].clone()]);
     let got = app.ok("tasks.get_all_ex", q(json!({"filters": {"tags": {"any": {"include": [null]}}}}))).await;
     assert_eq!(ids(&got, "tasks"), vec![tasks[0].clone()], "null means no tags");
     // Hyperparameters order numerically; `_ex` answers the project as an object.
-    let got = app.ok("tasks.get_all_ex", q(json!({"order_by": ["hyperparams.s.lr.value"], "only_fields": ["project.name"]}))).await;
+    let got = app
+        .ok("tasks.get_all_ex", q(json!({"order_by": ["hyperparams.s.lr.value"], "only_fields": ["project.name"]})))
+        .await;
     assert_eq!(ids(&got, "tasks"), vec![tasks[2].clone(), tasks[0].clone(), tasks[1].clone()]);
     assert_eq!(got["tasks"][0]["project"], json!({"id": p, "name": "sem query"}));
     // Empty values last, both ways.
@@ -58,7 +70,8 @@ async fn get_all_ex_speaks_clearmls_query_language(app: &TestApp) {
 on_both!(get_all_ex_speaks_clearmls_query_language);
 
 async fn scrolling_continues_where_it_stopped(app: &TestApp) {
-    let p = app.ok("projects.create", json!({"name": "sem scroll"})).await["id"].as_str().unwrap_or_default().to_string();
+    let p =
+        app.ok("projects.create", json!({"name": "sem scroll"})).await["id"].as_str().unwrap_or_default().to_string();
     for i in 0..5 {
         app.ok("tasks.create", json!({"name": format!("scroll {i}"), "project": p, "comment": format!("{i}")})).await;
     }
@@ -76,8 +89,12 @@ async fn scrolling_continues_where_it_stopped(app: &TestApp) {
 on_both!(scrolling_continues_where_it_stopped);
 
 async fn projects_refuse_deletion_for_live_contents_only(app: &TestApp) {
-    let p = app.ok("projects.create", json!({"name": "sem delete"})).await["id"].as_str().unwrap_or_default().to_string();
-    let t = app.ok("tasks.create", json!({"name": "live", "project": p})).await["id"].as_str().unwrap_or_default().to_string();
+    let p =
+        app.ok("projects.create", json!({"name": "sem delete"})).await["id"].as_str().unwrap_or_default().to_string();
+    let t = app.ok("tasks.create", json!({"name": "live", "project": p})).await["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let v = app.ok("projects.validate_delete", json!({"project": p})).await;
     assert_eq!((v["tasks"].as_i64(), v["non_archived_tasks"].as_i64()), (Some(1), Some(1)));
     assert_eq!(app.call("projects.delete", json!({"project": p})).await.codes(), (400, 402));
@@ -86,7 +103,8 @@ async fn projects_refuse_deletion_for_live_contents_only(app: &TestApp) {
     assert_eq!(v["non_archived_tasks"], 0);
     app.ok("projects.delete", json!({"project": p})).await;
     // A rename keeps the parent: another parent is 400/408.
-    let q = app.ok("projects.create", json!({"name": "sem a/bee", "system_tags": ["hidden"], "description": "d"})).await;
+    let q =
+        app.ok("projects.create", json!({"name": "sem a/bee", "system_tags": ["hidden"], "description": "d"})).await;
     let q = q["id"].as_str().unwrap_or_default().to_string();
     assert_eq!(app.call("projects.update", json!({"project": q, "name": "sem c/bee"})).await.codes(), (400, 408));
     let got = app.ok("projects.get_by_id", json!({"project": q})).await;
@@ -153,7 +171,10 @@ async fn event_pages_end_and_sample(app: &TestApp) {
         lines.push_str(&format!(
             "{{\"type\": \"training_stats_scalar\", \"task\": \"{t}\", \"iter\": {i}, \"metric\": \"s\", \"variant\": \"v\", \"value\": {i}}}\n"
         ));
-        lines.push_str(&format!("{{\"type\": \"log\", \"task\": \"{t}\", \"iter\": {i}, \"timestamp\": {}, \"msg\": \"l{i}\"}}\n", 1000 + i));
+        lines.push_str(&format!(
+            "{{\"type\": \"log\", \"task\": \"{t}\", \"iter\": {i}, \"timestamp\": {}, \"msg\": \"l{i}\"}}\n",
+            1000 + i
+        ));
     }
     lines.push_str(&format!(
         "{{\"type\": \"training_stats_scalar\", \"task\": \"{t}\", \"iter\": -2147483648, \"metric\": \"one\", \"variant\": \"v\", \"value\": 1}}\n"
@@ -164,14 +185,27 @@ async fn event_pages_end_and_sample(app: &TestApp) {
     let mut scroll = Value::Null;
     let mut pages = Vec::new();
     for _ in 0..4 {
-        let res = app.ok("events.debug_images", json!({"metrics": [{"task": t, "metric": "m"}], "iters": 3, "scroll_id": scroll})).await;
-        let its: Vec<i64> = res["metrics"][0]["iterations"].as_array().into_iter().flatten().filter_map(|i| i["iter"].as_i64()).collect();
+        let res = app
+            .ok(
+                "events.debug_images",
+                json!({"metrics": [{"task": t, "metric": "m"}], "iters": 3, "scroll_id": scroll}),
+            )
+            .await;
+        let its: Vec<i64> = res["metrics"][0]["iterations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["iter"].as_i64())
+            .collect();
         pages.push(its);
         scroll = res["scroll_id"].clone();
     }
     assert_eq!(pages, vec![vec![9, 8, 7], vec![6], vec![], vec![]]);
     let s = app.ok("events.get_debug_image_sample", json!({"task": t, "metric": "m", "variant": "v"})).await;
-    assert_eq!((s["event"]["iter"].as_i64(), s["min_iteration"].as_i64(), s["max_iteration"].as_i64()), (Some(9), Some(6), Some(9)));
+    assert_eq!(
+        (s["event"]["iter"].as_i64(), s["min_iteration"].as_i64(), s["max_iteration"].as_i64()),
+        (Some(9), Some(6), Some(9))
+    );
     let prev = app.ok("events.next_debug_image_sample", json!({"task": t, "scroll_id": s["scroll_id"]})).await;
     assert_eq!(prev["event"]["iter"], 8);
     // Histograms: single values left out, `samples` as interval means.
@@ -179,7 +213,9 @@ async fn event_pages_end_and_sample(app: &TestApp) {
     assert!(h.get("one").is_none());
     assert_eq!(h["s"]["v"]["x"], json!([0, 2, 4, 6, 8]));
     assert_eq!(h["s"]["v"]["y"], json!([0.5, 2.5, 4.5, 6.5, 8.5]));
-    let raw = app.ok("events.scalar_metrics_iter_raw", json!({"task": t, "metric": {"metric": "one"}, "count_total": true})).await;
+    let raw = app
+        .ok("events.scalar_metrics_iter_raw", json!({"task": t, "metric": {"metric": "one"}, "count_total": true}))
+        .await;
     assert_eq!(raw["variants"]["v"]["iter"], json!([-2_147_483_648_i64]));
     // Console lines keep their iteration and page by time.
     let log = app.ok("events.get_task_log", json!({"task": t, "batch_size": 3, "from_timestamp": 1005})).await;
@@ -189,16 +225,30 @@ async fn event_pages_end_and_sample(app: &TestApp) {
 on_both!(event_pages_end_and_sample);
 
 async fn tags_and_parents_of_projects(app: &TestApp) {
-    let p = app.ok("projects.create", json!({"name": "sem tags", "tags": ["own"]})).await["id"].as_str().unwrap_or_default().to_string();
-    let parent = app.ok("tasks.create", json!({"name": "sem parent", "project": p, "tags": ["x"]})).await["id"].as_str().unwrap_or_default().to_string();
-    app.ok("tasks.create", json!({"name": "sem child", "project": p, "tags": ["y"], "parent": parent, "system_tags": ["s"]})).await;
+    let p = app.ok("projects.create", json!({"name": "sem tags", "tags": ["own"]})).await["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let parent = app.ok("tasks.create", json!({"name": "sem parent", "project": p, "tags": ["x"]})).await["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    app.ok(
+        "tasks.create",
+        json!({"name": "sem child", "project": p, "tags": ["y"], "parent": parent, "system_tags": ["s"]}),
+    )
+    .await;
     let tags = app.ok("projects.get_task_tags", json!({"projects": [p], "include_system": true})).await;
     assert_eq!((tags["tags"].clone(), tags["system_tags"].clone()), (json!(["x", "y"]), json!(["s"])));
-    let tags = app.ok("projects.get_task_tags", json!({"projects": [p], "filter": {"system_tags": ["__$not", "s"]}})).await;
+    let tags =
+        app.ok("projects.get_task_tags", json!({"projects": [p], "filter": {"system_tags": ["__$not", "s"]}})).await;
     assert_eq!(tags["tags"], json!(["x"]));
     assert_eq!(app.ok("projects.get_project_tags", json!({"projects": [p]})).await["tags"], json!(["own"]));
     let parents = app.ok("projects.get_task_parents", json!({"projects": [p]})).await;
-    assert_eq!(parents["parents"], json!([{"id": parent, "name": "sem parent", "project": {"id": p, "name": "sem tags"}}]));
+    assert_eq!(
+        parents["parents"],
+        json!([{"id": parent, "name": "sem parent", "project": {"id": p, "name": "sem tags"}}])
+    );
     let stats = app.ok("projects.get_all_ex", json!({"id": [p], "include_stats": true})).await;
     assert_eq!(stats["projects"][0]["stats"]["active"]["total_tasks"], 2);
 }

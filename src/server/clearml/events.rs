@@ -427,7 +427,12 @@ fn stops(events: &[Value], per_variant: bool, metric: Option<&str>) -> Vec<(i64,
 }
 
 /// The answer of a sample request at `stop` (or none).
-fn sample_answer(events: &[Value], pos: Option<&SamplePosition>, all: &[(i64, String, Option<String>)], plots: bool) -> Value {
+fn sample_answer(
+    events: &[Value],
+    pos: Option<&SamplePosition>,
+    all: &[(i64, String, Option<String>)],
+    plots: bool,
+) -> Value {
     let at: Vec<Value> = pos
         .map(|p| {
             events
@@ -560,15 +565,15 @@ async fn metric_variants(
     event_type: &str,
 ) -> AppResult<Vec<(String, String)>> {
     let mut pairs: Vec<(String, String)> = match event_type {
-        "training_stats_scalar" => events::scalars(state, actor, task)
+        "training_stats_scalar" => {
+            events::scalars(state, actor, task).await?.into_iter().map(|s| (s.metric, s.variant)).collect()
+        }
+        "log" => Vec::new(),
+        other => events::of_type(state, actor, task, other, MAX_EVENTS)
             .await?
             .into_iter()
-            .map(|s| (s.metric, s.variant))
+            .map(|e| (e.event.metric, e.event.variant))
             .collect(),
-        "log" => Vec::new(),
-        other => {
-            events::of_type(state, actor, task, other, MAX_EVENTS).await?.into_iter().map(|e| (e.event.metric, e.event.variant)).collect()
-        }
     };
     pairs.sort();
     pairs.dedup();
@@ -625,7 +630,10 @@ pub async fn scalar_metrics_iter_raw(state: &AppState, actor: &Actor, req: Req) 
         .unwrap_or_default();
     let batch = usize::try_from(req.opt_i64("batch_size")?.unwrap_or(10_000)).unwrap_or(10_000).clamp(1, 100_000);
     let start = match req.opt_str("scroll_id")? {
-        Some(s) => s.strip_prefix("raw:").and_then(|n| n.parse::<usize>().ok()).ok_or_else(|| AppError::invalid(format!("invalid scroll_id '{s}'")))?,
+        Some(s) => s
+            .strip_prefix("raw:")
+            .and_then(|n| n.parse::<usize>().ok())
+            .ok_or_else(|| AppError::invalid(format!("invalid scroll_id '{s}'")))?,
         None => 0,
     };
     let key = req.opt_str("key")?.unwrap_or_else(|| "iter".into());

@@ -7,8 +7,8 @@ use super::wire;
 use crate::error::{AppError, AppResult};
 use crate::model::model::ModelPatch;
 use crate::model::Actor;
-use crate::server::ops::models::{self, TaskModelUpdate};
 use crate::server::ops;
+use crate::server::ops::models::{self, TaskModelUpdate};
 use crate::server::state::AppState;
 use crate::server::store::ModelFilter;
 use serde_json::{json, Map, Value};
@@ -156,8 +156,12 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
 /// these projects) name.
 pub async fn get_frameworks(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let f = ModelFilter { projects: req.str_list("projects")?, page_size: i64::MAX, ..ModelFilter::default() };
-    let mut frameworks: Vec<String> =
-        models::query(state, actor, &f).await?.into_iter().filter_map(|m| m.framework).filter(|f| !f.is_empty()).collect();
+    let mut frameworks: Vec<String> = models::query(state, actor, &f)
+        .await?
+        .into_iter()
+        .filter_map(|m| m.framework)
+        .filter(|f| !f.is_empty())
+        .collect();
     frameworks.sort_unstable();
     frameworks.dedup();
     Ok(json!({"frameworks": frameworks}))

@@ -8,9 +8,9 @@ use crate::model::project::ProjectContents;
 use crate::model::project::TaskStats;
 use crate::model::{Actor, Project, Task, TaskType};
 use crate::server::ops;
-use crate::server::store::{ModelFilter, TaskFilter};
 use crate::server::ops::projects::{self, ProjectPatch};
 use crate::server::state::AppState;
+use crate::server::store::{ModelFilter, TaskFilter};
 use serde_json::{json, Value};
 
 /// The `projects.get_all`/`get_all_ex` parameters that are not conditions.
@@ -136,14 +136,21 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
             if kind.as_deref() == Some("dataset") {
                 doc["own_datasets"] = json!(subtree
                     .iter()
-                    .filter(|q| q.system_tags.iter().any(|t| t == "dataset") && q.parent.as_deref() == Some(p.id.as_str()))
+                    .filter(
+                        |q| q.system_tags.iter().any(|t| t == "dataset") && q.parent.as_deref() == Some(p.id.as_str())
+                    )
                     .count()
                     .max(usize::from(p.system_tags.iter().any(|t| t == "dataset"))));
             } else {
-                doc["own_tasks"] = json!(tasks.iter().filter(direct).filter(|t| child_of_kind(t, kind.as_deref())).count());
+                doc["own_tasks"] =
+                    json!(tasks.iter().filter(direct).filter(|t| child_of_kind(t, kind.as_deref())).count());
                 let models = state
                     .store
-                    .query_models(&ModelFilter { projects: vec![p.id.clone()], page_size: i64::MAX, ..Default::default() })
+                    .query_models(&ModelFilter {
+                        projects: vec![p.id.clone()],
+                        page_size: i64::MAX,
+                        ..Default::default()
+                    })
                     .await?;
                 doc["own_models"] = json!(models.len());
             }
@@ -219,7 +226,8 @@ fn tags_filter(req: &Req, fields: &query::QueryFields) -> AppResult<Query> {
 /// sub-projects; every one when empty) that meet `filter`.
 async fn tagged(state: &AppState, actor: &Actor, req: &Req, models: bool) -> AppResult<Vec<Value>> {
     let projects = req.str_list("projects")?;
-    let projects = if projects.is_empty() { projects } else { projects::with_subprojects(state, actor, &projects).await? };
+    let projects =
+        if projects.is_empty() { projects } else { projects::with_subprojects(state, actor, &projects).await? };
     let docs: Vec<Value> = if models {
         let f = ModelFilter { projects, page_size: i64::MAX, ..ModelFilter::default() };
         state.store.query_models(&f).await?.iter().map(wire::model).collect()
@@ -275,7 +283,10 @@ pub async fn get_task_parents(state: &AppState, actor: &Actor, req: Req) -> AppR
         ids = projects::with_subprojects(state, actor, &ids).await?;
     }
     let state_filter = req.opt_str("tasks_state")?;
-    let name = req.opt_str("task_name")?.map(|n| regex::Regex::new(&n)).transpose()
+    let name = req
+        .opt_str("task_name")?
+        .map(|n| regex::Regex::new(&n))
+        .transpose()
         .map_err(|e| AppError::invalid(format!("invalid regular expression in 'task_name': {e}")))?;
     let f = TaskFilter { projects: ids, page_size: i64::MAX, ..TaskFilter::default() };
     let children = ops::tasks::query(state, actor, &f).await?.0;
@@ -367,7 +378,8 @@ pub async fn get_model_metadata_keys(state: &AppState, actor: &Actor, req: Req) 
         ids = projects::with_subprojects(state, actor, &ids).await?;
     }
     let f = ModelFilter { projects: ids, page_size: i64::MAX, ..ModelFilter::default() };
-    let mut keys: Vec<String> = state.store.query_models(&f).await?.into_iter().flat_map(|m| m.metadata.into_iter().map(|(k, _)| k)).collect();
+    let mut keys: Vec<String> =
+        state.store.query_models(&f).await?.into_iter().flat_map(|m| m.metadata.into_iter().map(|(k, _)| k)).collect();
     keys.sort();
     keys.dedup();
     Ok(json!({"total": keys.len(), "keys": keys}))
@@ -392,8 +404,12 @@ pub async fn get_hyper_parameters(state: &AppState, actor: &Actor, req: Req) -> 
     pairs.dedup();
     let (start, size) = query::window(&req, None)?;
     let total = pairs.len();
-    let page: Vec<Value> =
-        pairs.into_iter().skip(start).take(size).map(|(section, name)| json!({"section": section, "name": name})).collect();
+    let page: Vec<Value> = pairs
+        .into_iter()
+        .skip(start)
+        .take(size)
+        .map(|(section, name)| json!({"section": section, "name": name}))
+        .collect();
     let remaining = total.saturating_sub(start + page.len());
     Ok(json!({"total": total, "remaining": remaining, "parameters": page}))
 }
@@ -408,7 +424,8 @@ fn query_regex(p: &str) -> AppResult<regex::Regex> {
 
 /// The optional fields of `projects.create`/`projects.update`.
 fn project_patch(req: &Req) -> AppResult<ProjectPatch> {
-    let list = |k: &str| -> AppResult<Option<Vec<String>>> { Ok(if req.has(k) { Some(req.str_list(k)?) } else { None }) };
+    let list =
+        |k: &str| -> AppResult<Option<Vec<String>>> { Ok(if req.has(k) { Some(req.str_list(k)?) } else { None }) };
     Ok(ProjectPatch {
         description: req.opt_str("description")?,
         tags: list("tags")?,

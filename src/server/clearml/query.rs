@@ -73,8 +73,13 @@ pub const PROJECT_FIELDS: QueryFields = QueryFields {
 };
 
 /// Queues, as ClearML's `Queue.get_all_query_options`.
-pub const QUEUE_FIELDS: QueryFields =
-    QueryFields { list: &["tags", "system_tags", "id", "metadata.*"], range: &[], dates: &[], pattern: &["name"], equal: &[] };
+pub const QUEUE_FIELDS: QueryFields = QueryFields {
+    list: &["tags", "system_tags", "id", "metadata.*"],
+    range: &[],
+    dates: &[],
+    pattern: &["name"],
+    equal: &[],
+};
 
 fn covers(names: &[&str], field: &str) -> bool {
     names.iter().any(|n| match n.strip_suffix('*') {
@@ -186,7 +191,9 @@ fn filter_terms(field: &str, v: &Value) -> AppResult<Cond> {
     let strings = |part: &Map<String, Value>, key: &str| -> AppResult<(Vec<Value>, bool)> {
         match part.get(key) {
             None | Some(Value::Null) => Ok((Vec::new(), false)),
-            Some(Value::Array(a)) => Ok((a.iter().filter(|x| !x.is_null()).cloned().collect(), a.iter().any(Value::is_null))),
+            Some(Value::Array(a)) => {
+                Ok((a.iter().filter(|x| !x.is_null()).cloned().collect(), a.iter().any(Value::is_null)))
+            }
             Some(_) => Err(AppError::invalid(format!("filters.{field}.*.{key} must be a list"))),
         }
     };
@@ -200,7 +207,9 @@ fn filter_terms(field: &str, v: &Value) -> AppResult<Cond> {
             return Err(AppError::invalid(format!("filters.{field}.{key} must be an object")));
         };
         if let Some(k) = part.keys().find(|k| !matches!(k.as_str(), "include" | "exclude")) {
-            return Err(AppError::invalid(format!("filters.{field}.{key}: unknown list '{k}' (expected include, exclude)")));
+            return Err(AppError::invalid(format!(
+                "filters.{field}.{key}: unknown list '{k}' (expected include, exclude)"
+            )));
         }
         let (include, inc_empty) = strings(part, "include")?;
         let (exclude, exc_empty) = strings(part, "exclude")?;
@@ -225,7 +234,9 @@ fn filter_terms(field: &str, v: &Value) -> AppResult<Cond> {
     let op_or = match m.get("op").and_then(Value::as_str) {
         None | Some("and") => false,
         Some("or") => true,
-        Some(other) => return Err(AppError::invalid(format!("filters.{field}.op must be 'and' or 'or', not '{other}'"))),
+        Some(other) => {
+            return Err(AppError::invalid(format!("filters.{field}.op must be 'and' or 'or', not '{other}'")))
+        }
     };
     Ok(Cond::Several(op_or, parts))
 }
@@ -240,17 +251,26 @@ fn date_bounds(field: &str, v: &Value) -> AppResult<Cond> {
     if items.len() == 2 && !has_op {
         let bound = |s: &Option<String>| -> AppResult<Option<Value>> {
             s.as_deref()
-                .map(|s| parse_time(s).map(Value::from).ok_or_else(|| AppError::invalid(format!("'{field}': '{s}' is not a date"))))
+                .map(|s| {
+                    parse_time(s)
+                        .map(Value::from)
+                        .ok_or_else(|| AppError::invalid(format!("'{field}': '{s}' is not a date")))
+                })
                 .transpose()
         };
         return range(field, bound(&items[0])?, bound(&items[1])?);
     }
     let mut bounds = Vec::new();
     for s in items.iter().flatten() {
-        let (op, rest) = [(">=", Ordering::Greater, true), (">", Ordering::Greater, false), ("<=", Ordering::Less, true), ("<", Ordering::Less, false)]
-            .iter()
-            .find_map(|(p, o, eq)| s.strip_prefix(p).map(|r| ((*o, *eq), r)))
-            .unwrap_or(((Ordering::Equal, true), s.as_str()));
+        let (op, rest) = [
+            (">=", Ordering::Greater, true),
+            (">", Ordering::Greater, false),
+            ("<=", Ordering::Less, true),
+            ("<", Ordering::Less, false),
+        ]
+        .iter()
+        .find_map(|(p, o, eq)| s.strip_prefix(p).map(|r| ((*o, *eq), r)))
+        .unwrap_or(((Ordering::Equal, true), s.as_str()));
         if let Some(ms) = parse_time(rest) {
             bounds.push((op.0, op.1, ms));
         }
@@ -260,7 +280,9 @@ fn date_bounds(field: &str, v: &Value) -> AppResult<Cond> {
 
 fn range(field: &str, min: Option<Value>, max: Option<Value>) -> AppResult<Cond> {
     if min.is_none() && max.is_none() {
-        return Err(AppError::invalid(format!("at least one of min or max values should be provided for field {field}")));
+        return Err(AppError::invalid(format!(
+            "at least one of min or max values should be provided for field {field}"
+        )));
     }
     Ok(Cond::Range(field.into(), min, max))
 }
@@ -281,7 +303,12 @@ impl Query {
         let mut conds = Vec::new();
         for (key, v) in &req.body {
             // `method` is the SDK's stray copy of the HTTP verb.
-            if key == "method" || own.contains(&key.as_str()) || key.starts_with('_') && key.ends_with('_') && !matches!(key.as_str(), "_any_" | "_all_" | "_or_" | "_and_") {
+            if key == "method"
+                || own.contains(&key.as_str())
+                || key.starts_with('_')
+                    && key.ends_with('_')
+                    && !matches!(key.as_str(), "_any_" | "_all_" | "_or_" | "_and_")
+            {
                 continue;
             }
             if v.is_null() {
@@ -348,7 +375,9 @@ impl Query {
         if covers(fields.equal, key) {
             return Ok(Cond::Equal(key.into(), v.clone()));
         }
-        Err(AppError::invalid(format!("unknown field '{key}': not a parameter of this endpoint nor a field it filters on")))
+        Err(AppError::invalid(format!(
+            "unknown field '{key}': not a parameter of this endpoint nor a field it filters on"
+        )))
     }
 
     /// Whether there is no condition.
@@ -382,7 +411,13 @@ pub fn window(req: &Req, scroll: Option<&Scroll>) -> AppResult<(usize, usize)> {
 
 /// The documents meeting `query`, ordered by `order_by` (or `default`),
 /// from `start`, at most `size`.
-pub fn select(mut docs: Vec<Value>, query: &Query, order_by: &[String], default: &str, (start, size): (usize, usize)) -> Vec<Value> {
+pub fn select(
+    mut docs: Vec<Value>,
+    query: &Query,
+    order_by: &[String],
+    default: &str,
+    (start, size): (usize, usize),
+) -> Vec<Value> {
     docs.retain(|d| query.matches(d));
     if order_by.is_empty() {
         sort(&mut docs, &[default.to_string()]);
@@ -656,7 +691,13 @@ mod tests {
         assert_eq!(ids(&q(json!({"last_iteration": [1, null]})), &d), ["a", "b"]);
         assert_eq!(ids(&q(json!({"last_iteration": [null, 5]})), &d), ["a", "c"]);
         assert_eq!(ids(&q(json!({"created": ["2026-01-01", "2026-02-01"]})), &d), ["a"]);
-        assert_eq!(ids(&q(json!({"last_update": ">=2026-01-01"})), &[json!({"id": "z", "last_update": "2026-05-01T00:00:00+00:00"})]), ["z"]);
+        assert_eq!(
+            ids(
+                &q(json!({"last_update": ">=2026-01-01"})),
+                &[json!({"id": "z", "last_update": "2026-05-01T00:00:00+00:00"})]
+            ),
+            ["z"]
+        );
         assert_eq!(ids(&q(json!({"runtime.version": "1"})), &d), ["a"]);
         assert!(Query::parse(&req(json!({"last_iteration": [null, null]})), &TASK_FIELDS, &[]).is_err());
     }
@@ -666,7 +707,9 @@ mod tests {
         let e = Query::parse(&req(json!({"parnet": "p1"})), &TASK_FIELDS, &[]).expect_err("refused");
         assert_eq!(e.subcode(), 12);
         assert!(e.to_string().contains("parnet"));
-        assert!(Query::parse(&req(json!({"only_fields": ["id"]})), &TASK_FIELDS, &["only_fields"]).expect("own").is_empty());
+        assert!(Query::parse(&req(json!({"only_fields": ["id"]})), &TASK_FIELDS, &["only_fields"])
+            .expect("own")
+            .is_empty());
     }
 
     #[test]

@@ -23,8 +23,18 @@ pub async fn get_by_id(state: &AppState, actor: &Actor, req: Req) -> AppResult<V
 const HIDDEN_TAGS: [&str; 2] = ["k8s-glue", "hidden"];
 
 /// The `queues.get_all`/`get_all_ex` parameters that are not conditions.
-const OWN_KEYS: &[&str] =
-    &["only_fields", "order_by", "page", "page_size", "scroll_id", "size", "refresh_scroll", "search_hidden", "max_task_entries", "search_text"];
+const OWN_KEYS: &[&str] = &[
+    "only_fields",
+    "order_by",
+    "page",
+    "page_size",
+    "scroll_id",
+    "size",
+    "refresh_scroll",
+    "search_hidden",
+    "max_task_entries",
+    "search_text",
+];
 
 /// `queues.get_all` and `queues.get_all_ex`: ClearML's query language (see
 /// [`query`]: `name` a regex, `id`, `tags`, `system_tags`, `metadata.*`),

@@ -200,11 +200,8 @@ pub async fn get_all_ex(state: &AppState, actor: &Actor, mut req: Req) -> AppRes
 
 /// `reports.get_tags`: the tags of every report.
 pub async fn get_tags(state: &AppState, actor: &Actor, _req: Req) -> AppResult<Value> {
-    let filter = crate::server::store::TaskFilter {
-        types: vec![TaskType::Report],
-        page_size: i64::MAX,
-        ..Default::default()
-    };
+    let filter =
+        crate::server::store::TaskFilter { types: vec![TaskType::Report], page_size: i64::MAX, ..Default::default() };
     let (found, _) = ops::tasks::query(state, actor, &filter).await?;
     let mut tags: Vec<String> = found.into_iter().filter(|t| !t.is_archived()).flat_map(|t| t.tags).collect();
     tags.sort();

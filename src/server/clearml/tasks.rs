@@ -2,20 +2,20 @@
 //! `ops::tasks` (or `ops::task_fields`, `ops::table`), and answers in
 //! ClearML's shapes.
 
+use super::query::{self, Query, TASK_FIELDS};
+use super::request::Scroll;
 use super::request::{project_fields, Req};
 use super::task_request::{
     hyperparam_items, parse_configuration, parse_container, parse_hyperparams, parse_links, parse_patch, query_of,
 };
-use super::query::{self, Query, TASK_FIELDS};
-use super::request::Scroll;
 use super::wire;
 use crate::error::{AppError, AppResult};
 use crate::model::task::LinkKind;
 use crate::model::{Actor, Task, TaskStatus, TaskType};
+use crate::server::ops;
 use crate::server::ops::table::{self, Bulk, ProjectRef};
 use crate::server::ops::task_fields::{self, artifact_key, Replace};
 use crate::server::ops::tasks::{self, CloneProject, CloneSpec, QueueRef, StatusChange, StopOutcome};
-use crate::server::ops;
 use crate::server::state::AppState;
 use crate::server::store::TaskOrder;
 use serde_json::{json, Map, Value};
@@ -103,8 +103,18 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
         native_req.body.remove("order_by");
     }
     for (key, known) in [
-        ("status", req.str_list("status")?.iter().all(|s| s.trim_start_matches('-').parse::<TaskStatus>().is_ok() || s.starts_with("__$"))),
-        ("type", req.str_list("type")?.iter().all(|s| s.trim_start_matches('-').parse::<TaskType>().is_ok() || s.starts_with("__$"))),
+        (
+            "status",
+            req.str_list("status")?
+                .iter()
+                .all(|s| s.trim_start_matches('-').parse::<TaskStatus>().is_ok() || s.starts_with("__$")),
+        ),
+        (
+            "type",
+            req.str_list("type")?
+                .iter()
+                .all(|s| s.trim_start_matches('-').parse::<TaskType>().is_ok() || s.starts_with("__$")),
+        ),
     ] {
         if !known {
             native_req.body.remove(key);
@@ -120,7 +130,10 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
     let in_memory = !conditions.is_empty() || !native_order || scroll.is_some();
     let (offset, limit) = match &scroll {
         Some(s) => (s.start, s.size),
-        None => (usize::try_from(filter.page.saturating_mul(filter.page_size)).unwrap_or(usize::MAX), usize::try_from(filter.page_size).unwrap_or(usize::MAX)),
+        None => (
+            usize::try_from(filter.page.saturating_mul(filter.page_size)).unwrap_or(usize::MAX),
+            usize::try_from(filter.page_size).unwrap_or(usize::MAX),
+        ),
     };
     if in_memory {
         filter.page = 0;
@@ -375,7 +388,9 @@ where
                 }
                 succeeded.push(v);
             }
-            Err(e) => failed.push(json!({"id": id, "error": {"codes": [e.status(), e.subcode()], "msg": e.to_string()}})),
+            Err(e) => {
+                failed.push(json!({"id": id, "error": {"codes": [e.status(), e.subcode()], "msg": e.to_string()}}))
+            }
         }
     }
     Ok(json!({"succeeded": succeeded, "failed": failed}))

@@ -67,7 +67,8 @@ pub async fn get_runtime_properties(state: &AppState, actor: &Actor, req: Req) -
 
 /// `workers.set_runtime_properties {worker, runtime_properties}`.
 pub async fn set_runtime_properties(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let items = req.opt_list("runtime_properties")?.ok_or_else(|| crate::error::AppError::missing("runtime_properties"))?;
+    let items =
+        req.opt_list("runtime_properties")?.ok_or_else(|| crate::error::AppError::missing("runtime_properties"))?;
     workers::set_runtime_properties(state, actor, &req.str("worker")?, items).await?;
     Ok(json!({}))
 }

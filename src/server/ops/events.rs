@@ -98,7 +98,13 @@ pub async fn scalars(state: &AppState, _actor: &Actor, task: &str) -> AppResult<
         .scalar_series(task)
         .await?
         .into_iter()
-        .map(|s| if s.x.first() == Some(&SINGLE_VALUE_ITERATION) { s.window(SINGLE_VALUE_ITERATION + 1, i64::MAX) } else { s })
+        .map(|s| {
+            if s.x.first() == Some(&SINGLE_VALUE_ITERATION) {
+                s.window(SINGLE_VALUE_ITERATION + 1, i64::MAX)
+            } else {
+                s
+            }
+        })
         .filter(|s| !s.x.is_empty())
         .collect())
 }

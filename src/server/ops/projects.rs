@@ -10,9 +10,9 @@ use crate::model::project::{
     check_project_name, parent_path, ProjectContents, ProjectDeletion, ProjectHolds, ProjectUsage,
 };
 use crate::model::ARCHIVED;
-use crate::server::store::{ModelFilter, TaskFilter};
 use crate::model::{Project, ProjectSummary};
 use crate::server::state::AppState;
+use crate::server::store::{ModelFilter, TaskFilter};
 
 /// Every project, ordered by full name.
 pub async fn list(state: &AppState, _actor: &Actor) -> AppResult<Vec<Project>> {
@@ -221,7 +221,8 @@ async fn usage_of(state: &AppState, projects: &[&Project]) -> AppResult<ProjectU
     let models =
         state.store.query_models(&ModelFilter { projects: ids, page_size: i64::MAX, ..ModelFilter::default() }).await?;
     let tagged = |p: &Project, tag: &str| p.system_tags.iter().any(|t| t == tag);
-    let live = |p: &Project| tasks.iter().filter(|t| t.project.as_deref() == Some(p.id.as_str()) && !t.is_archived()).count();
+    let live =
+        |p: &Project| tasks.iter().filter(|t| t.project.as_deref() == Some(p.id.as_str()) && !t.is_archived()).count();
     Ok(ProjectUsage {
         tasks: tasks.len(),
         non_archived_tasks: tasks.iter().filter(|t| !t.is_archived()).count(),
@@ -306,8 +307,11 @@ pub async fn delete(
         if !store.delete_empty_project(&d.id).await? {
             // Something was added to it meanwhile.
             let (tasks, models) = store.project_contents(std::slice::from_ref(&d.id)).await?;
-            let (holds, count) =
-                if tasks.is_empty() { (ProjectHolds::Models, models.len()) } else { (ProjectHolds::Tasks, tasks.len()) };
+            let (holds, count) = if tasks.is_empty() {
+                (ProjectHolds::Models, models.len())
+            } else {
+                (ProjectHolds::Tasks, tasks.len())
+            };
             return Err(AppError::ProjectNotEmpty { name: d.name.clone(), holds, count });
         }
         done.projects += 1;
