@@ -18,6 +18,13 @@ pub struct Worker {
     pub queue: Option<String>,
     /// What it last reported of its machine (cpu, memory, disk, network, GPU).
     pub machine_stats: serde_json::Map<String, serde_json::Value>,
+    /// System tags it registered with.
+    #[serde(default)]
+    pub system_tags: Vec<String>,
+    /// How long it counts as alive without a report, if it said so when it
+    /// registered (else the server's worker timeout).
+    #[serde(default)]
+    pub timeout_ms: Option<i64>,
     /// What clearml-agent set with `workers.set_runtime_properties`:
     /// `[{key, value, expiry?}]`.
     #[serde(default)]
@@ -29,9 +36,10 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// Whether the worker reported within `timeout_ms` of `now`.
+    /// Whether the worker reported within its own timeout (or, without
+    /// one, `timeout_ms`) of `now`.
     pub fn is_live(&self, now: i64, timeout_ms: i64) -> bool {
-        reported_within(self.last_seen, now, timeout_ms)
+        reported_within(self.last_seen, now, self.timeout_ms.unwrap_or(timeout_ms))
     }
 }
 

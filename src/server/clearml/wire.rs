@@ -135,10 +135,10 @@ pub fn worker(w: &Worker, task: Option<&Task>, queues: &[Queue], now: i64) -> Va
         })
         .collect();
     json!({
-        "id": w.id, "user": {"id": "", "name": ""}, "company": {"id": COMPANY, "name": ""},
+        "id": w.id, "key": w.id, "user": {"id": "", "name": ""}, "company": {"id": COMPANY, "name": ""},
         "register_time": iso(w.registered), "last_activity_time": iso(w.last_seen),
         "last_report_time": iso(w.last_seen),
-        "task": task, "queue": w.queue, "queues": named, "tags": w.tags, "system_tags": [],
+        "task": task, "queue": w.queue, "queues": named, "tags": w.tags, "system_tags": w.system_tags,
         "machine_stats": w.machine_stats,
     })
 }

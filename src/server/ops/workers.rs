@@ -33,22 +33,35 @@ async fn current(state: &AppState, id: &str) -> AppResult<Worker> {
 }
 
 /// `workers.register`: `None` keeps what the worker said before.
-pub async fn register(
-    state: &AppState,
-    _actor: &Actor,
-    id: &str,
-    queues: Option<Vec<String>>,
-    tags: Option<Vec<String>>,
-) -> AppResult<()> {
+pub async fn register(state: &AppState, _actor: &Actor, id: &str, reg: Registration) -> AppResult<()> {
     let mut w = current(state, id).await?;
-    if let Some(q) = queues {
+    if let Some(q) = reg.queues {
         w.queues = q;
     }
-    if let Some(t) = tags {
+    if let Some(t) = reg.tags {
         w.tags = t;
+    }
+    if let Some(t) = reg.system_tags {
+        w.system_tags = t;
+    }
+    if let Some(secs) = reg.timeout_s {
+        if secs <= 0 {
+            return Err(AppError::invalid("timeout must be a positive number of seconds"));
+        }
+        w.timeout_ms = Some(secs.saturating_mul(1000));
     }
     w.last_seen = now_ms();
     state.store.put_worker(&w).await
+}
+
+/// What a worker says when it registers; `None` keeps what it said before.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Registration {
+    pub queues: Option<Vec<String>>,
+    pub tags: Option<Vec<String>>,
+    pub system_tags: Option<Vec<String>>,
+    /// How long (seconds) it counts as alive without a report.
+    pub timeout_s: Option<i64>,
 }
 
 /// What a worker reports with `workers.status_report`.

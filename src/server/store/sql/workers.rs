@@ -16,6 +16,8 @@ struct WorkerRow {
     queue: Option<String>,
     machine_stats: String,
     runtime_properties: String,
+    system_tags: String,
+    timeout_ms: Option<i64>,
     registered: i64,
     last_seen: i64,
 }
@@ -28,6 +30,8 @@ impl WorkerRow {
             tags: super::from_json(&self.tags, "tags", &self.id),
             machine_stats: super::from_json(&self.machine_stats, "machine_stats", &self.id),
             runtime_properties: super::from_json(&self.runtime_properties, "runtime_properties", &self.id),
+            system_tags: super::from_json(&self.system_tags, "system_tags", &self.id),
+            timeout_ms: self.timeout_ms,
             id: self.id,
             task: self.task,
             queue: self.queue,
@@ -43,10 +47,12 @@ impl WorkerStore for SqlStore {
     async fn put_worker(&self, w: &Worker) -> AppResult<()> {
         let q = Sql::new(
             "INSERT INTO workers (id, queues, tags, task, queue, machine_stats, registered, last_seen, \
-             runtime_properties) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET \
+             runtime_properties, system_tags, timeout_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             ON CONFLICT (id) DO UPDATE SET \
              queues = excluded.queues, tags = excluded.tags, task = excluded.task, queue = excluded.queue, \
              machine_stats = excluded.machine_stats, last_seen = excluded.last_seen, \
-             runtime_properties = excluded.runtime_properties",
+             runtime_properties = excluded.runtime_properties, system_tags = excluded.system_tags, \
+             timeout_ms = excluded.timeout_ms",
         )
         .bind(&w.id)
         .bind(to_json(&w.queues))
@@ -56,7 +62,9 @@ impl WorkerStore for SqlStore {
         .bind(to_json(&w.machine_stats))
         .bind(w.registered)
         .bind(w.last_seen)
-        .bind(to_json(&w.runtime_properties));
+        .bind(to_json(&w.runtime_properties))
+        .bind(to_json(&w.system_tags))
+        .bind(w.timeout_ms);
         self.db.execute(&q).await?;
         Ok(())
     }
