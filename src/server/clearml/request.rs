@@ -301,7 +301,10 @@ pub fn project_fields(obj: Value, only_fields: &[String]) -> Value {
     }
     let Value::Object(src) = obj else { return obj };
     let (excluded, included): (Vec<&String>, Vec<&String>) = only_fields.iter().partition(|f| f.starts_with('-'));
-    let mut out = if included.is_empty() {
+    // `*` is every field; `x.*` is the whole of `x`.
+    let everything = included.iter().any(|f| f.as_str() == "*");
+    let included: Vec<&str> = included.iter().map(|f| f.strip_suffix(".*").unwrap_or(f)).collect();
+    let mut out = if included.is_empty() || everything {
         src.clone()
     } else {
         let mut out = Map::new();

@@ -430,7 +430,9 @@ pub async fn archive(state: &AppState, actor: &Actor, req: Req) -> AppResult<Val
     if let Some(missing) = ids.iter().find(|id| !existing.contains(id)) {
         return Err(AppError::not_found(crate::error::Noun::Task, missing));
     }
-    let bulk = table::set_archived(state, actor, &ids, true).await?;
+    let reason = req.opt_str("status_reason")?.unwrap_or_default();
+    let message = req.opt_str("status_message")?.unwrap_or_default();
+    let bulk = table::archive(state, actor, &ids, &reason, &message).await?;
     if let Some((_, e)) = bulk.failed.into_iter().next() {
         return Err(e);
     }

@@ -179,6 +179,25 @@ pub async fn set_archived(state: &AppState, actor: &Actor, ids: &[String], archi
     .await
 }
 
+/// `tasks.archive`: archives tasks, taking waiting ones out of their
+/// queues first, with a status reason and message if given.
+pub async fn archive(state: &AppState, actor: &Actor, ids: &[String], reason: &str, message: &str) -> AppResult<Bulk> {
+    for id in ids {
+        tasks::dequeue_if_waiting(state, actor, id).await?;
+    }
+    for_each(state, actor, ids, |t| {
+        t.set_archived(true);
+        if !reason.is_empty() {
+            t.status_reason = reason.to_string();
+        }
+        if !message.is_empty() {
+            t.status_message = message.to_string();
+        }
+        Ok(())
+    })
+    .await
+}
+
 /// `tasks.update_tags`: adds and removes tags (labels, so on any status).
 pub async fn update_tags(
     state: &AppState,
