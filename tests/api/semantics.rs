@@ -253,3 +253,50 @@ async fn tags_and_parents_of_projects(app: &TestApp) {
     assert_eq!(stats["projects"][0]["stats"]["active"]["total_tasks"], 2);
 }
 on_both!(tags_and_parents_of_projects);
+
+async fn workers_reports_and_legacy_fields(app: &TestApp) {
+    // Workers: their own timeout, system tags and filters.
+    app.ok("workers.register", json!({"worker": "sem:w1", "tags": ["gpu"], "system_tags": ["s"], "timeout": 600})).await;
+    app.ok("workers.register", json!({"worker": "sem:w2", "tags": ["cpu"]})).await;
+    let got = app.ok("workers.get_all", json!({"tags": ["gpu"], "system_tags": ["s"]})).await;
+    assert_eq!(ids(&got, "workers"), vec!["sem:w1".to_string()]);
+    assert_eq!(app.ok("workers.get_count", json!({"tags": ["-gpu"]})).await["count"], 1);
+    assert_eq!(app.call("workers.register", json!({"worker": "sem:w3", "timeout": 0})).await.codes(), (400, 12));
+    // Pre-2.9 parameters become `legacy` hyperparameters; configuration by name.
+    let t = app
+        .ok("tasks.create", json!({"name": "sem legacy", "execution": {"parameters": {"lr": 0.1, "TF_DEFINE/x": "y"}}}))
+        .await["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let task = app.ok("tasks.get_by_id", json!({"task": t})).await["task"].clone();
+    assert_eq!(task["hyperparams"]["Args"]["lr"], json!({"section": "Args", "name": "lr", "value": "0.1", "type": "legacy"}));
+    assert_eq!(task["hyperparams"]["TF_DEFINE"]["x"]["value"], "y");
+    assert!(task["execution"].get("parameters").is_none());
+    app.ok("tasks.edit_configuration", json!({"task": t, "configuration": [{"name": "b", "value": ""}, {"name": "a", "value": "1"}]})).await;
+    let names = app.ok("tasks.get_configuration_names", json!({"tasks": [t]})).await;
+    assert_eq!(names["configurations"][0]["names"], json!(["a"]));
+    let all = app.ok("tasks.get_all_ex", json!({"id": [t], "projection": ["*", "execution.*"]})).await;
+    assert_eq!(all["tasks"][0]["name"], "sem legacy");
+    // Archiving takes a waiting task out of its queue, with a reason.
+    app.ok("tasks.enqueue", json!({"task": t})).await;
+    app.ok("tasks.archive", json!({"tasks": [t], "status_reason": "tidy"})).await;
+    let task = app.ok("tasks.get_by_id", json!({"task": t})).await["task"].clone();
+    assert_eq!((task["status"].as_str(), task["status_reason"].as_str()), (Some("created"), Some("tidy")));
+    assert!(task["system_tags"].as_array().is_some_and(|s| s.contains(&json!("archived"))));
+    assert_eq!(app.call("tasks.archive", json!({"tasks": ["missing"]})).await.codes(), (400, 101));
+    // Reports live hidden in `.reports`; a published one keeps its text.
+    let r = app.ok("reports.create", json!({"name": "sem report", "tags": ["r"]})).await;
+    let report = r["id"].as_str().unwrap_or_default().to_string();
+    app.ok("reports.update", json!({"task": report, "report": "# hello"})).await;
+    app.ok("reports.publish", json!({"task": report})).await;
+    assert_eq!(app.call("reports.update", json!({"task": report, "report": "changed"})).await.codes(), (400, 110));
+    app.ok("reports.update", json!({"task": report, "name": "renamed report"})).await;
+    let found = app.ok("reports.get_all_ex", json!({"_any_": {"pattern": "hello", "fields": ["report"]}})).await;
+    assert_eq!(ids(&found, "tasks"), vec![report.clone()]);
+    assert_eq!(app.ok("reports.get_tags", json!({})).await["tags"], json!(["r"]));
+    let folder = app.ok("projects.get_by_id", json!({"project": r["project_id"]})).await;
+    assert_eq!(folder["project"]["name"], ".reports");
+    assert_eq!(app.call("reports.update", json!({"task": t, "name": "not a report"})).await.codes(), (400, 150));
+}
+on_both!(workers_reports_and_legacy_fields);
