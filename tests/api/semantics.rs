@@ -256,7 +256,8 @@ on_both!(tags_and_parents_of_projects);
 
 async fn workers_reports_and_legacy_fields(app: &TestApp) {
     // Workers: their own timeout, system tags and filters.
-    app.ok("workers.register", json!({"worker": "sem:w1", "tags": ["gpu"], "system_tags": ["s"], "timeout": 600})).await;
+    app.ok("workers.register", json!({"worker": "sem:w1", "tags": ["gpu"], "system_tags": ["s"], "timeout": 600}))
+        .await;
     app.ok("workers.register", json!({"worker": "sem:w2", "tags": ["cpu"]})).await;
     let got = app.ok("workers.get_all", json!({"tags": ["gpu"], "system_tags": ["s"]})).await;
     assert_eq!(ids(&got, "workers"), vec!["sem:w1".to_string()]);
@@ -270,10 +271,17 @@ async fn workers_reports_and_legacy_fields(app: &TestApp) {
         .unwrap_or_default()
         .to_string();
     let task = app.ok("tasks.get_by_id", json!({"task": t})).await["task"].clone();
-    assert_eq!(task["hyperparams"]["Args"]["lr"], json!({"section": "Args", "name": "lr", "value": "0.1", "type": "legacy"}));
+    assert_eq!(
+        task["hyperparams"]["Args"]["lr"],
+        json!({"section": "Args", "name": "lr", "value": "0.1", "type": "legacy"})
+    );
     assert_eq!(task["hyperparams"]["TF_DEFINE"]["x"]["value"], "y");
     assert!(task["execution"].get("parameters").is_none());
-    app.ok("tasks.edit_configuration", json!({"task": t, "configuration": [{"name": "b", "value": ""}, {"name": "a", "value": "1"}]})).await;
+    app.ok(
+        "tasks.edit_configuration",
+        json!({"task": t, "configuration": [{"name": "b", "value": ""}, {"name": "a", "value": "1"}]}),
+    )
+    .await;
     let names = app.ok("tasks.get_configuration_names", json!({"tasks": [t]})).await;
     assert_eq!(names["configurations"][0]["names"], json!(["a"]));
     let all = app.ok("tasks.get_all_ex", json!({"id": [t], "projection": ["*", "execution.*"]})).await;

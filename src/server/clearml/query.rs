@@ -564,9 +564,11 @@ fn compare(a: &Value, b: &Value) -> Ordering {
                 _ => x.cmp(y),
             },
         },
-        (Value::Number(x), Value::String(s)) => match s.parse::<f64>() {
-            Ok(q) => x.as_f64().unwrap_or(f64::NAN).partial_cmp(&q).unwrap_or(Ordering::Equal),
-            Err(_) => Ordering::Less,
+        (Value::Number(x), Value::String(s)) => match (s.parse::<f64>(), parse_time(s)) {
+            (Ok(q), _) => x.as_f64().unwrap_or(f64::NAN).partial_cmp(&q).unwrap_or(Ordering::Equal),
+            // A date bound (epoch ms) against a stored time.
+            (Err(_), Some(t)) if s.len() >= 10 => x.as_i64().unwrap_or_default().cmp(&t),
+            (Err(_), _) => Ordering::Less,
         },
         (Value::String(_), Value::Number(_)) => compare(b, a).reverse(),
         (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
@@ -691,6 +693,11 @@ mod tests {
         assert_eq!(ids(&q(json!({"last_iteration": [1, null]})), &d), ["a", "b"]);
         assert_eq!(ids(&q(json!({"last_iteration": [null, 5]})), &d), ["a", "c"]);
         assert_eq!(ids(&q(json!({"created": ["2026-01-01", "2026-02-01"]})), &d), ["a"]);
+        assert_eq!(ids(&q(json!({"created": ["2026-01-01", null]})), &d), ["a", "b"]);
+        assert_eq!(
+            ids(&q(json!({"_all_": {"datetime": ["2026-01-01", null], "fields": ["created"]}})), &d),
+            ["a", "b"]
+        );
         assert_eq!(
             ids(
                 &q(json!({"last_update": ">=2026-01-01"})),

@@ -327,12 +327,12 @@ pub async fn reset(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value
 }
 
 /// The `urls` of a reset or deletion: with `return_file_urls`, the files
-/// the caller may now remove (ClearML's shape).
+/// the caller may now remove (ClearML's shape); else null.
 fn file_urls(req: &Req, done: &tasks::Cleared) -> AppResult<Value> {
     Ok(if req.bool_or("return_file_urls", false)? {
         json!({"model_urls": done.model_urls, "event_urls": [], "artifact_urls": []})
     } else {
-        json!({})
+        Value::Null
     })
 }
 
