@@ -31,9 +31,9 @@ def test_token_refresh_with_bearer(api):
 
 
 def test_unknown_endpoint_is_the_real_servers_404(api):
-    code, sub, msg = meta(api.raw("workers.get_runtime_properties", {"worker": "vm:0"}, version=""))
+    code, sub, msg = meta(api.raw("workers.no_such_thing", {"worker": "vm:0"}, version=""))
     assert (code, sub) == (404, 0)
-    assert msg == "Unable to find endpoint for name workers.get_runtime_properties and version 2.31"
+    assert msg == "Unable to find endpoint for name workers.no_such_thing and version 2.31"
 
 
 def test_malformed_json_missing_fields_and_wrong_types(api):

@@ -25,7 +25,7 @@ def test_rename_and_move_carry_subprojects_and_tasks(api):
 
     # A rename may not change the parent; a move may, creating the new parent.
     code, sub_code, msg = meta(api.raw("projects.update", {"project": team, "name": f"{root}/x/squad"}))
-    assert (code, sub_code) == (400, 12) and "projects.move" in msg
+    assert (code, sub_code) == (400, 408) and "projects.move" in msg
     api.call("projects.move", {"project": team, "new_location": f"{root}/archive"})
     got = names(api)
     assert got[f"{root}/archive/squad/exp"]["id"] == sub

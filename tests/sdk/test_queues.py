@@ -145,7 +145,7 @@ def test_queue_rename_reorder_move_remove_and_delete(api):
     assert api.call("tasks.get_by_id", {"task": b})["task"]["execution"]["queue"] == other
 
     # Remove: out of the queue, back to draft.
-    assert api.call("queues.remove_task", {"queue": q, "task": d})["removed"] == 1
+    assert api.call("queues.remove_task", {"queue": q, "task": d, "update_task_status": True})["removed"] == 1
     assert entries(api, q) == [a]
     assert api.call("tasks.get_by_id", {"task": d})["task"]["status"] == "created"
 
