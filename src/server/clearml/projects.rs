@@ -370,19 +370,47 @@ pub async fn get_unique_metric_variants(state: &AppState, actor: &Actor, req: Re
     Ok(json!({"metrics": metrics}))
 }
 
-/// `projects.get_model_metadata_keys {project, include_subprojects?}`: the
-/// metadata keys of the models.
+/// The models a metadata request covers: those of `project` (with its
+/// sub-projects unless `include_subprojects` is false); without a project,
+/// every model, or only those outside any project.
+async fn metadata_models(state: &AppState, actor: &Actor, req: &Req) -> AppResult<Vec<crate::model::Model>> {
+    let subprojects = req.bool_or("include_subprojects", true)?;
+    let projects = match req.opt_str("project")? {
+        Some(p) if subprojects => projects::with_subprojects(state, actor, &[p]).await?,
+        Some(p) => vec![p],
+        None => Vec::new(),
+    };
+    let top_level_only = projects.is_empty() && !subprojects;
+    let f = ModelFilter { projects, page_size: i64::MAX, ..ModelFilter::default() };
+    let models = state.store.query_models(&f).await?;
+    Ok(models.into_iter().filter(|m| !top_level_only || m.project.is_none()).collect())
+}
+
+/// `projects.get_model_metadata_keys {project?, include_subprojects?}`:
+/// the metadata keys of the models.
 pub async fn get_model_metadata_keys(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let mut ids = vec![req.str("project")?];
-    if req.bool_or("include_subprojects", true)? {
-        ids = projects::with_subprojects(state, actor, &ids).await?;
-    }
-    let f = ModelFilter { projects: ids, page_size: i64::MAX, ..ModelFilter::default() };
-    let mut keys: Vec<String> =
-        state.store.query_models(&f).await?.into_iter().flat_map(|m| m.metadata.into_iter().map(|(k, _)| k)).collect();
+    let mut keys: Vec<String> = metadata_models(state, actor, &req)
+        .await?
+        .into_iter()
+        .flat_map(|m| m.metadata.into_iter().map(|(k, _)| k))
+        .collect();
     keys.sort();
     keys.dedup();
     Ok(json!({"total": keys.len(), "keys": keys}))
+}
+
+/// `projects.get_model_metadata_values {key, project?, include_subprojects?}`:
+/// the distinct values the models give a metadata key.
+pub async fn get_model_metadata_values(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let key = req.str("key")?;
+    let mut values: Vec<Value> = metadata_models(state, actor, &req)
+        .await?
+        .into_iter()
+        .filter_map(|m| m.metadata.get(&key).and_then(|item| item.get("value")).cloned())
+        .collect();
+    query::sort_values(&mut values);
+    values.dedup();
+    Ok(json!({"total": values.len(), "values": values}))
 }
 
 /// `projects.get_hyper_parameters {project(s)?, include_subprojects?,

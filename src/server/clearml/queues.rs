@@ -178,6 +178,8 @@ pub async fn update(state: &AppState, actor: &Actor, req: Req) -> AppResult<Valu
         tags: list("tags")?,
         system_tags: list("system_tags")?,
         metadata: metadata_items(&req)?,
+        // As on ClearML's server, `metadata` in an update is the whole of it.
+        replace_metadata: true,
         ..QueueUpdate::default()
     };
     let q = queues::update(state, actor, &id, &change).await?;
