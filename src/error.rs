@@ -138,6 +138,9 @@ pub enum AppError {
     /// 400/206: the published task that created the model still exists.
     #[error("task that created this model exists (model {id} is the output of published task {task}: use force)")]
     ModelCreatingTaskExists { id: String, task: String },
+    /// 400/123: the task has published outputs (or children) and no force.
+    #[error("task cannot be deleted ({id} {reason}, use force)")]
+    TaskCannotBeDeleted { id: String, reason: String },
     /// 400/702: tasks still wait in the queue.
     #[error("queue '{name}' is not empty: {waiting} tasks wait in it (use force to delete it)")]
     QueueNotEmpty { name: String, waiting: usize },
@@ -244,6 +247,7 @@ impl AppError {
             AppError::ProjectLocation { .. } => 408,
             AppError::NotAReport { .. } => 150,
             AppError::ModelCreatingTaskExists { .. } => 206,
+            AppError::TaskCannotBeDeleted { .. } => 123,
             AppError::QueueNotEmpty { .. } => 702,
             AppError::NotQueued { .. } => 703,
             AppError::NoDefaultQueue => 707,
@@ -275,6 +279,7 @@ impl AppError {
             AppError::InvalidProjectName { name, .. } => json!({"name": name}),
             AppError::ProjectNotEmpty { holds, count, .. } => json!({holds.to_string(): count}),
             AppError::NotQueued { queue, task, .. } => json!({"queue": queue, "task": task}),
+            AppError::TaskCannotBeDeleted { id, .. } => json!({"task": id}),
             AppError::Duplicate { name: Some(name), .. } => json!({"name": name}),
             AppError::EventsNotAdded { errors, errors_info } => json!({"errors": errors, "errors_info": errors_info}),
             AppError::Stale { current } => json!({"revision": current}),

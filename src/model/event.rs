@@ -28,6 +28,18 @@ pub struct ScalarPoint {
     pub value: f64,
 }
 
+/// A value reported with `report_single_value` (at iteration -2³¹): a
+/// summary figure, not a point of a history.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SingleValue {
+    pub metric: String,
+    pub variant: String,
+    /// `None` when it was not finite.
+    pub value: Option<f64>,
+    /// When it was reported, epoch milliseconds.
+    pub timestamp: i64,
+}
+
 /// A whole (or downsampled) scalar series, ready for a chart.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct SeriesData {
@@ -40,6 +52,9 @@ pub struct SeriesData {
     /// When each point was reported, epoch milliseconds (for time axes).
     #[serde(default)]
     pub t: Vec<i64>,
+    /// The x axis' title the reporter gave (ClearML's `x_axis_label`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_axis_label: Option<String>,
 }
 
 impl SeriesData {
@@ -53,6 +68,7 @@ impl SeriesData {
             x: self.x[start..end].to_vec(),
             y: self.y[start..end].to_vec(),
             t: self.t.get(start..end).map(<[i64]>::to_vec).unwrap_or_default(),
+            x_axis_label: self.x_axis_label.clone(),
         }
     }
 
@@ -68,8 +84,12 @@ impl SeriesData {
         }
         let (first, last) = (self.x[0], self.x[n - 1]);
         let span = ((last - first) as f64 / buckets as f64).max(1.0);
-        let mut out =
-            SeriesData { metric: self.metric.clone(), variant: self.variant.clone(), ..SeriesData::default() };
+        let mut out = SeriesData {
+            metric: self.metric.clone(),
+            variant: self.variant.clone(),
+            x_axis_label: self.x_axis_label.clone(),
+            ..SeriesData::default()
+        };
         // The last point belongs to the last bucket, not one of its own.
         let bucket_of = |x: i64| (((x - first) as f64 / span) as usize).min(buckets - 1);
         let mut i = 0;
@@ -175,7 +195,7 @@ mod tests {
         y[54_321] = Some(1e6);
         y[12_345] = Some(-1e6);
         let t: Vec<i64> = x.iter().map(|&i| 1_000 + i).collect();
-        let s = SeriesData { metric: "m".into(), variant: "v".into(), x, y, t };
+        let s = SeriesData { metric: "m".into(), variant: "v".into(), x, y, t, x_axis_label: None };
         let d = s.downsample(500);
         assert!(d.x.len() <= 1000, "{} points", d.x.len());
         assert!(d.y.contains(&Some(1e6)) && d.y.contains(&Some(-1e6)));

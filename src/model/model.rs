@@ -29,6 +29,9 @@ pub struct Model {
     pub created: i64,
     /// Epoch milliseconds.
     pub last_update: i64,
+    /// The newest iteration the model reported events at (model events);
+    /// only the event store moves it.
+    pub last_iteration: i64,
 }
 
 impl Model {

@@ -108,10 +108,11 @@ impl TaskStatus {
         self == TaskStatus::Created
     }
 
-    /// A task with this status can be deleted: anything but a running one,
-    /// unless forced.
-    pub fn can_delete(self, force: bool) -> bool {
-        force || self != TaskStatus::InProgress
+    /// A task with this status can be deleted without force only while it
+    /// is a draft or once it is archived (ClearML's rule: a task that ran is
+    /// archived before it goes, so nothing is lost by a slip).
+    pub fn can_delete(self, force: bool, archived: bool) -> bool {
+        force || archived || self == TaskStatus::Created
     }
 
     /// Refuses a move to `to` that the state machine does not allow
@@ -258,7 +259,7 @@ impl TaskAction {
         match self {
             TaskAction::Archive => !archived,
             TaskAction::Restore => archived,
-            TaskAction::Delete => status.can_delete(false),
+            TaskAction::Delete => status.can_delete(false, archived),
             TaskAction::AddTags | TaskAction::RemoveTags | TaskAction::Move => true,
             lifecycle => status.state().allows(lifecycle),
         }
@@ -416,7 +417,12 @@ mod tests {
         assert!(Completed.check_edit(TaskPart::UserProperties, false).is_ok());
         assert!(Published.check_edit(TaskPart::Outputs, false).unwrap_err().to_string().contains("published"));
         assert!(Published.check_edit(TaskPart::Outputs, true).is_ok());
-        assert!(!InProgress.can_delete(false) && InProgress.can_delete(true) && Completed.can_delete(false));
+        assert!(!InProgress.can_delete(false, false) && InProgress.can_delete(true, false));
+        assert!(
+            !Completed.can_delete(false, false)
+                && Completed.can_delete(false, true)
+                && Created.can_delete(false, false)
+        );
     }
 
     #[test]

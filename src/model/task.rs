@@ -166,6 +166,9 @@ pub struct MetricSummary {
     pub count: i64,
     /// The iteration of `value`.
     pub last_iteration: i64,
+    /// The x axis' title the reporter gave, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub x_axis_label: Option<String>,
 }
 
 /// A whole task. Timestamps are epoch milliseconds.

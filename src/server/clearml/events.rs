@@ -11,7 +11,7 @@ use super::wire;
 use crate::error::{AppError, AppResult};
 use crate::model::{Actor, LogEntry, ScalarPoint};
 use crate::server::clock::now_ms;
-use crate::server::ops::events::{self, errors_info, Batch};
+use crate::server::ops::events::{self, errors_info, Batch, Owner};
 use crate::server::state::AppState;
 use crate::server::store::{LogCursor, OtherEvent};
 use serde_json::{json, Map, Value};
@@ -106,7 +106,12 @@ fn add_event(batch: &mut Batch, mut ev: Map<String, Value>, now: i64) -> Result<
         _ => return Err("missing required field 'type'".into()),
     };
     let timestamp = int_field(&ev, "timestamp", now)?;
-    let entry = batch.tasks.entry(task).or_default();
+    let model_event = ev.get("model_event").and_then(Value::as_bool).unwrap_or(false);
+    if model_event && ty == "log" {
+        return Err("log events cannot be reported for a model".into());
+    }
+    let owners = if model_event { &mut batch.models } else { &mut batch.tasks };
+    let entry = owners.entry(task).or_default();
     match ty.as_str() {
         "log" => {
             let level = str_field(&ev, "level")?;
@@ -122,6 +127,10 @@ fn add_event(batch: &mut Batch, mut ev: Map<String, Value>, now: i64) -> Result<
             let value = scalar_value(ev.get("value"))?;
             let key = (str_field(&ev, "metric")?, str_field(&ev, "variant")?);
             let iter = int_field(&ev, "iter", 0)?;
+            let label = str_field(&ev, "x_axis_label")?;
+            if !label.is_empty() {
+                entry.x_axis_labels.insert(key.clone(), label);
+            }
             entry.scalars.entry(key).or_default().push(ScalarPoint { iter, timestamp, value });
         }
         "plot" | "training_debug_image" | "training_stats_vector" => {
@@ -226,8 +235,9 @@ pub async fn scalar_metrics_iter_histogram(state: &AppState, actor: &Actor, req:
     if !matches!(key.as_str(), "iter" | "timestamp" | "iso_time") {
         return Err(AppError::invalid(format!("key must be iter, timestamp or iso_time, not '{key}'")));
     }
+    let owner = Owner::of(&task, model_events(&req)?);
     let mut out = Map::new();
-    for s in events::scalars(state, actor, &task).await? {
+    for s in events::scalars(state, actor, owner).await? {
         let (x, y): (Vec<Value>, Vec<Value>) = match samples {
             Some(n) if key == "iter" && s.x.len() > usize::try_from(n).unwrap_or(usize::MAX) => {
                 let (xs, ys) = interval_means(&s.x, &s.y, n);
@@ -244,6 +254,9 @@ pub async fn scalar_metrics_iter_histogram(state: &AppState, actor: &Actor, req:
         };
         let metric = out.entry(s.metric.clone()).or_insert_with(|| json!({}));
         metric[&s.variant] = json!({"name": s.variant, "x": x, "y": y});
+        if let Some(label) = &s.x_axis_label {
+            metric[&s.variant]["x_axis_label"] = json!(label);
+        }
     }
     Ok(Value::Object(out))
 }
@@ -266,13 +279,19 @@ fn interval_means(x: &[i64], y: &[Option<f64>], samples: i64) -> (Vec<i64>, Vec<
     buckets.into_iter().map(|(start, (sum, n))| (start, (n > 0).then(|| sum / n as f64))).unzip()
 }
 
+/// Whether a read is about a model's events (`model_events: true`).
+fn model_events(req: &Req) -> AppResult<bool> {
+    req.bool_or("model_events", false)
+}
+
 /// The most events one read returns.
 const MAX_EVENTS: i64 = 10_000;
 
 /// `events.get_task_plots`: plot events, newest first.
 pub async fn get_task_plots(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let task = req.str("task")?;
-    let plots: Vec<Value> = events::of_type(state, actor, &task, "plot", MAX_EVENTS)
+    let owner = Owner::of(&task, model_events(&req)?);
+    let plots: Vec<Value> = events::of_type(state, actor, owner, "plot", MAX_EVENTS)
         .await?
         .iter()
         .map(|e| wire::stored_event(&task, e))
@@ -289,6 +308,7 @@ pub async fn get_task_events(state: &AppState, actor: &Actor, req: Req) -> AppRe
         Some(t) => vec![t],
         None => vec!["plot".to_string(), "training_debug_image".to_string()],
     };
+    let owner = Owner::of(&task, model_events(&req)?);
     let mut out = Vec::new();
     for ty in types {
         if ty == "log" {
@@ -296,7 +316,7 @@ pub async fn get_task_events(state: &AppState, actor: &Actor, req: Req) -> AppRe
             out.extend(rows.iter().map(|(_, e)| wire::log_event(&task, e)));
         } else {
             out.extend(
-                events::of_type(state, actor, &task, &ty, batch).await?.iter().map(|e| wire::stored_event(&task, e)),
+                events::of_type(state, actor, owner, &ty, batch).await?.iter().map(|e| wire::stored_event(&task, e)),
             );
         }
     }
@@ -306,9 +326,9 @@ pub async fn get_task_events(state: &AppState, actor: &Actor, req: Req) -> AppRe
 /// The stored events of a task of one type, as the clients read them:
 /// debug samples keep only the newest event of each URL per metric and
 /// variant (a URL reused at every iteration is one image), as ClearML does.
-async fn sample_events(state: &AppState, actor: &Actor, task: &str, event_type: &str) -> AppResult<Vec<Value>> {
-    let stored = events::of_type(state, actor, task, event_type, MAX_EVENTS).await?;
-    let mut out: Vec<Value> = stored.iter().map(|e| wire::stored_event(task, e)).collect();
+async fn sample_events(state: &AppState, actor: &Actor, owner: Owner<'_>, event_type: &str) -> AppResult<Vec<Value>> {
+    let stored = events::of_type(state, actor, owner, event_type, MAX_EVENTS).await?;
+    let mut out: Vec<Value> = stored.iter().map(|e| wire::stored_event(owner.id(), e)).collect();
     if event_type == DEBUG_IMAGE {
         let mut newest: BTreeMap<(String, String, String), i64> = BTreeMap::new();
         for e in &out {
@@ -355,12 +375,13 @@ async fn iteration_pages(state: &AppState, actor: &Actor, req: Req, event_type: 
     let iters = usize::try_from(req.opt_i64("iters")?.unwrap_or(1)).unwrap_or(1).clamp(1, 1000);
     let earlier = req.bool_or("navigate_earlier", true)?;
     let mut windows = windows_of(&req)?;
+    let for_models = model_events(&req)?;
     let mut out = Vec::new();
     for m in &metrics {
         let task = m.get("task").and_then(Value::as_str).ok_or_else(|| AppError::missing("metrics[].task"))?;
         let metric = m.get("metric").and_then(Value::as_str).filter(|s| !s.is_empty());
         let mut by_iter: BTreeMap<i64, Vec<Value>> = BTreeMap::new();
-        for e in sample_events(state, actor, task, event_type).await? {
+        for e in sample_events(state, actor, Owner::of(task, for_models), event_type).await? {
             if metric.is_none_or(|mm| mm == e["metric"]) {
                 by_iter.entry(e["iter"].as_i64().unwrap_or(0)).or_default().push(e);
             }
@@ -462,7 +483,7 @@ async fn get_sample(state: &AppState, actor: &Actor, req: Req, plots: bool) -> A
     let variant = if plots { None } else { Some(req.str("variant")?) };
     let all_metrics = !req.bool_or("navigate_current_metric", true)?;
     let ty = if plots { "plot" } else { DEBUG_IMAGE };
-    let events = sample_events(state, actor, &task, ty).await?;
+    let events = sample_events(state, actor, Owner::of(&task, model_events(&req)?), ty).await?;
     let mine: Vec<Value> = events
         .iter()
         .filter(|e| e["metric"] == metric.as_str() && variant.as_deref().is_none_or(|v| v == e["variant"]))
@@ -491,7 +512,7 @@ async fn next_sample(state: &AppState, actor: &Actor, req: Req, plots: bool) -> 
     let earlier = req.bool_or("navigate_earlier", true)?;
     let next_iteration = req.bool_or("next_iteration", false)?;
     let ty = if plots { "plot" } else { DEBUG_IMAGE };
-    let events = sample_events(state, actor, &task, ty).await?;
+    let events = sample_events(state, actor, Owner::of(&task, model_events(&req)?), ty).await?;
     let all = stops(&events, !plots, (!pos.all_metrics).then_some(pos.metric.as_str()));
     let here = (pos.iter, pos.metric.clone(), pos.variant.clone());
     let found = if next_iteration {
@@ -548,8 +569,9 @@ pub async fn next_plot_sample(state: &AppState, actor: &Actor, req: Req) -> AppR
 pub async fn get_task_metrics(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let event_type = req.opt_str("event_type")?.unwrap_or_else(|| "training_stats_scalar".into());
     let mut out = Vec::new();
+    let for_models = model_events(&req)?;
     for task in req.nonempty_str_list("tasks")? {
-        let pairs = metric_variants(state, actor, &task, &event_type).await?;
+        let pairs = metric_variants(state, actor, Owner::of(&task, for_models), &event_type).await?;
         let mut metrics: Vec<String> = pairs.into_iter().map(|(m, _)| m).collect();
         metrics.dedup();
         out.push(json!({"task": task, "metrics": metrics}));
@@ -561,15 +583,15 @@ pub async fn get_task_metrics(state: &AppState, actor: &Actor, req: Req) -> AppR
 async fn metric_variants(
     state: &AppState,
     actor: &Actor,
-    task: &str,
+    owner: Owner<'_>,
     event_type: &str,
 ) -> AppResult<Vec<(String, String)>> {
     let mut pairs: Vec<(String, String)> = match event_type {
         "training_stats_scalar" => {
-            events::scalars(state, actor, task).await?.into_iter().map(|s| (s.metric, s.variant)).collect()
+            events::scalars(state, actor, owner).await?.into_iter().map(|s| (s.metric, s.variant)).collect()
         }
         "log" => Vec::new(),
-        other => events::of_type(state, actor, task, other, MAX_EVENTS)
+        other => events::of_type(state, actor, owner, other, MAX_EVENTS)
             .await?
             .into_iter()
             .map(|e| (e.event.metric, e.event.variant))
@@ -584,9 +606,10 @@ async fn metric_variants(
 /// their variants) any of the tasks reported, by name.
 pub async fn get_multi_task_metrics(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let event_type = req.opt_str("event_type")?.unwrap_or_else(|| "training_stats_scalar".into());
+    let for_models = model_events(&req)?;
     let mut all: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for task in req.nonempty_str_list("tasks")? {
-        for (m, v) in metric_variants(state, actor, &task, &event_type).await? {
+        for (m, v) in metric_variants(state, actor, Owner::of(&task, for_models), &event_type).await? {
             let vs = all.entry(m).or_default();
             if !vs.contains(&v) {
                 vs.push(v);
@@ -628,14 +651,23 @@ pub async fn scalar_metrics_iter_raw(state: &AppState, actor: &Actor, req: Req) 
         .and_then(Value::as_array)
         .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
         .unwrap_or_default();
-    let batch = usize::try_from(req.opt_i64("batch_size")?.unwrap_or(10_000)).unwrap_or(10_000).clamp(1, 100_000);
-    let start = match req.opt_str("scroll_id")? {
-        Some(s) => s
-            .strip_prefix("raw:")
-            .and_then(|n| n.parse::<usize>().ok())
-            .ok_or_else(|| AppError::invalid(format!("invalid scroll_id '{s}'")))?,
-        None => 0,
+    // The scroll id is `raw:<next>:<batch size>`: a later page without a
+    // batch size keeps the first page's, as ClearML's scroll does.
+    let (start, scrolled_batch) = match req.opt_str("scroll_id")? {
+        Some(s) => {
+            let mut parts = s.strip_prefix("raw:").unwrap_or_default().split(':').map(str::parse::<usize>);
+            match (parts.next(), parts.next()) {
+                (Some(Ok(start)), batch) => (start, batch.and_then(Result::ok)),
+                _ => return Err(AppError::invalid(format!("invalid scroll_id '{s}'"))),
+            }
+        }
+        None => (0, None),
     };
+    let batch = match req.opt_i64("batch_size")? {
+        Some(n) => usize::try_from(n).unwrap_or(1),
+        None => scrolled_batch.unwrap_or(10_000),
+    }
+    .clamp(1, 100_000);
     let key = req.opt_str("key")?.unwrap_or_else(|| "iter".into());
     crate::server::ops::tasks::get(state, actor, &task).await?;
     let series: Vec<_> = state
@@ -670,20 +702,53 @@ pub async fn scalar_metrics_iter_raw(state: &AppState, actor: &Actor, req: Req) 
         }
     }
     let returned = batch - left;
-    let mut answer = json!({"variants": out, "returned": returned, "scroll_id": format!("raw:{}", start + returned)});
+    let scroll = format!("raw:{}:{batch}", start + returned);
+    let mut answer = json!({"variants": out, "returned": returned, "scroll_id": scroll});
     if req.bool_or("count_total", false)? {
         answer["total"] = json!(total);
     }
     Ok(answer)
 }
 
-/// `events.multi_task_scalar_metrics_iter_histogram {tasks}`: each task's
-/// histories, `{metric: {variant: {task_id: {name, x, y}}}}`.
+/// The `metrics: [{metric, variants?}]` a read is narrowed to (ClearML's
+/// metric-variant filter): metric → variants, an empty list for all of them.
+struct MetricFilter(BTreeMap<String, Vec<String>>);
+
+impl MetricFilter {
+    /// The filter of a request; empty (everything) when it names none.
+    fn of(req: &Req) -> AppResult<MetricFilter> {
+        let mut out = BTreeMap::new();
+        for m in req.opt_list("metrics")?.map(Vec::as_slice).unwrap_or_default() {
+            let metric =
+                m.get("metric").and_then(Value::as_str).ok_or_else(|| AppError::missing("metrics[].metric"))?;
+            let variants: Vec<String> = m
+                .get("variants")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default();
+            out.insert(metric.to_string(), variants);
+        }
+        Ok(MetricFilter(out))
+    }
+
+    /// Whether events of this metric and variant are wanted.
+    fn admits(&self, metric: &str, variant: &str) -> bool {
+        self.0.is_empty() || self.0.get(metric).is_some_and(|vs| vs.is_empty() || vs.iter().any(|v| v == variant))
+    }
+}
+
+/// `events.multi_task_scalar_metrics_iter_histogram {tasks, metrics?}`:
+/// each task's histories, `{metrics: {metric: {variant: {task_id: {name,
+/// x, y}}}}}`.
 pub async fn multi_task_scalar_metrics_iter_histogram(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let filter = MetricFilter::of(&req)?;
     let mut out = Map::new();
     for task in req.nonempty_str_list("tasks")? {
         let t = crate::server::ops::tasks::get(state, actor, &task).await?;
-        for s in events::scalars(state, actor, &task).await? {
+        for s in events::scalars(state, actor, Owner::Task(&task)).await? {
+            if !filter.admits(&s.metric, &s.variant) {
+                continue;
+            }
             let metric = out.entry(s.metric.clone()).or_insert_with(|| json!({}));
             let variant = metric.as_object_mut().map(|m| m.entry(s.variant.clone()).or_insert_with(|| json!({})));
             if let Some(v) = variant {
@@ -691,37 +756,49 @@ pub async fn multi_task_scalar_metrics_iter_histogram(state: &AppState, actor: &
             }
         }
     }
-    Ok(Value::Object(out))
+    Ok(json!({"metrics": out}))
 }
 
-/// `events.get_multi_task_plots {tasks, iters?}`: each task's newest plots,
-/// `{metric: {variant: {task_id: {name, plots: [...]}}}}`.
+/// `events.get_multi_task_plots {tasks, iters?, metrics?}`: each task's
+/// plots of its newest `iters` iterations of each metric,
+/// `{metric: {variant: {task_id: {iteration: {name, plots: [...]}}}}}`.
 pub async fn get_multi_task_plots(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let iters = usize::try_from(req.opt_i64("iters")?.unwrap_or(1)).unwrap_or(1).max(1);
+    let filter = MetricFilter::of(&req)?;
     let mut out = Map::new();
     let mut returned = 0;
     for task in req.nonempty_str_list("tasks")? {
         let t = crate::server::ops::tasks::get(state, actor, &task).await?;
-        let all = sample_events(state, actor, &task, "plot").await?;
-        let mut newest: BTreeMap<(String, String), Vec<i64>> = BTreeMap::new();
+        let all: Vec<Value> = sample_events(state, actor, Owner::Task(&task), "plot")
+            .await?
+            .into_iter()
+            .filter(|e| filter.admits(&text(e, "metric"), &text(e, "variant")))
+            .collect();
+        let mut newest: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for e in &all {
-            newest.entry((text(e, "metric"), text(e, "variant"))).or_default().push(e["iter"].as_i64().unwrap_or(0));
+            newest.entry(text(e, "metric")).or_default().push(e["iter"].as_i64().unwrap_or(0));
         }
-        for ((metric, variant), mut its) in newest {
+        for its in newest.values_mut() {
             its.sort_unstable_by(|a, b| b.cmp(a));
             its.dedup();
             its.truncate(iters);
-            let plots: Vec<Value> = all
-                .iter()
-                .filter(|e| e["metric"] == metric.as_str() && e["variant"] == variant.as_str())
-                .filter(|e| its.contains(&e["iter"].as_i64().unwrap_or(0)))
-                .cloned()
-                .collect();
-            returned += plots.len();
+        }
+        for e in all {
+            let (metric, variant) = (text(&e, "metric"), text(&e, "variant"));
+            let iter = e["iter"].as_i64().unwrap_or(0);
+            if !newest.get(&metric).is_some_and(|its| its.contains(&iter)) {
+                continue;
+            }
+            returned += 1;
             let m = out.entry(metric).or_insert_with(|| json!({}));
-            if let Some(vm) = m.as_object_mut() {
-                let v = vm.entry(variant).or_insert_with(|| json!({}));
-                v[&task] = json!({"name": t.name, "plots": plots});
+            let Some(by_variant) = m.as_object_mut() else { continue };
+            let v = by_variant.entry(variant).or_insert_with(|| json!({}));
+            let Some(by_task) = v.as_object_mut() else { continue };
+            let per_task = by_task.entry(task.clone()).or_insert_with(|| json!({}));
+            let Some(by_iter) = per_task.as_object_mut() else { continue };
+            let at = by_iter.entry(iter.to_string()).or_insert_with(|| json!({"name": t.name, "plots": []}));
+            if let Some(plots) = at["plots"].as_array_mut() {
+                plots.push(e);
             }
         }
     }
@@ -729,15 +806,21 @@ pub async fn get_multi_task_plots(state: &AppState, actor: &Actor, req: Req) -> 
 }
 
 /// `events.get_task_single_value_metrics`: values reported with
-/// `report_single_value` (iteration -2^31).
+/// `report_single_value` (iteration -2^31), narrowed by `metrics`; tasks
+/// without any are left out, as on ClearML's server.
 pub async fn get_task_single_value_metrics(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let filter = MetricFilter::of(&req)?;
     let mut out = Vec::new();
     for id in req.nonempty_str_list("tasks")? {
         let (t, values) = events::single_values(state, actor, &id).await?;
         let values: Vec<Value> = values
             .into_iter()
-            .map(|m| json!({"metric": m.metric, "variant": m.variant, "value": m.value, "timestamp": t.last_update}))
+            .filter(|v| filter.admits(&v.metric, &v.variant))
+            .map(|v| json!({"metric": v.metric, "variant": v.variant, "value": v.value, "timestamp": v.timestamp}))
             .collect();
+        if values.is_empty() {
+            continue;
+        }
         out.push(json!({"task": id, "task_name": t.name, "values": values}));
     }
     Ok(json!({"tasks": out}))

@@ -230,7 +230,7 @@ async fn tagged(state: &AppState, actor: &Actor, req: &Req, models: bool) -> App
         if projects.is_empty() { projects } else { projects::with_subprojects(state, actor, &projects).await? };
     let docs: Vec<Value> = if models {
         let f = ModelFilter { projects, page_size: i64::MAX, ..ModelFilter::default() };
-        state.store.query_models(&f).await?.iter().map(wire::model).collect()
+        state.store.query_models(&f).await?.iter().map(|m| wire::model(m, &[])).collect()
     } else {
         let f = TaskFilter { projects, page_size: i64::MAX, ..TaskFilter::default() };
         ops::tasks::query(state, actor, &f).await?.0.iter().map(|t| wire::task(t, &[])).collect()
@@ -351,7 +351,7 @@ pub async fn get_unique_metric_variants(state: &AppState, actor: &Actor, req: Re
     if !ids.is_empty() && req.bool_or("include_subprojects", true)? {
         ids = projects::with_subprojects(state, actor, &ids).await?;
     }
-    let f = TaskFilter { projects: ids, page_size: i64::MAX, ..TaskFilter::default() };
+    let f = TaskFilter { ids: req.str_list("ids")?, projects: ids, page_size: i64::MAX, ..TaskFilter::default() };
     let tasks: Vec<String> = ops::tasks::query(state, actor, &f).await?.0.into_iter().map(|t| t.id).collect();
     let summaries = state.store.metric_summaries_of(&tasks).await?;
     let mut pairs: Vec<(String, String)> =

@@ -321,7 +321,7 @@ pub async fn reset(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value
     let done = tasks::reset(state, actor, &id, force, clear_all, models).await?;
     let mut out = updated(json!({"status": "created"}));
     out["dequeued"] = json!({"removed": i32::from(done.was_queued)});
-    out["deleted_models"] = json!(done.model_urls.len());
+    out["deleted_models"] = json!(done.cleanup.deleted_models);
     out["urls"] = file_urls(&req, &done)?;
     Ok(out)
 }
@@ -330,7 +330,7 @@ pub async fn reset(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value
 /// the caller may now remove (ClearML's shape); else null.
 fn file_urls(req: &Req, done: &tasks::Cleared) -> AppResult<Value> {
     Ok(if req.bool_or("return_file_urls", false)? {
-        json!({"model_urls": done.model_urls, "event_urls": [], "artifact_urls": []})
+        json!({"model_urls": done.cleanup.model_urls, "event_urls": [], "artifact_urls": done.cleanup.artifact_urls})
     } else {
         Value::Null
     })
@@ -361,7 +361,8 @@ pub async fn delete(state: &AppState, actor: &Actor, req: Req) -> AppResult<Valu
     let models = req.bool_or("delete_output_models", true)?;
     let done = tasks::delete(state, actor, &req.str("task")?, req.bool_or("force", false)?, models).await?;
     Ok(json!({
-        "deleted": true, "updated_children": 0, "updated_models": 0, "deleted_models": done.model_urls.len(),
+        "deleted": true, "updated_children": done.cleanup.updated_children,
+        "updated_models": done.cleanup.updated_models, "deleted_models": done.cleanup.deleted_models,
         "events": {}, "urls": file_urls(&req, &done)?,
     }))
 }

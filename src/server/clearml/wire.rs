@@ -19,24 +19,31 @@ fn opt_iso(ms: Option<i64>) -> Value {
     ms.map_or(Value::Null, |m| Value::String(iso(m)))
 }
 
-/// A task (§8.1).
-pub fn task(t: &Task, metrics: &[MetricSummary]) -> Value {
+/// `last_metrics` as ClearML keys it: md5(metric) → md5(variant) → summary.
+fn last_metrics(metrics: &[MetricSummary]) -> Map<String, Value> {
     let mut last_metrics = Map::new();
     for m in metrics {
+        let mut summary = json!({
+            "metric": m.metric, "variant": m.variant, "value": m.value,
+            "min_value": m.min_value, "min_value_iteration": m.min_value_iteration,
+            "max_value": m.max_value, "max_value_iteration": m.max_value_iteration,
+            "first_value": m.first_value, "first_value_iteration": m.first_value_iteration,
+            "mean_value": m.mean_value, "count": m.count,
+        });
+        if let Some(label) = &m.x_axis_label {
+            summary["x_axis_label"] = json!(label);
+        }
         let entry = last_metrics.entry(md5_hex(&m.metric)).or_insert_with(|| Value::Object(Map::new()));
         if let Value::Object(variants) = entry {
-            variants.insert(
-                md5_hex(&m.variant),
-                json!({
-                    "metric": m.metric, "variant": m.variant, "value": m.value,
-                    "min_value": m.min_value, "min_value_iteration": m.min_value_iteration,
-                    "max_value": m.max_value, "max_value_iteration": m.max_value_iteration,
-                    "first_value": m.first_value, "first_value_iteration": m.first_value_iteration,
-                    "mean_value": m.mean_value, "count": m.count,
-                }),
-            );
+            variants.insert(md5_hex(&m.variant), summary);
         }
     }
+    last_metrics
+}
+
+/// A task (§8.1).
+pub fn task(t: &Task, metrics: &[MetricSummary]) -> Value {
+    let last_metrics = last_metrics(metrics);
     let mut output = t.output_extra.clone();
     output.insert("destination".into(), json!(t.output_destination));
     let mut execution = t.execution_extra.clone();
@@ -108,9 +115,10 @@ pub fn queue(q: &Queue, entries: &[QueueEntry]) -> Value {
     })
 }
 
-/// A model (§8.3).
-pub fn model(m: &Model) -> Value {
+/// A model (§8.3), with the last metrics of its model events.
+pub fn model(m: &Model, metrics: &[MetricSummary]) -> Value {
     json!({
+        "last_iteration": m.last_iteration, "last_metrics": last_metrics(metrics),
         "id": m.id, "name": m.name, "uri": m.uri, "framework": m.framework, "design": m.design,
         "labels": m.labels, "ready": m.ready, "public": m.public, "comment": m.comment,
         "tags": m.tags, "system_tags": m.system_tags, "project": m.project, "task": m.task,

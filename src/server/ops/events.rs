@@ -5,8 +5,7 @@
 
 use super::{lookup, Actor};
 use crate::error::{AppError, AppResult};
-use crate::model::event::{ConsoleTail, PlotData, SampleData, SampleKind};
-use crate::model::task::MetricSummary;
+use crate::model::event::{ConsoleTail, PlotData, SampleData, SampleKind, SingleValue};
 use crate::model::{LogEntry, SeriesData, Task, SINGLE_VALUE_ITERATION};
 use crate::server::files::media_url;
 use crate::server::state::AppState;
@@ -18,10 +17,47 @@ use std::collections::BTreeMap;
 #[derive(Debug, Default, PartialEq)]
 pub struct Batch {
     pub tasks: BTreeMap<String, TaskEvents>,
+    /// Model events (`model_event: true`) by model: scalars, plots and
+    /// debug samples, never console lines.
+    pub models: BTreeMap<String, TaskEvents>,
     /// How many events were usable.
     pub accepted: usize,
     /// (1-based line number, reason); 0 for a reason about a whole task.
     pub errors: Vec<(usize, String)>,
+}
+
+/// Whose events a read is about: a task's, or a model's (ClearML's
+/// `model_events: true`; model ids and task ids never clash).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner<'a> {
+    Task(&'a str),
+    Model(&'a str),
+}
+
+impl<'a> Owner<'a> {
+    /// The owner named by `id`: a model's when `model_events`, else a task's.
+    pub fn of(id: &'a str, model_events: bool) -> Self {
+        if model_events {
+            Owner::Model(id)
+        } else {
+            Owner::Task(id)
+        }
+    }
+
+    /// The owner's id, as the event store keys it.
+    pub fn id(self) -> &'a str {
+        match self {
+            Owner::Task(id) | Owner::Model(id) => id,
+        }
+    }
+
+    /// 400/101 (or 400/201 for a model) unless the owner exists.
+    pub async fn require(self, state: &AppState) -> AppResult<()> {
+        match self {
+            Owner::Task(id) => lookup::require_task(state, id).await,
+            Owner::Model(id) => lookup::model(state, id).await.map(|_| ()),
+        }
+    }
 }
 
 /// What storing a batch did.
@@ -37,8 +73,8 @@ pub fn errors_info(errors: &[(usize, String)]) -> BTreeMap<String, String> {
     errors.iter().map(|(line, e)| (format!("line {line}"), e.clone())).collect()
 }
 
-/// `events.add_batch`: stores each task's events atomically. Events of a
-/// task that does not exist are reported, not stored; if nothing at all
+/// `events.add_batch`: stores each task's (and model's) events atomically.
+/// Events of a task or model that does not exist are reported, not stored; if nothing at all
 /// can be stored the batch is refused (400/131).
 pub async fn add(state: &AppState, _actor: &Actor, mut batch: Batch) -> AppResult<Added> {
     if batch.accepted == 0 && batch.errors.is_empty() {
@@ -47,6 +83,15 @@ pub async fn add(state: &AppState, _actor: &Actor, mut batch: Batch) -> AppResul
     let ids: Vec<String> = batch.tasks.keys().cloned().collect();
     let existing = state.store.existing_task_ids(&ids).await?;
     let mut added = 0usize;
+    for (model, events) in std::mem::take(&mut batch.models) {
+        let n = events.len();
+        if state.store.get_model(&model).await?.is_none() {
+            batch.errors.push((0, format!("invalid model id '{model}': {n} event(s) not stored")));
+            continue;
+        }
+        state.store.add_events(&model, &events).await?;
+        added += n;
+    }
     for (task, events) in std::mem::take(&mut batch.tasks) {
         let n = events.len();
         if n == 0 {
@@ -91,11 +136,11 @@ pub async fn console_tail(state: &AppState, actor: &Actor, task: &str, limit: i6
 /// (iteration -2³¹: they are a summary, not a point of a history, and
 /// ClearML's server leaves them out of scalar histories too). A series of
 /// nothing but a single value is left out.
-pub async fn scalars(state: &AppState, _actor: &Actor, task: &str) -> AppResult<Vec<SeriesData>> {
-    lookup::require_task(state, task).await?;
+pub async fn scalars(state: &AppState, _actor: &Actor, owner: Owner<'_>) -> AppResult<Vec<SeriesData>> {
+    owner.require(state).await?;
     Ok(state
         .store
-        .scalar_series(task)
+        .scalar_series(owner.id())
         .await?
         .into_iter()
         .map(|s| {
@@ -119,7 +164,7 @@ pub async fn chart_series(
     buckets: usize,
     range: Option<(i64, i64)>,
 ) -> AppResult<Vec<SeriesData>> {
-    Ok(scalars(state, actor, task)
+    Ok(scalars(state, actor, Owner::Task(task))
         .await?
         .into_iter()
         .map(|s| match range {
@@ -129,21 +174,22 @@ pub async fn chart_series(
         .collect())
 }
 
-/// A task's stored events of one type, newest first, at most `limit`.
+/// A task's (or model's) stored events of one type, newest first, at most
+/// `limit`.
 pub async fn of_type(
     state: &AppState,
     _actor: &Actor,
-    task: &str,
+    owner: Owner<'_>,
     event_type: &str,
     limit: i64,
 ) -> AppResult<Vec<StoredEvent>> {
-    lookup::require_task(state, task).await?;
-    state.store.task_events(task, event_type, limit).await
+    owner.require(state).await?;
+    state.store.task_events(owner.id(), event_type, limit).await
 }
 
 /// The plots of a task, newest first, at most `limit`.
 pub async fn plots(state: &AppState, actor: &Actor, task: &str, limit: i64) -> AppResult<Vec<PlotData>> {
-    Ok(of_type(state, actor, task, "plot", limit)
+    Ok(of_type(state, actor, Owner::Task(task), "plot", limit)
         .await?
         .into_iter()
         .map(|e| {
@@ -161,7 +207,7 @@ pub async fn plots(state: &AppState, actor: &Actor, task: &str, limit: i64) -> A
 /// The debug samples of a task (at most `limit`), by metric, variant and
 /// iteration, each with where the browser loads it from.
 pub async fn samples(state: &AppState, actor: &Actor, task: &str, limit: i64) -> AppResult<Vec<SampleData>> {
-    let mut out: Vec<SampleData> = of_type(state, actor, task, "training_debug_image", limit)
+    let mut out: Vec<SampleData> = of_type(state, actor, Owner::Task(task), "training_debug_image", limit)
         .await?
         .into_iter()
         .filter_map(|e| {
@@ -180,15 +226,25 @@ pub async fn samples(state: &AppState, actor: &Actor, task: &str, limit: i64) ->
     Ok(out)
 }
 
-/// The values a task reported with `report_single_value` (iteration -2³¹).
-pub async fn single_values(state: &AppState, _actor: &Actor, task: &str) -> AppResult<(Task, Vec<MetricSummary>)> {
+/// The values a task reported with `report_single_value` (iteration -2³¹),
+/// the newest report of each metric and variant.
+pub async fn single_values(state: &AppState, _actor: &Actor, task: &str) -> AppResult<(Task, Vec<SingleValue>)> {
     let t = lookup::task(state, task).await?;
     let values = state
         .store
-        .metric_summaries(task)
+        .scalar_series(task)
         .await?
         .into_iter()
-        .filter(|m| m.last_iteration == SINGLE_VALUE_ITERATION)
+        .filter_map(|s| {
+            // Series are ordered by iteration, the last write of one winning:
+            // a single value, if any, is the first point.
+            (s.x.first() == Some(&SINGLE_VALUE_ITERATION)).then(|| SingleValue {
+                value: s.y.first().copied().flatten(),
+                timestamp: s.t.first().copied().unwrap_or(t.last_update),
+                metric: s.metric,
+                variant: s.variant,
+            })
+        })
         .collect();
     Ok((t, values))
 }

@@ -5,11 +5,11 @@ use super::{lookup, Actor};
 use crate::error::{AppError, AppResult};
 use crate::model::model::{ModelDetail, ModelPatch};
 use crate::model::task::ModelLink;
-use crate::model::{Model, Task};
+use crate::model::{Model, Task, TaskStatus};
 use crate::server::clock::{iso, new_id, now_ms};
 use crate::server::files::media_url;
 use crate::server::state::AppState;
-use crate::server::store::ModelFilter;
+use crate::server::store::{ModelFilter, TaskFilter};
 use serde_json::Value;
 
 /// One model.
@@ -82,24 +82,111 @@ pub async fn set_ready(
     Ok(published_task)
 }
 
-/// What happens to a task's output models when the task is reset or
-/// deleted with `delete_output_models`, as on ClearML's server: a draft
-/// model is deleted (its URI answered, for the caller to remove the file),
-/// a published one stays and only forgets the task. Answers the URIs.
-pub async fn drop_task_outputs(state: &AppState, _actor: &Actor, task: &Task) -> AppResult<Vec<String>> {
-    let mut urls = Vec::new();
+/// What a reference to a deleted task or model becomes: this and its id
+/// (ClearML's convention, which its clients recognise).
+pub const DELETED_PREFIX: &str = "__DELETED__";
+
+/// What a task's reset or deletion did to its models and children.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Cleanup {
+    /// The URIs of the draft models deleted (for the caller to remove).
+    pub model_urls: Vec<String>,
+    pub deleted_models: usize,
+    /// Published models that now name the deleted task as `__DELETED__<id>`.
+    pub updated_models: usize,
+    /// Children that now name the deleted parent as `__DELETED__<id>`.
+    pub updated_children: usize,
+    /// The URIs of the task's output artifacts (for the caller to remove).
+    pub artifact_urls: Vec<String>,
+}
+
+/// The models a task made (their `task` is it) or lists as outputs,
+/// ready (published) ones first.
+async fn models_of_task(state: &AppState, task: &Task) -> AppResult<(Vec<Model>, Vec<Model>)> {
+    let f = ModelFilter { tasks: vec![task.id.clone()], page_size: i64::MAX, ..ModelFilter::default() };
+    let mut models = state.store.query_models(&f).await?;
     for link in &task.models.output {
-        let Some(mut m) = state.store.get_model(&link.model).await? else { continue };
-        if m.ready {
-            if m.task.as_deref() == Some(task.id.as_str()) {
-                m.task = None;
-                state.store.update_model(&m).await?;
+        if models.iter().all(|m| m.id != link.model) {
+            if let Some(m) = state.store.get_model(&link.model).await? {
+                models.push(m);
             }
-        } else if state.store.delete_model(&m.id).await? {
-            urls.push(m.uri);
         }
     }
-    Ok(urls)
+    Ok(models.into_iter().partition(|m| m.ready))
+}
+
+/// What a task's reset (`deleting: false`) or deletion does to what hangs
+/// off it, as ClearML's server does: without `force`, published children
+/// or published models refuse it (400/123) before anything changes. Then,
+/// with `delete_output_models`, its draft models are deleted (their URIs
+/// answered); every other model of it forgets the task (on deletion it
+/// names `__DELETED__<id>`, as do the task's children).
+pub async fn clean_task(
+    state: &AppState,
+    actor: &Actor,
+    task: &Task,
+    force: bool,
+    deleting: bool,
+    delete_output_models: bool,
+) -> AppResult<Cleanup> {
+    let children = TaskFilter { parents: vec![task.id.clone()], page_size: i64::MAX, ..TaskFilter::default() };
+    let (children, _) = state.store.query_tasks(&children).await?;
+    let (published, drafts) = models_of_task(state, task).await?;
+    if !force {
+        let published_children = children.iter().filter(|c| c.status == TaskStatus::Published).count();
+        if published_children > 0 {
+            return Err(AppError::TaskCannotBeDeleted {
+                id: task.id.clone(),
+                reason: format!("has {published_children} published children"),
+            });
+        }
+        if !published.is_empty() {
+            return Err(AppError::TaskCannotBeDeleted {
+                id: task.id.clone(),
+                reason: format!("has {} published output models", published.len()),
+            });
+        }
+    }
+    let gone = format!("{DELETED_PREFIX}{}", task.id);
+    let mut done = Cleanup {
+        artifact_urls: task
+            .artifacts
+            .iter()
+            .filter(|a| a.get("mode").and_then(Value::as_str) != Some("input"))
+            .filter_map(|a| a.get("uri").and_then(Value::as_str).filter(|u| !u.is_empty()))
+            .map(str::to_string)
+            .collect(),
+        ..Cleanup::default()
+    };
+    if deleting {
+        for child in &children {
+            super::tasks::modify(state, actor, &child.id, |c| {
+                c.parent = Some(gone.clone());
+                Ok(())
+            })
+            .await?;
+            done.updated_children += 1;
+        }
+    }
+    let (deleted, kept) =
+        if delete_output_models { (drafts, published) } else { (Vec::new(), [published, drafts].concat()) };
+    for m in deleted {
+        if state.store.delete_model(&m.id).await? {
+            done.deleted_models += 1;
+            if !m.uri.is_empty() {
+                done.model_urls.push(m.uri);
+            }
+        }
+    }
+    for mut m in kept {
+        if m.task.as_deref() == Some(task.id.as_str()) {
+            m.task = deleting.then(|| gone.clone());
+            m.last_update = now_ms();
+            state.store.update_model(&m).await?;
+            done.updated_models += usize::from(deleting);
+        }
+    }
+    Ok(done)
 }
 
 /// `models.delete`. Answers the model as it was.
@@ -113,7 +200,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: &str, force: bool) -> A
             if published && !force {
                 return Err(AppError::ModelCreatingTaskExists { id: m.id, task: task.id });
             }
-            let gone = format!("__DELETED__{id}");
+            let gone = format!("{DELETED_PREFIX}{id}");
             modify(state, actor, t, |t| {
                 if published {
                     t.models.output.iter_mut().filter(|l| l.model == id).for_each(|l| l.model.clone_from(&gone));

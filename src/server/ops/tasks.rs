@@ -431,9 +431,8 @@ pub async fn reset(
 ) -> AppResult<Cleared> {
     let t = lookup::task(state, id).await?;
     t.status.check_transition(TaskStatus::Created, force, || format!("a {} task cannot be reset", t.status))?;
+    let cleanup = super::models::clean_task(state, actor, &t, force, false, delete_output_models).await?;
     state.store.clear_task_events(id).await?;
-    let model_urls =
-        if delete_output_models { super::models::drop_task_outputs(state, actor, &t).await? } else { Vec::new() };
     let (was_queued, _) = modify_with_queue(state, actor, id, |t| {
         let was_queued = t.status == TaskStatus::Queued;
         t.status = TaskStatus::Created;
@@ -459,7 +458,7 @@ pub async fn reset(
         Ok((was_queued, QueueChange::Remove))
     })
     .await?;
-    Ok(Cleared { was_queued, model_urls })
+    Ok(Cleared { was_queued, cleanup })
 }
 
 /// What a reset or a deletion took with it.
@@ -467,8 +466,8 @@ pub async fn reset(
 pub struct Cleared {
     /// The task was waiting in a queue.
     pub was_queued: bool,
-    /// The URIs of the output models deleted with it.
-    pub model_urls: Vec<String>,
+    /// What happened to its models and children.
+    pub cleanup: super::models::Cleanup,
 }
 
 /// `tasks.publish`: read-only from now on.
@@ -556,8 +555,8 @@ pub async fn stop(
     Ok(outcome)
 }
 
-/// `tasks.delete`: with its events and queue entry; a running task only
-/// with `force`.
+/// `tasks.delete`: with its events and queue entry; a task that is neither
+/// a draft nor archived only with `force` (400/123).
 pub async fn delete(
     state: &AppState,
     actor: &Actor,
@@ -566,13 +565,15 @@ pub async fn delete(
     delete_output_models: bool,
 ) -> AppResult<Cleared> {
     let t = lookup::task(state, id).await?;
-    if !t.status.can_delete(force) {
-        return Err(AppError::invalid_status("a running task can only be deleted with force", t.status.as_str()));
+    if !t.status.can_delete(force, t.is_archived()) {
+        return Err(AppError::TaskCannotBeDeleted {
+            id: t.id,
+            reason: format!("is {} and not archived: archive it first, or pass force", t.status),
+        });
     }
-    let model_urls =
-        if delete_output_models { super::models::drop_task_outputs(state, actor, &t).await? } else { Vec::new() };
+    let cleanup = super::models::clean_task(state, actor, &t, force, true, delete_output_models).await?;
     state.store.delete_task(id).await?;
-    Ok(Cleared { was_queued: t.status == TaskStatus::Queued, model_urls })
+    Ok(Cleared { was_queued: t.status == TaskStatus::Queued, cleanup })
 }
 
 /// `tasks.set_requirements`: the installed packages (a run's output: any

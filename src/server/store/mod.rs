@@ -135,6 +135,8 @@ impl TagFilter {
 pub struct TaskFilter {
     pub ids: Vec<String>,
     pub projects: Vec<String>,
+    /// Children of these tasks only (their `parent`); empty for any.
+    pub parents: Vec<String>,
     /// A regex matched case-insensitively against the name ("contains" unless anchored).
     pub name_regex: Option<String>,
     pub statuses: Vec<TaskStatus>,
@@ -167,6 +169,8 @@ pub struct TaskFilter {
 pub struct TaskEvents {
     /// Scalar points by (metric, variant), in arrival order.
     pub scalars: BTreeMap<(String, String), Vec<ScalarPoint>>,
+    /// The x axis' title of a series, where its events give one.
+    pub x_axis_labels: BTreeMap<(String, String), String>,
     pub logs: Vec<LogEntry>,
     /// Other events (plots, debug samples), verbatim.
     pub others: Vec<OtherEvent>,

@@ -48,6 +48,12 @@ impl SeriesBuilder {
         SeriesBuilder { series: SeriesData { metric, variant, ..Default::default() }, ordered: true }
     }
 
+    /// The series' x axis title.
+    pub fn x_axis_label(mut self, label: Option<String>) -> SeriesBuilder {
+        self.series.x_axis_label = label;
+        self
+    }
+
     /// Appends one chunk's points.
     pub fn add_chunk(&mut self, bytes: &[u8]) {
         let s = &mut self.series;

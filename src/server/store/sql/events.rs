@@ -15,22 +15,35 @@ use futures::TryStreamExt;
 use std::collections::BTreeMap;
 
 /// Merges one batch's statistics into its series' row (creating it) and
-/// answers the series id.
+/// answers the series id. The last value is the newest batch's (its highest
+/// iteration), whatever the iterations stored before: as on ClearML's
+/// server, a value reported later replaces the last one.
 const UPSERT_SERIES: &str = "INSERT INTO scalar_series (task, metric, variant, count, sum_value, first_value, \
-     first_iter, last_value, last_iter, min_value, min_iter, max_value, max_iter) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+     first_iter, last_value, last_iter, min_value, min_iter, max_value, max_iter, x_axis_label) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
      ON CONFLICT (task, metric, variant) DO UPDATE SET \
+     x_axis_label = COALESCE(excluded.x_axis_label, scalar_series.x_axis_label), \
      count = scalar_series.count + excluded.count, \
      sum_value = scalar_series.sum_value + excluded.sum_value, \
      first_value = CASE WHEN scalar_series.count = 0 THEN excluded.first_value ELSE scalar_series.first_value END, \
      first_iter = CASE WHEN scalar_series.count = 0 THEN excluded.first_iter ELSE scalar_series.first_iter END, \
-     last_value = CASE WHEN excluded.count > 0 AND (scalar_series.count = 0 OR excluded.last_iter >= scalar_series.last_iter) THEN excluded.last_value ELSE scalar_series.last_value END, \
-     last_iter = CASE WHEN excluded.count > 0 AND (scalar_series.count = 0 OR excluded.last_iter >= scalar_series.last_iter) THEN excluded.last_iter ELSE scalar_series.last_iter END, \
+     last_value = CASE WHEN excluded.count > 0 THEN excluded.last_value ELSE scalar_series.last_value END, \
+     last_iter = CASE WHEN excluded.count > 0 THEN excluded.last_iter ELSE scalar_series.last_iter END, \
      min_value = CASE WHEN excluded.count > 0 AND (scalar_series.count = 0 OR excluded.min_value < scalar_series.min_value) THEN excluded.min_value ELSE scalar_series.min_value END, \
      min_iter = CASE WHEN excluded.count > 0 AND (scalar_series.count = 0 OR excluded.min_value < scalar_series.min_value) THEN excluded.min_iter ELSE scalar_series.min_iter END, \
      max_value = CASE WHEN excluded.count > 0 AND (scalar_series.count = 0 OR excluded.max_value > scalar_series.max_value) THEN excluded.max_value ELSE scalar_series.max_value END, \
      max_iter = CASE WHEN excluded.count > 0 AND (scalar_series.count = 0 OR excluded.max_value > scalar_series.max_value) THEN excluded.max_iter ELSE scalar_series.max_iter END \
      RETURNING id";
+
+/// Deletes every event of one owner (`$1`, a task or a model). Events name
+/// their owner without a foreign key (a model owns events too), so deleting
+/// a task or a model runs these first, in the same transaction.
+pub(super) const DELETE_EVENTS_OF: [&str; 4] = [
+    "DELETE FROM scalar_chunks WHERE series IN (SELECT id FROM scalar_series WHERE task = $1)",
+    "DELETE FROM scalar_series WHERE task = $1",
+    "DELETE FROM task_logs WHERE task = $1",
+    "DELETE FROM task_events WHERE task = $1",
+];
 
 /// A scalar series' statistics as stored.
 #[derive(Debug, sqlx::FromRow)]
@@ -48,6 +61,7 @@ struct SeriesRow {
     min_iter: i64,
     max_value: f64,
     max_iter: i64,
+    x_axis_label: Option<String>,
 }
 
 impl SeriesRow {
@@ -66,6 +80,7 @@ impl SeriesRow {
             first_value_iteration: self.first_iter,
             mean_value: if self.count > 0 { self.sum_value / self.count as f64 } else { 0.0 },
             count: self.count,
+            x_axis_label: self.x_axis_label,
         }
     }
 }
@@ -99,7 +114,8 @@ impl EventStore for SqlStore {
                 .bind(st.min.0)
                 .bind(st.min.1)
                 .bind(st.max.0)
-                .bind(st.max.1);
+                .bind(st.max.1)
+                .bind(events.x_axis_labels.get(&(metric.clone(), variant.clone())).cloned());
             let (series,): (i64,) = exec.fetch_one(&upsert).await?;
             let chunk = Sql::new("INSERT INTO scalar_chunks (series, points) VALUES ($1, $2)")
                 .bind(series)
@@ -137,14 +153,18 @@ impl EventStore for SqlStore {
             .bind(&ev.body);
             exec.execute(&q).await?;
         }
-        let touch = Sql::new(
-            "UPDATE tasks SET last_update = CASE WHEN $2 > last_update THEN $2 ELSE last_update END, \
-             last_iteration = CASE WHEN $3 > last_iteration THEN $3 ELSE last_iteration END WHERE id = $1",
-        )
-        .bind(task)
-        .bind(now_ms().max(max_ts))
-        .bind(max_iter.unwrap_or(0));
-        exec.execute(&touch).await?;
+        // The owner is a task or a model (ids never clash): whichever it
+        // is moves on; the other statement matches no row.
+        for owner in ["tasks", "models"] {
+            let touch = Sql::new(format!(
+                "UPDATE {owner} SET last_update = CASE WHEN $2 > last_update THEN $2 ELSE last_update END, \
+                 last_iteration = CASE WHEN $3 > last_iteration THEN $3 ELSE last_iteration END WHERE id = $1"
+            ))
+            .bind(task)
+            .bind(now_ms().max(max_ts))
+            .bind(max_iter.unwrap_or(0));
+            exec.execute(&touch).await?;
+        }
         tx.commit().await
     }
 
@@ -152,14 +172,8 @@ impl EventStore for SqlStore {
     async fn clear_task_events(&self, id: &str) -> AppResult<()> {
         let mut tx = self.db.begin().await?;
         let mut exec = tx.exec();
-        for sql in [
-            "DELETE FROM scalar_chunks WHERE series IN (SELECT id FROM scalar_series WHERE task = $1)",
-            "DELETE FROM scalar_series WHERE task = $1",
-            "DELETE FROM task_logs WHERE task = $1",
-            "DELETE FROM task_events WHERE task = $1",
-            "UPDATE tasks SET last_iteration = 0 WHERE id = $1",
-        ] {
-            exec.execute(&Sql::new(sql).bind(id)).await?;
+        for sql in DELETE_EVENTS_OF.iter().chain(&["UPDATE tasks SET last_iteration = 0 WHERE id = $1"]) {
+            exec.execute(&Sql::new(*sql).bind(id)).await?;
         }
         tx.commit().await
     }
@@ -214,7 +228,7 @@ impl EventStore for SqlStore {
         let cond = q.in_list("task", tasks, false);
         let sql = format!(
             "SELECT task, metric, variant, count, sum_value, first_value, first_iter, last_value, last_iter, \
-             min_value, min_iter, max_value, max_iter FROM scalar_series WHERE {cond} AND count > 0 \
+             min_value, min_iter, max_value, max_iter, x_axis_label FROM scalar_series WHERE {cond} AND count > 0 \
              ORDER BY task, metric, variant"
         );
         let rows: Vec<SeriesRow> = self.db.fetch_all(&q.with_text(sql)).await?;
@@ -248,21 +262,21 @@ impl EventStore for SqlStore {
         // Streamed chunk by chunk, decoded straight into the series'
         // columns: a million-point series is never held twice.
         let q = Sql::new(
-            "SELECT s.id, s.metric, s.variant, c.points FROM scalar_series s \
+            "SELECT s.id, s.metric, s.variant, s.x_axis_label, c.points FROM scalar_series s \
              JOIN scalar_chunks c ON c.series = s.id WHERE s.task = $1 ORDER BY s.metric, s.variant, c.id",
         )
         .bind(task);
         let mut conn = self.db.acquire().await?;
         let mut exec = conn.exec();
-        let mut rows = exec.fetch::<(i64, String, String, Vec<u8>)>(&q);
+        let mut rows = exec.fetch::<(i64, String, String, Option<String>, Vec<u8>)>(&q);
         let mut out: Vec<SeriesData> = Vec::new();
         let mut current: Option<(i64, SeriesBuilder)> = None;
-        while let Some((id, metric, variant, blob)) = rows.try_next().await? {
+        while let Some((id, metric, variant, label, blob)) = rows.try_next().await? {
             if current.as_ref().map(|c| c.0) != Some(id) {
                 if let Some((_, b)) = current.take() {
                     out.push(b.finish());
                 }
-                current = Some((id, SeriesBuilder::new(metric, variant)));
+                current = Some((id, SeriesBuilder::new(metric, variant).x_axis_label(label)));
             }
             if let Some((_, b)) = current.as_mut() {
                 b.add_chunk(&blob);

@@ -71,6 +71,7 @@ struct ModelRow {
     metadata: String,
     created: i64,
     last_update: i64,
+    last_iteration: i64,
 }
 
 impl ModelRow {
@@ -94,6 +95,7 @@ impl ModelRow {
             user: self.user_id,
             created: self.created,
             last_update: self.last_update,
+            last_iteration: self.last_iteration,
         }
     }
 }
@@ -143,7 +145,14 @@ impl ModelStore for SqlStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn delete_model(&self, id: &str) -> AppResult<bool> {
-        Ok(self.db.execute(&Sql::new("DELETE FROM models WHERE id = $1").bind(id)).await? == 1)
+        let mut tx = self.db.begin().await?;
+        let mut exec = tx.exec();
+        for sql in super::events::DELETE_EVENTS_OF {
+            exec.execute(&Sql::new(sql).bind(id)).await?;
+        }
+        let deleted = exec.execute(&Sql::new("DELETE FROM models WHERE id = $1").bind(id)).await? == 1;
+        tx.commit().await?;
+        Ok(deleted)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(page = filter.page, page_size = filter.page_size))]

@@ -41,6 +41,9 @@ fn system_tag_condition(d: Dialect, q: &mut Sql, f: &TagFilter, out: &mut Vec<St
 /// The WHERE clause (possibly empty) of a task filter.
 pub(super) fn task_where(d: Dialect, q: &mut Sql, f: &TaskFilter) -> String {
     let mut conds = base_conditions(d, q, &f.ids, &f.projects, f.name_regex.as_deref());
+    if !f.parents.is_empty() {
+        conds.push(q.in_list("parent", &f.parents, false));
+    }
     let names = |v: &[crate::model::TaskStatus]| v.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>();
     if !f.statuses.is_empty() {
         conds.push(q.in_list("status", &names(&f.statuses), false));

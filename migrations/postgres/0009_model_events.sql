@@ -1,0 +1,12 @@
+-- Models report events too (Model.report_scalar, a model's plots and debug
+-- samples): scalar_series and task_events name their owner, a task or a
+-- model, so their foreign key to tasks goes, and deleting a task or a model
+-- deletes its events explicitly.
+ALTER TABLE scalar_series DROP CONSTRAINT IF EXISTS scalar_series_task_fkey;
+ALTER TABLE task_events DROP CONSTRAINT IF EXISTS task_events_task_fkey;
+-- The newest iteration a model reported at.
+ALTER TABLE models ADD COLUMN last_iteration BIGINT NOT NULL DEFAULT 0;
+-- The x axis' title a series' reporter gave (ClearML's `x_axis_label`).
+ALTER TABLE scalar_series ADD COLUMN x_axis_label TEXT;
+-- A task's children are looked up when it is deleted or reset.
+CREATE INDEX tasks_parent ON tasks(parent);
