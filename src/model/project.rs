@@ -146,7 +146,7 @@ impl TaskStats {
 }
 
 /// What deleting a project did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ProjectDeletion {
     /// Projects deleted (the project and its sub-projects).
     pub projects: usize,
@@ -154,6 +154,10 @@ pub struct ProjectDeletion {
     /// Tasks moved elsewhere or left without a project.
     pub moved_tasks: usize,
     pub deleted_models: usize,
+    /// The URIs of the models deleted with it (for the caller to remove).
+    pub model_urls: Vec<String>,
+    /// The URIs of the output artifacts of the tasks deleted with it.
+    pub artifact_urls: Vec<String>,
 }
 
 /// Splits a project path into its cumulative prefixes:

@@ -235,6 +235,17 @@ impl Task {
         progress_of(&self.runtime)
     }
 
+    /// The URIs of its output artifacts (what a deletion leaves behind
+    /// for the caller to remove).
+    pub fn output_artifact_urls(&self) -> Vec<String> {
+        self.artifacts
+            .iter()
+            .filter(|a| a.get("mode").and_then(Value::as_str) != Some("input"))
+            .filter_map(|a| a.get("uri").and_then(Value::as_str).filter(|u| !u.is_empty()))
+            .map(str::to_string)
+            .collect()
+    }
+
     /// Whether the task carries the `archived` system tag.
     pub fn is_archived(&self) -> bool {
         self.system_tags.iter().any(|t| t == ARCHIVED)

@@ -533,6 +533,7 @@ pub async fn delete(state: &AppState, actor: &Actor, req: Req) -> AppResult<Valu
     let done = projects::delete(state, actor, &id, &contents).await?;
     Ok(json!({
         "deleted": done.projects, "deleted_tasks": done.deleted_tasks, "disassociated_tasks": done.moved_tasks,
-        "deleted_models": done.deleted_models, "urls": {},
+        "deleted_models": done.deleted_models,
+        "urls": {"model_urls": done.model_urls, "event_urls": [], "artifact_urls": done.artifact_urls},
     }))
 }

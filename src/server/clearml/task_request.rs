@@ -147,6 +147,9 @@ pub fn parse_patch(req: &Req) -> AppResult<TaskPatch> {
                 // ClearML's server, and are not kept themselves.
                 "parameters" if v.is_object() => p.legacy_hyperparams = Some(legacy_params(v)),
                 "model_desc" if v.is_object() => p.legacy_configuration = Some(legacy_config(v)),
+                // Before 2.13 a task had one input model, `execution.model`:
+                // ClearML's server keeps it as the link "Input Model".
+                "model" => p.input_models = Some(crate::server::ops::tasks::legacy_model_link(v, "Input Model")?),
                 _ => {
                     p.execution_extra.insert(k.clone(), v.clone());
                 }
@@ -157,6 +160,8 @@ pub fn parse_patch(req: &Req) -> AppResult<TaskPatch> {
         for (k, v) in output {
             if k == "destination" {
                 p.output_destination = Some(v.as_str().filter(|d| !d.is_empty()).map(str::to_string));
+            } else if k == "model" {
+                p.output_models = Some(crate::server::ops::tasks::legacy_model_link(v, "Output Model")?);
             } else {
                 p.output_extra.insert(k.clone(), v.clone());
             }

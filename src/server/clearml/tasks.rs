@@ -57,6 +57,12 @@ pub async fn create(state: &AppState, actor: &Actor, req: Req) -> AppResult<Valu
     Ok(json!({"id": id}))
 }
 
+/// `tasks.validate`: `{}` if the body would make a valid task.
+pub async fn validate(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    tasks::validate(state, actor, &parse_patch(&req)?).await?;
+    Ok(json!({}))
+}
+
 /// `tasks.get_by_id`: the whole task.
 pub async fn get_by_id(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let id = req.str("task")?;
@@ -306,6 +312,7 @@ pub async fn clone(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value
         container: req.get("new_task_container").map(|c| parse_container(c, "new_task_container")).transpose()?,
         input_models: req.get("new_task_input_models").map(|m| parse_links(m, "new_task_input_models")).transpose()?,
         execution_overrides: req.opt_object("execution_overrides")?.cloned().unwrap_or_default(),
+        validate_references: req.bool_or("validate_references", false)?,
     };
     let (id, created) = tasks::clone(state, actor, &source, &spec).await?;
     let new_project = created.map_or(Value::Null, |p| json!({"id": p.id, "name": p.name}));
@@ -628,11 +635,34 @@ pub async fn add_or_update_model(state: &AppState, actor: &Actor, req: Req) -> A
     let id = req.str("task")?;
     let name = req.str("name")?;
     let model = req.str("model")?;
-    let kind = match req.str("type")?.as_str() {
-        "input" => LinkKind::Input,
-        "output" => LinkKind::Output,
-        _ => return Err(AppError::invalid("type must be 'input' or 'output'")),
-    };
+    let kind = link_kind(&req.str("type")?)?;
     task_fields::link_model(state, actor, &id, &name, &model, kind).await?;
+    if let Some(iteration) = req.opt_i64("iteration")? {
+        tasks::reach_iteration(state, actor, &id, iteration).await?;
+    }
+    Ok(json!({"updated": 1}))
+}
+
+/// An input or output model link's type.
+fn link_kind(ty: &str) -> AppResult<LinkKind> {
+    match ty {
+        "input" => Ok(LinkKind::Input),
+        "output" => Ok(LinkKind::Output),
+        other => Err(AppError::invalid(format!("type must be 'input' or 'output', not '{other}'"))),
+    }
+}
+
+/// `tasks.delete_models {task, models: [{name, type}]}`: drops those model
+/// links (names it does not have are ignored).
+pub async fn delete_models(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let id = req.str("task")?;
+    let list = req.opt_list("models")?.filter(|l| !l.is_empty()).ok_or_else(|| AppError::missing("models"))?;
+    let mut links = Vec::new();
+    for m in list {
+        let name = m.get("name").and_then(Value::as_str).ok_or_else(|| AppError::missing("models[].name"))?;
+        let ty = m.get("type").and_then(Value::as_str).ok_or_else(|| AppError::missing("models[].type"))?;
+        links.push((name.to_string(), link_kind(ty)?));
+    }
+    task_fields::unlink_models(state, actor, &id, &links).await?;
     Ok(json!({"updated": 1}))
 }

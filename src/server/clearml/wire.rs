@@ -2,7 +2,7 @@
 //! and list field present, times as ISO-8601, `last_metrics` keyed by the
 //! md5 of metric and variant.
 
-use crate::model::task::MetricSummary;
+use crate::model::task::{MetricSummary, Script};
 use crate::model::{LogEntry, Model, Project, Queue, QueueEntry, Task, Worker};
 use crate::server::auth::COMPANY;
 use crate::server::clock::iso;
@@ -41,6 +41,30 @@ fn last_metrics(metrics: &[MetricSummary]) -> Map<String, Value> {
     last_metrics
 }
 
+/// A task's script as ClearML's server answers it: `binary` (default
+/// `python`), `repository` and `entry_point` always; the rest only once set.
+fn script(s: &Script) -> Value {
+    let mut out = json!({
+        "binary": if s.binary.is_empty() { "python" } else { s.binary.as_str() },
+        "repository": s.repository, "entry_point": s.entry_point,
+    });
+    for (key, value) in [
+        ("tag", &s.tag),
+        ("branch", &s.branch),
+        ("version_num", &s.version_num),
+        ("working_dir", &s.working_dir),
+        ("diff", &s.diff),
+    ] {
+        if !value.is_empty() {
+            out[key] = json!(value);
+        }
+    }
+    if !s.requirements.is_empty() {
+        out["requirements"] = json!(s.requirements);
+    }
+    out
+}
+
 /// A task (§8.1).
 pub fn task(t: &Task, metrics: &[MetricSummary]) -> Value {
     let last_metrics = last_metrics(metrics);
@@ -68,7 +92,7 @@ pub fn task(t: &Task, metrics: &[MetricSummary]) -> Value {
         "execution": execution,
         "container": t.container,
         "models": t.models,
-        "script": t.script,
+        "script": script(&t.script),
         "tags": t.tags, "system_tags": t.system_tags,
         "last_worker": t.last_worker, "last_worker_report": opt_iso(t.last_worker_report),
         "last_update": iso(t.last_update), "last_change": iso(t.last_change),

@@ -148,16 +148,7 @@ pub async fn clean_task(
         }
     }
     let gone = format!("{DELETED_PREFIX}{}", task.id);
-    let mut done = Cleanup {
-        artifact_urls: task
-            .artifacts
-            .iter()
-            .filter(|a| a.get("mode").and_then(Value::as_str) != Some("input"))
-            .filter_map(|a| a.get("uri").and_then(Value::as_str).filter(|u| !u.is_empty()))
-            .map(str::to_string)
-            .collect(),
-        ..Cleanup::default()
-    };
+    let mut done = Cleanup { artifact_urls: task.output_artifact_urls(), ..Cleanup::default() };
     if deleting {
         for child in &children {
             super::tasks::modify(state, actor, &child.id, |c| {
@@ -168,8 +159,23 @@ pub async fn clean_task(
             done.updated_children += 1;
         }
     }
+    // A draft another task takes as input stays (it only forgets the task).
+    let draft_ids: Vec<String> = drafts.iter().map(|m| m.id.clone()).collect();
+    let users = if draft_ids.is_empty() || !delete_output_models {
+        Vec::new()
+    } else {
+        let f = TaskFilter { input_models: draft_ids, page_size: i64::MAX, ..TaskFilter::default() };
+        state.store.query_tasks(&f).await?.0
+    };
+    let used = |m: &Model| users.iter().any(|t| t.id != task.id && t.models.input.iter().any(|l| l.model == m.id));
+    let (in_use, drafts): (Vec<Model>, Vec<Model>) = drafts.into_iter().partition(|m| used(m));
     let (deleted, kept) =
         if delete_output_models { (drafts, published) } else { (Vec::new(), [published, drafts].concat()) };
+    for mut m in in_use {
+        m.task = None;
+        m.last_update = now_ms();
+        state.store.update_model(&m).await?;
+    }
     for m in deleted {
         if state.store.delete_model(&m.id).await? {
             done.deleted_models += 1;

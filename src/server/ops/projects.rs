@@ -285,6 +285,9 @@ pub async fn delete(
     let mut done = ProjectDeletion::default();
     for task in &tasks {
         if delete_contents {
+            if let Some(t) = store.get_task(task).await? {
+                done.artifact_urls.extend(t.output_artifact_urls());
+            }
             done.deleted_tasks += usize::from(store.delete_task(task).await?);
         } else {
             modify(state, actor, task, |t| {
@@ -297,7 +300,11 @@ pub async fn delete(
     }
     for model in &models {
         if delete_contents {
-            done.deleted_models += usize::from(store.delete_model(model).await?);
+            let uri = store.get_model(model).await?.map(|m| m.uri).filter(|u| !u.is_empty());
+            if store.delete_model(model).await? {
+                done.deleted_models += 1;
+                done.model_urls.extend(uri);
+            }
         } else if let Some(mut m) = store.get_model(model).await? {
             m.project.clone_from(&target);
             store.update_model(&m).await?;

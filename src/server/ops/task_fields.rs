@@ -213,7 +213,8 @@ pub async fn link_model(
     model: &str,
     kind: LinkKind,
 ) -> AppResult<()> {
-    lookup::model(state, model).await?;
+    // As on ClearML's server, the model is not looked up: a link may name a
+    // model registered later, or elsewhere.
     modify(state, actor, id, |t| {
         let links = match kind {
             LinkKind::Input => &mut t.models.input,
@@ -223,6 +224,22 @@ pub async fn link_model(
         match links.iter_mut().find(|l| l.name == name) {
             Some(l) => *l = link,
             None => links.push(link),
+        }
+        Ok(())
+    })
+    .await
+    .map(|_| ())
+}
+
+/// Drops a task's model links by (name, input or output).
+pub async fn unlink_models(state: &AppState, actor: &Actor, id: &str, links: &[(String, LinkKind)]) -> AppResult<()> {
+    modify(state, actor, id, |t| {
+        for (name, kind) in links {
+            let list = match kind {
+                LinkKind::Input => &mut t.models.input,
+                LinkKind::Output => &mut t.models.output,
+            };
+            list.retain(|l| &l.name != name);
         }
         Ok(())
     })

@@ -16,7 +16,7 @@ use crate::model::task::{
     COMPARE_MIN,
 };
 use crate::model::{Container, Project, Task, TaskStatus, TaskType, DEVELOPMENT};
-use crate::server::clock::{new_id, now_ms};
+use crate::server::clock::{iso, new_id, now_ms};
 use crate::server::files::media_url;
 use crate::server::state::AppState;
 use crate::server::store::{QueueChange, TaskFilter};
@@ -120,6 +120,23 @@ pub async fn create(state: &AppState, actor: &Actor, patch: &TaskPatch) -> AppRe
     patch.apply(&mut t);
     state.store.insert_task(&t).await?;
     Ok(t.id)
+}
+
+/// `tasks.validate`: whether `patch` would make a valid task, without
+/// making one: its fields, its project, its parent (a deleted one, named
+/// `__DELETED__<id>`, is accepted) and its input models must exist.
+pub async fn validate(state: &AppState, _actor: &Actor, patch: &TaskPatch) -> AppResult<()> {
+    patch.check()?;
+    lookup::require_project(state, patch.project.as_deref()).await?;
+    if let Some(Some(parent)) = &patch.parent {
+        if !parent.starts_with(super::models::DELETED_PREFIX) {
+            lookup::require_task(state, parent).await?;
+        }
+    }
+    for link in patch.input_models.iter().flatten() {
+        lookup::model(state, &link.model).await?;
+    }
+    Ok(())
 }
 
 /// `tasks.edit`: only drafts, unless `force`. A patch with any invalid
@@ -332,8 +349,13 @@ pub struct CloneSpec {
     pub configuration: Option<Configuration>,
     pub container: Option<Container>,
     pub input_models: Option<Vec<ModelLink>>,
-    /// `execution` fields to set on the clone.
+    /// `execution` fields to set on the clone: `artifacts` (only input ones
+    /// are kept), `model` (the input model, pre-2.13), `queue` (ignored:
+    /// a clone is a draft) and any other, kept as given.
     pub execution_overrides: Map<String, Value>,
+    /// Check that the clone's project, parent and input models exist
+    /// (input models given or overridden are checked anyway).
+    pub validate_references: bool,
 }
 
 impl From<&crate::model::draft::CloneForm> for CloneSpec {
@@ -353,6 +375,19 @@ impl From<&crate::model::draft::CloneForm> for CloneSpec {
 /// The artifacts a clone or a reset keeps: the task's inputs.
 fn input_artifacts(artifacts: &[Value]) -> Vec<Value> {
     artifacts.iter().filter(|a| a.get("mode").and_then(Value::as_str) == Some("input")).cloned().collect()
+}
+
+/// The model link a pre-2.13 `execution.model` (or `output.model`) names:
+/// one link called `name`, or none when it is empty.
+pub fn legacy_model_link(v: &Value, name: &str) -> AppResult<Vec<ModelLink>> {
+    match v {
+        Value::Null => Ok(Vec::new()),
+        Value::String(id) if id.is_empty() => Ok(Vec::new()),
+        Value::String(id) => {
+            Ok(vec![ModelLink { name: name.to_string(), model: id.clone(), updated: Some(iso(now_ms())) }])
+        }
+        _ => Err(AppError::invalid("execution.model must be a model id")),
+    }
 }
 
 /// `tasks.clone`: a new draft with the source's inputs (clearml-api.md
@@ -411,8 +446,30 @@ pub async fn clone(
         ..Task::default()
     };
     t.models.input = spec.input_models.clone().unwrap_or_else(|| src.models.input.clone());
+    let mut models_given = spec.input_models.is_some();
     for (k, v) in &spec.execution_overrides {
-        t.execution_extra.insert(k.clone(), v.clone());
+        match k.as_str() {
+            "artifacts" => t.artifacts = input_artifacts(v.as_array().map(Vec::as_slice).unwrap_or_default()),
+            "queue" => {}
+            "model" if spec.input_models.is_none() => {
+                t.models.input = legacy_model_link(v, "Input Model")?;
+                models_given = true;
+            }
+            _ => {
+                t.execution_extra.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    if spec.validate_references || models_given {
+        for link in &t.models.input {
+            lookup::model(state, &link.model).await?;
+        }
+    }
+    if spec.validate_references {
+        lookup::require_project(state, t.project.as_deref()).await?;
+        if let Some(parent) = t.parent.as_deref().filter(|p| !p.starts_with(super::models::DELETED_PREFIX)) {
+            lookup::require_task(state, parent).await?;
+        }
     }
     state.store.insert_task(&t).await?;
     Ok((t.id, created))

@@ -137,6 +137,8 @@ pub struct TaskFilter {
     pub projects: Vec<String>,
     /// Children of these tasks only (their `parent`); empty for any.
     pub parents: Vec<String>,
+    /// Tasks that use any of these models as an input; empty for any.
+    pub input_models: Vec<String>,
     /// A regex matched case-insensitively against the name ("contains" unless anchored).
     pub name_regex: Option<String>,
     pub statuses: Vec<TaskStatus>,

@@ -44,6 +44,18 @@ pub(super) fn task_where(d: Dialect, q: &mut Sql, f: &TaskFilter) -> String {
     if !f.parents.is_empty() {
         conds.push(q.in_list("parent", &f.parents, false));
     }
+    if !f.input_models.is_empty() {
+        // Links are stored as JSON without spaces: `{"name":…,"model":"<id>",…}`.
+        let likes: Vec<String> = f
+            .input_models
+            .iter()
+            .map(|m| {
+                let p = q.param(format!("%\"model\":{}%", serde_json::Value::from(m.as_str())));
+                format!("models_input LIKE {p}")
+            })
+            .collect();
+        conds.push(format!("({})", likes.join(" OR ")));
+    }
     let names = |v: &[crate::model::TaskStatus]| v.iter().map(|s| s.as_str().to_string()).collect::<Vec<_>>();
     if !f.statuses.is_empty() {
         conds.push(q.in_list("status", &names(&f.statuses), false));
