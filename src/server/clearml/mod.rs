@@ -7,6 +7,7 @@
 //! call `server::ops`, and answer in ClearML's shapes ([`wire`]).
 
 mod events;
+mod legacy;
 mod models;
 mod projects;
 pub mod query;
@@ -235,7 +236,7 @@ async fn dispatch(
             );
         }
     };
-    let result = handle(&state, name, query.as_deref(), &headers, peer, &body).await;
+    let result = handle(&state, name, version, query.as_deref(), &headers, peer, &body).await;
     if let Err(e) = &result {
         tracing::debug!(endpoint = name, code = e.status(), subcode = e.subcode(), msg = %e, "API error");
     }
@@ -245,6 +246,7 @@ async fn dispatch(
 async fn handle(
     state: &AppState,
     name: &str,
+    version: legacy::Version,
     query: Option<&str>,
     headers: &HeaderMap,
     peer: PeerAddr,
@@ -259,7 +261,13 @@ async fn handle(
     }
     let actor = authenticate(state, headers).await?;
     actor.require(access_of(name))?;
-    route(state, &actor, name, req, body).await
+    legacy::upgrade_request_tags(version, name, &mut req.body);
+    let mut answer = route(state, &actor, name, req, body).await?;
+    legacy::merge_answer_tags(version, &mut answer);
+    if name.starts_with("tasks.") {
+        legacy::add_legacy_execution(version, &mut answer);
+    }
+    Ok(answer)
 }
 
 /// The endpoint table: the one place an endpoint name is looked up.

@@ -61,6 +61,11 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
     let conditions = Query::parse(&req, &PROJECT_FIELDS, OWN_KEYS)?;
     let all = projects::list(state, actor).await?;
     let search_hidden = req.bool_or("search_hidden", false)? || req.has("id");
+    // Hidden sub-projects (a project's `.reports`, `.pipelines`, datasets)
+    // count in its stats only when asked for, or for those kinds.
+    let stats_hidden = req.bool_or("search_hidden", false)?
+        || matches!(req.opt_str("children_type")?.as_deref(), Some("pipeline" | "report"));
+    let is_hidden = |q: &Project| q.system_tags.iter().any(|t| t == "hidden");
     let shallow = req.bool_or("shallow_search", false)? && !req.has("parent");
     let kind = req.opt_str("children_type")?;
     let users = req.str_list("active_users")?;
@@ -97,7 +102,9 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
         }
         let prefix = format!("{}/", p.name);
         let subtree: Vec<&Project> = all.iter().filter(|q| q.id == p.id || q.name.starts_with(&prefix)).collect();
-        let inside = |t: &&Task| t.project.as_deref().is_some_and(|id| subtree.iter().any(|q| q.id == id));
+        let stats_tree: Vec<&Project> =
+            subtree.iter().copied().filter(|q| q.id == p.id || stats_hidden || !is_hidden(q)).collect();
+        let inside = |t: &&Task| t.project.as_deref().is_some_and(|id| stats_tree.iter().any(|q| q.id == id));
         let children: Vec<&Task> = tasks
             .iter()
             .filter(inside)
@@ -110,10 +117,9 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
             continue;
         }
         if include_stats {
-            let mut stats = json!({
-                "active": TaskStats::of(active.iter().copied(), now),
-                "archived": TaskStats::of(children.iter().copied().filter(|t| t.is_archived()), now),
-            });
+            // ClearML's stats are of active tasks only (`stats_for_state`
+            // is obsolete there).
+            let mut stats = json!({"active": TaskStats::of(active.iter().copied(), now)});
             if kind.as_deref() == Some("dataset") {
                 let sets: Vec<&&Project> = subtree
                     .iter()
@@ -125,11 +131,10 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
                 stats["datasets"] = json!({"count": sets.len(), "tags": tags});
             }
             doc["stats"] = stats;
-            doc["sub_projects"] = json!(all
-                .iter()
-                .filter(|q| q.parent.as_deref() == Some(p.id.as_str()))
-                .map(|q| json!({"id": q.id, "name": q.name}))
-                .collect::<Vec<_>>());
+            // Every descendant, by name.
+            let mut subs: Vec<&&Project> = stats_tree.iter().filter(|q| q.id != p.id).collect();
+            subs.sort_by(|a, b| a.name.cmp(&b.name));
+            doc["sub_projects"] = json!(subs.iter().map(|q| json!({"id": q.id, "name": q.name})).collect::<Vec<_>>());
         }
         if own {
             let direct = |t: &&Task| t.project.as_deref() == Some(p.id.as_str()) && !t.is_archived();

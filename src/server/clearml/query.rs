@@ -430,8 +430,8 @@ pub fn select(
 /// The value at a dotted path, if any.
 pub fn lookup<'a>(doc: &'a Value, path: &str) -> Option<&'a Value> {
     let mut cur = doc;
-    for part in path.split('.') {
-        cur = cur.as_object()?.get(part)?;
+    for part in super::request::path_parts(path) {
+        cur = cur.as_object()?.get(&part)?;
     }
     Some(cur)
 }

@@ -290,6 +290,27 @@ fn remove_path(dst: &mut Map<String, Value>, parts: &[&str]) {
     }
 }
 
+/// The keys of a dotted field path, each unescaped as ClearML's clients
+/// escape hyperparameter and configuration names (`%2E` is `.`, `%24` is
+/// `$`, `%_%_` is `__`, `%%` is `%`, and a leading `%_` is `_`).
+pub fn path_parts(path: &str) -> Vec<String> {
+    path.split('.').map(unescape_key).collect()
+}
+
+/// One key of [`path_parts`], unescaped.
+fn unescape_key(key: &str) -> String {
+    if !key.contains('%') {
+        return key.to_string();
+    }
+    let pieces: Vec<String> =
+        key.split("%%").map(|p| p.replace("%2E", ".").replace("%24", "$").replace("%_%_", "__")).collect();
+    let out = pieces.join("%");
+    match out.strip_prefix("%_") {
+        Some(rest) => format!("_{rest}"),
+        None => out,
+    }
+}
+
 /// Keeps only the `only_fields` of an object, as a MongoDB projection does:
 /// dotted paths reach into nested objects, and an object on the way is kept
 /// (empty) even when the leaf is missing (`runtime.version` of a task with
@@ -312,7 +333,8 @@ pub fn project_fields(obj: Value, only_fields: &[String]) -> Value {
             out.insert("id".into(), id.clone());
         }
         for f in included {
-            let parts: Vec<&str> = f.split('.').collect();
+            let owned = path_parts(f);
+            let parts: Vec<&str> = owned.iter().map(String::as_str).collect();
             let mut cur = &src;
             for (i, p) in parts.iter().enumerate() {
                 match cur.get(*p) {
@@ -337,7 +359,8 @@ pub fn project_fields(obj: Value, only_fields: &[String]) -> Value {
         out
     };
     for f in excluded {
-        let parts: Vec<&str> = f[1..].split('.').collect();
+        let owned = path_parts(&f[1..]);
+        let parts: Vec<&str> = owned.iter().map(String::as_str).collect();
         remove_path(&mut out, &parts);
     }
     Value::Object(out)
@@ -355,6 +378,12 @@ fn has_path(m: &Map<String, Value>, parts: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn escaped_keys_unescape() {
+        assert_eq!(path_parts("hyperparams.sec%2Etion1.p%24x"), ["hyperparams", "sec.tion1", "p$x"]);
+        assert_eq!(path_parts("a.%_private.x%_%_y.100%%"), ["a", "_private", "x__y", "100%"]);
+    }
 
     #[test]
     fn paths_with_and_without_versions() {

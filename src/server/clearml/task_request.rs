@@ -308,7 +308,8 @@ pub fn query_of(req: &Req) -> AppResult<TaskFilter> {
     (f.types, f.exclude_types) = split_exclusions(&req.str_list("type")?, "type", str::parse::<TaskType>)?;
     f.tags = parse_tag_filter(&req.str_list("tags")?);
     f.system_tags = parse_tag_filter(&req.str_list("system_tags")?);
-    if !req.bool_or("search_hidden", false)? {
+    // Hidden tasks are found by id, or when asked for (as ClearML does).
+    if !req.bool_or("search_hidden", false)? && f.ids.is_empty() {
         f.system_tags.none.push("hidden".into());
     }
     f.search_text = req.opt_str("search_text")?;

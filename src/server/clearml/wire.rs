@@ -42,7 +42,8 @@ fn last_metrics(metrics: &[MetricSummary]) -> Map<String, Value> {
 }
 
 /// A task's script as ClearML's server answers it: `binary` (default
-/// `python`), `repository` and `entry_point` always; the rest only once set.
+/// `python`), `repository`, `entry_point` and `requirements` always; the
+/// rest only once set.
 fn script(s: &Script) -> Value {
     let mut out = json!({
         "binary": if s.binary.is_empty() { "python" } else { s.binary.as_str() },
@@ -59,9 +60,7 @@ fn script(s: &Script) -> Value {
             out[key] = json!(value);
         }
     }
-    if !s.requirements.is_empty() {
-        out["requirements"] = json!(s.requirements);
-    }
+    out["requirements"] = json!(s.requirements);
     out
 }
 
