@@ -141,6 +141,10 @@ pub enum AppError {
     /// 400/123: the task has published outputs (or children) and no force.
     #[error("task cannot be deleted ({id} {reason}, use force)")]
     TaskCannotBeDeleted { id: String, reason: String },
+    /// 400/410 or 400/412: a project cannot be merged into itself or into
+    /// one of its own sub-projects.
+    #[error("project cannot be merged ({message})")]
+    ProjectMerge { message: String, into_child: bool },
     /// 400/702: tasks still wait in the queue.
     #[error("queue '{name}' is not empty: {waiting} tasks wait in it (use force to delete it)")]
     QueueNotEmpty { name: String, waiting: usize },
@@ -248,6 +252,8 @@ impl AppError {
             AppError::NotAReport { .. } => 150,
             AppError::ModelCreatingTaskExists { .. } => 206,
             AppError::TaskCannotBeDeleted { .. } => 123,
+            AppError::ProjectMerge { into_child: false, .. } => 410,
+            AppError::ProjectMerge { into_child: true, .. } => 412,
             AppError::QueueNotEmpty { .. } => 702,
             AppError::NotQueued { .. } => 703,
             AppError::NoDefaultQueue => 707,

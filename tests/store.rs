@@ -223,8 +223,16 @@ async fn walk_every_method(store: Arc<dyn Store>) {
         worker: "vm".into(),
         msg: "step 0".into(),
         iter: 0,
+        ..LogEntry::default()
     });
-    batch.logs.push(LogEntry { timestamp: 2, level: "error".into(), worker: "vm".into(), msg: "oops".into(), iter: 0 });
+    batch.logs.push(LogEntry {
+        timestamp: 2,
+        level: "error".into(),
+        worker: "vm".into(),
+        msg: "oops".into(),
+        iter: 0,
+        ..LogEntry::default()
+    });
     batch.others.push(OtherEvent {
         event_type: "plot".into(),
         timestamp: 3,
@@ -243,6 +251,7 @@ async fn walk_every_method(store: Arc<dyn Store>) {
         worker: "vm".into(),
         msg: "step 1".into(),
         iter: 0,
+        ..LogEntry::default()
     });
     store.add_events("t1", &batch2).await.unwrap();
 
@@ -272,14 +281,14 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     assert!(m.iter().all(|s| s.metric != "nan"), "a series without finite values has no summary");
     assert!(stored.last_update > 100);
 
-    assert_eq!(store.count_task_log("t1").await.unwrap(), 3);
-    let fwd = store.task_log("t1", LogCursor::After(None), 2).await.unwrap();
+    assert_eq!(store.count_task_log("t1", &Default::default()).await.unwrap(), 3);
+    let fwd = store.task_log("t1", LogCursor::After(None), 2, &Default::default()).await.unwrap();
     assert_eq!(fwd.iter().map(|(_, e)| e.msg.as_str()).collect::<Vec<_>>(), vec!["step 0", "oops"]);
-    let rest = store.task_log("t1", LogCursor::After(Some(fwd[1].0)), 10).await.unwrap();
+    let rest = store.task_log("t1", LogCursor::After(Some(fwd[1].0)), 10, &Default::default()).await.unwrap();
     assert_eq!(rest.iter().map(|(_, e)| e.msg.as_str()).collect::<Vec<_>>(), vec!["step 1"]);
-    let back = store.task_log("t1", LogCursor::Before(None), 2).await.unwrap();
+    let back = store.task_log("t1", LogCursor::Before(None), 2, &Default::default()).await.unwrap();
     assert_eq!(back.iter().map(|(_, e)| e.msg.as_str()).collect::<Vec<_>>(), vec!["step 1", "oops"]);
-    assert_eq!(store.task_log("t2", LogCursor::After(None), 10).await.unwrap(), vec![]);
+    assert_eq!(store.task_log("t2", LogCursor::After(None), 10, &Default::default()).await.unwrap(), vec![]);
     let plots = store.task_events("t1", "plot", 10).await.unwrap();
     assert_eq!(plots.iter().map(|e| e.event.metric.as_str()).collect::<Vec<_>>(), vec!["m"]);
 
@@ -339,7 +348,7 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     // A reset clears events; a delete removes the task and what hangs off it.
     store.clear_task_events("t1").await.unwrap();
     assert!(store.scalar_series("t1").await.unwrap().is_empty());
-    assert_eq!(store.count_task_log("t1").await.unwrap(), 0);
+    assert_eq!(store.count_task_log("t1", &Default::default()).await.unwrap(), 0);
     assert!(store.task_events("t1", "plot", 10).await.unwrap().is_empty());
     assert_eq!(store.get_task("t1").await.unwrap().map(|t| t.last_iteration), Some(0));
     assert!(store.delete_task("t1").await.unwrap());

@@ -67,3 +67,6 @@ CREATE INDEX task_events_task ON task_events(task, type, id);
 ALTER TABLE models ADD COLUMN last_iteration BIGINT NOT NULL DEFAULT 0;
 -- A task's children are looked up when it is deleted or reset.
 CREATE INDEX tasks_parent ON tasks(parent);
+-- The metric and variant a log event names (ClearML's log events may).
+ALTER TABLE task_logs ADD COLUMN metric TEXT NOT NULL DEFAULT '';
+ALTER TABLE task_logs ADD COLUMN variant TEXT NOT NULL DEFAULT '';

@@ -17,6 +17,25 @@ pub struct LogEntry {
     /// The iteration it was reported at (0 when none was given).
     #[serde(default)]
     pub iter: i64,
+    /// The metric and variant it was reported under (ClearML lets a log
+    /// event name them; empty when it did not).
+    #[serde(default)]
+    pub metric: String,
+    #[serde(default)]
+    pub variant: String,
+}
+
+/// Which metrics (and variants) a read or a deletion is narrowed to:
+/// metric → variants, an empty list for all of a metric's; no entry at all
+/// for everything (ClearML's `metrics: [{metric, variants}]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MetricFilter(pub std::collections::BTreeMap<String, Vec<String>>);
+
+impl MetricFilter {
+    /// Whether events of this metric and variant are wanted.
+    pub fn admits(&self, metric: &str, variant: &str) -> bool {
+        self.0.is_empty() || self.0.get(metric).is_some_and(|vs| vs.is_empty() || vs.iter().any(|v| v == variant))
+    }
 }
 
 /// One scalar point.

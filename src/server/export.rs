@@ -100,13 +100,16 @@ pub async fn console_txt(
     let mut out = String::new();
     let mut after = None;
     loop {
-        let rows = match ops::events::log(&state, &actor, &task, LogCursor::After(after), CONSOLE_BATCH).await {
-            Ok((rows, _)) => rows,
-            Err(AppError::NotFound { .. }) => {
-                return (StatusCode::NOT_FOUND, format!("no task {task}\n")).into_response()
-            }
-            Err(e) => return refusal(&e),
-        };
+        let rows =
+            match ops::events::log(&state, &actor, &task, LogCursor::After(after), CONSOLE_BATCH, &Default::default())
+                .await
+            {
+                Ok((rows, _)) => rows,
+                Err(AppError::NotFound { .. }) => {
+                    return (StatusCode::NOT_FOUND, format!("no task {task}\n")).into_response()
+                }
+                Err(e) => return refusal(&e),
+            };
         for (_, e) in &rows {
             out.push_str(&format!("{} {} {}\n", fmt_time(e.timestamp), e.level, e.msg.trim_end_matches('\n')));
         }

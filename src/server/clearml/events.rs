@@ -9,11 +9,12 @@
 use super::request::Req;
 use super::wire;
 use crate::error::{AppError, AppResult};
+use crate::model::event::MetricFilter;
 use crate::model::{Actor, LogEntry, ScalarPoint};
 use crate::server::clock::now_ms;
 use crate::server::ops::events::{self, errors_info, Batch, Owner};
 use crate::server::state::AppState;
-use crate::server::store::{LogCursor, OtherEvent};
+use crate::server::store::{LogClearing, LogCursor, OtherEvent};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
@@ -121,6 +122,8 @@ fn add_event(batch: &mut Batch, mut ev: Map<String, Value>, now: i64) -> Result<
                 worker: str_field(&ev, "worker")?,
                 msg: str_field(&ev, "msg")?,
                 iter: int_field(&ev, "iter", 0)?,
+                metric: str_field(&ev, "metric")?,
+                variant: str_field(&ev, "variant")?,
             });
         }
         "training_stats_scalar" => {
@@ -211,7 +214,7 @@ pub async fn get_task_log(state: &AppState, actor: &Actor, req: Req) -> AppResul
         (None, true) => LogCursor::Before(scroll),
         (None, false) => LogCursor::After(scroll),
     };
-    let (mut rows, total) = events::log(state, actor, &task, cursor, batch_size).await?;
+    let (mut rows, total) = events::log(state, actor, &task, cursor, batch_size, &metric_filter(&req)?).await?;
     let next = rows.last().map(|(id, _)| id.to_string());
     // Rows come newest first when navigating earlier, oldest first
     // otherwise; an `order` says otherwise, as on ClearML's server.
@@ -220,6 +223,25 @@ pub async fn get_task_log(state: &AppState, actor: &Actor, req: Req) -> AppResul
     }
     let out: Vec<Value> = rows.iter().map(|(_, e)| wire::log_event(&task, e)).collect();
     Ok(json!({"returned": out.len(), "events": out, "total": total, "scroll_id": next}))
+}
+
+/// `events.clear_task_log {task, allow_locked?, threshold_sec?,
+/// include_metrics?, exclude_metrics?}`: deletes console entries (those
+/// older than `threshold_sec`, of the metrics included and not excluded).
+pub async fn clear_task_log(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let task = req.str("task")?;
+    let before = match req.opt_i64("threshold_sec")? {
+        Some(s) if s < 0 => return Err(AppError::invalid("threshold_sec must not be negative")),
+        Some(s) => Some(now_ms() - s.saturating_mul(1000)),
+        None => None,
+    };
+    let clear = LogClearing {
+        before,
+        include_metrics: req.str_list("include_metrics")?,
+        exclude_metrics: req.str_list("exclude_metrics")?,
+    };
+    let deleted = events::clear_log(state, actor, &task, &clear, req.bool_or("allow_locked", false)?).await?;
+    Ok(json!({"deleted": deleted}))
 }
 
 /// `events.scalar_metrics_iter_histogram`: every scalar series of a task,
@@ -312,7 +334,8 @@ pub async fn get_task_events(state: &AppState, actor: &Actor, req: Req) -> AppRe
     let mut out = Vec::new();
     for ty in types {
         if ty == "log" {
-            let (rows, _) = events::log(state, actor, &task, LogCursor::Before(None), batch).await?;
+            let (rows, _) =
+                events::log(state, actor, &task, LogCursor::Before(None), batch, &MetricFilter::default()).await?;
             out.extend(rows.iter().map(|(_, e)| wire::log_event(&task, e)));
         } else {
             out.extend(
@@ -579,33 +602,45 @@ pub async fn get_task_metrics(state: &AppState, actor: &Actor, req: Req) -> AppR
     Ok(json!({"metrics": out}))
 }
 
-/// The (metric, variant) pairs a task reported events of a type under, sorted.
+/// Every event type, for a read that names none (ClearML's `*`).
+const EVENT_TYPES: [&str; 5] = ["training_stats_scalar", "log", "plot", DEBUG_IMAGE, "training_stats_vector"];
+
+/// The (metric, variant) pairs a task reported events of a type (`*` for
+/// any) under, sorted.
 async fn metric_variants(
     state: &AppState,
     actor: &Actor,
     owner: Owner<'_>,
     event_type: &str,
 ) -> AppResult<Vec<(String, String)>> {
-    let mut pairs: Vec<(String, String)> = match event_type {
-        "training_stats_scalar" => {
-            events::scalars(state, actor, owner).await?.into_iter().map(|s| (s.metric, s.variant)).collect()
+    let types: Vec<&str> = if event_type == "*" { EVENT_TYPES.to_vec() } else { vec![event_type] };
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for ty in types {
+        match ty {
+            "training_stats_scalar" => {
+                pairs.extend(events::scalars(state, actor, owner).await?.into_iter().map(|s| (s.metric, s.variant)))
+            }
+            "log" => {
+                owner.require(state).await?;
+                pairs.extend(state.store.log_metric_variants(owner.id()).await?);
+            }
+            other => pairs.extend(
+                events::of_type(state, actor, owner, other, MAX_EVENTS)
+                    .await?
+                    .into_iter()
+                    .map(|e| (e.event.metric, e.event.variant)),
+            ),
         }
-        "log" => Vec::new(),
-        other => events::of_type(state, actor, owner, other, MAX_EVENTS)
-            .await?
-            .into_iter()
-            .map(|e| (e.event.metric, e.event.variant))
-            .collect(),
-    };
+    }
     pairs.sort();
     pairs.dedup();
     Ok(pairs)
 }
 
-/// `events.get_multi_task_metrics {tasks, event_type?}`: the metrics (with
-/// their variants) any of the tasks reported, by name.
+/// `events.get_multi_task_metrics {tasks, event_type?}` (every type when none
+/// is named): the metrics (with their variants) any of the tasks reported, by name.
 pub async fn get_multi_task_metrics(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let event_type = req.opt_str("event_type")?.unwrap_or_else(|| "training_stats_scalar".into());
+    let event_type = req.opt_str("event_type")?.unwrap_or_else(|| "*".into());
     let for_models = model_events(&req)?;
     let mut all: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for task in req.nonempty_str_list("tasks")? {
@@ -711,37 +746,26 @@ pub async fn scalar_metrics_iter_raw(state: &AppState, actor: &Actor, req: Req) 
 }
 
 /// The `metrics: [{metric, variants?}]` a read is narrowed to (ClearML's
-/// metric-variant filter): metric → variants, an empty list for all of them.
-struct MetricFilter(BTreeMap<String, Vec<String>>);
-
-impl MetricFilter {
-    /// The filter of a request; empty (everything) when it names none.
-    fn of(req: &Req) -> AppResult<MetricFilter> {
-        let mut out = BTreeMap::new();
-        for m in req.opt_list("metrics")?.map(Vec::as_slice).unwrap_or_default() {
-            let metric =
-                m.get("metric").and_then(Value::as_str).ok_or_else(|| AppError::missing("metrics[].metric"))?;
-            let variants: Vec<String> = m
-                .get("variants")
-                .and_then(Value::as_array)
-                .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
-                .unwrap_or_default();
-            out.insert(metric.to_string(), variants);
-        }
-        Ok(MetricFilter(out))
+/// metric-variant filter); everything when the request names none.
+fn metric_filter(req: &Req) -> AppResult<MetricFilter> {
+    let mut out = BTreeMap::new();
+    for m in req.opt_list("metrics")?.map(Vec::as_slice).unwrap_or_default() {
+        let metric = m.get("metric").and_then(Value::as_str).ok_or_else(|| AppError::missing("metrics[].metric"))?;
+        let variants: Vec<String> = m
+            .get("variants")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default();
+        out.insert(metric.to_string(), variants);
     }
-
-    /// Whether events of this metric and variant are wanted.
-    fn admits(&self, metric: &str, variant: &str) -> bool {
-        self.0.is_empty() || self.0.get(metric).is_some_and(|vs| vs.is_empty() || vs.iter().any(|v| v == variant))
-    }
+    Ok(MetricFilter(out))
 }
 
 /// `events.multi_task_scalar_metrics_iter_histogram {tasks, metrics?}`:
 /// each task's histories, `{metrics: {metric: {variant: {task_id: {name,
 /// x, y}}}}}`.
 pub async fn multi_task_scalar_metrics_iter_histogram(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let filter = MetricFilter::of(&req)?;
+    let filter = metric_filter(&req)?;
     let mut out = Map::new();
     for task in req.nonempty_str_list("tasks")? {
         let t = crate::server::ops::tasks::get(state, actor, &task).await?;
@@ -764,7 +788,7 @@ pub async fn multi_task_scalar_metrics_iter_histogram(state: &AppState, actor: &
 /// `{metric: {variant: {task_id: {iteration: {name, plots: [...]}}}}}`.
 pub async fn get_multi_task_plots(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let iters = usize::try_from(req.opt_i64("iters")?.unwrap_or(1)).unwrap_or(1).max(1);
-    let filter = MetricFilter::of(&req)?;
+    let filter = metric_filter(&req)?;
     let mut out = Map::new();
     let mut returned = 0;
     for task in req.nonempty_str_list("tasks")? {
@@ -809,7 +833,7 @@ pub async fn get_multi_task_plots(state: &AppState, actor: &Actor, req: Req) -> 
 /// `report_single_value` (iteration -2^31), narrowed by `metrics`; tasks
 /// without any are left out, as on ClearML's server.
 pub async fn get_task_single_value_metrics(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let filter = MetricFilter::of(&req)?;
+    let filter = metric_filter(&req)?;
     let mut out = Vec::new();
     for id in req.nonempty_str_list("tasks")? {
         let (t, values) = events::single_values(state, actor, &id).await?;

@@ -512,6 +512,14 @@ pub async fn move_project(state: &AppState, actor: &Actor, req: Req) -> AppResul
     Ok(json!({"moved": moved, "name": p.name}))
 }
 
+/// `projects.merge {project, destination_project?}`.
+pub async fn merge(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let source = req.str("project")?;
+    let destination = req.opt_str("destination_project")?.filter(|d| !d.is_empty());
+    let done = projects::merge(state, actor, &source, destination.as_deref()).await?;
+    Ok(json!({"moved_entities": done.entities, "moved_projects": done.projects}))
+}
+
 /// `projects.validate_delete`: what a delete would take along.
 pub async fn validate_delete(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let u = projects::usage(state, actor, &req.str("project")?).await?;

@@ -5,11 +5,11 @@
 
 use super::{lookup, Actor};
 use crate::error::{AppError, AppResult};
-use crate::model::event::{ConsoleTail, PlotData, SampleData, SampleKind, SingleValue};
+use crate::model::event::{ConsoleTail, MetricFilter, PlotData, SampleData, SampleKind, SingleValue};
 use crate::model::{LogEntry, SeriesData, Task, SINGLE_VALUE_ITERATION};
 use crate::server::files::media_url;
 use crate::server::state::AppState;
-use crate::server::store::{LogCursor, StoredEvent, TaskEvents};
+use crate::server::store::{LogClearing, LogCursor, StoredEvent, TaskEvents};
 use std::collections::BTreeMap;
 
 /// A batch as parsed from the wire: events by task, and the lines that
@@ -110,24 +110,45 @@ pub async fn add(state: &AppState, _actor: &Actor, mut batch: Batch) -> AppResul
     Ok(Added { added, errors: batch.errors })
 }
 
-/// A page of a task's console: at most `limit` entries after or before a
-/// cursor, with their ids, and how many the task has in all.
+/// A page of a task's console (the entries of the metrics `metrics`
+/// admits): at most `limit` entries after or before a cursor, with their
+/// ids, and how many there are in all.
 pub async fn log(
     state: &AppState,
     _actor: &Actor,
     task: &str,
     cursor: LogCursor,
     limit: i64,
+    metrics: &MetricFilter,
 ) -> AppResult<(Vec<(i64, LogEntry)>, i64)> {
     lookup::require_task(state, task).await?;
-    let rows = state.store.task_log(task, cursor, limit).await?;
-    Ok((rows, state.store.count_task_log(task).await?))
+    let rows = state.store.task_log(task, cursor, limit, metrics).await?;
+    Ok((rows, state.store.count_task_log(task, metrics).await?))
+}
+
+/// `events.clear_task_log`: deletes console entries of a task; a
+/// published task's only with `allow_locked`. Answers how many.
+pub async fn clear_log(
+    state: &AppState,
+    _actor: &Actor,
+    task: &str,
+    clear: &LogClearing,
+    allow_locked: bool,
+) -> AppResult<u64> {
+    let t = lookup::task(state, task).await?;
+    if t.status == crate::model::TaskStatus::Published && !allow_locked {
+        return Err(AppError::invalid_status(
+            "the log of a published task is only cleared with allow_locked",
+            t.status.as_str(),
+        ));
+    }
+    state.store.clear_task_log(task, clear).await
 }
 
 /// The newest `limit` console entries of a task, oldest first, and how
 /// many it has in all (a running task's tail, for the console tab).
 pub async fn console_tail(state: &AppState, actor: &Actor, task: &str, limit: i64) -> AppResult<ConsoleTail> {
-    let (mut rows, total) = log(state, actor, task, LogCursor::Before(None), limit).await?;
+    let (mut rows, total) = log(state, actor, task, LogCursor::Before(None), limit, &MetricFilter::default()).await?;
     rows.reverse();
     Ok(ConsoleTail { entries: rows.into_iter().map(|(_, e)| e).collect(), total })
 }

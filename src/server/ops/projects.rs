@@ -191,6 +191,77 @@ pub async fn move_under(state: &AppState, actor: &Actor, id: &str, new_location:
     Ok((moved, state.store.relocate_project(id, &new_path).await?))
 }
 
+/// What `projects.merge` moved.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Merged {
+    /// Tasks and models (not archived ones) moved to the destination.
+    pub entities: usize,
+    /// Direct sub-projects moved (with theirs) under the destination.
+    pub projects: usize,
+}
+
+/// `projects.merge`: moves the source's tasks and models that are not
+/// archived, and its sub-projects (with theirs), into `destination` (the
+/// top level when `None`), then deletes the source. Archived contents are
+/// left without a project (ClearML's server leaves them naming the deleted
+/// source).
+pub async fn merge(state: &AppState, actor: &Actor, source: &str, destination: Option<&str>) -> AppResult<Merged> {
+    if destination == Some(source) {
+        return Err(AppError::ProjectMerge {
+            message: format!("{source} is both source and destination"),
+            into_child: false,
+        });
+    }
+    let src = get(state, actor, source).await?;
+    let dest = match destination {
+        Some(id) => Some(get(state, actor, id).await?),
+        None => None,
+    };
+    if let Some(d) = &dest {
+        if d.name.starts_with(&format!("{}/", src.name)) {
+            return Err(AppError::ProjectMerge {
+                message: format!("'{}' is inside '{}'", d.name, src.name),
+                into_child: true,
+            });
+        }
+    }
+    let target = dest.as_ref().map(|d| d.id.clone());
+    let store = &state.store;
+    let (tasks, models) = store.project_contents(std::slice::from_ref(&src.id)).await?;
+    let mut done = Merged::default();
+    for task in &tasks {
+        let (moved, _) = modify(state, actor, task, |t| {
+            let active = !t.is_archived();
+            t.project = if active { target.clone() } else { None };
+            Ok(active)
+        })
+        .await?;
+        done.entities += usize::from(moved);
+    }
+    for model in &models {
+        if let Some(mut m) = store.get_model(model).await? {
+            let active = !m.is_archived();
+            m.project = if active { target.clone() } else { None };
+            store.update_model(&m).await?;
+            done.entities += usize::from(active);
+        }
+    }
+    let children: Vec<Project> =
+        list(state, actor).await?.into_iter().filter(|q| q.parent.as_deref() == Some(src.id.as_str())).collect();
+    for child in &children {
+        let path = match &dest {
+            Some(d) => format!("{}/{}", d.name, child.basename),
+            None => child.basename.clone(),
+        };
+        store.relocate_project(&child.id, &path).await?;
+        done.projects += 1;
+    }
+    if !store.delete_empty_project(&src.id).await? {
+        return Err(AppError::invalid(format!("'{}' got new contents while it was merged: merge it again", src.name)));
+    }
+    Ok(done)
+}
+
 /// These projects and every project below them (ids; unknown ids kept).
 pub async fn with_subprojects(state: &AppState, actor: &Actor, ids: &[String]) -> AppResult<Vec<String>> {
     let all = list(state, actor).await?;

@@ -14,6 +14,7 @@ mod sql;
 mod sqlite;
 
 use crate::error::{AppError, AppResult};
+use crate::model::event::MetricFilter;
 pub use crate::model::queue::QueuePosition;
 pub use crate::model::task::MetricStat;
 use crate::model::task::MetricSummary;
@@ -238,6 +239,17 @@ pub struct StoredEvent {
     pub event: OtherEvent,
 }
 
+/// Which console entries `events.clear_task_log` deletes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LogClearing {
+    /// Only those reported before this time (epoch ms).
+    pub before: Option<i64>,
+    /// Only those of these metrics (empty: any).
+    pub include_metrics: Vec<String>,
+    /// Not those of these metrics.
+    pub exclude_metrics: Vec<String>,
+}
+
 /// Where a console read starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogCursor {
@@ -436,9 +448,21 @@ pub trait EventStore: Send + Sync {
     async fn clear_task_events(&self, id: &str) -> AppResult<()>;
     /// At most `limit` console entries of a task with their ids: oldest
     /// first after a cursor, or newest first before one.
-    async fn task_log(&self, task: &str, cursor: LogCursor, limit: i64) -> AppResult<Vec<(i64, LogEntry)>>;
-    /// How many console entries a task has.
-    async fn count_task_log(&self, task: &str) -> AppResult<i64>;
+    /// Only entries of the metrics `metrics` admits.
+    async fn task_log(
+        &self,
+        task: &str,
+        cursor: LogCursor,
+        limit: i64,
+        metrics: &MetricFilter,
+    ) -> AppResult<Vec<(i64, LogEntry)>>;
+    /// How many console entries (of the metrics `metrics` admits) a task has.
+    async fn count_task_log(&self, task: &str, metrics: &MetricFilter) -> AppResult<i64>;
+    /// Deletes console entries of a task; answers how many.
+    async fn clear_task_log(&self, task: &str, clear: &LogClearing) -> AppResult<u64>;
+    /// The (metric, variant) pairs a task's console entries name, sorted
+    /// (entries that name none are left out).
+    async fn log_metric_variants(&self, task: &str) -> AppResult<Vec<(String, String)>>;
     /// Statistics of every scalar series of a task.
     async fn metric_summaries(&self, task: &str) -> AppResult<Vec<MetricSummary>>;
     /// The metric summaries of many tasks in one query, by task id (tasks

@@ -5,11 +5,12 @@
 
 use super::{Sql, SqlStore};
 use crate::error::AppResult;
+use crate::model::event::MetricFilter;
 use crate::model::task::MetricSummary;
 use crate::model::{LogEntry, SeriesData, SINGLE_VALUE_ITERATION};
 use crate::server::clock::now_ms;
 use crate::server::store::scalars::{encode_points, BatchStats, SeriesBuilder};
-use crate::server::store::{EventStore, LogCursor, OtherEvent, StoredEvent, TaskEvents};
+use crate::server::store::{EventStore, LogClearing, LogCursor, OtherEvent, StoredEvent, TaskEvents};
 use async_trait::async_trait;
 use futures::TryStreamExt;
 use std::collections::BTreeMap;
@@ -44,6 +45,26 @@ pub(super) const DELETE_EVENTS_OF: [&str; 4] = [
     "DELETE FROM task_logs WHERE task = $1",
     "DELETE FROM task_events WHERE task = $1",
 ];
+
+/// The condition a [`MetricFilter`] puts on `metric` and `variant`
+/// columns; `None` when it admits everything.
+fn metric_condition(q: &mut Sql, f: &MetricFilter) -> Option<String> {
+    if f.0.is_empty() {
+        return None;
+    }
+    let ors: Vec<String> =
+        f.0.iter()
+            .map(|(metric, variants)| {
+                let m = format!("metric = {}", q.param(metric));
+                if variants.is_empty() {
+                    m
+                } else {
+                    format!("({m} AND {})", q.in_list("variant", variants, false))
+                }
+            })
+            .collect();
+    Some(format!("({})", ors.join(" OR ")))
+}
 
 /// A scalar series' statistics as stored.
 #[derive(Debug, sqlx::FromRow)]
@@ -125,14 +146,17 @@ impl EventStore for SqlStore {
         for log in &events.logs {
             max_ts = max_ts.max(log.timestamp);
             let q = Sql::new(
-                "INSERT INTO task_logs (task, timestamp, level, worker, msg, iter) VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO task_logs (task, timestamp, level, worker, msg, iter, metric, variant) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(task)
             .bind(log.timestamp)
             .bind(&log.level)
             .bind(&log.worker)
             .bind(&log.msg)
-            .bind(log.iter);
+            .bind(log.iter)
+            .bind(&log.metric)
+            .bind(&log.variant);
             exec.execute(&q).await?;
         }
         for ev in &events.others {
@@ -179,38 +203,69 @@ impl EventStore for SqlStore {
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(task = %task, limit = limit))]
-    async fn task_log(&self, task: &str, cursor: LogCursor, limit: i64) -> AppResult<Vec<(i64, LogEntry)>> {
-        let (sql, bound) = match cursor {
-            LogCursor::After(after) => (
-                "SELECT id, timestamp, level, worker, msg, iter FROM task_logs WHERE task = $1 AND id > $2 ORDER BY id ASC LIMIT $3",
-                after.unwrap_or(i64::MIN),
-            ),
-            LogCursor::Before(before) => (
-                "SELECT id, timestamp, level, worker, msg, iter FROM task_logs WHERE task = $1 AND id < $2 ORDER BY id DESC LIMIT $3",
-                before.unwrap_or(i64::MAX),
-            ),
-            LogCursor::AfterTime(t) => (
-                "SELECT id, timestamp, level, worker, msg, iter FROM task_logs WHERE task = $1 AND timestamp > $2 \
-                 ORDER BY timestamp ASC, id ASC LIMIT $3",
-                t,
-            ),
-            LogCursor::BeforeTime(t) => (
-                "SELECT id, timestamp, level, worker, msg, iter FROM task_logs WHERE task = $1 AND timestamp < $2 \
-                 ORDER BY timestamp DESC, id DESC LIMIT $3",
-                t,
-            ),
+    async fn task_log(
+        &self,
+        task: &str,
+        cursor: LogCursor,
+        limit: i64,
+        metrics: &MetricFilter,
+    ) -> AppResult<Vec<(i64, LogEntry)>> {
+        let mut q = Sql::params();
+        let task_p = q.param(task);
+        let (cond, order) = match cursor {
+            LogCursor::After(after) => (format!("id > {}", q.param(after.unwrap_or(i64::MIN))), "id ASC"),
+            LogCursor::Before(before) => (format!("id < {}", q.param(before.unwrap_or(i64::MAX))), "id DESC"),
+            LogCursor::AfterTime(t) => (format!("timestamp > {}", q.param(t)), "timestamp ASC, id ASC"),
+            LogCursor::BeforeTime(t) => (format!("timestamp < {}", q.param(t)), "timestamp DESC, id DESC"),
         };
-        let rows: Vec<(i64, i64, String, String, String, i64)> =
-            self.db.fetch_all(&Sql::new(sql).bind(task).bind(bound).bind(limit)).await?;
+        let narrowed = metric_condition(&mut q, metrics).map(|c| format!(" AND {c}")).unwrap_or_default();
+        let limit_p = q.param(limit);
+        let sql = format!(
+            "SELECT id, timestamp, level, worker, msg, iter, metric, variant FROM task_logs \
+             WHERE task = {task_p} AND {cond}{narrowed} ORDER BY {order} LIMIT {limit_p}"
+        );
+        let rows: Vec<(i64, i64, String, String, String, i64, String, String)> =
+            self.db.fetch_all(&q.with_text(sql)).await?;
         Ok(rows
             .into_iter()
-            .map(|(id, timestamp, level, worker, msg, iter)| (id, LogEntry { timestamp, level, worker, msg, iter }))
+            .map(|(id, timestamp, level, worker, msg, iter, metric, variant)| {
+                (id, LogEntry { timestamp, level, worker, msg, iter, metric, variant })
+            })
             .collect())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(task = %task))]
-    async fn count_task_log(&self, task: &str) -> AppResult<i64> {
-        Ok(self.db.fetch_one::<(i64,)>(&Sql::new("SELECT COUNT(*) FROM task_logs WHERE task = $1").bind(task)).await?.0)
+    async fn count_task_log(&self, task: &str, metrics: &MetricFilter) -> AppResult<i64> {
+        let mut q = Sql::params();
+        let task_p = q.param(task);
+        let narrowed = metric_condition(&mut q, metrics).map(|c| format!(" AND {c}")).unwrap_or_default();
+        let sql = format!("SELECT COUNT(*) FROM task_logs WHERE task = {task_p}{narrowed}");
+        Ok(self.db.fetch_one::<(i64,)>(&q.with_text(sql)).await?.0)
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(task = %task))]
+    async fn clear_task_log(&self, task: &str, clear: &LogClearing) -> AppResult<u64> {
+        let mut q = Sql::params();
+        let mut conds = vec![format!("task = {}", q.param(task))];
+        if let Some(before) = clear.before {
+            conds.push(format!("timestamp < {}", q.param(before)));
+        }
+        if !clear.include_metrics.is_empty() {
+            conds.push(q.in_list("metric", &clear.include_metrics, false));
+        }
+        if !clear.exclude_metrics.is_empty() {
+            conds.push(q.in_list("metric", &clear.exclude_metrics, true));
+        }
+        self.db.execute(&q.with_text(format!("DELETE FROM task_logs WHERE {}", conds.join(" AND ")))).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(task = %task))]
+    async fn log_metric_variants(&self, task: &str) -> AppResult<Vec<(String, String)>> {
+        let q = Sql::new(
+            "SELECT DISTINCT metric, variant FROM task_logs WHERE task = $1 AND metric <> '' ORDER BY metric, variant",
+        )
+        .bind(task);
+        self.db.fetch_all(&q).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(task = %task))]
