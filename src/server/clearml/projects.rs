@@ -271,6 +271,64 @@ pub async fn get_project_tags(state: &AppState, actor: &Actor, req: Req) -> AppR
     Ok(tags_answer(&docs, req.bool_or("include_system", false)?))
 }
 
+/// `organization.get_entities_count {projects?, tasks?, models?,
+/// pipelines?, pipeline_runs?, datasets?, dataset_versions?, reports?,
+/// active_users?, search_hidden?, limit?}`: how many entities each given
+/// query (in `get_all`'s language) matches, as ClearML's server counts:
+/// reports, pipeline runs and dataset versions are tasks of their type in
+/// the projects and their sub-projects; hidden projects and tasks count
+/// only for those kinds or with `search_hidden`.
+pub async fn organization_entities_count(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    const FIELDS: [(&str, &str); 8] = [
+        ("projects", "projects"),
+        ("tasks", "tasks"),
+        ("models", "models"),
+        ("pipelines", "projects"),
+        ("pipeline_runs", "tasks"),
+        ("datasets", "projects"),
+        ("dataset_versions", "tasks"),
+        ("reports", "tasks"),
+    ];
+    let users = req.str_list("active_users")?;
+    let search_hidden = req.bool_or("search_hidden", false)?;
+    let limit = req.opt_i64("limit")?.filter(|l| *l > 0).and_then(|l| usize::try_from(l).ok());
+    let mut out = serde_json::Map::new();
+    for (field, entity) in FIELDS {
+        let Some(query) = req.opt_object(field)? else { continue };
+        let mut sub = Req { body: query.clone() };
+        let kind = match field {
+            "reports" => Some("report"),
+            "pipeline_runs" => Some("controller"),
+            "dataset_versions" => Some("data_processing"),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            sub.body.insert("type".into(), json!([kind]));
+            sub.body.insert("include_subprojects".into(), json!(true));
+        }
+        let hidden_kinds = !matches!(field, "projects" | "tasks" | "models");
+        if search_hidden || hidden_kinds {
+            sub.body.insert("search_hidden".into(), json!(true));
+        }
+        if !users.is_empty() {
+            if entity == "projects" {
+                sub.body.insert("active_users".into(), json!(users));
+            } else if !sub.has("user") {
+                sub.body.insert("user".into(), json!(users));
+            }
+        }
+        sub.body.insert("only_fields".into(), json!(["id"]));
+        let found = match entity {
+            "projects" => get_all(state, actor, sub, false).await?,
+            "tasks" => super::tasks::get_all(state, actor, sub, false).await?,
+            _ => super::models::get_all(state, actor, sub, false).await?,
+        };
+        let count = found[entity].as_array().map_or(0, Vec::len);
+        out.insert(field.to_string(), json!(limit.map_or(count, |l| count.min(l))));
+    }
+    Ok(Value::Object(out))
+}
+
 /// `organization.get_tags {include_system?, filter?}`: every tag on tasks
 /// and models.
 pub async fn organization_tags(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
