@@ -145,6 +145,9 @@ pub enum AppError {
     /// one of its own sub-projects.
     #[error("project cannot be merged ({message})")]
     ProjectMerge { message: String, into_child: bool },
+    /// 400/160: deleting these runs would leave the pipeline without any.
+    #[error("at least one pipeline run should be left (project {project})")]
+    CannotRemoveAllRuns { project: String },
     /// 400/702: tasks still wait in the queue.
     #[error("queue '{name}' is not empty: {waiting} tasks wait in it (use force to delete it)")]
     QueueNotEmpty { name: String, waiting: usize },
@@ -252,6 +255,7 @@ impl AppError {
             AppError::NotAReport { .. } => 150,
             AppError::ModelCreatingTaskExists { .. } => 206,
             AppError::TaskCannotBeDeleted { .. } => 123,
+            AppError::CannotRemoveAllRuns { .. } => 160,
             AppError::ProjectMerge { into_child: false, .. } => 410,
             AppError::ProjectMerge { into_child: true, .. } => 412,
             AppError::QueueNotEmpty { .. } => 702,

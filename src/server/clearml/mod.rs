@@ -9,6 +9,7 @@
 mod events;
 mod legacy;
 mod models;
+mod pipelines;
 mod projects;
 pub mod query;
 mod queues;
@@ -282,6 +283,8 @@ async fn route(state: &AppState, actor: &Actor, name: &str, req: Req, body: &[u8
         "projects.update" => projects::update(st, a, req).await,
         "projects.move" => projects::move_project(st, a, req).await,
         "projects.merge" => projects::merge(st, a, req).await,
+        "pipelines.start_pipeline" => pipelines::start_pipeline(st, a, req).await,
+        "pipelines.delete_runs" => pipelines::delete_runs(st, a, req).await,
         "projects.delete" => projects::delete(st, a, req).await,
         "projects.validate_delete" => projects::validate_delete(st, a, req).await,
         "projects.get_task_tags" => projects::get_task_tags(st, a, req).await,

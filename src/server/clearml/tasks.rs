@@ -357,6 +357,13 @@ pub async fn stop(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value>
     let force = req.bool_or("force", false)?;
     let reason = req.opt_str("status_reason")?.unwrap_or_else(|| "stopped".into());
     let message = req.opt_str("status_message")?.unwrap_or_default();
+    // A pipeline's running and waiting steps stop with it (forced).
+    for step in steps_of(state, actor, &req, std::slice::from_ref(&id)).await? {
+        let t = tasks::get(state, actor, &step).await?;
+        if matches!(t.status, TaskStatus::Queued | TaskStatus::InProgress) {
+            tasks::stop(state, actor, &step, true, &reason, &message).await?;
+        }
+    }
     Ok(match tasks::stop(state, actor, &id, force, &reason, &message).await? {
         StopOutcome::Stopping => updated(json!({"status": "in_progress", "status_message": "stopping"})),
         StopOutcome::Stopped => updated(json!({"status": "stopped"})),
@@ -365,13 +372,26 @@ pub async fn stop(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value>
 
 /// `tasks.delete`: running tasks only with `force`.
 pub async fn delete(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let id = req.str("task")?;
     let models = req.bool_or("delete_output_models", true)?;
-    let done = tasks::delete(state, actor, &req.str("task")?, req.bool_or("force", false)?, models).await?;
+    for step in steps_of(state, actor, &req, std::slice::from_ref(&id)).await? {
+        tasks::delete(state, actor, &step, true, models).await?;
+    }
+    let done = tasks::delete(state, actor, &id, req.bool_or("force", false)?, models).await?;
     Ok(json!({
         "deleted": true, "updated_children": done.cleanup.updated_children,
         "updated_models": done.cleanup.updated_models, "deleted_models": done.cleanup.deleted_models,
         "events": {}, "urls": file_urls(&req, &done)?,
     }))
+}
+
+/// With `include_pipeline_steps`, the steps of the pipelines among `ids`.
+async fn steps_of(state: &AppState, actor: &Actor, req: &Req, ids: &[String]) -> AppResult<Vec<String>> {
+    if req.bool_or("include_pipeline_steps", false)? {
+        tasks::pipeline_steps(state, actor, ids).await
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 /// A `*_many` endpoint: the one-task endpoint `single` for each of `ids`,
@@ -440,6 +460,8 @@ pub async fn archive(state: &AppState, actor: &Actor, req: Req) -> AppResult<Val
     }
     let reason = req.opt_str("status_reason")?.unwrap_or_default();
     let message = req.opt_str("status_message")?.unwrap_or_default();
+    let steps = steps_of(state, actor, &req, &ids).await?;
+    table::archive(state, actor, &steps, &reason, &message).await?;
     let bulk = table::archive(state, actor, &ids, &reason, &message).await?;
     if let Some((_, e)) = bulk.failed.into_iter().next() {
         return Err(e);
@@ -484,7 +506,9 @@ pub async fn get_types(state: &AppState, actor: &Actor, req: Req) -> AppResult<V
 
 /// `tasks.unarchive_many`: removes the `archived` system tag.
 pub async fn unarchive_many(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let bulk = table::set_archived(state, actor, &req.nonempty_str_list("ids")?, false).await?;
+    let ids = req.nonempty_str_list("ids")?;
+    table::set_archived(state, actor, &steps_of(state, actor, &req, &ids).await?, false).await?;
+    let bulk = table::set_archived(state, actor, &ids, false).await?;
     Ok(bulk_answer(bulk, |_| json!({"archived": false})))
 }
 

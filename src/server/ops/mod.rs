@@ -13,6 +13,7 @@
 pub mod events;
 mod lookup;
 pub mod models;
+pub mod pipelines;
 pub mod projects;
 pub mod queues;
 pub mod sessions;

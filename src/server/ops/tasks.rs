@@ -122,6 +122,23 @@ pub async fn create(state: &AppState, actor: &Actor, patch: &TaskPatch) -> AppRe
     Ok(t.id)
 }
 
+/// The steps of the pipelines among `ids` (a controller's steps are the
+/// tasks whose parent it is), not already among `ids`.
+pub async fn pipeline_steps(state: &AppState, _actor: &Actor, ids: &[String]) -> AppResult<Vec<String>> {
+    let f = TaskFilter {
+        ids: ids.to_vec(),
+        types: vec![TaskType::Controller],
+        page_size: i64::MAX,
+        ..TaskFilter::default()
+    };
+    let controllers: Vec<String> = state.store.query_tasks(&f).await?.0.into_iter().map(|t| t.id).collect();
+    if controllers.is_empty() {
+        return Ok(Vec::new());
+    }
+    let f = TaskFilter { parents: controllers, page_size: i64::MAX, ..TaskFilter::default() };
+    Ok(state.store.query_tasks(&f).await?.0.into_iter().map(|t| t.id).filter(|id| !ids.contains(id)).collect())
+}
+
 /// `tasks.validate`: whether `patch` would make a valid task, without
 /// making one: its fields, its project, its parent (a deleted one, named
 /// `__DELETED__<id>`, is accepted) and its input models must exist.
