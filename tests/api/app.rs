@@ -242,9 +242,19 @@ impl TestApp {
 
     /// Calls a ClearML endpoint with `token`.
     pub async fn call_as(&self, token: &str, endpoint: &str, body: String, content_type: &str) -> Reply {
+        self.call_versioned(token, "2.23", endpoint, body, content_type).await
+    }
+
+    /// Calls a ClearML endpoint as a client of API `version` would.
+    pub async fn call_at(&self, version: &str, endpoint: &str, body: Value) -> Reply {
+        self.call_versioned(&self.token, version, endpoint, body.to_string(), "application/json").await
+    }
+
+    async fn call_versioned(&self, token: &str, version: &str, endpoint: &str, body: String, ct: &str) -> Reply {
+        let content_type = ct;
         let r = self
             .http
-            .post(format!("{}/api/v2.23/{endpoint}", self.base))
+            .post(format!("{}/api/v{version}/{endpoint}", self.base))
             .bearer_auth(token)
             .header("Content-Type", content_type)
             .body(body)

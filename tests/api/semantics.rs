@@ -308,3 +308,204 @@ async fn workers_reports_and_legacy_fields(app: &TestApp) {
     assert_eq!(app.call("reports.update", json!({"task": t, "name": "not a report"})).await.codes(), (400, 150));
 }
 on_both!(workers_reports_and_legacy_fields);
+
+/// The `id` an answer names.
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap_or_default().to_string()
+}
+
+async fn models_report_events_of_their_own(app: &TestApp) {
+    let m = id(&app.ok("models.create", json!({"name": "sem model events", "uri": "file:///w", "ready": false})).await);
+    let line = |iter: i64, value: f64| {
+        format!(
+            "{{\"type\": \"training_stats_scalar\", \"task\": \"{m}\", \"model_event\": true, \"iter\": {iter}, \
+             \"metric\": \"loss\", \"variant\": \"v\", \"value\": {value}, \"x_axis_label\": \"epochs\"}}"
+        )
+    };
+    // A model has no console: a batch of only that is refused (400/131).
+    let log = format!("{{\"type\": \"log\", \"task\": \"{m}\", \"model_event\": true, \"msg\": \"x\"}}");
+    assert_eq!(app.call_raw("events.add_batch", log, "application/json-lines").await.codes(), (400, 131));
+    let batch = [line(0, 2.0), line(1, 1.0)].join("\n");
+    let r = app.call_raw("events.add_batch", batch, "application/json-lines").await;
+    assert_eq!(r.data["added"], 2, "{}", r.msg);
+    let h = app.ok("events.scalar_metrics_iter_histogram", json!({"task": m, "model_events": true})).await;
+    assert_eq!(h["loss"]["v"]["x"], json!([0, 1]));
+    assert_eq!(h["loss"]["v"]["x_axis_label"], "epochs");
+    // Read as a task's, the id is unknown (400/101).
+    assert_eq!(app.call("events.scalar_metrics_iter_histogram", json!({"task": m})).await.codes(), (400, 101));
+    let got = app.ok("models.get_all_ex", json!({"id": [m], "only_fields": ["last_metrics", "last_iteration"]})).await;
+    let doc = &got["models"][0];
+    assert_eq!(doc["last_iteration"], 1);
+    let summary = doc["last_metrics"].as_object().and_then(|ms| ms.values().next()).cloned().unwrap_or_default();
+    let summary = summary.as_object().and_then(|vs| vs.values().next()).cloned().unwrap_or_default();
+    assert_eq!((summary["value"].as_f64(), summary["min_value"].as_f64()), (Some(1.0), Some(1.0)));
+    assert_eq!(summary["x_axis_label"], "epochs");
+    // Its events go with it.
+    app.ok("models.delete", json!({"model": m})).await;
+    let r = app.call("events.scalar_metrics_iter_histogram", json!({"task": m, "model_events": true})).await;
+    assert_eq!(r.codes(), (400, 201));
+}
+on_both!(models_report_events_of_their_own);
+
+async fn deleting_and_resetting_tasks_follows_clearml(app: &TestApp) {
+    // models.create is ready unless told otherwise.
+    let ready = id(&app.ok("models.create", json!({"name": "sem ready", "uri": "file:///ready"})).await);
+    assert_eq!(app.ok("models.get_by_id", json!({"model": ready})).await["model"]["ready"], true);
+    // A task that ran is deleted only archived, or forced (400/123).
+    let done = app.task("sem delete done").await;
+    app.ok("tasks.started", json!({"task": done})).await;
+    app.ok("tasks.completed", json!({"task": done})).await;
+    assert_eq!(app.call("tasks.delete", json!({"task": done})).await.codes(), (400, 123));
+    app.ok("tasks.archive", json!({"tasks": [done]})).await;
+    app.ok("tasks.delete", json!({"task": done})).await;
+    // Published children and published models need force; then both name
+    // the deleted task, and the child still validates.
+    let parent = app.task("sem delete parent").await;
+    let child = id(&app.ok("tasks.create", json!({"name": "sem child", "type": "testing", "parent": parent})).await);
+    app.ok("tasks.started", json!({"task": child})).await;
+    app.ok("tasks.stopped", json!({"task": child})).await;
+    app.ok("tasks.publish", json!({"task": child})).await;
+    app.ok("models.edit", json!({"model": ready, "task": parent})).await;
+    assert_eq!(app.call("tasks.delete", json!({"task": parent})).await.codes(), (400, 123));
+    let r = app.ok("tasks.delete", json!({"task": parent, "force": true})).await;
+    assert_eq!((r["updated_children"].as_i64(), r["updated_models"].as_i64()), (Some(1), Some(1)));
+    let c = app.ok("tasks.get_by_id", json!({"task": child})).await["task"].clone();
+    assert_eq!(c["parent"], format!("__DELETED__{parent}"));
+    app.ok("tasks.validate", c).await;
+    let r = app.call("tasks.validate", json!({"name": "sem orphan", "type": "testing", "parent": "nope"})).await;
+    assert_eq!(r.codes(), (400, 101), "{}", r.msg);
+    // A reset deletes draft outputs, but not one another task takes as input.
+    let runner = app.task("sem reset").await;
+    app.ok("tasks.started", json!({"task": runner})).await;
+    let out = id(&app.ok("models.update_for_task", json!({"task": runner, "uri": "file:///out"})).await);
+    let user =
+        id(&app.ok("tasks.create", json!({"name": "sem user", "type": "testing", "execution": {"model": out}})).await);
+    let u = app.ok("tasks.get_by_id", json!({"task": user})).await;
+    assert_eq!(u["task"]["models"]["input"][0]["model"], out.as_str(), "execution.model is the input model");
+    let r = app.ok("tasks.reset", json!({"task": runner, "return_file_urls": true})).await;
+    assert_eq!(r["urls"]["model_urls"], json!([]));
+    app.ok("models.get_by_id", json!({"model": out})).await;
+    // Clones: overridden input artifacts, and references checked on request.
+    let arts =
+        json!([{"key": "x", "type": "str", "uri": "x", "mode": "input"}, {"key": "o", "type": "str", "uri": "o"}]);
+    let clone = app.ok("tasks.clone", json!({"task": user, "execution_overrides": {"artifacts": arts}})).await;
+    let c = app.ok("tasks.get_by_id", json!({"task": id(&clone)})).await;
+    assert_eq!(c["task"]["execution"]["artifacts"].as_array().map(Vec::len), Some(1));
+    app.ok("models.delete", json!({"model": out, "force": true})).await;
+    app.ok("tasks.clone", json!({"task": user})).await;
+    assert_eq!(app.call("tasks.clone", json!({"task": user, "validate_references": true})).await.codes(), (400, 201));
+}
+on_both!(deleting_and_resetting_tasks_follows_clearml);
+
+async fn logs_metrics_and_single_values(app: &TestApp) {
+    let t = app.task("sem logs").await;
+    let mut lines = Vec::new();
+    for i in 0..3 {
+        lines.push(format!("{{\"type\": \"log\", \"task\": \"{t}\", \"msg\": \"plain {i}\"}}"));
+    }
+    for i in 0..2 {
+        lines.push(format!(
+            "{{\"type\": \"log\", \"task\": \"{t}\", \"msg\": \"m {i}\", \"metric\": \"mm\", \"variant\": \"vv\"}}"
+        ));
+    }
+    lines.push(format!("{{\"type\": \"training_stats_scalar\", \"task\": \"{t}\", \"iter\": 5, \"metric\": \"s\", \"variant\": \"v\", \"value\": 5}}"));
+    app.call_raw("events.add_batch", lines.join("\n"), "application/json-lines").await;
+    assert_eq!(app.ok("events.get_task_log", json!({"task": t})).await["total"], 5);
+    assert_eq!(app.ok("events.get_task_log", json!({"task": t, "metrics": [{"metric": "mm"}]})).await["total"], 2);
+    let m = app.ok("events.get_task_metrics", json!({"tasks": [t], "event_type": "log"})).await;
+    assert_eq!(m["metrics"][0]["metrics"], json!(["mm"]));
+    let all = app.ok("events.get_multi_task_metrics", json!({"tasks": [t]})).await;
+    let names: Vec<&str> =
+        all["metrics"].as_array().into_iter().flatten().filter_map(|m| m["metric"].as_str()).collect();
+    assert_eq!(names, ["mm", "s"], "every event type by default");
+    assert_eq!(app.ok("events.clear_task_log", json!({"task": t, "exclude_metrics": ["mm"]})).await["deleted"], 3);
+    assert_eq!(app.ok("events.get_task_log", json!({"task": t})).await["total"], 2);
+    // A single value reported after iterations: in the summary, and the
+    // newest report is the last value, as on ClearML's server.
+    let single = format!("{{\"type\": \"training_stats_scalar\", \"task\": \"{t}\", \"iter\": -2147483648, \"metric\": \"s\", \"variant\": \"v\", \"value\": 1000}}");
+    app.call_raw("events.add_batch", single, "application/json-lines").await;
+    let sv = app.ok("events.get_task_single_value_metrics", json!({"tasks": [t]})).await;
+    assert_eq!(sv["tasks"][0]["values"][0]["value"], 1000.0);
+    let none =
+        app.ok("events.get_task_single_value_metrics", json!({"tasks": [t], "metrics": [{"metric": "other"}]})).await;
+    assert_eq!(none["tasks"], json!([]));
+    let task = app.ok("tasks.get_by_id", json!({"task": t})).await;
+    let lm = task["task"]["last_metrics"].as_object().and_then(|m| m.values().next()).cloned().unwrap_or_default();
+    assert_eq!(lm.as_object().and_then(|v| v.values().next()).map(|s| s["value"].clone()), Some(json!(1000.0)));
+    // Multi-task histograms answer under `metrics`, narrowed by the filter.
+    let h = app
+        .ok("events.multi_task_scalar_metrics_iter_histogram", json!({"tasks": [t], "metrics": [{"metric": "s"}]}))
+        .await;
+    assert_eq!(h["metrics"]["s"]["v"][t.as_str()]["x"], json!([5]));
+}
+on_both!(logs_metrics_and_single_values);
+
+async fn old_clients_and_escaped_paths(app: &TestApp) {
+    // Before 2.3, system tags travel in `tags`.
+    let t = id(&app
+        .call_at("2.2", "tasks.create", json!({"name": "sem old", "type": "testing", "tags": ["development", "x"]}))
+        .await
+        .data);
+    let now = app.ok("tasks.get_by_id", json!({"task": t})).await;
+    assert_eq!(
+        (now["task"]["tags"].clone(), now["task"]["system_tags"].clone()),
+        (json!(["x"]), json!(["development"]))
+    );
+    let old = app.call_at("2.2", "tasks.get_by_id", json!({"task": t})).await;
+    assert_eq!(old.data["task"]["tags"], json!(["x", "development"]));
+    // Before 2.9, legacy parameters are answered the old way.
+    app.ok("tasks.edit", json!({"task": t, "execution": {"parameters": {"lr": "0.1", "TF_DEFINE/d": "2"}}})).await;
+    let old = app.call_at("2.8", "tasks.get_all_ex", json!({"id": [t]})).await;
+    assert_eq!(old.data["tasks"][0]["execution"]["parameters"], json!({"lr": "0.1", "TF_DEFINE/d": "2"}));
+    // Escaped names (`%2E` is a dot) in projections.
+    app.ok(
+        "tasks.edit",
+        json!({"task": t, "hyperparams": {"a.b": {"c": {"section": "a.b", "name": "c", "value": "1"}}}}),
+    )
+    .await;
+    let got = app.ok("tasks.get_all_ex", json!({"id": [t], "only_fields": ["hyperparams.a%2Eb"]})).await;
+    assert_eq!(got["tasks"][0]["hyperparams"]["a.b"]["c"]["value"], "1");
+}
+on_both!(old_clients_and_escaped_paths);
+
+async fn pipelines_projects_and_counts(app: &TestApp) {
+    let p = id(&app.ok("projects.create", json!({"name": "sem pipes"})).await);
+    let controller = id(&app
+        .ok("tasks.create", json!({"name": "ctl", "type": "controller", "project": p, "system_tags": ["pipeline"]}))
+        .await);
+    let queue = id(&app.ok("queues.create", json!({"name": "sem pipes q"})).await);
+    let start =
+        json!({"task": controller, "queue": queue, "args": [{"name": "n", "value": 3}], "verify_watched_queue": true});
+    let first = app.ok("pipelines.start_pipeline", start.clone()).await;
+    assert_eq!((first["enqueued"].clone(), first["queue_watched"].clone()), (json!(true), json!(false)));
+    let second = app.ok("pipelines.start_pipeline", start).await;
+    let run = app.ok("tasks.get_by_id", json!({"task": second["pipeline"]})).await["task"].clone();
+    assert_eq!((run["name"].as_str(), run["status"].as_str()), (Some("sem pipes #1"), Some("queued")));
+    assert_eq!(run["hyperparams"]["Args"]["n"]["value"], "3");
+    let runs = vec![controller.clone(), id(&json!({"id": first["pipeline"]})), id(&json!({"id": second["pipeline"]}))];
+    assert_eq!(app.call("pipelines.delete_runs", json!({"project": p, "ids": runs})).await.codes(), (400, 160));
+    let r = app.ok("pipelines.delete_runs", json!({"project": p, "ids": runs[1..]})).await;
+    assert_eq!(r["succeeded"].as_array().map(Vec::len), Some(2));
+    // A controller's steps are archived with it when asked.
+    let step = id(&app
+        .ok("tasks.create", json!({"name": "step", "type": "training", "project": p, "parent": controller}))
+        .await);
+    app.ok("tasks.archive", json!({"tasks": [controller], "include_pipeline_steps": true})).await;
+    let s = app.ok("tasks.get_by_id", json!({"task": step})).await;
+    assert!(s["task"]["system_tags"].as_array().is_some_and(|t| t.contains(&json!("archived"))));
+    // Counts in get_all's language; merging moves the sub-projects.
+    let c =
+        app.ok("organization.get_entities_count", json!({"projects": {"id": [p]}, "tasks": {"project": [p]}})).await;
+    assert_eq!((c["projects"].as_i64(), c["tasks"].as_i64()), (Some(1), Some(2)));
+    let src = id(&app.ok("projects.create", json!({"name": "sem merge/src"})).await);
+    app.ok("projects.create", json!({"name": "sem merge/src/sub"})).await;
+    assert_eq!(
+        app.call("projects.merge", json!({"project": src, "destination_project": src})).await.codes(),
+        (400, 410)
+    );
+    let r = app.ok("projects.merge", json!({"project": src, "destination_project": p})).await;
+    assert_eq!(r["moved_projects"], 1);
+    let got = app.ok("projects.get_all", json!({"name": "^sem pipes/sub$"})).await;
+    assert_eq!(got["projects"].as_array().map(Vec::len), Some(1));
+}
+on_both!(pipelines_projects_and_counts);
