@@ -13,3 +13,6 @@ CREATE INDEX tasks_parent ON tasks(parent);
 -- The metric and variant a log event names (ClearML's log events may).
 ALTER TABLE task_logs ADD COLUMN metric TEXT NOT NULL DEFAULT '';
 ALTER TABLE task_logs ADD COLUMN variant TEXT NOT NULL DEFAULT '';
+-- Who registered a worker (its key names the user) and from where.
+ALTER TABLE workers ADD COLUMN user_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE workers ADD COLUMN ip TEXT;

@@ -29,6 +29,12 @@ pub struct Worker {
     /// `[{key, value, expiry?}]`.
     #[serde(default)]
     pub runtime_properties: Vec<serde_json::Value>,
+    /// The user whose credentials it reports with.
+    #[serde(default)]
+    pub user: String,
+    /// The address it last reported from.
+    #[serde(default)]
+    pub ip: Option<String>,
     /// Epoch milliseconds.
     pub registered: i64,
     /// Epoch milliseconds of its last report.

@@ -509,3 +509,27 @@ async fn pipelines_projects_and_counts(app: &TestApp) {
     assert_eq!(got["projects"].as_array().map(Vec::len), Some(1));
 }
 on_both!(pipelines_projects_and_counts);
+
+async fn queues_list_the_workers_that_serve_them(app: &TestApp) {
+    let q = id(&app.ok("queues.create", json!({"name": "sem served", "display_name": "Served"})).await);
+    app.ok("workers.register", json!({"worker": "sem-host:0", "queues": [q]})).await;
+    let t = app.task("sem served task").await;
+    app.ok("tasks.enqueue", json!({"task": t, "queue": q})).await;
+    let got = app.ok("queues.get_all_ex", json!({"id": [q]})).await;
+    let w = &got["queues"][0]["workers"][0];
+    assert_eq!(w["name"], "sem-host:0");
+    assert!(w["key"].as_str().is_some_and(|k| k.starts_with("worker_") && k.ends_with("_sem-host:0")), "{w}");
+    assert!(w["ip"].is_string(), "the address it registered from: {w}");
+    let all = app.ok("workers.get_all", json!({})).await;
+    let me =
+        all["workers"].as_array().into_iter().flatten().find(|x| x["id"] == "sem-host:0").cloned().unwrap_or_default();
+    assert_eq!((me["key"].clone(), me["queues"][0]["display_name"].clone()), (w["key"].clone(), json!("Served")));
+    let ex = app
+        .ok(
+            "tasks.get_by_id_ex",
+            json!({"id": [t], "only_fields": ["execution.queue.name", "execution.queue.display_name"]}),
+        )
+        .await;
+    assert_eq!(ex["tasks"][0]["execution"]["queue"], json!({"id": q, "name": "sem served", "display_name": "Served"}));
+}
+on_both!(queues_list_the_workers_that_serve_them);

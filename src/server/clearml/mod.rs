@@ -144,6 +144,7 @@ pub const READ_ENDPOINTS: &[&str] = &[
     "projects.get_by_id",
     "projects.validate_delete",
     "tasks.validate",
+    "tasks.get_by_id_ex",
     "projects.get_task_tags",
     "projects.get_model_tags",
     "projects.get_project_tags",
@@ -264,7 +265,7 @@ async fn handle(
     let actor = authenticate(state, headers).await?;
     actor.require(access_of(name))?;
     legacy::upgrade_request_tags(version, name, &mut req.body);
-    let mut answer = route(state, &actor, name, req, body).await?;
+    let mut answer = route(state, &actor, name, req, body, peer).await?;
     legacy::merge_answer_tags(version, &mut answer);
     if name.starts_with("tasks.") {
         legacy::add_legacy_execution(version, &mut answer);
@@ -273,7 +274,7 @@ async fn handle(
 }
 
 /// The endpoint table: the one place an endpoint name is looked up.
-async fn route(state: &AppState, actor: &Actor, name: &str, req: Req, body: &[u8]) -> AppResult<Value> {
+async fn route(state: &AppState, actor: &Actor, name: &str, req: Req, body: &[u8], peer: PeerAddr) -> AppResult<Value> {
     let (st, a) = (state, actor);
     match name {
         "projects.get_all" => projects::get_all(st, a, req, false).await,
@@ -298,6 +299,7 @@ async fn route(state: &AppState, actor: &Actor, name: &str, req: Req, body: &[u8
         "projects.get_model_metadata_keys" => projects::get_model_metadata_keys(st, a, req).await,
         "projects.get_model_metadata_values" => projects::get_model_metadata_values(st, a, req).await,
         "tasks.create" => tasks::create(st, a, req).await,
+        "tasks.get_by_id_ex" => tasks::get_by_id_ex(st, a, req).await,
         "tasks.validate" => tasks::validate(st, a, req).await,
         "tasks.get_by_id" => tasks::get_by_id(st, a, req).await,
         "tasks.get_all" => tasks::get_all(st, a, req, false).await,
@@ -364,8 +366,8 @@ async fn route(state: &AppState, actor: &Actor, name: &str, req: Req, body: &[u8
         "queues.add_or_update_metadata" => queues::add_or_update_metadata(st, a, req).await,
         "queues.delete_metadata" => queues::delete_metadata(st, a, req).await,
         "queues.get_queue_metrics" => queues::get_queue_metrics(st, a, req).await,
-        "workers.register" => workers::register(st, a, req).await,
-        "workers.status_report" => workers::status_report(st, a, req).await,
+        "workers.register" => workers::register(st, a, req, peer.0).await,
+        "workers.status_report" => workers::status_report(st, a, req, peer.0).await,
         "workers.unregister" => workers::unregister(st, a, req).await,
         "workers.get_all" => workers::get_all(st, a, req).await,
         "workers.get_count" => workers::get_count(st, a, req).await,

@@ -48,6 +48,7 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
     let window = query::window(&req, scroll.as_ref())?;
     let only_fields = req.str_list("only_fields")?;
     let max_entries = req.opt_i64("max_task_entries")?.map(|n| usize::try_from(n.max(0)).unwrap_or(0));
+    let live = if ex { crate::server::ops::workers::live(state, actor).await? } else { Vec::new() };
     let mut docs = Vec::new();
     for q in queues::list(state, actor).await? {
         if !show_hidden && q.system_tags.iter().any(|t| HIDDEN_TAGS.contains(&t.as_str())) {
@@ -64,6 +65,18 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
                 let name = state.store.get_task(&e.task).await?.map(|t| t.name);
                 v["task"] = json!({"id": e.task, "name": name});
             }
+            // And the live workers that pull from it.
+            let workers: Vec<Value> = live
+                .iter()
+                .filter(|(w, _)| w.queues.contains(&q.id))
+                .map(|(w, task)| {
+                    json!({
+                        "name": w.id, "ip": w.ip, "key": wire::worker_key(w),
+                        "task": task.as_ref().map(|t| json!({"id": t.id, "name": t.name})),
+                    })
+                })
+                .collect();
+            doc["workers"] = json!(workers);
         }
         docs.push(doc);
     }

@@ -63,6 +63,12 @@ pub async fn validate(state: &AppState, actor: &Actor, req: Req) -> AppResult<Va
     Ok(json!({}))
 }
 
+/// `tasks.get_by_id_ex {id, only_fields?}`: `get_all_ex` of those ids.
+pub async fn get_by_id_ex(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    req.nonempty_str_list("id")?;
+    get_all(state, actor, req, true).await
+}
+
 /// `tasks.get_by_id`: the whole task.
 pub async fn get_by_id(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let id = req.str("task")?;
@@ -169,6 +175,9 @@ pub async fn get_all(state: &AppState, actor: &Actor, req: Req, ex: bool) -> App
         for d in &mut docs {
             query::join(d, "project", |id| projects.iter().find(|p| p.id == id).map(|p| p.name.clone()));
             query::join(d, "execution.queue", |id| queues.iter().find(|q| q.id == id).map(|q| q.name.clone()));
+            if let Some(q) = queues.iter().find(|q| d["execution"]["queue"]["id"] == q.id.as_str()) {
+                d["execution"]["queue"]["display_name"] = json!(q.display_name);
+            }
             query::join(d, "parent", |_| None);
         }
     }

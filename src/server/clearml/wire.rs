@@ -150,6 +150,11 @@ pub fn model(m: &Model, metrics: &[MetricSummary]) -> Value {
     })
 }
 
+/// A worker's key, as ClearML's server makes it: `worker_<company>_<user>_<id>`.
+pub fn worker_key(w: &Worker) -> String {
+    format!("worker_{COMPANY}_{}_{}", w.user, w.id)
+}
+
 /// A live worker (§8.4), with its queues named from `queues` and the task
 /// it runs.
 pub fn worker(w: &Worker, task: Option<&Task>, queues: &[Queue], now: i64) -> Value {
@@ -161,12 +166,13 @@ pub fn worker(w: &Worker, task: Option<&Task>, queues: &[Queue], now: i64) -> Va
         .queues
         .iter()
         .map(|q| {
-            let name = queues.iter().find(|x| &x.id == q).map(|x| x.name.clone());
-            json!({"id": q, "name": name, "display_name": null})
+            let queue = queues.iter().find(|x| &x.id == q);
+            json!({"id": q, "name": queue.map(|x| &x.name), "display_name": queue.and_then(|x| x.display_name.as_ref())})
         })
         .collect();
     json!({
-        "id": w.id, "key": w.id, "user": {"id": "", "name": ""}, "company": {"id": COMPANY, "name": ""},
+        "id": w.id, "key": worker_key(w), "ip": w.ip, "user": {"id": w.user, "name": ""},
+        "company": {"id": COMPANY, "name": ""},
         "register_time": iso(w.registered), "last_activity_time": iso(w.last_seen),
         "last_report_time": iso(w.last_seen),
         "task": task, "queue": w.queue, "queues": named, "tags": w.tags, "system_tags": w.system_tags,

@@ -10,6 +10,7 @@ use crate::server::clock::now_ms;
 use crate::server::ops::workers::{self, Registration, StatusReport};
 use crate::server::state::AppState;
 use serde_json::{json, Value};
+use std::net::IpAddr;
 
 /// An optional list field: `None` when absent.
 fn opt_list(req: &Req, field: &str) -> AppResult<Option<Vec<String>>> {
@@ -21,9 +22,10 @@ fn opt_list(req: &Req, field: &str) -> AppResult<Option<Vec<String>>> {
 }
 
 /// `workers.register {worker, queues?, tags?}`.
-pub async fn register(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+pub async fn register(state: &AppState, actor: &Actor, req: Req, ip: Option<IpAddr>) -> AppResult<Value> {
     let id = req.str("worker")?;
     let reg = Registration {
+        ip: ip.map(|a| a.to_string()),
         queues: opt_list(&req, "queues")?,
         tags: opt_list(&req, "tags")?,
         system_tags: opt_list(&req, "system_tags")?,
@@ -34,9 +36,10 @@ pub async fn register(state: &AppState, actor: &Actor, req: Req) -> AppResult<Va
 }
 
 /// `workers.status_report {worker, timestamp, machine_stats, task?, queue?, queues?, tags?}`.
-pub async fn status_report(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+pub async fn status_report(state: &AppState, actor: &Actor, req: Req, ip: Option<IpAddr>) -> AppResult<Value> {
     let id = req.str("worker")?;
     let report = StatusReport {
+        ip: ip.map(|a| a.to_string()),
         task: req.opt_str("task")?,
         queue: req.opt_str("queue")?,
         queues: opt_list(&req, "queues")?,

@@ -33,8 +33,12 @@ async fn current(state: &AppState, id: &str) -> AppResult<Worker> {
 }
 
 /// `workers.register`: `None` keeps what the worker said before.
-pub async fn register(state: &AppState, _actor: &Actor, id: &str, reg: Registration) -> AppResult<()> {
+pub async fn register(state: &AppState, actor: &Actor, id: &str, reg: Registration) -> AppResult<()> {
     let mut w = current(state, id).await?;
+    w.user.clone_from(&actor.user);
+    if reg.ip.is_some() {
+        w.ip = reg.ip;
+    }
     if let Some(q) = reg.queues {
         w.queues = q;
     }
@@ -62,6 +66,8 @@ pub struct Registration {
     pub system_tags: Option<Vec<String>>,
     /// How long (seconds) it counts as alive without a report.
     pub timeout_s: Option<i64>,
+    /// The address it registers from.
+    pub ip: Option<String>,
 }
 
 /// What a worker reports with `workers.status_report`.
@@ -75,6 +81,8 @@ pub struct StatusReport {
     pub queues: Option<Vec<String>>,
     pub tags: Option<Vec<String>>,
     pub machine_stats: Option<Map<String, Value>>,
+    /// The address it reports from.
+    pub ip: Option<String>,
 }
 
 /// `workers.status_report`: what the worker runs now and its machine.
@@ -93,6 +101,10 @@ pub async fn status_report(state: &AppState, actor: &Actor, id: &str, report: St
             Ok(_) | Err(AppError::NotFound { .. }) => {}
             Err(e) => return Err(e),
         }
+    }
+    w.user.clone_from(&actor.user);
+    if report.ip.is_some() {
+        w.ip = report.ip;
     }
     w.task = report.task.filter(|t| !t.is_empty());
     w.queue = report.queue.filter(|q| !q.is_empty());

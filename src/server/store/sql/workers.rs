@@ -18,6 +18,8 @@ struct WorkerRow {
     runtime_properties: String,
     system_tags: String,
     timeout_ms: Option<i64>,
+    user_id: String,
+    ip: Option<String>,
     registered: i64,
     last_seen: i64,
 }
@@ -32,6 +34,8 @@ impl WorkerRow {
             runtime_properties: super::from_json(&self.runtime_properties, "runtime_properties", &self.id),
             system_tags: super::from_json(&self.system_tags, "system_tags", &self.id),
             timeout_ms: self.timeout_ms,
+            user: self.user_id,
+            ip: self.ip,
             id: self.id,
             task: self.task,
             queue: self.queue,
@@ -47,12 +51,13 @@ impl WorkerStore for SqlStore {
     async fn put_worker(&self, w: &Worker) -> AppResult<()> {
         let q = Sql::new(
             "INSERT INTO workers (id, queues, tags, task, queue, machine_stats, registered, last_seen, \
-             runtime_properties, system_tags, timeout_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+             runtime_properties, system_tags, timeout_ms, user_id, ip) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
              ON CONFLICT (id) DO UPDATE SET \
              queues = excluded.queues, tags = excluded.tags, task = excluded.task, queue = excluded.queue, \
              machine_stats = excluded.machine_stats, last_seen = excluded.last_seen, \
              runtime_properties = excluded.runtime_properties, system_tags = excluded.system_tags, \
-             timeout_ms = excluded.timeout_ms",
+             timeout_ms = excluded.timeout_ms, user_id = excluded.user_id, ip = excluded.ip",
         )
         .bind(&w.id)
         .bind(to_json(&w.queues))
@@ -64,7 +69,9 @@ impl WorkerStore for SqlStore {
         .bind(w.last_seen)
         .bind(to_json(&w.runtime_properties))
         .bind(to_json(&w.system_tags))
-        .bind(w.timeout_ms);
+        .bind(w.timeout_ms)
+        .bind(&w.user)
+        .bind(&w.ip);
         self.db.execute(&q).await?;
         Ok(())
     }
