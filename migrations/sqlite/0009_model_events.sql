@@ -73,3 +73,6 @@ ALTER TABLE task_logs ADD COLUMN variant TEXT NOT NULL DEFAULT '';
 -- Who registered a worker (its key names the user) and from where.
 ALTER TABLE workers ADD COLUMN user_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE workers ADD COLUMN ip TEXT;
+-- ClearML's public objects (`make_public`): readable, not writable.
+ALTER TABLE tasks ADD COLUMN public BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE projects ADD COLUMN public BIGINT NOT NULL DEFAULT 0;

@@ -19,6 +19,9 @@ pub struct Project {
     pub created: i64,
     /// Epoch milliseconds.
     pub last_update: i64,
+    /// Made public (`projects.make_public`): read-only until made private.
+    #[serde(default)]
+    pub public: bool,
 }
 
 /// A project with the counts the project tree shows.

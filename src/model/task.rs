@@ -221,6 +221,10 @@ pub struct Task {
     pub last_worker_report: Option<i64>,
     /// Bumped on every write; a write based on an older revision is refused.
     pub revision: i64,
+    /// Made public (`tasks.make_public`): anyone reads it, nobody changes it
+    /// until it is made private again.
+    #[serde(default)]
+    pub public: bool,
     /// A report's Markdown (tasks of type `report`).
     #[serde(default)]
     pub report: String,

@@ -533,3 +533,31 @@ async fn queues_list_the_workers_that_serve_them(app: &TestApp) {
     assert_eq!(ex["tasks"][0]["execution"]["queue"], json!({"id": q, "name": "sem served", "display_name": "Served"}));
 }
 on_both!(queues_list_the_workers_that_serve_them);
+
+async fn public_objects_are_read_only(app: &TestApp) {
+    let t = app.task("sem public task").await;
+    let m = id(&app.ok("models.create", json!({"name": "sem public model"})).await);
+    let p = id(&app.ok("projects.create", json!({"name": "sem public project"})).await);
+    // Only a private object becomes public, only a public one private.
+    assert_eq!(app.call("tasks.make_private", json!({"ids": [t]})).await.codes(), (400, 101));
+    assert_eq!(app.ok("tasks.make_public", json!({"ids": [t]})).await["updated"], 1);
+    assert_eq!(app.ok("models.make_public", json!({"ids": [m]})).await["updated"], 1);
+    assert_eq!(app.ok("projects.make_public", json!({"ids": [p]})).await["updated"], 1);
+    assert_eq!(app.call("projects.make_public", json!({"ids": [p]})).await.codes(), (400, 401));
+    // Read as ever, changed by nobody (403/21; a model is not found, 400/201).
+    assert_eq!(app.ok("tasks.get_by_id", json!({"task": t})).await["task"]["company"], "");
+    assert_eq!(app.call("tasks.started", json!({"task": t})).await.codes(), (403, 21));
+    assert_eq!(app.call("tasks.delete", json!({"task": t})).await.codes(), (403, 21));
+    assert_eq!(app.call("models.update", json!({"model": m, "name": "renamed"})).await.codes(), (400, 201));
+    assert_eq!(
+        app.call("projects.update", json!({"project": p, "name": "sem public renamed"})).await.codes(),
+        (403, 21)
+    );
+    app.ok("tasks.make_private", json!({"ids": [t]})).await;
+    app.ok("models.make_private", json!({"ids": [m]})).await;
+    app.ok("projects.make_private", json!({"ids": [p]})).await;
+    app.ok("tasks.started", json!({"task": t})).await;
+    app.ok("models.update", json!({"model": m, "name": "renamed"})).await;
+    app.ok("projects.update", json!({"project": p, "name": "sem public renamed"})).await;
+}
+on_both!(public_objects_are_read_only);

@@ -273,6 +273,16 @@ async fn handle(
     Ok(answer)
 }
 
+/// `<noun>.make_public` / `make_private {ids}`: `set` on the ids; answers
+/// `{updated}`.
+async fn share<F, Fut>(req: Req, set: F) -> AppResult<Value>
+where
+    F: FnOnce(Vec<String>) -> Fut,
+    Fut: std::future::Future<Output = AppResult<u64>>,
+{
+    Ok(json!({"updated": set(req.nonempty_str_list("ids")?).await?}))
+}
+
 /// The endpoint table: the one place an endpoint name is looked up.
 async fn route(state: &AppState, actor: &Actor, name: &str, req: Req, body: &[u8], peer: PeerAddr) -> AppResult<Value> {
     let (st, a) = (state, actor);
@@ -284,6 +294,18 @@ async fn route(state: &AppState, actor: &Actor, name: &str, req: Req, body: &[u8
         "projects.update" => projects::update(st, a, req).await,
         "projects.move" => projects::move_project(st, a, req).await,
         "projects.merge" => projects::merge(st, a, req).await,
+        "projects.make_public" => {
+            share(req, |ids| async move { ops::projects::set_public(st, a, &ids, true).await }).await
+        }
+        "projects.make_private" => {
+            share(req, |ids| async move { ops::projects::set_public(st, a, &ids, false).await }).await
+        }
+        "tasks.make_public" => share(req, |ids| async move { ops::tasks::set_public(st, a, &ids, true).await }).await,
+        "tasks.make_private" => share(req, |ids| async move { ops::tasks::set_public(st, a, &ids, false).await }).await,
+        "models.make_public" => share(req, |ids| async move { ops::models::set_public(st, a, &ids, true).await }).await,
+        "models.make_private" => {
+            share(req, |ids| async move { ops::models::set_public(st, a, &ids, false).await }).await
+        }
         "pipelines.start_pipeline" => pipelines::start_pipeline(st, a, req).await,
         "pipelines.delete_runs" => pipelines::delete_runs(st, a, req).await,
         "projects.delete" => projects::delete(st, a, req).await,

@@ -64,6 +64,16 @@ fn script(s: &Script) -> Value {
     out
 }
 
+/// The `company` of an entity: ours, or none for a public one (as
+/// ClearML's server shows objects shared with every company).
+fn company(public: bool) -> &'static str {
+    if public {
+        ""
+    } else {
+        COMPANY
+    }
+}
+
 /// A task (§8.1).
 pub fn task(t: &Task, metrics: &[MetricSummary]) -> Value {
     let last_metrics = last_metrics(metrics);
@@ -79,7 +89,7 @@ pub fn task(t: &Task, metrics: &[MetricSummary]) -> Value {
     });
     execution.insert("artifacts".into(), json!(artifacts));
     json!({
-        "id": t.id, "name": t.name, "user": t.user, "company": COMPANY,
+        "id": t.id, "name": t.name, "user": t.user, "company": company(t.public),
         "type": t.task_type.as_str(), "status": t.status.as_str(),
         "status_reason": t.status_reason, "status_message": t.status_message,
         "status_changed": iso(t.status_changed),
@@ -115,7 +125,7 @@ pub fn project(p: &Project, all: &[Project]) -> Value {
     }
     json!({
         "id": p.id, "name": p.name, "basename": p.basename, "description": p.description,
-        "user": "", "company": COMPANY,
+        "user": "", "company": company(p.public),
         "created": iso(p.created), "last_update": iso(p.last_update),
         "tags": p.tags, "system_tags": p.system_tags,
         "default_output_destination": p.default_output_destination,
@@ -145,7 +155,7 @@ pub fn model(m: &Model, metrics: &[MetricSummary]) -> Value {
         "id": m.id, "name": m.name, "uri": m.uri, "framework": m.framework, "design": m.design,
         "labels": m.labels, "ready": m.ready, "public": m.public, "comment": m.comment,
         "tags": m.tags, "system_tags": m.system_tags, "project": m.project, "task": m.task,
-        "parent": m.parent, "user": m.user, "company": COMPANY,
+        "parent": m.parent, "user": m.user, "company": company(m.public),
         "created": iso(m.created), "last_update": iso(m.last_update), "metadata": m.metadata,
     })
 }

@@ -19,6 +19,22 @@ pub async fn require_task(state: &AppState, id: &str) -> AppResult<()> {
     Ok(())
 }
 
+/// Checks a `make_public` (`public`) or `make_private` request: every one
+/// of `ids` must be found among `current` (id, public now) the other way
+/// round, else 400/<noun's subcode> names it, as ClearML's server answers.
+pub fn check_sharing(noun: Noun, ids: &[String], current: &[(String, bool)], public: bool) -> AppResult<()> {
+    match ids.iter().find(|id| !current.iter().any(|(c, p)| c == *id && *p != public)) {
+        Some(id) => Err(AppError::not_found(noun, id)),
+        None => Ok(()),
+    }
+}
+
+/// 403/21 for a change to a public task or project (models answer
+/// 400/201 instead, as ClearML's server does).
+pub fn read_only(what: &str, id: &str) -> AppError {
+    AppError::NoWritePermission { message: format!("{what} {id} is public: make it private to change it") }
+}
+
 /// The project, or 400/401.
 pub async fn project(state: &AppState, id: &str) -> AppResult<Project> {
     state.store.get_project(id).await?.ok_or_else(|| AppError::not_found(Noun::Project, id))

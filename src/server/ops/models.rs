@@ -17,6 +17,25 @@ pub async fn get(state: &AppState, _actor: &Actor, id: &str) -> AppResult<Model>
     lookup::model(state, id).await
 }
 
+/// The model, for a change: a public one is not found for writing (400/201,
+/// as ClearML's server answers).
+async fn writable(state: &AppState, _actor: &Actor, id: &str) -> AppResult<Model> {
+    let m = lookup::model(state, id).await?;
+    if m.public {
+        return Err(AppError::not_found(crate::error::Noun::Model, id));
+    }
+    Ok(m)
+}
+
+/// `models.make_public` (`public`) / `make_private`: answers how many changed.
+pub async fn set_public(state: &AppState, _actor: &Actor, ids: &[String], public: bool) -> AppResult<u64> {
+    let f = ModelFilter { ids: ids.to_vec(), page_size: i64::MAX, ..ModelFilter::default() };
+    let current: Vec<(String, bool)> =
+        state.store.query_models(&f).await?.into_iter().map(|m| (m.id, m.public)).collect();
+    lookup::check_sharing(crate::error::Noun::Model, ids, &current, public)?;
+    state.store.set_models_public(ids, public).await
+}
+
 /// A page of models.
 pub async fn query(state: &AppState, _actor: &Actor, filter: &ModelFilter) -> AppResult<Vec<Model>> {
     state.store.query_models(filter).await
@@ -46,7 +65,7 @@ pub async fn create(state: &AppState, actor: &Actor, patch: &ModelPatch) -> AppR
 /// `models.edit` and `models.update`.
 pub async fn edit(state: &AppState, actor: &Actor, id: &str, patch: &ModelPatch) -> AppResult<Model> {
     check(state, patch).await?;
-    let mut m = get(state, actor, id).await?;
+    let mut m = writable(state, actor, id).await?;
     patch.apply(&mut m);
     m.last_update = now_ms();
     state.store.update_model(&m).await?;
@@ -61,7 +80,7 @@ pub async fn set_ready(
     publish_task: bool,
     force_publish_task: bool,
 ) -> AppResult<Option<String>> {
-    let m = get(state, actor, id).await?;
+    let m = writable(state, actor, id).await?;
     if m.ready {
         return Err(AppError::ModelIsReady { id: m.id });
     }
@@ -197,7 +216,7 @@ pub async fn clean_task(
 
 /// `models.delete`. Answers the model as it was.
 pub async fn delete(state: &AppState, actor: &Actor, id: &str, force: bool) -> AppResult<Model> {
-    let m = get(state, actor, id).await?;
+    let m = writable(state, actor, id).await?;
     // The task that made it forgets it; a published task (which keeps its
     // record) only when forced, and then it shows the model as deleted.
     if let Some(t) = m.task.as_deref() {
@@ -254,7 +273,7 @@ pub async fn add_or_update_metadata(
     items: &[Value],
     replace: bool,
 ) -> AppResult<()> {
-    let mut m = get(state, actor, id).await?;
+    let mut m = writable(state, actor, id).await?;
     if replace {
         m.metadata.clear();
     }
@@ -269,7 +288,7 @@ pub async fn add_or_update_metadata(
 
 /// `models.delete_metadata`: removes these keys.
 pub async fn delete_metadata(state: &AppState, actor: &Actor, id: &str, keys: &[String]) -> AppResult<()> {
-    let mut m = get(state, actor, id).await?;
+    let mut m = writable(state, actor, id).await?;
     for k in keys {
         m.metadata.remove(k);
     }

@@ -135,6 +135,9 @@ pub async fn update(
     patch: &ProjectPatch,
 ) -> AppResult<Project> {
     let mut p = get(state, actor, id).await?;
+    if p.public {
+        return Err(lookup::read_only("project", id));
+    }
     if let Some(name) = name {
         p = rename(state, actor, id, name).await?;
     }
@@ -151,6 +154,9 @@ pub async fn update(
 /// are renamed along.
 pub async fn rename(state: &AppState, actor: &Actor, id: &str, name: &str) -> AppResult<Project> {
     let p = get(state, actor, id).await?;
+    if p.public {
+        return Err(lookup::read_only("project", id));
+    }
     let name = check_project_name(name)?;
     if parent_path(&name) != parent_path(&p.name) {
         return Err(AppError::ProjectLocation {
@@ -183,12 +189,23 @@ pub async fn rename_basename(state: &AppState, actor: &Actor, id: &str, new_base
 /// Answers how many projects moved and the project as moved.
 pub async fn move_under(state: &AppState, actor: &Actor, id: &str, new_location: &str) -> AppResult<(usize, Project)> {
     let p = get(state, actor, id).await?;
+    if p.public {
+        return Err(lookup::read_only("project", id));
+    }
     let location = new_location.trim().trim_matches('/');
     let new_path = if location.is_empty() { p.basename.clone() } else { format!("{location}/{}", p.basename) };
     let new_path = check_project_name(&new_path)?;
     let prefix = format!("{}/", p.name);
     let moved = list(state, actor).await?.iter().filter(|q| q.id == p.id || q.name.starts_with(&prefix)).count();
     Ok((moved, state.store.relocate_project(id, &new_path).await?))
+}
+
+/// `projects.make_public` (`public`) / `make_private`: answers how many
+/// changed.
+pub async fn set_public(state: &AppState, actor: &Actor, ids: &[String], public: bool) -> AppResult<u64> {
+    let current: Vec<(String, bool)> = list(state, actor).await?.into_iter().map(|p| (p.id, p.public)).collect();
+    lookup::check_sharing(Noun::Project, ids, &current, public)?;
+    state.store.set_projects_public(ids, public).await
 }
 
 /// What `projects.merge` moved.
@@ -213,6 +230,9 @@ pub async fn merge(state: &AppState, actor: &Actor, source: &str, destination: O
         });
     }
     let src = get(state, actor, source).await?;
+    if src.public {
+        return Err(lookup::read_only("project", source));
+    }
     let dest = match destination {
         Some(id) => Some(get(state, actor, id).await?),
         None => None,
@@ -325,6 +345,9 @@ pub async fn delete(
 ) -> AppResult<ProjectDeletion> {
     let all = list(state, actor).await?;
     let p = all.iter().find(|p| p.id == id).ok_or_else(|| AppError::not_found(Noun::Project, id))?;
+    if p.public {
+        return Err(lookup::read_only("project", id));
+    }
     let doomed = subtree(p, &all);
     let doomed_ids: Vec<String> = doomed.iter().map(|d| d.id.clone()).collect();
     let store = &state.store;

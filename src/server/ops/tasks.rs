@@ -36,6 +36,9 @@ pub(super) async fn modify_with_queue<T>(
 ) -> AppResult<(T, Task)> {
     for _ in 0..WRITE_ATTEMPTS {
         let mut task = lookup::task(state, id).await?;
+        if task.public {
+            return Err(lookup::read_only("task", id));
+        }
         let (out, queue) = change(&mut task)?;
         let now = now_ms();
         task.last_update = now;
@@ -70,6 +73,9 @@ pub(super) async fn modify_at(
     change: impl FnOnce(&mut Task) -> AppResult<()>,
 ) -> AppResult<i64> {
     let mut task = lookup::task(state, id).await?;
+    if task.public {
+        return Err(lookup::read_only("task", id));
+    }
     if task.revision != expected {
         return Err(AppError::Stale { current: task.revision });
     }
@@ -120,6 +126,15 @@ pub async fn create(state: &AppState, actor: &Actor, patch: &TaskPatch) -> AppRe
     patch.apply(&mut t);
     state.store.insert_task(&t).await?;
     Ok(t.id)
+}
+
+/// `tasks.make_public` (`public`) / `make_private`: answers how many changed.
+pub async fn set_public(state: &AppState, _actor: &Actor, ids: &[String], public: bool) -> AppResult<u64> {
+    let f = TaskFilter { ids: ids.to_vec(), page_size: i64::MAX, ..TaskFilter::default() };
+    let current: Vec<(String, bool)> =
+        state.store.query_tasks(&f).await?.0.into_iter().map(|t| (t.id, t.public)).collect();
+    lookup::check_sharing(crate::error::Noun::Task, ids, &current, public)?;
+    state.store.set_tasks_public(ids, public).await
 }
 
 /// The steps of the pipelines among `ids` (a controller's steps are the
@@ -504,6 +519,9 @@ pub async fn reset(
     delete_output_models: bool,
 ) -> AppResult<Cleared> {
     let t = lookup::task(state, id).await?;
+    if t.public {
+        return Err(lookup::read_only("task", id));
+    }
     t.status.check_transition(TaskStatus::Created, force, || format!("a {} task cannot be reset", t.status))?;
     let cleanup = super::models::clean_task(state, actor, &t, force, false, delete_output_models).await?;
     state.store.clear_task_events(id).await?;
@@ -639,6 +657,9 @@ pub async fn delete(
     delete_output_models: bool,
 ) -> AppResult<Cleared> {
     let t = lookup::task(state, id).await?;
+    if t.public {
+        return Err(lookup::read_only("task", id));
+    }
     if !t.status.can_delete(force, t.is_archived()) {
         return Err(AppError::TaskCannotBeDeleted {
             id: t.id,

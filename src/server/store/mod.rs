@@ -339,6 +339,8 @@ pub struct Session {
 /// Projects, nested by path.
 #[async_trait]
 pub trait ProjectStore: Send + Sync {
+    /// Makes projects public or private; answers how many changed.
+    async fn set_projects_public(&self, ids: &[String], public: bool) -> AppResult<u64>;
     /// Finds the project with this full path, creating it and missing parents.
     async fn ensure_project(&self, path: &str, description: &str) -> AppResult<Project>;
     /// One project.
@@ -367,6 +369,8 @@ pub trait ProjectStore: Send + Sync {
 /// Tasks, their revision-guarded writes and their queue entries.
 #[async_trait]
 pub trait TaskStore: Send + Sync {
+    /// Makes tasks public or private; answers how many changed.
+    async fn set_tasks_public(&self, ids: &[String], public: bool) -> AppResult<u64>;
     /// Stores a new task.
     async fn insert_task(&self, task: &Task) -> AppResult<()>;
     /// One task.
@@ -426,6 +430,8 @@ pub trait WorkerStore: Send + Sync {
 /// Registered models.
 #[async_trait]
 pub trait ModelStore: Send + Sync {
+    /// Makes models public or private; answers how many changed.
+    async fn set_models_public(&self, ids: &[String], public: bool) -> AppResult<u64>;
     /// Stores a new model.
     async fn insert_model(&self, model: &Model) -> AppResult<()>;
     /// One model.

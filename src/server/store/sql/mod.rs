@@ -437,6 +437,17 @@ pub struct SqlStore {
 }
 
 impl SqlStore {
+    /// Sets the `public` flag of rows of `table` (tasks, models, projects).
+    pub(super) async fn set_public(&self, table: &str, ids: &[String], public: bool) -> AppResult<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let mut q = Sql::params();
+        let flag = q.param(i64::from(public));
+        let cond = q.in_list("id", ids, false);
+        self.db.execute(&q.with_text(format!("UPDATE {table} SET public = {flag} WHERE {cond}"))).await
+    }
+
     /// A store on an opened (and migrated) pool.
     pub fn new(db: Db) -> SqlStore {
         SqlStore { db }

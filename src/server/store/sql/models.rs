@@ -117,6 +117,11 @@ fn model_where(d: Dialect, q: &mut Sql, f: &ModelFilter) -> String {
 
 #[async_trait]
 impl ModelStore for SqlStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(n = ids.len()))]
+    async fn set_models_public(&self, ids: &[String], public: bool) -> AppResult<u64> {
+        self.set_public("models", ids, public).await
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(id = %model.id))]
     async fn insert_model(&self, model: &Model) -> AppResult<()> {
         let ps: Vec<String> = (1..=MODEL_WRITE_COLUMNS.len() + 1).map(|i| format!("${i}")).collect();

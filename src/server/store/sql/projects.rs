@@ -23,6 +23,7 @@ struct ProjectRow {
     default_output_destination: Option<String>,
     created: i64,
     last_update: i64,
+    public: i64,
 }
 
 impl ProjectRow {
@@ -38,6 +39,7 @@ impl ProjectRow {
             default_output_destination: self.default_output_destination,
             created: self.created,
             last_update: self.last_update,
+            public: self.public != 0,
         }
     }
 }
@@ -91,6 +93,11 @@ async fn ensure_prefixes(exec: &mut Exec<'_>, prefixes: &[String], description: 
 
 #[async_trait]
 impl ProjectStore for SqlStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(n = ids.len()))]
+    async fn set_projects_public(&self, ids: &[String], public: bool) -> AppResult<u64> {
+        self.set_public("projects", ids, public).await
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(path = %path))]
     async fn ensure_project(&self, path: &str, description: &str) -> AppResult<Project> {
         let prefixes = path_prefixes(path)?;

@@ -218,6 +218,7 @@ struct TaskRow {
     last_worker: Option<String>,
     last_worker_report: Option<i64>,
     revision: i64,
+    public: i64,
 }
 
 impl TaskRow {
@@ -287,6 +288,7 @@ impl TaskRow {
             last_worker: self.last_worker,
             last_worker_report: self.last_worker_report,
             revision: self.revision,
+            public: self.public != 0,
             id,
         })
     }
@@ -357,6 +359,11 @@ impl SqlStore {
 
 #[async_trait]
 impl TaskStore for SqlStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(n = ids.len()))]
+    async fn set_tasks_public(&self, ids: &[String], public: bool) -> AppResult<u64> {
+        self.set_public("tasks", ids, public).await
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(id = %task.id))]
     async fn insert_task(&self, task: &Task) -> AppResult<()> {
         let mut binds = vec![Bind::from(&task.id)];
