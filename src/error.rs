@@ -148,6 +148,12 @@ pub enum AppError {
     /// 400/160: deleting these runs would leave the pipeline without any.
     #[error("at least one pipeline run should be left (project {project})")]
     CannotRemoveAllRuns { project: String },
+    /// 400/16: a value out of range for its field.
+    #[error("invalid value for fields ({message})")]
+    FieldsValue { message: String },
+    /// 400/1005: no worker statistics to answer from.
+    #[error("worker stats not found (for workers {workers:?})")]
+    WorkerStatsNotFound { workers: Vec<String> },
     /// 400/702: tasks still wait in the queue.
     #[error("queue '{name}' is not empty: {waiting} tasks wait in it (use force to delete it)")]
     QueueNotEmpty { name: String, waiting: usize },
@@ -256,6 +262,8 @@ impl AppError {
             AppError::ModelCreatingTaskExists { .. } => 206,
             AppError::TaskCannotBeDeleted { .. } => 123,
             AppError::CannotRemoveAllRuns { .. } => 160,
+            AppError::FieldsValue { .. } => 16,
+            AppError::WorkerStatsNotFound { .. } => 1005,
             AppError::ProjectMerge { into_child: false, .. } => 410,
             AppError::ProjectMerge { into_child: true, .. } => 412,
             AppError::QueueNotEmpty { .. } => 702,

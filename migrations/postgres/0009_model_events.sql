@@ -19,3 +19,17 @@ ALTER TABLE workers ADD COLUMN ip TEXT;
 -- ClearML's public objects (`make_public`): readable, not writable.
 ALTER TABLE tasks ADD COLUMN public BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE projects ADD COLUMN public BIGINT NOT NULL DEFAULT 0;
+-- Workers' machine statistics over time, one row per value reported
+-- (`workers.get_stats`, `get_activity_report`), kept for 30 days.
+CREATE TABLE worker_stats (
+    id        BIGSERIAL PRIMARY KEY,
+    worker    TEXT NOT NULL,
+    timestamp BIGINT NOT NULL,
+    task      TEXT,
+    category  TEXT NOT NULL,
+    metric    TEXT NOT NULL,
+    variant   TEXT NOT NULL,
+    value     DOUBLE PRECISION NOT NULL
+);
+CREATE INDEX worker_stats_metric ON worker_stats(metric, timestamp);
+CREATE INDEX worker_stats_time ON worker_stats(timestamp);

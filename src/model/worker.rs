@@ -41,6 +41,80 @@ pub struct Worker {
     pub last_seen: i64,
 }
 
+/// One value of a worker's machine statistics at one report: `metric` is
+/// the `machine_stats` field (`cpu_usage`), `category` its first word
+/// (`cpu`), `variant` the index of a per-device value (`"0"`, `"1"`…) or
+/// `total`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct WorkerStat {
+    pub worker: String,
+    /// Epoch milliseconds of the report.
+    pub timestamp: i64,
+    /// The task it ran then.
+    pub task: Option<String>,
+    pub category: String,
+    pub metric: String,
+    pub variant: String,
+    pub value: f64,
+}
+
+/// The `machine_stats` fields kept as statistics (ClearML's `MachineStats`).
+pub const MACHINE_STATS: [&str; 14] = [
+    "cpu_usage",
+    "cpu_temperature",
+    "gpu_usage",
+    "gpu_temperature",
+    "gpu_memory_free",
+    "gpu_memory_used",
+    "memory_used",
+    "memory_free",
+    "network_tx",
+    "network_rx",
+    "disk_free_home",
+    "disk_free_temp",
+    "disk_read",
+    "disk_write",
+];
+
+impl WorkerStat {
+    /// The statistics of one report: each known field with a value (zero
+    /// and empty ones are left out, as ClearML's server leaves them).
+    pub fn of_report(
+        worker: &str,
+        timestamp: i64,
+        task: Option<&str>,
+        stats: &serde_json::Map<String, serde_json::Value>,
+    ) -> Vec<WorkerStat> {
+        let mut out = Vec::new();
+        for metric in MACHINE_STATS {
+            let category = metric.split('_').next().unwrap_or(metric).to_string();
+            let mut push = |variant: String, v: &serde_json::Value| {
+                if let Some(value) = v.as_f64().filter(|x| *x != 0.0 && x.is_finite()) {
+                    out.push(WorkerStat {
+                        worker: worker.to_string(),
+                        timestamp,
+                        task: task.map(str::to_string),
+                        category: category.clone(),
+                        metric: metric.to_string(),
+                        variant,
+                        value,
+                    });
+                }
+            };
+            match stats.get(metric) {
+                Some(serde_json::Value::Array(values)) => {
+                    for (i, v) in values.iter().enumerate() {
+                        push(i.to_string(), v);
+                    }
+                }
+                Some(v) => push("total".into(), v),
+                None => {}
+            }
+        }
+        out
+    }
+}
+
 impl Worker {
     /// Whether the worker reported within its own timeout (or, without
     /// one, `timeout_ms`) of `now`.

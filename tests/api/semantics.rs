@@ -561,3 +561,65 @@ async fn public_objects_are_read_only(app: &TestApp) {
     app.ok("projects.update", json!({"project": p, "name": "sem public renamed"})).await;
 }
 on_both!(public_objects_are_read_only);
+
+async fn workers_keep_a_history_of_their_machines(app: &TestApp) {
+    let t = app.task("sem stats task").await;
+    app.ok("tasks.started", json!({"task": t})).await;
+    // An interval boundary (40 s) an hour ago, in seconds: well inside the
+    // 30 days statistics are kept.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    let start = (now - 3600) / 40 * 40;
+    for (i, cpu) in [[10.0, 20.0], [30.0, 40.0]].iter().enumerate() {
+        let at = (start + 60 * i as i64) * 1000;
+        let stats = json!({"cpu_usage": cpu, "memory_used": 50, "gpu_usage": [60, 0]});
+        app.ok(
+            "workers.status_report",
+            json!({"worker": "sem-stats:0", "timestamp": at, "machine_stats": stats, "task": t}),
+        )
+        .await;
+    }
+    app.ok(
+        "workers.status_report",
+        json!({"worker": "sem-stats:1", "timestamp": start * 1000, "machine_stats": {"cpu_usage": [5]}}),
+    )
+    .await;
+    let keys = app.ok("workers.get_metric_keys", json!({"worker_ids": ["sem-stats:0"]})).await;
+    let cats: Vec<(String, Value)> = keys["categories"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| (c["name"].as_str().unwrap_or_default().to_string(), c["metric_keys"].clone()))
+        .collect();
+    assert_eq!(
+        cats,
+        [
+            ("cpu".into(), json!(["cpu_usage"])),
+            ("gpu".into(), json!(["gpu_usage"])),
+            ("memory".into(), json!(["memory_used"]))
+        ]
+    );
+    assert_eq!(app.call("workers.get_metric_keys", json!({"worker_ids": ["nobody"]})).await.codes(), (400, 1005));
+    let items = json!([{"key": "cpu_usage", "aggregation": "avg"}, {"key": "cpu_usage", "aggregation": "max"}]);
+    let body = json!({"items": items, "from_date": start, "to_date": start + 400, "interval": 1, "worker_ids": ["sem-stats:0"]});
+    let got = app.ok("workers.get_stats", body).await;
+    let w = &got["workers"][0];
+    assert_eq!((w["worker"].as_str(), got["workers"].as_array().map(Vec::len)), (Some("sem-stats:0"), Some(1)));
+    let stats = &w["metrics"][0]["stats"];
+    assert_eq!(stats[0]["aggregation"], "avg");
+    // 40 s intervals (the narrowest); reports at 0 s and 60 s, none after.
+    assert_eq!(stats[0]["dates"][0], start * 1000);
+    assert_eq!(
+        stats[0]["values"].as_array().map(|v| v[..3].to_vec()),
+        Some(vec![json!(15.0), json!(35.0), json!(0.0)])
+    );
+    assert_eq!(stats[1]["values"][1], 40.0);
+    let bad = json!({"items": items, "from_date": start, "to_date": start, "interval": 1});
+    assert_eq!(app.call("workers.get_stats", bad).await.codes(), (400, 16));
+    let act = app
+        .ok("workers.get_activity_report", json!({"from_date": start, "to_date": start + 400, "interval": 40}))
+        .await;
+    assert_eq!(act["total"]["counts"][0], 2);
+    assert_eq!(act["active"]["counts"][0], 1, "only one ran a task");
+    assert_eq!(act["total"]["dates"].as_array().map(Vec::len), Some(10), "the incomplete last interval is left out");
+}
+on_both!(workers_keep_a_history_of_their_machines);

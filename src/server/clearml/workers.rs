@@ -4,10 +4,10 @@
 use super::query::{Query, QueryFields};
 use super::request::Req;
 use super::wire;
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use crate::model::Actor;
 use crate::server::clock::now_ms;
-use crate::server::ops::workers::{self, Registration, StatusReport};
+use crate::server::ops::workers::{self, Aggregation, Intervals, Registration, StatusReport};
 use crate::server::state::AppState;
 use serde_json::{json, Value};
 use std::net::IpAddr;
@@ -45,12 +45,104 @@ pub async fn status_report(state: &AppState, actor: &Actor, req: Req, ip: Option
         queues: opt_list(&req, "queues")?,
         tags: opt_list(&req, "tags")?,
         machine_stats: req.opt_object("machine_stats")?.cloned(),
+        timestamp: req.opt_i64("timestamp")?,
     };
     workers::status_report(state, actor, &id, report).await?;
     Ok(json!({}))
 }
 
-/// `workers.unregister {worker}`.
+/// `workers.get_metric_keys {worker_ids?}`: the statistics reported, by
+/// category.
+pub async fn get_metric_keys(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let keys = workers::stat_keys(state, actor, &req.str_list("worker_ids")?).await?;
+    let categories: Vec<Value> =
+        keys.into_iter().map(|(name, metric_keys)| json!({"name": name, "metric_keys": metric_keys})).collect();
+    Ok(json!({"categories": categories}))
+}
+
+/// A request's `from_date`/`to_date` (seconds) cut by its `interval`.
+fn intervals_of(req: &Req) -> AppResult<(Intervals, f64)> {
+    let date = |field: &str| -> AppResult<f64> {
+        req.get(field).and_then(Value::as_f64).ok_or_else(|| AppError::missing(field))
+    };
+    let (from, to) = (date("from_date")?, date("to_date")?);
+    let interval = req.opt_i64("interval")?.ok_or_else(|| AppError::missing("interval"))?;
+    if interval < 1 {
+        return Err(AppError::invalid("interval must be at least 1 second"));
+    }
+    Ok((Intervals::new(from, to, interval)?, to))
+}
+
+/// A metric's answers in `workers.get_stats`: (metric, one per aggregation).
+type MetricStats = (String, Vec<Value>);
+
+/// `workers.get_stats {items: [{key, aggregation}], from_date, to_date,
+/// interval, worker_ids?, split_by_resource?}`: each worker's statistics
+/// per interval, as ClearML's workers page charts them.
+pub async fn get_stats(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let (range, to) = intervals_of(&req)?;
+    let range = range.complete_only(to);
+    let mut items = Vec::new();
+    for item in req.opt_list("items")?.filter(|l| !l.is_empty()).ok_or_else(|| AppError::missing("items"))? {
+        let key = item.get("key").and_then(Value::as_str).ok_or_else(|| AppError::missing("items[].key"))?;
+        let agg = item.get("aggregation").and_then(Value::as_str).unwrap_or("avg").parse::<Aggregation>()?;
+        items.push((key.to_string(), agg));
+    }
+    let split = req.bool_or("split_by_resource", false)?;
+    let charts = workers::stats(state, actor, &items, range, &req.str_list("worker_ids")?, split).await?;
+    let dates = range.dates();
+    // Workers, their metrics and each metric's aggregations in the order asked.
+    let mut out: Vec<(String, Vec<MetricStats>)> = Vec::new();
+    for c in charts {
+        let agg = match c.aggregation {
+            Aggregation::Avg => "avg",
+            Aggregation::Min => "min",
+            Aggregation::Max => "max",
+        };
+        let resources: Vec<Value> =
+            c.resources.iter().map(|(name, values)| json!({"name": name, "values": values})).collect();
+        let stat = json!({"aggregation": agg, "dates": dates, "values": c.values, "resource_series": resources});
+        let wi = match out.iter().position(|(w, _)| *w == c.worker) {
+            Some(i) => i,
+            None => {
+                out.push((c.worker.clone(), Vec::new()));
+                out.len() - 1
+            }
+        };
+        let metrics = &mut out[wi].1;
+        let mi = match metrics.iter().position(|(m, _)| *m == c.metric) {
+            Some(i) => i,
+            None => {
+                metrics.push((c.metric.clone(), Vec::new()));
+                metrics.len() - 1
+            }
+        };
+        metrics[mi].1.push(stat);
+    }
+    let workers: Vec<Value> = out
+        .into_iter()
+        .map(|(worker, metrics)| {
+            let metrics: Vec<Value> =
+                metrics.into_iter().map(|(metric, stats)| json!({"metric": metric, "stats": stats})).collect();
+            json!({"worker": worker, "metrics": metrics})
+        })
+        .collect();
+    Ok(json!({"workers": workers}))
+}
+
+/// `workers.get_activity_report {from_date, to_date, interval}`: how many
+/// workers reported (`total`) and ran a task (`active`) per interval; the
+/// last interval, still incomplete, is left out.
+pub async fn get_activity_report(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    let (range, _) = intervals_of(&req)?;
+    let (mut total, mut active) = workers::activity(state, actor, range).await?;
+    let mut dates = range.dates();
+    if dates.pop().is_some() {
+        total.pop();
+        active.pop();
+    }
+    Ok(json!({"total": {"dates": dates, "counts": total}, "active": {"dates": dates, "counts": active}}))
+}
 pub async fn unregister(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     workers::unregister(state, actor, &req.str("worker")?).await?;
     Ok(json!({}))

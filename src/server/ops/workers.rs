@@ -6,7 +6,7 @@
 use super::tasks::{self, StatusChange};
 use super::Actor;
 use crate::error::{AppError, AppResult};
-use crate::model::worker::WorkerView;
+use crate::model::worker::{WorkerStat, WorkerView};
 use crate::model::{Task, TaskStatus, Worker};
 use crate::server::clock::now_ms;
 use crate::server::state::AppState;
@@ -83,6 +83,8 @@ pub struct StatusReport {
     pub machine_stats: Option<Map<String, Value>>,
     /// The address it reports from.
     pub ip: Option<String>,
+    /// When it measured its machine (epoch ms); now when not given.
+    pub timestamp: Option<i64>,
 }
 
 /// `workers.status_report`: what the worker runs now and its machine.
@@ -115,6 +117,8 @@ pub async fn status_report(state: &AppState, actor: &Actor, id: &str, report: St
         w.tags = t;
     }
     if let Some(stats) = report.machine_stats {
+        let at = report.timestamp.unwrap_or_else(now_ms);
+        state.store.add_worker_stats(&WorkerStat::of_report(id, at, w.task.as_deref(), &stats)).await?;
         w.machine_stats = stats;
     }
     w.last_seen = now_ms();
@@ -208,7 +212,195 @@ pub async fn reap(state: &AppState) -> AppResult<usize> {
         state.store.delete_worker(&w.id).await?;
         tracing::info!(worker = %w.id, "worker gone (no report within the timeout)");
     }
+    state.store.prune_worker_stats(now - STATS_KEPT_MS).await?;
     Ok(failed)
+}
+
+/// How long workers' machine statistics are kept: 30 days.
+pub const STATS_KEPT_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// ClearML's narrowest chart interval for worker statistics, seconds.
+const MIN_INTERVAL_S: i64 = 40;
+
+/// How a statistic is reduced over an interval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Aggregation {
+    Avg,
+    Min,
+    Max,
+}
+
+impl Aggregation {
+    /// The reduction of `values` (0 for none, as ClearML's charts show gaps).
+    fn of(self, values: &[f64]) -> f64 {
+        if values.is_empty() {
+            return 0.0;
+        }
+        match self {
+            Aggregation::Avg => values.iter().sum::<f64>() / values.len() as f64,
+            Aggregation::Min => values.iter().copied().fold(f64::INFINITY, f64::min),
+            Aggregation::Max => values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        }
+    }
+}
+
+impl std::str::FromStr for Aggregation {
+    type Err = AppError;
+    fn from_str(s: &str) -> AppResult<Aggregation> {
+        match s {
+            "avg" => Ok(Aggregation::Avg),
+            "min" => Ok(Aggregation::Min),
+            "max" => Ok(Aggregation::Max),
+            other => Err(AppError::invalid(format!("aggregation must be avg, min or max, not '{other}'"))),
+        }
+    }
+}
+
+/// A time range cut into intervals, as ClearML's charts of worker
+/// statistics cut it: intervals of at least 40 s aligned on the epoch,
+/// from the one holding `from` to the one holding `to` (seconds).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Intervals {
+    /// Epoch ms of the first interval's start.
+    pub first: i64,
+    /// Interval length, ms.
+    pub step: i64,
+    /// How many intervals.
+    pub count: usize,
+    from_ms: i64,
+    to_ms: i64,
+}
+
+impl Intervals {
+    /// The intervals of `from..to` (seconds); 400/16 unless `from < to`.
+    pub fn new(from: f64, to: f64, interval_s: i64) -> AppResult<Intervals> {
+        if from.partial_cmp(&to) != Some(std::cmp::Ordering::Less) {
+            return Err(AppError::FieldsValue { message: "from_date must be less than to_date".into() });
+        }
+        let step = interval_s.max(MIN_INTERVAL_S) * 1000;
+        let (from_ms, to_ms) = (from.trunc() as i64 * 1000, to.trunc() as i64 * 1000);
+        let first = from_ms.div_euclid(step) * step;
+        let last = to_ms.div_euclid(step) * step;
+        let count = usize::try_from((last - first) / step + 1).unwrap_or(0);
+        Ok(Intervals { first, step, count, from_ms, to_ms })
+    }
+
+    /// Leaves out the last intervals that start within 90% of an interval
+    /// of the end (their data is not all in yet), as ClearML's server does.
+    pub fn complete_only(mut self, to: f64) -> Intervals {
+        let cutoff = ((to - 0.9 * (self.step / 1000) as f64) * 1000.0) as i64;
+        while self.count > 0 && self.first + (self.count as i64 - 1) * self.step >= cutoff {
+            self.count -= 1;
+        }
+        self
+    }
+
+    /// The intervals' starts, epoch ms.
+    pub fn dates(&self) -> Vec<i64> {
+        (0..self.count as i64).map(|i| self.first + i * self.step).collect()
+    }
+
+    /// Which interval holds `t` (epoch ms), if any.
+    fn index(&self, t: i64) -> Option<usize> {
+        let i = usize::try_from((t - self.first).div_euclid(self.step)).ok()?;
+        (i < self.count).then_some(i)
+    }
+}
+
+/// One worker's chart of one statistic: a value per interval, and with
+/// `split_by_resource` one series per GPU (when there is more than one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatChart {
+    pub worker: String,
+    pub metric: String,
+    pub aggregation: Aggregation,
+    pub values: Vec<f64>,
+    /// (variant, values per interval).
+    pub resources: Vec<(String, Vec<f64>)>,
+}
+
+/// `workers.get_stats`: for each (metric, aggregation) of `items`, each
+/// worker's values per interval of `range` (only workers with values).
+pub async fn stats(
+    state: &AppState,
+    _actor: &Actor,
+    items: &[(String, Aggregation)],
+    range: Intervals,
+    workers: &[String],
+    split_by_resource: bool,
+) -> AppResult<Vec<StatChart>> {
+    let mut out = Vec::new();
+    for (metric, aggregation) in items {
+        let rows = state.store.worker_stats(Some(metric), range.from_ms, range.to_ms, workers).await?;
+        let mut by_worker: std::collections::BTreeMap<&str, Vec<&WorkerStat>> = Default::default();
+        for r in &rows {
+            by_worker.entry(r.worker.as_str()).or_default().push(r);
+        }
+        for (worker, rows) in by_worker {
+            let reduce = |rows: &[&WorkerStat]| {
+                let mut per: Vec<Vec<f64>> = vec![Vec::new(); range.count];
+                for r in rows {
+                    if let Some(i) = range.index(r.timestamp) {
+                        per[i].push(r.value);
+                    }
+                }
+                per.iter().map(|v| aggregation.of(v)).collect::<Vec<f64>>()
+            };
+            let mut resources = Vec::new();
+            if split_by_resource && metric.starts_with("gpu_") {
+                let mut variants: Vec<&str> = rows.iter().map(|r| r.variant.as_str()).collect();
+                variants.sort_unstable();
+                variants.dedup();
+                if variants.len() > 1 {
+                    for v in variants {
+                        let mine: Vec<&WorkerStat> = rows.iter().copied().filter(|r| r.variant == v).collect();
+                        resources.push((v.to_string(), reduce(&mine)));
+                    }
+                }
+            }
+            out.push(StatChart {
+                worker: worker.to_string(),
+                metric: metric.clone(),
+                aggregation: *aggregation,
+                values: reduce(&rows),
+                resources,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// `workers.get_activity_report`: how many workers reported in each
+/// interval of `range`, and how many of them ran a task.
+pub async fn activity(state: &AppState, _actor: &Actor, range: Intervals) -> AppResult<(Vec<usize>, Vec<usize>)> {
+    let rows = state.store.worker_stats(None, range.from_ms, range.to_ms, &[]).await?;
+    let mut total: Vec<std::collections::BTreeSet<&str>> = vec![Default::default(); range.count];
+    let mut active = total.clone();
+    for r in &rows {
+        if let Some(i) = range.index(r.timestamp) {
+            total[i].insert(&r.worker);
+            if r.task.is_some() {
+                active[i].insert(&r.worker);
+            }
+        }
+    }
+    Ok((total.iter().map(|s| s.len()).collect(), active.iter().map(|s| s.len()).collect()))
+}
+
+/// `workers.get_metric_keys`: the statistics the workers (any when empty)
+/// reported, by category; 400/1005 when there are none.
+pub async fn stat_keys(state: &AppState, _actor: &Actor, workers: &[String]) -> AppResult<Vec<(String, Vec<String>)>> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for (category, metric) in state.store.worker_stat_keys(workers).await? {
+        match out.last_mut() {
+            Some((c, metrics)) if *c == category => metrics.push(metric),
+            _ => out.push((category, vec![metric])),
+        }
+    }
+    if out.is_empty() {
+        return Err(AppError::WorkerStatsNotFound { workers: workers.to_vec() });
+    }
+    Ok(out)
 }
 
 /// Runs [`reap`] every few seconds (a tenth of the timeout, at most 30 s).

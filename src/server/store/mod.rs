@@ -18,6 +18,7 @@ use crate::model::event::MetricFilter;
 pub use crate::model::queue::QueuePosition;
 pub use crate::model::task::MetricStat;
 use crate::model::task::MetricSummary;
+use crate::model::worker::WorkerStat;
 use crate::model::{
     LogEntry, Model, Project, ProjectSummary, Queue, QueueEntry, ScalarPoint, SeriesData, Task, TaskStatus, TaskType,
     User, Worker,
@@ -417,6 +418,21 @@ pub trait QueueStore: Send + Sync {
 /// Workers as they last reported.
 #[async_trait]
 pub trait WorkerStore: Send + Sync {
+    /// Keeps the statistics of one report.
+    async fn add_worker_stats(&self, stats: &[WorkerStat]) -> AppResult<()>;
+    /// The (category, metric) pairs the workers (any when empty) reported.
+    async fn worker_stat_keys(&self, workers: &[String]) -> AppResult<Vec<(String, String)>>;
+    /// The statistics of `metric` (any when `None`) reported in
+    /// `from..=to` (epoch ms) by `workers` (any when empty), oldest first.
+    async fn worker_stats(
+        &self,
+        metric: Option<&str>,
+        from: i64,
+        to: i64,
+        workers: &[String],
+    ) -> AppResult<Vec<WorkerStat>>;
+    /// Deletes statistics reported before `before` (epoch ms).
+    async fn prune_worker_stats(&self, before: i64) -> AppResult<u64>;
     /// Adds or replaces a worker.
     async fn put_worker(&self, worker: &Worker) -> AppResult<()>;
     /// One worker.

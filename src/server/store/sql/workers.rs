@@ -2,6 +2,7 @@
 
 use super::{to_json, Sql, SqlStore};
 use crate::error::AppResult;
+use crate::model::worker::WorkerStat;
 use crate::model::Worker;
 use crate::server::store::WorkerStore;
 use async_trait::async_trait;
@@ -47,6 +48,81 @@ impl WorkerRow {
 
 #[async_trait]
 impl WorkerStore for SqlStore {
+    #[tracing::instrument(level = "debug", skip_all, fields(n = stats.len()))]
+    async fn add_worker_stats(&self, stats: &[WorkerStat]) -> AppResult<()> {
+        if stats.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.db.begin().await?;
+        let mut exec = tx.exec();
+        for s in stats {
+            let q = Sql::new(
+                "INSERT INTO worker_stats (worker, timestamp, task, category, metric, variant, value) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&s.worker)
+            .bind(s.timestamp)
+            .bind(&s.task)
+            .bind(&s.category)
+            .bind(&s.metric)
+            .bind(&s.variant)
+            .bind(s.value);
+            exec.execute(&q).await?;
+        }
+        tx.commit().await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(workers = workers.len()))]
+    async fn worker_stat_keys(&self, workers: &[String]) -> AppResult<Vec<(String, String)>> {
+        let mut q = Sql::params();
+        let cond =
+            if workers.is_empty() { String::new() } else { format!(" WHERE {}", q.in_list("worker", workers, false)) };
+        let sql = format!("SELECT DISTINCT category, metric FROM worker_stats{cond} ORDER BY category, metric");
+        self.db.fetch_all(&q.with_text(sql)).await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(from = from, to = to))]
+    async fn worker_stats(
+        &self,
+        metric: Option<&str>,
+        from: i64,
+        to: i64,
+        workers: &[String],
+    ) -> AppResult<Vec<WorkerStat>> {
+        let mut q = Sql::params();
+        let mut conds = vec![format!("timestamp >= {}", q.param(from)), format!("timestamp <= {}", q.param(to))];
+        if let Some(m) = metric {
+            conds.push(format!("metric = {}", q.param(m)));
+        }
+        if !workers.is_empty() {
+            conds.push(q.in_list("worker", workers, false));
+        }
+        let sql = format!(
+            "SELECT worker, timestamp, task, category, metric, variant, value FROM worker_stats WHERE {} \
+             ORDER BY timestamp, id",
+            conds.join(" AND ")
+        );
+        let rows: Vec<(String, i64, Option<String>, String, String, String, f64)> =
+            self.db.fetch_all(&q.with_text(sql)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(worker, timestamp, task, category, metric, variant, value)| WorkerStat {
+                worker,
+                timestamp,
+                task,
+                category,
+                metric,
+                variant,
+                value,
+            })
+            .collect())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn prune_worker_stats(&self, before: i64) -> AppResult<u64> {
+        self.db.execute(&Sql::new("DELETE FROM worker_stats WHERE timestamp < $1").bind(before)).await
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(id = %w.id))]
     async fn put_worker(&self, w: &Worker) -> AppResult<()> {
         let q = Sql::new(
