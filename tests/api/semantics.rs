@@ -623,3 +623,31 @@ async fn workers_keep_a_history_of_their_machines(app: &TestApp) {
     assert_eq!(act["total"]["dates"].as_array().map(Vec::len), Some(10), "the incomplete last interval is left out");
 }
 on_both!(workers_keep_a_history_of_their_machines);
+
+async fn reports_read_their_tasks_data_in_one_call(app: &TestApp) {
+    let t = app.task("sem embedded").await;
+    let mut lines = Vec::new();
+    for (m, v) in [("A", "x"), ("B", "y")] {
+        lines.push(format!("{{\"type\": \"plot\", \"task\": \"{t}\", \"iter\": 1, \"metric\": \"{m}\", \"variant\": \"{v}\", \"plot_str\": \"{{}}\"}}"));
+        lines.push(format!("{{\"type\": \"training_debug_image\", \"task\": \"{t}\", \"iter\": 1, \"metric\": \"{m}\", \"variant\": \"{v}\", \"url\": \"{m}{v}\"}}"));
+        lines.push(format!("{{\"type\": \"training_stats_scalar\", \"task\": \"{t}\", \"iter\": 1, \"metric\": \"{m}\", \"variant\": \"{v}\", \"value\": 1}}"));
+        lines.push(format!("{{\"type\": \"training_stats_scalar\", \"task\": \"{t}\", \"iter\": -2147483648, \"metric\": \"{m}\", \"variant\": \"{v}\", \"value\": 2}}"));
+    }
+    app.call_raw("events.add_batch", lines.join("\n"), "application/json-lines").await;
+    let bare = app.ok("reports.get_task_data", json!({"id": [t], "only_fields": ["name"]})).await;
+    assert_eq!(ids(&bare, "tasks"), vec![t.clone()]);
+    assert!(bare.get("plots").is_none(), "sections only when asked for");
+    let full = app
+        .ok(
+            "reports.get_task_data",
+            json!({"id": [t], "only_fields": ["name"], "debug_images": {"metrics": []}, "plots": {"metrics": [{"metric": "B"}]},
+                   "scalar_metrics_iter_histogram": {}, "single_value_metrics": {}}),
+        )
+        .await;
+    assert_eq!(full["debug_images"][0]["iterations"][0]["events"].as_array().map(Vec::len), Some(2));
+    assert_eq!(full["plots"]["B"]["y"][t.as_str()]["1"]["name"], "sem embedded");
+    assert!(full["plots"].get("A").is_none(), "plots narrowed to B");
+    assert_eq!(full["scalar_metrics_iter_histogram"]["A"]["x"][t.as_str()]["x"], json!([1]));
+    assert_eq!(full["single_value_metrics"][0]["values"].as_array().map(Vec::len), Some(2));
+}
+on_both!(reports_read_their_tasks_data_in_one_call);

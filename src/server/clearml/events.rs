@@ -372,7 +372,7 @@ fn text(v: &Value, key: &str) -> String {
     v[key].as_str().unwrap_or_default().to_string()
 }
 
-const DEBUG_IMAGE: &str = "training_debug_image";
+pub(super) const DEBUG_IMAGE: &str = "training_debug_image";
 
 /// Where a scroll through iterations stands, per task and metric: the
 /// lowest and highest iteration of the last page that had any. Kept in the
@@ -393,7 +393,7 @@ fn windows_of(req: &Req) -> AppResult<Windows> {
 /// metric), the next `iters` iterations with events, newest first; the
 /// scroll id continues earlier (or, with `navigate_earlier: false`,
 /// later), `refresh` starts again from the newest.
-async fn iteration_pages(state: &AppState, actor: &Actor, req: Req, event_type: &str) -> AppResult<Value> {
+pub(super) async fn iteration_pages(state: &AppState, actor: &Actor, req: Req, event_type: &str) -> AppResult<Value> {
     let metrics = req.opt_list("metrics")?.ok_or_else(|| AppError::missing("metrics"))?.clone();
     let iters = usize::try_from(req.opt_i64("iters")?.unwrap_or(1)).unwrap_or(1).clamp(1, 1000);
     let earlier = req.bool_or("navigate_earlier", true)?;
@@ -677,7 +677,7 @@ pub async fn get_task_latest_scalar_values(state: &AppState, actor: &Actor, req:
 /// `events.scalar_metrics_iter_raw {task, metric: {metric, variants?},
 /// batch_size, count_total?, key?, scroll_id?}`: a metric's points as
 /// reported, single values included, paged by the scroll id.
-pub async fn scalar_metrics_iter_raw(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+pub async fn scalar_metrics_iter_raw(state: &AppState, _actor: &Actor, req: Req) -> AppResult<Value> {
     let task = req.str("task")?;
     let spec = req.opt_object("metric")?.ok_or_else(|| AppError::missing("metric"))?;
     let metric = spec.get("metric").and_then(Value::as_str).ok_or_else(|| AppError::missing("metric.metric"))?;
@@ -704,7 +704,7 @@ pub async fn scalar_metrics_iter_raw(state: &AppState, actor: &Actor, req: Req) 
     }
     .clamp(1, 100_000);
     let key = req.opt_str("key")?.unwrap_or_else(|| "iter".into());
-    crate::server::ops::tasks::get(state, actor, &task).await?;
+    Owner::of(&task, model_events(&req)?).require(state).await?;
     let series: Vec<_> = state
         .store
         .scalar_series(&task)
@@ -766,17 +766,19 @@ fn metric_filter(req: &Req) -> AppResult<MetricFilter> {
 /// x, y}}}}}`.
 pub async fn multi_task_scalar_metrics_iter_histogram(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let filter = metric_filter(&req)?;
+    let for_models = model_events(&req)?;
     let mut out = Map::new();
     for task in req.nonempty_str_list("tasks")? {
-        let t = crate::server::ops::tasks::get(state, actor, &task).await?;
-        for s in events::scalars(state, actor, Owner::Task(&task)).await? {
+        let owner = Owner::of(&task, for_models);
+        let name = owner.name(state).await?;
+        for s in events::scalars(state, actor, owner).await? {
             if !filter.admits(&s.metric, &s.variant) {
                 continue;
             }
             let metric = out.entry(s.metric.clone()).or_insert_with(|| json!({}));
             let variant = metric.as_object_mut().map(|m| m.entry(s.variant.clone()).or_insert_with(|| json!({})));
             if let Some(v) = variant {
-                v[&task] = json!({"name": t.name, "x": s.x, "y": s.y});
+                v[&task] = json!({"name": name, "x": s.x, "y": s.y});
             }
         }
     }
@@ -789,11 +791,13 @@ pub async fn multi_task_scalar_metrics_iter_histogram(state: &AppState, actor: &
 pub async fn get_multi_task_plots(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let iters = usize::try_from(req.opt_i64("iters")?.unwrap_or(1)).unwrap_or(1).max(1);
     let filter = metric_filter(&req)?;
+    let for_models = model_events(&req)?;
     let mut out = Map::new();
     let mut returned = 0;
     for task in req.nonempty_str_list("tasks")? {
-        let t = crate::server::ops::tasks::get(state, actor, &task).await?;
-        let all: Vec<Value> = sample_events(state, actor, Owner::Task(&task), "plot")
+        let owner = Owner::of(&task, for_models);
+        let name = owner.name(state).await?;
+        let all: Vec<Value> = sample_events(state, actor, owner, "plot")
             .await?
             .into_iter()
             .filter(|e| filter.admits(&text(e, "metric"), &text(e, "variant")))
@@ -820,7 +824,7 @@ pub async fn get_multi_task_plots(state: &AppState, actor: &Actor, req: Req) -> 
             let Some(by_task) = v.as_object_mut() else { continue };
             let per_task = by_task.entry(task.clone()).or_insert_with(|| json!({}));
             let Some(by_iter) = per_task.as_object_mut() else { continue };
-            let at = by_iter.entry(iter.to_string()).or_insert_with(|| json!({"name": t.name, "plots": []}));
+            let at = by_iter.entry(iter.to_string()).or_insert_with(|| json!({"name": name, "plots": []}));
             if let Some(plots) = at["plots"].as_array_mut() {
                 plots.push(e);
             }
@@ -834,9 +838,10 @@ pub async fn get_multi_task_plots(state: &AppState, actor: &Actor, req: Req) -> 
 /// without any are left out, as on ClearML's server.
 pub async fn get_task_single_value_metrics(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let filter = metric_filter(&req)?;
+    let for_models = model_events(&req)?;
     let mut out = Vec::new();
     for id in req.nonempty_str_list("tasks")? {
-        let (t, values) = events::single_values(state, actor, &id).await?;
+        let (name, values) = events::single_values(state, actor, Owner::of(&id, for_models)).await?;
         let values: Vec<Value> = values
             .into_iter()
             .filter(|v| filter.admits(&v.metric, &v.variant))
@@ -845,7 +850,7 @@ pub async fn get_task_single_value_metrics(state: &AppState, actor: &Actor, req:
         if values.is_empty() {
             continue;
         }
-        out.push(json!({"task": id, "task_name": t.name, "values": values}));
+        out.push(json!({"task": id, "task_name": name, "values": values}));
     }
     Ok(json!({"tasks": out}))
 }

@@ -198,6 +198,85 @@ pub async fn get_all_ex(state: &AppState, actor: &Actor, mut req: Req) -> AppRes
     tasks::get_all(state, actor, req, true).await
 }
 
+/// `reports.get_task_data {…get_all_ex's query, model_events?,
+/// debug_images?, plots?, scalar_metrics_iter_histogram?,
+/// single_value_metrics?}`: the tasks (or models) a report embeds, and for
+/// each section asked for, their events as the matching `events.*` call
+/// answers them for all of those tasks at once.
+pub async fn get_task_data(state: &AppState, actor: &Actor, mut req: Req) -> AppResult<Value> {
+    let for_models = req.bool_or("model_events", false)?;
+    let mut sections = Map::new();
+    for key in ["debug_images", "plots", "scalar_metrics_iter_histogram", "single_value_metrics"] {
+        if let Some(v) = req.body.remove(key) {
+            let spec = match v {
+                Value::Object(m) => m,
+                Value::Null => continue,
+                _ => return Err(AppError::invalid(format!("{key} must be an object"))),
+            };
+            sections.insert(key.to_string(), Value::Object(spec));
+        }
+    }
+    req.body.remove("model_events");
+    req.body.remove("allow_public");
+    let found = if for_models {
+        super::models::get_all(state, actor, req, true).await?
+    } else {
+        tasks::get_all(state, actor, req, true).await?
+    };
+    let docs = found[if for_models { "models" } else { "tasks" }].as_array().cloned().unwrap_or_default();
+    let ids: Vec<Value> = docs.iter().map(|d| d["id"].clone()).collect();
+    let mut out = json!({"tasks": docs});
+    if sections.is_empty() || ids.is_empty() {
+        return Ok(out);
+    }
+    // Each section is its `events.*` call over all the ids.
+    let call = |spec: &Value, extra: Value| {
+        let mut body = spec.as_object().cloned().unwrap_or_default();
+        body.insert("model_events".into(), json!(for_models));
+        if let Value::Object(e) = extra {
+            body.extend(e);
+        }
+        Req { body }
+    };
+    if let Some(spec) = sections.get("debug_images") {
+        let wanted: Vec<Value> = spec["metrics"].as_array().cloned().unwrap_or_default();
+        let metrics: Vec<Value> = ids
+            .iter()
+            .flat_map(|id| {
+                let names: Vec<Value> = wanted.iter().filter_map(|m| m.get("metric").cloned()).collect();
+                if names.is_empty() {
+                    vec![json!({"task": id})]
+                } else {
+                    names.into_iter().map(|m| json!({"task": id, "metric": m})).collect()
+                }
+            })
+            .collect();
+        let pages = super::events::iteration_pages(
+            state,
+            actor,
+            call(spec, json!({"metrics": metrics})),
+            super::events::DEBUG_IMAGE,
+        )
+        .await?;
+        out["debug_images"] = pages["metrics"].clone();
+    }
+    if let Some(spec) = sections.get("plots") {
+        let plots = super::events::get_multi_task_plots(state, actor, call(spec, json!({"tasks": ids}))).await?;
+        out["plots"] = plots["plots"].clone();
+    }
+    if let Some(spec) = sections.get("scalar_metrics_iter_histogram") {
+        let h =
+            super::events::multi_task_scalar_metrics_iter_histogram(state, actor, call(spec, json!({"tasks": ids})))
+                .await?;
+        out["scalar_metrics_iter_histogram"] = h["metrics"].clone();
+    }
+    if let Some(spec) = sections.get("single_value_metrics") {
+        let v = super::events::get_task_single_value_metrics(state, actor, call(spec, json!({"tasks": ids}))).await?;
+        out["single_value_metrics"] = v["tasks"].clone();
+    }
+    Ok(out)
+}
+
 /// `reports.get_tags`: the tags of every report.
 pub async fn get_tags(state: &AppState, actor: &Actor, _req: Req) -> AppResult<Value> {
     let filter =

@@ -6,7 +6,7 @@
 use super::{lookup, Actor};
 use crate::error::{AppError, AppResult};
 use crate::model::event::{ConsoleTail, MetricFilter, PlotData, SampleData, SampleKind, SingleValue};
-use crate::model::{LogEntry, SeriesData, Task, SINGLE_VALUE_ITERATION};
+use crate::model::{LogEntry, SeriesData, SINGLE_VALUE_ITERATION};
 use crate::server::files::media_url;
 use crate::server::state::AppState;
 use crate::server::store::{LogClearing, LogCursor, StoredEvent, TaskEvents};
@@ -48,6 +48,14 @@ impl<'a> Owner<'a> {
     pub fn id(self) -> &'a str {
         match self {
             Owner::Task(id) | Owner::Model(id) => id,
+        }
+    }
+
+    /// The owner's name (400/101, or 400/201 for a model, unless it exists).
+    pub async fn name(self, state: &AppState) -> AppResult<String> {
+        match self {
+            Owner::Task(id) => Ok(lookup::task(state, id).await?.name),
+            Owner::Model(id) => Ok(lookup::model(state, id).await?.name),
         }
     }
 
@@ -249,11 +257,15 @@ pub async fn samples(state: &AppState, actor: &Actor, task: &str, limit: i64) ->
 
 /// The values a task reported with `report_single_value` (iteration -2³¹),
 /// the newest report of each metric and variant.
-pub async fn single_values(state: &AppState, _actor: &Actor, task: &str) -> AppResult<(Task, Vec<SingleValue>)> {
-    let t = lookup::task(state, task).await?;
+pub async fn single_values(
+    state: &AppState,
+    _actor: &Actor,
+    owner: Owner<'_>,
+) -> AppResult<(String, Vec<SingleValue>)> {
+    let name = owner.name(state).await?;
     let values = state
         .store
-        .scalar_series(task)
+        .scalar_series(owner.id())
         .await?
         .into_iter()
         .filter_map(|s| {
@@ -261,11 +273,11 @@ pub async fn single_values(state: &AppState, _actor: &Actor, task: &str) -> AppR
             // a single value, if any, is the first point.
             (s.x.first() == Some(&SINGLE_VALUE_ITERATION)).then(|| SingleValue {
                 value: s.y.first().copied().flatten(),
-                timestamp: s.t.first().copied().unwrap_or(t.last_update),
+                timestamp: s.t.first().copied().unwrap_or_default(),
                 metric: s.metric,
                 variant: s.variant,
             })
         })
         .collect();
-    Ok((t, values))
+    Ok((name, values))
 }
