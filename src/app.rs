@@ -16,7 +16,8 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
-/// The HTML document around the app. plotly.js is served from the site, never a CDN.
+/// The HTML document around the app. plotly.js is served from the site, never
+/// a CDN, and loaded by the first chart (`components::plotly_js`), not here.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     // Who is signed in, for the browser's first render (see `components::access`).
     let me = crate::components::access::current();
@@ -32,7 +33,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
                 <script>{crate::components::theme::THEME_SCRIPT}</script>
-                <script src="/plotly.min.js"></script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>

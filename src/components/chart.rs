@@ -237,14 +237,16 @@ fn MetricChart(
             };
             let (data, layout) = figure(&metric, &shown, opts, t0, range);
             let (id, metric, task) = (id.clone(), metric.clone(), task.clone());
-            // After this render is in the page.
+            // After this render is in the page, and plotly.js is.
             request_animation_frame(move || {
-                crate::components::plotly_js::react(&id, &data, &layout);
-                if !listening.get_value() {
-                    if let Some(task) = task {
-                        listening.set_value(listen_for_zoom(&id, task, metric, options, zoomed));
+                crate::components::plotly_js::with_plotly(move || {
+                    crate::components::plotly_js::react(&id, &data, &layout);
+                    if !listening.get_value() {
+                        if let Some(task) = task {
+                            listening.set_value(listen_for_zoom(&id, task, metric, options, zoomed));
+                        }
                     }
-                }
+                });
             });
         });
     }

@@ -1,7 +1,76 @@
 //! The few plotly.js calls the charts make, on the vendored `Plotly` global.
 //! Figures are built as JSON on the Rust side and handed over parsed.
+//!
+//! plotly.js (4.6 MB) is not in the page's `<head>`: the first chart asks
+//! for it ([`with_plotly`]), so pages without charts never load it and
+//! pages with charts show everything else first.
 
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
+
+/// Where the vendored plotly.js is served.
+pub const PLOTLY_SRC: &str = "/plotly.min.js";
+
+/// Draws waiting for plotly.js.
+type Waiting = Vec<Box<dyn FnOnce()>>;
+
+thread_local! {
+    /// What waits for plotly.js to load; `None` until it is asked for.
+    static WAITING: RefCell<Option<Waiting>> = const { RefCell::new(None) };
+}
+
+/// Whether the `Plotly` global is there.
+fn loaded() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("Plotly")).ok())
+        .is_some_and(|p| !p.is_undefined())
+}
+
+/// Runs `f` once plotly.js is loaded: at once if it is, else when the
+/// script, requested by the first caller, has loaded.
+pub fn with_plotly(f: impl FnOnce() + 'static) {
+    if loaded() {
+        f();
+        return;
+    }
+    let first = WAITING.with(|w| {
+        let mut w = w.borrow_mut();
+        let first = w.is_none();
+        w.get_or_insert_with(Vec::new).push(Box::new(f));
+        first
+    });
+    if first {
+        request_script();
+    }
+}
+
+/// Adds the plotly.js script to the page; when it has loaded, runs what waits.
+fn request_script() {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Ok(script) = doc.create_element("script") else { return };
+    if script.set_attribute("src", PLOTLY_SRC).is_err() {
+        return;
+    }
+    let onload = Closure::<dyn FnMut()>::new(|| {
+        let waiting = WAITING.with(|w| w.borrow_mut().take()).unwrap_or_default();
+        for f in waiting {
+            f();
+        }
+    });
+    let onerror = Closure::<dyn FnMut()>::new(|| {
+        leptos::logging::warn!("plotly.js could not be loaded from {PLOTLY_SRC}: charts stay empty");
+        // A later chart asks again.
+        WAITING.with(|w| w.borrow_mut().take());
+    });
+    let _ = js_sys::Reflect::set(&script, &JsValue::from_str("onload"), onload.as_ref());
+    let _ = js_sys::Reflect::set(&script, &JsValue::from_str("onerror"), onerror.as_ref());
+    // The page keeps the script, and so its handlers.
+    onload.forget();
+    onerror.forget();
+    if let Some(head) = doc.document_element() {
+        let _ = head.append_child(&script);
+    }
+}
 
 #[wasm_bindgen]
 extern "C" {
@@ -17,19 +86,26 @@ fn parse(v: &serde_json::Value) -> JsValue {
     js_sys::JSON::parse(&v.to_string()).unwrap_or(JsValue::NULL)
 }
 
-/// Draws a figure into the element `id`, replacing what was there.
+/// Draws a figure into the element `id`, replacing what was there (once
+/// plotly.js is loaded).
 pub fn new_plot(id: &str, data: &JsValue, layout: &JsValue) {
-    if let Err(e) = new_plot_js(id, data, layout, &parse(&serde_json::json!({"responsive": true}))) {
-        leptos::logging::warn!("plotly could not draw #{id}: {e:?}");
-    }
+    let (id, data, layout) = (id.to_string(), data.clone(), layout.clone());
+    with_plotly(move || {
+        if let Err(e) = new_plot_js(&id, &data, &layout, &parse(&serde_json::json!({"responsive": true}))) {
+            leptos::logging::warn!("plotly could not draw #{id}: {e:?}");
+        }
+    });
 }
 
 /// Draws or updates a figure (`Plotly.react`: keeps zoom while the layout's
-/// `uirevision` stays the same).
+/// `uirevision` stays the same), once plotly.js is loaded.
 pub fn react(id: &str, data: &serde_json::Value, layout: &serde_json::Value) {
-    if let Err(e) = react_js(id, &parse(data), &parse(layout), &parse(&serde_json::json!({"responsive": true}))) {
-        leptos::logging::warn!("plotly could not draw #{id}: {e:?}");
-    }
+    let (id, data, layout) = (id.to_string(), parse(data), parse(layout));
+    with_plotly(move || {
+        if let Err(e) = react_js(&id, &data, &layout, &parse(&serde_json::json!({"responsive": true}))) {
+            leptos::logging::warn!("plotly could not draw #{id}: {e:?}");
+        }
+    });
 }
 
 /// Draws a figure given as JSON text (`{"data": …, "layout": …}`); text that
