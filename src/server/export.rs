@@ -18,12 +18,17 @@ use std::collections::HashMap;
 /// Most rows one export holds.
 pub const MAX_EXPORT_ROWS: i64 = 100_000;
 
-/// One CSV field, quoted when it holds a comma, quote or line break.
+/// One CSV field, quoted when it holds a comma, quote or line break. Text
+/// a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return, and not a number) is defused with a leading
+/// `'`, as OWASP advises against CSV injection; negative numbers stay numbers.
 fn field(s: &str) -> String {
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.trim().parse::<f64>().is_err();
+    let s = if formula { format!("'{s}") } else { s.to_string() };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
-        s.to_string()
+        s
     }
 }
 
@@ -132,5 +137,15 @@ mod tests {
         assert_eq!(field("plain"), "plain");
         assert_eq!(field("a,b"), "\"a,b\"");
         assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn formulas_are_defused_and_numbers_kept() {
+        assert_eq!(field("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(field("+cmd"), "'+cmd");
+        assert_eq!(field("-0.25"), "-0.25");
+        assert_eq!(field("+3"), "+3");
+        assert_eq!(field("-lr"), "'-lr");
     }
 }
