@@ -99,3 +99,17 @@ test("artifacts and models download from the page; a model has its own page", as
   expect((await request.get(web() + weights!)).status()).toBe(200);
   expect(errors).toEqual([]);
 });
+
+test("single values are a Summary table, never a point at -2147483648", async ({ page }) => {
+  const id = process.env.LABBOOK_REPORT_TASK_ID!;
+  await page.goto(`${web()}/projects/any/tasks/${id}/output/log`);
+  await page.getByRole("tab", { name: "Scalars" }).click();
+  const summary = page.getByTestId("summary-value").filter({ hasText: "final_acc" });
+  await expect(summary).toHaveCount(1);
+  await expect(summary).toContainText("0.97");
+  await expect(page.locator('[data-testid="scalar-values"][data-series="Summary/final_acc"]')).toHaveCount(0);
+  await expect(page.getByTestId("scalar-chart").filter({ hasText: "final_acc" })).toHaveCount(0);
+  await expect(page.locator("body")).not.toContainText("2147483648");
+  await page.getByRole("tab", { name: "Info" }).click();
+  await expect(page.locator("body")).not.toContainText("2147483648");
+});

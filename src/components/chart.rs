@@ -156,13 +156,40 @@ pub fn ChartControls(options: RwSignal<ChartOptions>) -> impl IntoView {
     }
 }
 
+/// The single values a task reported (`report_single_value`): ClearML's
+/// "Summary" table, a value per metric and variant, never a chart point.
+#[component]
+pub fn SummaryTable(metrics: Vec<MetricSummary>) -> impl IntoView {
+    let fmt = crate::model::format::fmt_number;
+    let rows = metrics
+        .into_iter()
+        .filter(MetricSummary::is_single_value)
+        .map(|m| {
+            view! {
+                <tr data-testid="summary-value" data-series=format!("{}/{}", m.metric, m.variant)>
+                    <td>{m.metric.clone()}</td><td>{m.variant.clone()}</td><td class="num">{fmt(m.value)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <table class="grid values" aria-label="summary">
+            <caption>"Summary"</caption>
+            <thead><tr><th scope="col">"Metric"</th><th scope="col">"Name"</th><th scope="col">"Value"</th></tr></thead>
+            <tbody>{rows}</tbody>
+        </table>
+    }
+}
+
 /// First, last, min and max of every series, from the exact statistics the
-/// server keeps (not from the downsampled points).
+/// server keeps (not from the downsampled points); single values are in the
+/// [`SummaryTable`].
 #[component]
 pub fn ValuesTable(metrics: Vec<MetricSummary>) -> impl IntoView {
     let fmt = crate::model::format::fmt_number;
     let rows = metrics
         .into_iter()
+        .filter(|m| !m.is_single_value())
         .map(|m| {
             view! {
                 <tr data-testid="scalar-values" data-series=format!("{}/{}", m.metric, m.variant)>

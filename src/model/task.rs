@@ -171,6 +171,24 @@ pub struct MetricSummary {
     pub x_axis_label: Option<String>,
 }
 
+impl MetricSummary {
+    /// Whether its last value is a single value (`report_single_value`,
+    /// iteration -2³¹): a summary figure, not the end of a history.
+    pub fn is_single_value(&self) -> bool {
+        self.last_iteration == super::SINGLE_VALUE_ITERATION
+    }
+
+    /// The iteration of the last value as a person reads it: "summary" for
+    /// a single value.
+    pub fn last_iteration_label(&self) -> String {
+        if self.is_single_value() {
+            "summary".into()
+        } else {
+            self.last_iteration.to_string()
+        }
+    }
+}
+
 /// A whole task. Timestamps are epoch milliseconds.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Task {

@@ -3,7 +3,7 @@
 
 use crate::api::events::{task_console, task_plots, task_samples, task_scalars};
 use crate::api::tasks::{get_task, task_models};
-use crate::components::chart::{ChartControls, ChartOptions, ScalarCharts, ValuesTable};
+use crate::components::chart::{ChartControls, ChartOptions, ScalarCharts, SummaryTable, ValuesTable};
 use crate::components::error::ErrorBox;
 use crate::components::figure::Figures;
 use crate::components::lifecycle::LifecycleBar;
@@ -252,9 +252,10 @@ fn InfoTab(detail: TaskDetail) -> impl IntoView {
         .metrics
         .into_iter()
         .map(|m| {
+            let at = m.last_iteration_label();
             view! {
                 <tr><td>{m.metric}</td><td>{m.variant}</td><td class="num">{m.value}</td>
-                <td class="num">{m.min_value}</td><td class="num">{m.max_value}</td><td class="num">{m.last_iteration}</td></tr>
+                <td class="num">{m.min_value}</td><td class="num">{m.max_value}</td><td class="num">{at}</td></tr>
             }
         })
         .collect_view();
@@ -385,8 +386,11 @@ fn ScalarsTab(id: String, metrics: Vec<crate::model::task::MetricSummary>) -> im
     let scalars = Resource::new(move || id.clone(), |id| task_scalars(id, None, None));
     // Outlives the page's polling refreshes of the charts.
     let options = RwSignal::new(ChartOptions::default());
-    let table = (!metrics.is_empty()).then(|| view! { <ValuesTable metrics/> });
+    let (singles, series): (Vec<_>, Vec<_>) = metrics.into_iter().partition(|m| m.is_single_value());
+    let summary = (!singles.is_empty()).then(|| view! { <SummaryTable metrics=singles/> });
+    let table = (!series.is_empty()).then(|| view! { <ValuesTable metrics=series/> });
     view! {
+        {summary}
         {table}
         <ChartControls options/>
         <Suspense fallback=|| view! { <p>"Loading scalars…"</p> }>
