@@ -32,3 +32,13 @@ test("pages and static files are served compressed", async ({ request }) => {
   const plain = await request.get(web() + "/plotly.min.js", { headers: { "Accept-Encoding": "identity" } });
   expect(plain.headers()["content-encoding"]).toBeUndefined();
 });
+
+test("every page says what it is in its title", async ({ page }) => {
+  await page.goto(web() + "/tasks");
+  await expect(page).toHaveTitle("Tasks · Labbook");
+  await page.goto(web() + "/queues");
+  await expect(page).toHaveTitle("Queues · Labbook");
+  const id = process.env.LABBOOK_TASK_ID!;
+  await page.goto(`${web()}/tasks/${id}`);
+  await expect(page).toHaveTitle("first run · Labbook");
+});

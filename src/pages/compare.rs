@@ -10,6 +10,7 @@ use crate::model::format::fmt_number;
 use crate::model::task::Comparison;
 use crate::model::SeriesData;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 use serde_json::json;
@@ -128,6 +129,7 @@ pub fn ComparePage() -> impl IntoView {
     });
     let data = Resource::new(move || ids.get(), compare_tasks);
     view! {
+        <Title text="Compare · Labbook"/>
         <h1>"Compare tasks"</h1>
         <Suspense fallback=|| view! { <p>"Loading tasks…"</p> }>
             {move || Suspend::new(async move {

@@ -6,6 +6,7 @@ use crate::components::error::ErrorBox;
 use crate::model::format::fmt_time;
 use crate::model::model::ModelDetail;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 
@@ -15,6 +16,7 @@ pub fn ModelPage() -> impl IntoView {
     let params = use_params_map();
     let model = Resource::new(move || params.read().get("id").unwrap_or_default(), get_model);
     view! {
+        <Title text="Model · Labbook"/>
         <Suspense fallback=|| view! { <p>"Loading model…"</p> }>
             {move || Suspend::new(async move {
                 match model.await {

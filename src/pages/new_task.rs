@@ -7,6 +7,7 @@ use crate::error::{AppError, FieldError};
 use crate::model::draft::NewTaskForm;
 use crate::model::task::ALL_TASK_TYPES;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 
@@ -52,6 +53,7 @@ pub fn NewTaskPage() -> impl IntoView {
         .map(|t| view! { <option value=t.as_str() selected=*t == crate::model::TaskType::Training>{t.as_str()}</option> })
         .collect_view();
     view! {
+        <Title text="New task · Labbook"/>
         <h1>"New task"</h1>
         <p class="hint">"Creates a draft you can edit, then enqueue for an agent to run."</p>
         <form class="draft-form" data-form="new-task" on:submit=move |ev| {

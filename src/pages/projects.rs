@@ -5,6 +5,7 @@ use crate::components::error::ErrorBox;
 use crate::components::project_actions::NewProjectForm;
 use crate::components::project_tree::ProjectTree;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 /// The start page: every project as a folder tree, and a link to all tasks.
@@ -12,6 +13,7 @@ use leptos_router::components::A;
 pub fn ProjectsPage() -> impl IntoView {
     let projects = Resource::new(|| (), |_| list_projects());
     view! {
+        <Title text="Projects · Labbook"/>
         <h1>"Projects"</h1>
         <p><A href="/tasks">"All tasks"</A></p>
         <NewProjectForm/>

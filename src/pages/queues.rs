@@ -10,6 +10,7 @@ use crate::error::AppError;
 use crate::model::format::fmt_duration;
 use crate::model::queue::{QueueOp, QueuePosition, QueueView};
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 /// Something the page asks the server to do.
@@ -65,6 +66,7 @@ pub fn QueuesPage() -> impl IntoView {
         })
     };
     view! {
+        <Title text="Queues · Labbook"/>
         <header class="task-head"><h1>"Queues"</h1><A href="/workers">"Workers"</A></header>
         {crate::components::access::can_write().then(|| view! { <NewQueueForm/> })}
         {report}

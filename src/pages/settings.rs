@@ -9,6 +9,7 @@ use crate::error::AppError;
 use crate::model::format::{fmt_opt_time, fmt_time};
 use crate::model::user::{ApiKey, NewApiKey};
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 /// The settings page.
 #[component]
@@ -28,6 +29,7 @@ pub fn SettingsPage() -> impl IntoView {
         None => (String::new(), String::new()),
     };
     view! {
+        <Title text="Settings · Labbook"/>
         <h1>"Settings"</h1>
         <p><strong>{name}</strong>" "<span class="muted">{login_role}</span></p>
         <section aria-label="API keys">

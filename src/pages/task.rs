@@ -16,6 +16,7 @@ use crate::model::task::TaskDetail;
 use crate::model::State;
 use crate::pages::task_edit::EditTab;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_location, use_params_map, use_query_map};
 
@@ -63,6 +64,7 @@ pub fn TaskPage() -> impl IntoView {
         move || detail.refetch(),
     );
     view! {
+        <Title text=move || detail.get().and_then(Result::ok).map_or_else(|| "Task · Labbook".to_string(), |d| format!("{} · Labbook", d.task.name))/>
         <Transition fallback=|| view! { <p>"Loading task…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {

@@ -13,6 +13,7 @@ use crate::model::table::{encode, ActionReport, Column, TableQuery, TableRow, Ta
 use crate::model::task::ALL_TASK_TYPES;
 use crate::model::ALL_STATUSES;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::NavigateOptions;
@@ -60,6 +61,10 @@ pub fn TasksPage() -> impl IntoView {
         move || table.refetch(),
     );
     view! {
+        <Title text=move || {
+            let project = table.get().and_then(Result::ok).and_then(|t| t.project).map(|p| p.name);
+            format!("{} · Labbook", project.as_deref().unwrap_or("Tasks"))
+        }/>
         <Transition fallback=|| view! { <p>"Loading tasks…"</p> }>
             {move || Suspend::new(async move {
                 let q = view_q.get_untracked();

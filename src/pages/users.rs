@@ -10,6 +10,7 @@ use crate::model::user::ALL_ROLES;
 use crate::model::{Access, Role, User};
 use crate::pages::settings::KeyList;
 use leptos::prelude::*;
+use leptos_meta::Title;
 
 /// A change the page asks for; answers what to tell the admin.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,6 +53,7 @@ pub fn UsersPage() -> impl IntoView {
         view! { <ErrorBox message="Only an admin can manage users.".to_string()/> }.into_any()
     };
     view! {
+        <Title text="Users · Labbook"/>
         <h1>"Users"</h1>
         {body}
     }

@@ -6,6 +6,7 @@ use crate::components::error::ErrorBox;
 use crate::components::live::poll_while;
 use crate::model::format::{fmt_duration, fmt_number, fmt_time};
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 /// The workers page.
@@ -15,6 +16,7 @@ pub fn WorkersPage() -> impl IntoView {
     let workers = Resource::new(move || version.get(), |_| list_workers());
     poll_while(|| true, move || version.update(|v| *v += 1));
     view! {
+        <Title text="Workers · Labbook"/>
         <header class="task-head"><h1>"Workers"</h1><A href="/queues">"Queues"</A></header>
         <Transition fallback=|| view! { <p>"Loading workers…"</p> }>
             {move || Suspend::new(async move {
