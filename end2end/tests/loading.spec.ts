@@ -3,7 +3,7 @@ import { expect, test } from "@playwright/test";
 const web = () => process.env.LABBOOK_WEB_URL!;
 
 // The chart library (4.6 MB) loads only where a chart is drawn, after the
-// page; the pages and the app's files go out compressed.
+// page.
 test("a table page never loads plotly.js; a chart page loads it after the page", async ({ page }) => {
   const plotly: string[] = [];
   page.on("request", (r) => {
@@ -21,16 +21,6 @@ test("a table page never loads plotly.js; a chart page loads it after the page",
   const chart = page.locator('[data-testid="scalar-chart"][data-metric="loss"]');
   await expect(chart.locator(".js-plotly-plot .scatterlayer .trace path.js-line")).toHaveCount(1, { timeout: 20_000 });
   expect(plotly.length).toBe(1);
-});
-
-test("pages and static files are served compressed", async ({ request }) => {
-  for (const path of ["/tasks", "/plotly.min.js", "/pkg/labbook.wasm", "/pkg/labbook.css"]) {
-    const r = await request.get(web() + path, { headers: { "Accept-Encoding": "br, gzip" } });
-    expect(r.status(), path).toBe(200);
-    expect(["br", "gzip"], path).toContain(r.headers()["content-encoding"]);
-  }
-  const plain = await request.get(web() + "/plotly.min.js", { headers: { "Accept-Encoding": "identity" } });
-  expect(plain.headers()["content-encoding"]).toBeUndefined();
 });
 
 test("every page says what it is in its title", async ({ page }) => {

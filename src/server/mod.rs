@@ -28,7 +28,6 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use state::AppState;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 /// Why `labbook serve` could not start (or stopped).
@@ -198,19 +197,12 @@ pub fn build_app(state: &AppState) -> Routers {
         .route("/export/console/{file}", axum::routing::get(export::console_txt))
         .route("/media/{*path}", axum::routing::get(files::media))
         .route("/login", axum::routing::get(web_auth::login_form).post(web_auth::login_submit))
-        .route("/logout", axum::routing::post(web_auth::logout));
-    // The pages and the site's static files (the WASM app, its CSS,
-    // plotly.js) go out compressed, brotli or gzip as the browser accepts;
-    // the file routes above (downloads, ranges) as they are.
-    let site = Router::new()
+        .route("/logout", axum::routing::post(web_auth::logout))
         .leptos_routes(state, routes, {
             let opts = state.leptos_options.clone();
             move || shell(opts.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(CompressionLayer::new());
-    let web = web
-        .merge(site)
         .with_state(state.clone())
         .layer(axum::middleware::from_fn_with_state(state.clone(), web_auth::guard))
         .layer(TraceLayer::new_for_http());
