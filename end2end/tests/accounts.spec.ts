@@ -3,6 +3,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { hydrated } from "./api";
 
 const web = () => process.env.LABBOOK_WEB_URL!;
 const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
@@ -26,6 +27,8 @@ async function signIn(page: Page, login: string, password: string): Promise<void
 /** Makes a user on the Users page (as the admin); answers their one-time password. */
 async function addUser(page: Page, login: string, name: string, role: string): Promise<string> {
   await page.goto(web() + "/users");
+  // The form submits through the app: wait until it is hydrated.
+  await hydrated(page);
   const form = page.getByRole("form", { name: "new user" });
   await form.getByLabel("Login").fill(login);
   await form.getByLabel("Display name").fill(name);
