@@ -39,12 +39,27 @@ const UPSERT_SERIES: &str = "INSERT INTO scalar_series (task, metric, variant, c
 /// Deletes every event of one owner (`$1`, a task or a model). Events name
 /// their owner without a foreign key (a model owns events too), so deleting
 /// a task or a model runs these first, in the same transaction.
-pub(super) const DELETE_EVENTS_OF: [&str; 4] = [
+const DELETE_EVENTS_OF: [&str; 4] = [
     "DELETE FROM scalar_chunks WHERE series IN (SELECT id FROM scalar_series WHERE task = $1)",
     "DELETE FROM scalar_series WHERE task = $1",
     "DELETE FROM task_logs WHERE task = $1",
     "DELETE FROM task_events WHERE task = $1",
 ];
+
+impl SqlStore {
+    /// Deletes the row `id` of `table` (`tasks` or `models`) with every
+    /// event it owns, in one transaction; answers whether the row existed.
+    pub(super) async fn delete_with_events(&self, table: &str, id: &str) -> AppResult<bool> {
+        let mut tx = self.db.begin().await?;
+        let mut exec = tx.exec();
+        for sql in DELETE_EVENTS_OF {
+            exec.execute(&Sql::new(sql).bind(id)).await?;
+        }
+        let deleted = exec.execute(&Sql::new(format!("DELETE FROM {table} WHERE id = $1")).bind(id)).await? == 1;
+        tx.commit().await?;
+        Ok(deleted)
+    }
+}
 
 /// The condition a [`MetricFilter`] puts on `metric` and `variant`
 /// columns; `None` when it admits everything.

@@ -150,14 +150,7 @@ impl ModelStore for SqlStore {
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn delete_model(&self, id: &str) -> AppResult<bool> {
-        let mut tx = self.db.begin().await?;
-        let mut exec = tx.exec();
-        for sql in super::events::DELETE_EVENTS_OF {
-            exec.execute(&Sql::new(sql).bind(id)).await?;
-        }
-        let deleted = exec.execute(&Sql::new("DELETE FROM models WHERE id = $1").bind(id)).await? == 1;
-        tx.commit().await?;
-        Ok(deleted)
+        self.delete_with_events("models", id).await
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(page = filter.page, page_size = filter.page_size))]

@@ -471,14 +471,7 @@ impl TaskStore for SqlStore {
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id))]
     async fn delete_task(&self, id: &str) -> AppResult<bool> {
         // Its events first; its queue entry goes with it (ON DELETE CASCADE).
-        let mut tx = self.db.begin().await?;
-        let mut exec = tx.exec();
-        for sql in super::events::DELETE_EVENTS_OF {
-            exec.execute(&Sql::new(sql).bind(id)).await?;
-        }
-        let deleted = exec.execute(&Sql::new("DELETE FROM tasks WHERE id = $1").bind(id)).await? == 1;
-        tx.commit().await?;
-        Ok(deleted)
+        self.delete_with_events("tasks", id).await
     }
 }
 
