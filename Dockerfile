@@ -11,7 +11,7 @@ COPY scripts/package.json scripts/package-lock.json scripts/
 RUN cd scripts && npm ci --no-audit --no-fund
 ENV PATH=/src/scripts/node_modules/.bin:$PATH
 COPY . .
-RUN cargo leptos build --release
+RUN cargo leptos build --release --precompress
 
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates && rm -rf /var/lib/apt/lists/* \

@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh build
 . scripts/env.sh
-cargo leptos build --release
+# --precompress writes .br and .gz beside each static file (served as is).
+cargo leptos build --release --precompress
 export LEPTOS_SITE_ROOT=${LEPTOS_SITE_ROOT:-$PWD/target/site}
 exec "$CARGO_TARGET_DIR/release/labbook" serve "$@"

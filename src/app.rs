@@ -12,7 +12,7 @@ use crate::pages::tasks::TasksPage;
 use crate::pages::users::UsersPage;
 use crate::pages::workers::WorkersPage;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes, A};
 use leptos_router::{path, SsrMode};
 
@@ -32,6 +32,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <link rel="stylesheet" id="leptos" href=format!("/{}/labbook.css", options.site_pkg_dir)/>
                 <script>{crate::components::theme::THEME_SCRIPT}</script>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
@@ -55,7 +56,6 @@ pub fn App() -> impl IntoView {
     let is_admin = me.as_ref().is_some_and(|m| m.may(crate::model::Access::Admin));
     let name = me.map(|m| m.name).unwrap_or_default();
     view! {
-        <Stylesheet id="leptos" href="/pkg/labbook.css"/>
         <Title text="Labbook"/>
         <Router>
             <header class="top">

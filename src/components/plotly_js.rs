@@ -9,7 +9,8 @@ use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 /// Where the vendored plotly.js is served.
-pub const PLOTLY_SRC: &str = "/plotly.min.js";
+/// Its name carries its version, so browsers may keep it for good.
+pub const PLOTLY_SRC: &str = "/plotly-3.0.1.min.js";
 
 /// Draws waiting for plotly.js.
 type Waiting = Vec<Box<dyn FnOnce()>>;

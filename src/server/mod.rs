@@ -14,6 +14,7 @@ pub mod export;
 pub mod files;
 pub mod ops;
 pub mod peer;
+pub mod site;
 pub mod state;
 pub mod store;
 pub mod throttle;
@@ -163,7 +164,7 @@ pub async fn start(config: Config, web_addr: SocketAddr) -> Result<AppState, Ser
     let leptos_options = LeptosOptions::builder()
         .output_name("labbook")
         .site_root(config.site_root.to_string_lossy().as_ref())
-        .site_pkg_dir("pkg")
+        .site_pkg_dir(site::pkg_url_dir(&site::version(&config.site_root)).as_str())
         .site_addr(web_addr)
         .build();
     let state = AppState {
@@ -204,6 +205,10 @@ pub fn build_app(state: &AppState) -> Routers {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state.clone())
+        .layer(axum::middleware::from_fn({
+            let version: Arc<str> = state.leptos_options.site_pkg_dir.rsplit('/').next().unwrap_or_default().into();
+            move |req, next| site::static_files(version.clone(), req, next)
+        }))
         .layer(axum::middleware::from_fn_with_state(state.clone(), web_auth::guard))
         .layer(TraceLayer::new_for_http());
     let api = clearml::router().with_state(state.clone()).layer(TraceLayer::new_for_http());
