@@ -55,6 +55,7 @@ pub fn App() -> impl IntoView {
         me.as_ref().map(|m| format!("/tasks?user={}", crate::model::table::encode(&m.id))).unwrap_or_default();
     let is_admin = me.as_ref().is_some_and(|m| m.may(crate::model::Access::Admin));
     let name = me.map(|m| m.name).unwrap_or_default();
+    crate::components::dialog::close_menus_on_escape_and_outside_click();
     view! {
         <Title text="Labbook"/>
         <Router>

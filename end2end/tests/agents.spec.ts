@@ -139,6 +139,7 @@ test("abort from the UI stops the agent's process within 10 s; the workers page 
     const pid = Number(text.match(/pid=(\d+)/)![1]);
     expect(alive(pid)).toBe(true);
     await page.locator('.actions [data-action="Abort"]').click();
+    await page.getByRole("dialog", { name: "Abort this task?" }).getByRole("button", { name: "Abort" }).click();
     const asked = Date.now();
     await expect.poll(() => alive(pid), { timeout: 10_000 }).toBe(false);
     await expect.poll(async () => (await call("tasks.get_by_id", { task: id })).task.status, { timeout: 10_000 })
@@ -191,7 +192,12 @@ test("the queues page creates, reorders, moves, removes, renames and deletes", a
   const renamed = page.locator(`[data-testid="queue"][data-name="${name}-renamed"]`);
   await expect(renamed).toBeVisible();
   await renamed.getByRole("button", { name: "Delete" }).click();
-  await renamed.getByRole("button", { name: /Delete it and send its 1 tasks back to draft/ }).click();
+  const ask = page.getByRole("dialog", { name: `Delete queue ${name}-renamed?` });
+  await expect(ask).toContainText("The task waiting in it goes back to draft.");
+  await ask.getByRole("button", { name: "Cancel" }).click();
+  await expect(renamed).toBeVisible();
+  await renamed.getByRole("button", { name: "Delete" }).click();
+  await ask.getByRole("button", { name: "Delete queue" }).click();
   await expect(renamed).toHaveCount(0);
   expect((await call("tasks.get_by_id", { task: ids[2] })).task.status).toBe("created");
 });

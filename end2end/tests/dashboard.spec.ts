@@ -77,8 +77,11 @@ test("a bulk action says how many tasks it applies to and applies to those", asy
   await expect(bar.locator('[data-action="Reset"]')).toHaveText("Reset (1 of 3)");
   await expect(bar.locator('[data-action="Abort"]')).toBeDisabled();
 
-  await bar.getByLabel("Queue, tags or project").fill("reviewed, batch-1");
   await bar.locator('[data-action="Add tags"]').click();
+  const dialog = page.getByRole("dialog", { name: "Add tags 3 tasks?" });
+  await expect(dialog.getByLabel("Tags (comma-separated)")).toBeFocused();
+  await dialog.getByLabel("Tags (comma-separated)").fill("reviewed, batch-1");
+  await dialog.getByRole("button", { name: "Add tags 3 tasks" }).click();
   await expect(page.getByTestId("action-report")).toContainText("Applied to 3 task(s)");
   for (const id of [done, d1, d2]) {
     const t = (await call("tasks.get_by_id", { task: id })).task;

@@ -55,6 +55,14 @@ pub async fn run_action(action: TaskAction, target: Target, argument: String) ->
     super::answer(crate::server::ops::table::run_action(&st, &actor, action, &target, &argument).await)
 }
 
+/// How many of the tasks a table view matches each bulk action applies to,
+/// in [`crate::model::ALL_ACTIONS`] order.
+#[server(prefix = "/rpc", endpoint = "count_actions", input = Json)]
+pub async fn count_actions(query: TableQuery) -> Result<Vec<usize>, AppError> {
+    let (st, actor) = super::context()?;
+    super::answer(crate::server::ops::table::action_counts(&st, &actor, &query).await)
+}
+
 /// Clones a task as a new draft; answers the new task's id.
 #[server(prefix = "/rpc", endpoint = "clone_task", input = Json)]
 pub async fn clone_task(id: String, form: CloneForm) -> Result<String, AppError> {

@@ -1,9 +1,16 @@
 //! The experiments table's bulk action bar: what is selected, and each
 //! action with how many of the selected tasks it applies to (the rules are
 //! [`TaskAction::applies`], the same the server enforces).
+//!
+//! An action that cannot be undone ([`TaskAction::warning`]) or needs a
+//! queue, tags or a project ([`TaskAction::argument`]) opens a dialog that
+//! says how many tasks it will touch and asks for that one thing; Cancel,
+//! Escape or a click outside leave everything as it was.
 
+use crate::api::projects::list_projects;
 use crate::api::queues::list_queues;
-use crate::api::tasks::run_action;
+use crate::api::tasks::{count_actions, run_action};
+use crate::components::dialog::Dialog;
 use crate::model::table::{ActionReport, TableQuery, TableRow, Target};
 use crate::model::{TaskAction, ALL_ACTIONS};
 use leptos::prelude::*;
@@ -29,9 +36,10 @@ pub fn BulkBar(
     on_done: Callback<()>,
 ) -> impl IntoView {
     let rows = StoredValue::new(rows);
-    let argument = RwSignal::new(String::new());
-    let queues = Resource::new(|| (), |_| list_queues());
     let q = StoredValue::new(query);
+    // The action whose dialog is open, and what it was given.
+    let asking = RwSignal::new(None::<TaskAction>);
+    let argument = RwSignal::new(String::new());
     let act = Action::new(move |(action, target, arg): &(TaskAction, Target, String)| {
         let (action, target, arg) = (*action, target.clone(), arg.clone());
         async move { run_action(action, target, arg).await }
@@ -43,39 +51,68 @@ pub fn BulkBar(
             on_done.run(());
         }
     });
-    let count_for = move |a: TaskAction| -> usize {
+    // After "select all matching", the counts come from the server.
+    let matching_counts = LocalResource::new(move || {
+        let all = selection.read().all_matching;
+        async move {
+            if all {
+                count_actions(q.get_value()).await.ok()
+            } else {
+                None
+            }
+        }
+    });
+    let selected = move || {
         let sel = selection.read();
-        rows.with_value(|rows| {
-            rows.iter().filter(|r| sel.ids.contains(&r.id) && a.applies(r.status, &r.system_tags)).count()
-        })
+        if sel.all_matching {
+            usize::try_from(total).unwrap_or_default()
+        } else {
+            sel.ids.len()
+        }
+    };
+    // How many of the selected tasks `a` applies to; `None` while counting.
+    let count = move |a: TaskAction| -> Option<usize> {
+        let sel = selection.read();
+        if sel.all_matching {
+            let i = ALL_ACTIONS.iter().position(|x| *x == a)?;
+            matching_counts.get().flatten().and_then(|c| c.get(i).copied())
+        } else {
+            Some(rows.with_value(|rows| {
+                rows.iter().filter(|r| sel.ids.contains(&r.id) && a.applies(r.status, &r.system_tags)).count()
+            }))
+        }
+    };
+    let target = move |a: TaskAction| {
+        let sel = selection.get_untracked();
+        if sel.all_matching {
+            Target::Matching(Box::new(q.get_value()))
+        } else {
+            // Only the tasks the state machine lets this action touch.
+            Target::Ids(rows.with_value(|rows| {
+                rows.iter()
+                    .filter(|r| sel.ids.contains(&r.id) && a.applies(r.status, &r.system_tags))
+                    .map(|r| r.id.clone())
+                    .collect()
+            }))
+        }
     };
     let buttons = ALL_ACTIONS
         .into_iter()
         .map(|a| {
             let label = move || {
-                let sel = selection.read();
-                if sel.all_matching {
-                    a.label().to_string()
-                } else {
-                    format!("{} ({} of {})", a.label(), count_for(a), sel.ids.len())
-                }
+                let n = count(a).map(|n| n.to_string()).unwrap_or_else(|| "…".into());
+                format!("{} ({n} of {})", a.label(), selected())
             };
-            let disabled = move || {
-                let sel = selection.read();
-                act.pending().get() || (!sel.all_matching && count_for(a) == 0)
-            };
+            let disabled = move || act.pending().get() || count(a).is_none_or(|n| n == 0);
+            let class = if a.warning().is_some() { "danger-outline" } else { "" };
             view! {
-                <button type="button" data-action=a.label() disabled=disabled on:click=move |_| {
-                    let sel = selection.get_untracked();
-                    let target = if sel.all_matching {
-                        Target::Matching(Box::new(q.get_value()))
+                <button type="button" data-action=a.label() class=class disabled=disabled on:click=move |_| {
+                    if a.warning().is_some() || a.argument().is_some() {
+                        argument.set(String::new());
+                        asking.set(Some(a));
                     } else {
-                        // Only the tasks the state machine lets this action touch.
-                        Target::Ids(rows.with_value(|rows| rows.iter()
-                            .filter(|r| sel.ids.contains(&r.id) && a.applies(r.status, &r.system_tags))
-                            .map(|r| r.id.clone()).collect()))
-                    };
-                    act.dispatch((a, target, argument.get_untracked()));
+                        act.dispatch((a, target(a), String::new()));
+                    }
                 }>{label}</button>
             }
         })
@@ -91,18 +128,43 @@ pub fn BulkBar(
         let sel = selection.read();
         !sel.all_matching && (2..=100).contains(&sel.ids.len())
     };
-    let queue_options = move || {
-        queues
-            .get()
-            .and_then(Result::ok)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|qc| {
-                view! {
-                    <option value=qc.id.clone()>{qc.name}</option>
-                }
+    let dialog = move || {
+        let a = asking.get()?;
+        let n = count(a).unwrap_or_default();
+        let noun = if n == 1 { "task" } else { "tasks" };
+        let selected_tags: Vec<String> = {
+            let sel = selection.get_untracked();
+            rows.with_value(|rows| {
+                let picked = rows.iter().filter(|r| sel.all_matching || sel.ids.contains(&r.id));
+                let tags: BTreeSet<String> = if a == TaskAction::RemoveTags {
+                    picked.flat_map(|r| r.tags.iter().cloned()).collect()
+                } else {
+                    rows.iter().flat_map(|r| r.tags.iter().cloned()).collect()
+                };
+                tags.into_iter().collect()
             })
-            .collect_view()
+        };
+        let close = Callback::new(move |_| asking.set(None));
+        Some(view! {
+            <Dialog labelledby="bulk-title" on_close=close>
+                <form data-testid="bulk-dialog" on:submit=move |ev| {
+                    ev.prevent_default();
+                    asking.set(None);
+                    act.dispatch((a, target(a), argument.get_untracked()));
+                }>
+                    <h2 id="bulk-title">{format!("{} {n} {noun}?", a.label())}</h2>
+                    {a.warning().map(|w| view! { <p class="warning">{w}</p> })}
+                    <ArgumentField action=a value=argument tags=selected_tags/>
+                    <div class="buttons">
+                        <button type="button" on:click=move |_| asking.set(None)>"Cancel"</button>
+                        <button type="submit" data-testid="bulk-confirm"
+                            class=if a.warning().is_some() { "danger" } else { "primary" }>
+                            {format!("{} {n} {noun}", a.label())}
+                        </button>
+                    </div>
+                </form>
+            </Dialog>
+        })
     };
     view! {
         <div class="bulk" role="region" aria-label="bulk actions" data-testid="bulk-bar">
@@ -119,15 +181,7 @@ pub fn BulkBar(
                     {format!("Select all {total} matching")}
                 </button>
             })}
-            {can_write.then(|| view! {
-                <label class="field">
-                    <span>"Queue, tags or project"</span>
-                    <input type="text" list="queue-names" placeholder="for Enqueue, tags, Move" prop:value=argument
-                        on:input=move |ev| argument.set(event_target_value(&ev))/>
-                    <datalist id="queue-names">{queue_options}</datalist>
-                </label>
-                {buttons}
-            })}
+            {can_write.then_some(buttons)}
             {move || if can_compare() {
                 view! { <a class="button" href=compare_href()>"Compare"</a> }.into_any()
             } else {
@@ -135,5 +189,59 @@ pub fn BulkBar(
             }}
             <button type="button" class="link" on:click=move |_| selection.set(Selection::default())>"Clear"</button>
         </div>
+        {dialog}
+    }
+}
+
+/// The one thing an action asks for: a queue to enqueue in, tags to add
+/// or remove (offering those in use), or the project to move to.
+#[component]
+fn ArgumentField(action: TaskAction, value: RwSignal<String>, tags: Vec<String>) -> impl IntoView {
+    match action {
+        TaskAction::Enqueue => {
+            let queues = LocalResource::new(list_queues);
+            view! {
+                <label class="field">
+                    <span>"Queue"</span>
+                    <select name="queue" on:change=move |ev| value.set(event_target_value(&ev))>
+                        {move || queues.get().map(|r| match r {
+                            Ok(qs) => qs.into_iter().map(|q| view! {
+                                <option value=q.id.clone() selected=q.default>{q.name}</option>
+                            }).collect_view().into_any(),
+                            Err(e) => view! { <option value="">{e.user_message()}</option> }.into_any(),
+                        })}
+                    </select>
+                </label>
+            }
+            .into_any()
+        }
+        TaskAction::AddTags | TaskAction::RemoveTags => {
+            let options = tags.into_iter().map(|t| view! { <option value=t/> }).collect_view();
+            view! {
+                <label class="field">
+                    <span>"Tags (comma-separated)"</span>
+                    <input type="text" name="tags" list="bulk-tags" required prop:value=value
+                        on:input=move |ev| value.set(event_target_value(&ev))/>
+                    <datalist id="bulk-tags">{options}</datalist>
+                </label>
+            }
+            .into_any()
+        }
+        TaskAction::Move => {
+            let projects = LocalResource::new(list_projects);
+            view! {
+                <label class="field">
+                    <span>"Project (created if new)"</span>
+                    <input type="text" name="project" list="bulk-projects" required prop:value=value
+                        on:input=move |ev| value.set(event_target_value(&ev))/>
+                    <datalist id="bulk-projects">
+                        {move || projects.get().and_then(Result::ok).unwrap_or_default().into_iter()
+                            .map(|p| view! { <option value=p.project.name/> }).collect_view()}
+                    </datalist>
+                </label>
+            }
+            .into_any()
+        }
+        _ => ().into_any(),
     }
 }

@@ -3,6 +3,7 @@
 
 use crate::api::queues::list_queues;
 use crate::api::tasks::{clone_task, run_action};
+use crate::components::dialog::Dialog;
 use crate::components::error::ErrorBox;
 use crate::model::draft::CloneForm;
 use crate::model::table::Target;
@@ -31,7 +32,8 @@ pub fn LifecycleBar(task: Task, project_name: String, on_changed: Callback<()>) 
     let project = task.project.clone();
     let queue = RwSignal::new(String::new());
     let message = RwSignal::new(None::<Result<String, String>>);
-    let confirm_delete = RwSignal::new(false);
+    // The irreversible action waiting for a yes.
+    let confirming = RwSignal::new(None::<TaskAction>);
     let cloning = RwSignal::new(false);
     let nav = use_navigate();
     let act = Action::new(move |(a, id, q): &(TaskAction, String, String)| {
@@ -61,18 +63,10 @@ pub fn LifecycleBar(task: Task, project_name: String, on_changed: Callback<()>) 
         .map(|a| {
             let id = id.clone();
             let run = move |_| {
-                if a == TaskAction::Delete && !confirm_delete.get_untracked() {
-                    confirm_delete.set(true);
-                    return;
-                }
-                confirm_delete.set(false);
-                act.dispatch((a, id.clone(), queue.get_untracked()));
-            };
-            let label = move || {
-                if a == TaskAction::Delete && confirm_delete.get() {
-                    "Really delete?".to_string()
+                if a.warning().is_some() {
+                    confirming.set(Some(a));
                 } else {
-                    a.label().to_string()
+                    act.dispatch((a, id.clone(), queue.get_untracked()));
                 }
             };
             let picker = (a == TaskAction::Enqueue).then(|| {
@@ -97,7 +91,7 @@ pub fn LifecycleBar(task: Task, project_name: String, on_changed: Callback<()>) 
             view! {
                 {picker}
                 <button type="button" data-action=a.label() class=if a == TaskAction::Delete { "danger" } else { "" }
-                    disabled=move || act.pending().get() on:click=run>{label}</button>
+                    disabled=move || act.pending().get() on:click=run>{a.label()}</button>
             }
         })
         .collect_view();
@@ -108,6 +102,28 @@ pub fn LifecycleBar(task: Task, project_name: String, on_changed: Callback<()>) 
         parent: task.id.clone(),
     };
     let source = task.id.clone();
+    let confirm_id = task.id.clone();
+    let confirm_dialog = move || {
+        let a = confirming.get()?;
+        let id = confirm_id.clone();
+        let close = Callback::new(move |_| confirming.set(None));
+        Some(view! {
+            <Dialog labelledby="confirm-title" on_close=close>
+                <form data-testid="confirm-dialog" on:submit=move |ev| {
+                    ev.prevent_default();
+                    confirming.set(None);
+                    act.dispatch((a, id.clone(), queue.get_untracked()));
+                }>
+                    <h2 id="confirm-title">{format!("{} this task?", a.label())}</h2>
+                    <p class="warning">{a.warning()}</p>
+                    <div class="buttons">
+                        <button type="button" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                        <button type="submit" class="danger" data-testid="confirm">{a.label()}</button>
+                    </div>
+                </form>
+            </Dialog>
+        })
+    };
     view! {
         <div class="actions" role="toolbar" aria-label="task actions">
             {buttons}
@@ -117,6 +133,7 @@ pub fn LifecycleBar(task: Task, project_name: String, on_changed: Callback<()>) 
             Ok(text) => view! { <p class="notice" role="status">{text}</p> }.into_any(),
             Err(e) => view! { <ErrorBox message=e/> }.into_any(),
         })}
+        {confirm_dialog}
         <Show when=move || cloning.get()>
             <CloneDialog source=source.clone() initial=default_clone.clone() on_close=Callback::new(move |_| cloning.set(false))/>
         </Show>
@@ -153,7 +170,7 @@ fn CloneDialog(source: String, initial: CloneForm, on_close: Callback<()>) -> im
         }
     };
     view! {
-        <div class="dialog" role="dialog" aria-modal="true" aria-labelledby="clone-title">
+        <Dialog labelledby="clone-title" on_close>
             <form on:submit=move |ev| {
                 ev.prevent_default();
                 if let Err(m) = crate::model::check_name("task", &name.get_untracked()) {
@@ -178,6 +195,6 @@ fn CloneDialog(source: String, initial: CloneForm, on_close: Callback<()>) -> im
                     <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
                 </div>
             </form>
-        </div>
+        </Dialog>
     }
 }

@@ -30,11 +30,11 @@ pub fn poll_while(active: impl Fn() -> bool + Send + Sync + 'static, refresh: im
     let _ = (active, refresh);
 }
 
-/// Whether the focus is in a text field or an open menu.
+/// Whether the focus is in a text field, a menu or a dialog is open.
 #[cfg(feature = "hydrate")]
 fn typing() -> bool {
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return false };
-    let open_menu = doc.query_selector("details[open]").ok().flatten().is_some();
+    let open_menu = doc.query_selector("details[open], [role=dialog]").ok().flatten().is_some();
     let field =
         doc.active_element().map(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")).unwrap_or(false);
     open_menu || field

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod bulk_bar;
 pub mod chart;
+pub mod dialog;
 pub mod error;
 pub mod figure;
 pub mod lifecycle;

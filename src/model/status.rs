@@ -265,6 +265,22 @@ impl TaskAction {
         }
     }
 
+    /// What cannot be undone about the action, asked before it runs on
+    /// several tasks; `None` for actions that are safe to run at once.
+    pub fn warning(self) -> Option<&'static str> {
+        match self {
+            TaskAction::Delete => {
+                Some("The console, metrics, plots, debug samples and artifacts are deleted. This cannot be undone.")
+            }
+            TaskAction::Reset => {
+                Some("The console, metrics and outputs are deleted, and the status goes back to Draft.")
+            }
+            TaskAction::Abort => Some("Running processes are stopped, and the status becomes Aborted."),
+            TaskAction::Publish => Some("A published task can no longer be changed, reset or deleted."),
+            _ => None,
+        }
+    }
+
     /// What the action needs besides the tasks: a queue, tags or a project.
     pub fn argument(self) -> Option<&'static str> {
         match self {

@@ -4,6 +4,7 @@
 //! queue (back to draft); queues can be created, renamed and deleted.
 
 use crate::api::queues::{create_queue, delete_queue, list_queue_views, queue_task, rename_queue};
+use crate::components::dialog::Dialog;
 use crate::components::error::ErrorBox;
 use crate::components::live::poll_while;
 use crate::error::AppError;
@@ -37,12 +38,20 @@ impl PageOp {
     }
 }
 
+/// A queue whose delete awaits confirmation.
+#[derive(Debug, Clone, PartialEq)]
+struct DeleteAsk {
+    id: String,
+    name: String,
+    waiting: usize,
+}
+
 /// The page's one action, and the queue whose delete awaits confirmation
 /// (kept here: the cards are redrawn on every refresh).
 #[derive(Clone, Copy)]
 struct Ops {
     act: Action<PageOp, Result<String, AppError>>,
-    confirm_delete: RwSignal<Option<String>>,
+    confirm_delete: RwSignal<Option<DeleteAsk>>,
 }
 
 /// The queues page.
@@ -51,7 +60,8 @@ pub fn QueuesPage() -> impl IntoView {
     let version = RwSignal::new(0u64);
     let queues = Resource::new(move || version.get(), |_| list_queue_views());
     let act = Action::new(|op: &PageOp| op.clone().perform());
-    provide_context(Ops { act, confirm_delete: RwSignal::new(None) });
+    let confirm_delete = RwSignal::new(None::<DeleteAsk>);
+    provide_context(Ops { act, confirm_delete });
     Effect::new(move |_| {
         if act.value().get().is_some() {
             version.update(|v| *v += 1);
@@ -65,8 +75,35 @@ pub fn QueuesPage() -> impl IntoView {
             Err(e) => view! { <p class="error" role="alert">{e.user_message()}</p> }.into_any(),
         })
     };
+    let delete_dialog = move || {
+        let ask = confirm_delete.get()?;
+        let close = Callback::new(move |_| confirm_delete.set(None));
+        let consequence = match ask.waiting {
+            0 => "No task waits in it.".to_string(),
+            1 => "The task waiting in it goes back to draft.".to_string(),
+            n => format!("The {n} tasks waiting in it go back to draft."),
+        };
+        let DeleteAsk { id, name, waiting } = ask;
+        Some(view! {
+            <Dialog labelledby="delete-queue-title" on_close=close>
+                <form on:submit=move |ev| {
+                    ev.prevent_default();
+                    confirm_delete.set(None);
+                    act.dispatch(PageOp::Delete { id: id.clone(), force: waiting > 0 });
+                }>
+                    <h2 id="delete-queue-title">{format!("Delete queue {name}?")}</h2>
+                    <p class="warning">{consequence}</p>
+                    <div class="buttons">
+                        <button type="button" on:click=move |_| confirm_delete.set(None)>"Cancel"</button>
+                        <button type="submit" class="danger">"Delete queue"</button>
+                    </div>
+                </form>
+            </Dialog>
+        })
+    };
     view! {
         <Title text="Queues · Labbook"/>
+        {delete_dialog}
         <header class="task-head"><h1>"Queues"</h1><A href="/workers">"Workers"</A></header>
         {crate::components::access::can_write().then(|| view! { <NewQueueForm/> })}
         {report}
@@ -109,10 +146,6 @@ fn QueueCard(queue: QueueView, all: Vec<(String, String)>) -> impl IntoView {
     let Ops { act, confirm_delete } = expect_context::<Ops>();
     let qid = queue.id.clone();
     let new_name = RwSignal::new(queue.name.clone());
-    let confirm = {
-        let id = qid.clone();
-        Signal::derive(move || confirm_delete.with(|c| c.as_deref() == Some(id.as_str())))
-    };
     let waiting = queue.tasks.len();
     let workers = if queue.workers.is_empty() { "no worker".to_string() } else { queue.workers.join(", ") };
     let others: Vec<(String, String)> = all.into_iter().filter(|(id, _)| *id != queue.id).collect();
@@ -124,22 +157,8 @@ fn QueueCard(queue: QueueView, all: Vec<(String, String)>) -> impl IntoView {
         }
     };
     let delete = {
-        let id = qid.clone();
-        move |_| {
-            if waiting > 0 && !confirm.get_untracked() {
-                confirm_delete.set(Some(id.clone()));
-            } else {
-                confirm_delete.set(None);
-                act.dispatch(PageOp::Delete { id: id.clone(), force: waiting > 0 });
-            }
-        }
-    };
-    let delete_label = move || {
-        if confirm.get() {
-            format!("Delete it and send its {waiting} tasks back to draft")
-        } else {
-            "Delete".to_string()
-        }
+        let ask = DeleteAsk { id: qid.clone(), name: queue.name.clone(), waiting };
+        move |_| confirm_delete.set(Some(ask.clone()))
     };
     let can_write = crate::components::access::can_write();
     let rows = queue
@@ -202,7 +221,7 @@ fn QueueCard(queue: QueueView, all: Vec<(String, String)>) -> impl IntoView {
                         <button type="submit">"Rename"</button>
                     </form>
                 })}
-                {(can_write && !queue.default).then(|| view! { <button type="button" class="danger" on:click=delete>{delete_label}</button> })}
+                {(can_write && !queue.default).then(|| view! { <button type="button" class="danger" on:click=delete>"Delete"</button> })}
             </header>
             {if waiting == 0 {
                 view! { <p class="muted">"No task waits in this queue."</p> }.into_any()

@@ -36,6 +36,7 @@ pub const SESSION_COOKIE: &str = "labbook_session";
 /// for the ClearML API).
 pub const READ_RPCS: &[&str] = &[
     "list_tasks",
+    "count_actions",
     "table_columns",
     "get_task",
     "task_models",

@@ -7,7 +7,7 @@ use super::{lookup, Actor};
 use crate::error::{AppError, AppResult};
 use crate::model::table::{day_start_ms, ActionReport, Column, TableQuery, TableRow, TagMode, Target, TaskTable};
 use crate::model::task::MetricStat;
-use crate::model::{Project, Task, TaskAction, ARCHIVED};
+use crate::model::{Project, Task, TaskAction, ALL_ACTIONS, ARCHIVED};
 use crate::server::state::AppState;
 use crate::server::store::{TagFilter, TaskFilter, TaskOrder};
 use std::collections::{BTreeMap, BTreeSet};
@@ -270,6 +270,14 @@ async fn target_ids(state: &AppState, actor: &Actor, target: &Target) -> AppResu
         return Err(AppError::invalid("no tasks selected"));
     }
     Ok(ids)
+}
+
+/// How many of the tasks the table view matches (up to [`MAX_BULK`]) each
+/// bulk action applies to, in [`ALL_ACTIONS`] order: the counts on the bulk
+/// bar's buttons after "select all matching".
+pub async fn action_counts(state: &AppState, actor: &Actor, query: &TableQuery) -> AppResult<Vec<usize>> {
+    let (tasks, _) = tasks::query(state, actor, &filter_of(query, MAX_BULK)?).await?;
+    Ok(ALL_ACTIONS.iter().map(|a| tasks.iter().filter(|t| a.applies(t.status, &t.system_tags)).count()).collect())
 }
 
 impl ActionReport {
