@@ -104,19 +104,31 @@ async fn main() {
     let chart = timed!(10, chart_bytes = post(&mut web, "/rpc/task_scalars", &whole).await);
     let window = json!({"task": big, "buckets": 1000, "range": [400_000, 410_000]});
     let zoom = timed!(10, post(&mut web, "/rpc/task_scalars", &window).await);
-    // Time to interactive in headless Chromium (needs the end2end tools).
+    // First paint and time to interactive in headless Chromium (needs the
+    // end2end tools): a table page, a task's Scalars tab and the compare
+    // page of ten tasks, on loopback and throttled to 20 Mbit/s, 40 ms.
     let tti = if std::env::args().any(|a| a == "--tti") {
         let base = format!("http://127.0.0.1:{}", server.web);
-        let out = std::process::Command::new("node")
-            .args(["bench/tti.mjs", "--runs", "10"])
-            .env("LABBOOK_SESSION", &session)
-            .arg(format!("{base}/tasks/{big}"))
-            .arg(format!("{base}/tasks/{big}?tab=scalars"))
-            .arg(format!("{base}/tasks"))
-            .output()
-            .expect("run node bench/tti.mjs");
-        assert!(out.status.success(), "tti.mjs: {}", String::from_utf8_lossy(&out.stderr));
-        serde_json::from_slice::<Value>(&out.stdout).expect("tti JSON")
+        let ten =
+            c.call("tasks.get_all", &token, json!({"project": [p0], "page_size": 10, "only_fields": ["id"]})).await;
+        let ids: Vec<&str> = ten["tasks"].as_array().expect("tasks").iter().filter_map(|t| t["id"].as_str()).collect();
+        let urls = [
+            format!("{base}/tasks"),
+            format!("{base}/tasks/{big}?tab=scalars"),
+            format!("{base}/compare?ids={}", ids.join(",")),
+        ];
+        let run = |extra: &[&str]| {
+            let out = std::process::Command::new("node")
+                .args(["bench/tti.mjs", "--runs", "10"])
+                .args(extra)
+                .env("LABBOOK_SESSION", &session)
+                .args(&urls)
+                .output()
+                .expect("run node bench/tti.mjs");
+            assert!(out.status.success(), "tti.mjs: {}", String::from_utf8_lossy(&out.stderr));
+            serde_json::from_slice::<Value>(&out.stdout).expect("tti JSON")
+        };
+        json!({"localhost": run(&[]), "throttled_20mbit_40ms": run(&["--throttle", "20:40"])})
     } else {
         Value::Null
     };

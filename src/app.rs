@@ -3,6 +3,7 @@
 use crate::components::theme::ThemeToggle;
 use crate::pages::compare::ComparePage;
 use crate::pages::model::ModelPage;
+use crate::pages::models::ModelsPage;
 use crate::pages::new_task::NewTaskPage;
 use crate::pages::projects::ProjectsPage;
 use crate::pages::queues::QueuesPage;
@@ -56,13 +57,15 @@ pub fn App() -> impl IntoView {
     let is_admin = me.as_ref().is_some_and(|m| m.may(crate::model::Access::Admin));
     let name = me.map(|m| m.name).unwrap_or_default();
     crate::components::dialog::close_menus_on_escape_and_outside_click();
+    crate::components::time::provide_client_clock();
     view! {
         <Title text="Labbook"/>
         <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
             <header class="top">
                 <A href="/" attr:class="brand">"Labbook"</A>
                 <nav aria-label="main">
-                    <A href="/">"Projects"</A><A href="/tasks">"All tasks"</A><a href=my_tasks>"My tasks"</a>
+                    <A href="/">"Projects"</A><A href="/tasks">"All tasks"</A><a href=my_tasks>"My tasks"</a><A href="/models">"Models"</A>
                     <A href="/queues">"Queues"</A><A href="/workers">"Workers"</A>
                     {is_admin.then(|| view! { <A href="/users">"Users"</A> })}
                 </nav>
@@ -72,14 +75,15 @@ pub fn App() -> impl IntoView {
                 </div>
                 <ThemeToggle/>
             </header>
-            <main>
-                <Routes fallback=|| view! { <p class="error" role="alert">"Page not found."</p> }>
+            <main id="main" tabindex="-1">
+                <Routes fallback=|| view! { <crate::components::error::NoSuchPage/> }>
                     <Route path=path!("/") view=ProjectsPage ssr=SsrMode::Async/>
                     <Route path=path!("/tasks") view=TasksPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:id") view=TasksPage ssr=SsrMode::Async/>
                     <Route path=path!("/tasks/:id") view=TaskPage ssr=SsrMode::Async/>
                     <Route path=path!("/compare") view=ComparePage ssr=SsrMode::Async/>
                     <Route path=path!("/new-task") view=NewTaskPage/>
+                    <Route path=path!("/models") view=ModelsPage ssr=SsrMode::Async/>
                     <Route path=path!("/models/:id") view=ModelPage ssr=SsrMode::Async/>
                     <Route path=path!("/queues") view=QueuesPage ssr=SsrMode::Async/>
                     <Route path=path!("/workers") view=WorkersPage ssr=SsrMode::Async/>

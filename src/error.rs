@@ -322,6 +322,16 @@ impl AppError {
         }
     }
 
+    /// The HTTP status of a web page that shows this error: 404 for
+    /// something unknown (the ClearML API answers those with 400 and a
+    /// subcode), else [`AppError::status`].
+    pub fn page_status(&self) -> u16 {
+        match self {
+            AppError::NotFound { .. } => 404,
+            other => other.status(),
+        }
+    }
+
     /// Whether the server itself failed (rather than the request).
     pub fn is_internal(&self) -> bool {
         self.status() >= 500

@@ -3,6 +3,7 @@
 
 #![cfg(feature = "ssr")]
 
+use labbook::model::model::ModelSort;
 use labbook::model::task::TaskModels;
 use labbook::model::{ConfigItem, Hyperparam, LogEntry, Model, Role, ScalarPoint, Task, TaskStatus, TaskType, User};
 use labbook::server::store::{
@@ -342,6 +343,35 @@ async fn walk_every_method(store: Arc<dyn Store>) {
     let mut none = ModelFilter { page_size: 10, ..ModelFilter::default() };
     none.tags.none = vec!["x".into()];
     assert!(store.query_models(&none).await.unwrap().is_empty());
+    // The models table: sorted by name or update time, filtered by framework and state, counted.
+    let m2 = Model {
+        id: "m2".into(),
+        name: "Alpha".into(),
+        framework: Some("PyTorch".into()),
+        created: 6,
+        last_update: 4,
+        ..Model::default()
+    };
+    store.insert_model(&m2).await.unwrap();
+    let names = |f: ModelFilter| {
+        let store = store.clone();
+        async move { store.query_models(&f).await.unwrap().into_iter().map(|m| m.name).collect::<Vec<_>>() }
+    };
+    let by = |sort, asc| ModelFilter { sort: Some(sort), oldest_first: asc, page_size: 10, ..ModelFilter::default() };
+    assert_eq!(names(by(ModelSort::Name, true)).await, ["Alpha", "Net"]);
+    assert_eq!(names(by(ModelSort::Updated, false)).await, ["Net", "Alpha"]);
+    assert_eq!(
+        names(ModelFilter { page_size: 10, ..ModelFilter::default() }).await,
+        ["Alpha", "Net"],
+        "newest created first"
+    );
+    let torch = ModelFilter { framework: Some("PyTorch".into()), page_size: 10, ..ModelFilter::default() };
+    assert_eq!(names(torch.clone()).await, ["Alpha"]);
+    assert_eq!(store.count_models(&torch).await.unwrap(), 1);
+    let drafts = ModelFilter { ready: Some(false), page_size: 1, ..ModelFilter::default() };
+    assert_eq!(store.count_models(&drafts).await.unwrap(), 1, "the count ignores the page");
+    assert_eq!(store.count_models(&ModelFilter { page_size: 1, ..ModelFilter::default() }).await.unwrap(), 2);
+    assert!(store.delete_model("m2").await.unwrap());
     assert!(store.delete_model("m1").await.unwrap());
     assert_eq!(store.get_model("m1").await.unwrap(), None);
 

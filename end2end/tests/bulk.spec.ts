@@ -149,3 +149,24 @@ test("Escape and a click outside close menus; the clone dialog takes the focus",
   await expect(dialog).toHaveCount(0);
   await expect(clone).toBeFocused();
 });
+
+// Each pick in the Columns menu redraws the table; the menu stays open so
+// several columns can be picked in a row.
+test("the Columns menu stays open while columns are picked", async ({ page }) => {
+  const p = await project("columns-menu");
+  await task(p.id, { name: "with columns", status: "completed" });
+  await page.goto(`${web()}/projects/${p.id}`);
+  await hydrated(page);
+  const menu = page.getByTestId("menu-columns");
+  await menu.locator("summary").click();
+  await expect(menu).toHaveAttribute("open", "");
+  await menu.getByRole("checkbox", { name: "Duration", exact: true }).check();
+  await expect(page).toHaveURL(/cols=/);
+  await expect(page.getByRole("columnheader", { name: "Duration" })).toBeVisible();
+  await expect(page.getByTestId("menu-columns")).toHaveAttribute("open", "");
+  await page.getByTestId("menu-columns").getByRole("checkbox", { name: "Project", exact: true }).check();
+  await expect(page.getByRole("columnheader", { name: "Project" })).toBeVisible();
+  await expect(page.getByTestId("menu-columns")).toHaveAttribute("open", "");
+  await page.keyboard.press("Escape");
+  await expect(page.getByTestId("menu-columns")).not.toHaveAttribute("open", "");
+});

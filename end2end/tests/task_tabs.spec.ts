@@ -77,6 +77,41 @@ test("iteration sliders pick the debug sample and the plot of an iteration", asy
   expect(errors).toEqual([]);
 });
 
+// The viewer shows one sample large and steps through its iterations with
+// its buttons and the arrow keys; Escape closes it and the page's slider
+// shows where it stopped.
+test("the sample viewer enlarges a sample and steps through iterations", async ({ page }) => {
+  const p = await project("viewer");
+  const id = await task(p.id, { name: "viewed", status: "completed" });
+  const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="), (c) => c.charCodeAt(0));
+  const lines: Record<string, unknown>[] = [];
+  for (const iter of [0, 5, 10]) {
+    const url = await upload(`e2e/${id}/view_${iter}.png`, png, "image/png");
+    lines.push({ type: "training_debug_image", task: id, metric: "val", variant: "pred", iter, url, timestamp: Date.now() });
+  }
+  await events(lines);
+  await page.goto(`${web()}/tasks/${id}?tab=samples`);
+  await hydrated(page);
+  const open = page.getByTestId("sample").getByRole("button", { name: "enlarge" });
+  await open.click();
+  const viewer = page.getByRole("dialog", { name: "val — pred" });
+  await expect(viewer.getByTestId("viewer-position")).toHaveText("Iteration 10 · 3 of 3");
+  await expect(viewer.locator("img")).toHaveAttribute("src", /view_10\.png$/);
+  await expect(viewer.getByRole("button", { name: "Next ›" })).toBeDisabled();
+  await viewer.getByRole("button", { name: "‹ Previous" }).click();
+  await expect(viewer.getByTestId("viewer-position")).toHaveText("Iteration 5 · 2 of 3");
+  await expect(viewer.locator("img")).toHaveAttribute("src", /view_5\.png$/);
+  await page.keyboard.press("ArrowLeft");
+  await expect(viewer.getByTestId("viewer-position")).toHaveText("Iteration 0 · 1 of 3");
+  await expect(viewer.getByRole("button", { name: "‹ Previous" })).toBeDisabled();
+  await page.keyboard.press("ArrowRight");
+  await expect(viewer.getByTestId("viewer-position")).toHaveText("Iteration 5 · 2 of 3");
+  await page.keyboard.press("Escape");
+  await expect(viewer).toHaveCount(0);
+  await expect(open).toBeFocused();
+  await expect(page.getByTestId("sample").getByTestId("iteration")).toHaveText("5");
+});
+
 test("artifacts and models download from the page; a model has its own page", async ({ page, request }) => {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));

@@ -4,6 +4,7 @@
 //! and a call over HTTP answers with the error's status.
 
 pub mod events;
+pub mod models;
 pub mod projects;
 pub mod queues;
 pub mod tasks;

@@ -88,6 +88,22 @@ pub async fn save_properties(id: String, revision: i64, properties: Vec<Hyperpar
     super::answer(crate::server::ops::task_fields::save_properties(&st, &actor, &id, revision, &properties).await)
 }
 
+/// Saves the name, comment and tags of any unpublished task at `revision`;
+/// answers the new revision.
+#[server(prefix = "/rpc", endpoint = "save_labels", input = Json)]
+pub async fn save_labels(
+    id: String,
+    revision: i64,
+    name: String,
+    comment: String,
+    tags: Vec<String>,
+) -> Result<i64, AppError> {
+    let (st, actor) = super::context()?;
+    super::answer(
+        crate::server::ops::task_fields::save_labels(&st, &actor, &id, revision, &name, &comment, &tags).await,
+    )
+}
+
 /// Creates a draft task from the new-task form; answers its id.
 #[server(prefix = "/rpc", endpoint = "create_task", input = Json)]
 pub async fn create_task(form: NewTaskForm) -> Result<String, AppError> {

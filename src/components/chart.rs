@@ -74,6 +74,42 @@ pub fn by_metric(series: &[SeriesData]) -> Vec<(String, Vec<SeriesData>)> {
     super::grouped(series, |s| s.metric.clone())
 }
 
+/// The unit of a machine-monitoring series, from ClearML's variant names
+/// (`memory_used_gb`, `io_read_mbs`, `gpu_0_temperature`, `cpu_usage`).
+fn monitor_unit(variant: &str) -> &'static str {
+    if variant.ends_with("_gb") {
+        "GB"
+    } else if variant.ends_with("_mbs") {
+        "MB/s"
+    } else if variant.contains("temperature") {
+        "°C"
+    } else {
+        "%"
+    }
+}
+
+/// The charts of a view: one per metric, except that the machine
+/// statistics the SDK reports (`:monitor:…`) get one chart per unit, so
+/// percentages and gigabytes never share an axis. Each is (metric, title,
+/// series).
+pub fn chart_groups(series: &[SeriesData]) -> Vec<(String, String, Vec<SeriesData>)> {
+    let mut out = Vec::new();
+    for (metric, variants) in by_metric(series) {
+        if !metric.starts_with(":monitor:") {
+            out.push((metric.clone(), metric, variants));
+            continue;
+        }
+        let units = super::grouped(&variants, |s| monitor_unit(&s.variant).to_string());
+        if units.len() == 1 {
+            let title = format!("{metric} ({})", units[0].0);
+            out.extend(units.into_iter().map(|(_, vs)| (metric.clone(), title.clone(), vs)));
+        } else {
+            out.extend(units.into_iter().map(|(unit, vs)| (metric.clone(), format!("{metric} ({unit})"), vs)));
+        }
+    }
+    out
+}
+
 /// The plotly traces and layout of one metric's chart. `t0` is the first
 /// report time of the whole view (for relative time); `range` a zoomed
 /// iteration window.
@@ -224,7 +260,7 @@ pub fn ScalarCharts(
     #[prop(optional)] options: Option<RwSignal<ChartOptions>>,
     #[prop(optional)] task: Option<String>,
 ) -> impl IntoView {
-    let groups = by_metric(&series);
+    let groups = chart_groups(&series);
     if groups.is_empty() {
         return view! { <p class="empty">"No scalars reported."</p> }.into_any();
     }
@@ -233,7 +269,7 @@ pub fn ScalarCharts(
     let charts = groups
         .into_iter()
         .enumerate()
-        .map(|(n, (metric, variants))| view! { <MetricChart n metric variants options t0 task=task.clone()/> })
+        .map(|(n, (metric, title, variants))| view! { <MetricChart n metric title variants options t0 task=task.clone()/> })
         .collect_view();
     view! { <div class="charts">{charts}</div> }.into_any()
 }
@@ -243,17 +279,25 @@ pub fn ScalarCharts(
 fn MetricChart(
     n: usize,
     metric: String,
+    title: String,
     variants: Vec<SeriesData>,
     options: RwSignal<ChartOptions>,
     t0: i64,
     task: Option<String>,
 ) -> impl IntoView {
-    let names = variants.iter().map(|v| v.variant.clone()).collect::<Vec<_>>().join(", ");
+    // A few series are named; many (a comparison) are counted.
+    let names = if variants.len() <= 4 {
+        variants.iter().map(|v| v.variant.clone()).collect::<Vec<_>>().join(", ")
+    } else {
+        format!("{} series", variants.len())
+    };
     // The zoomed window and its points, when the user zoomed in.
     let zoomed: Zoomed = RwSignal::new(None);
     #[cfg(feature = "hydrate")]
     {
-        let (metric, id) = (metric.clone(), chart_id(n));
+        let (metric, id, title) = (metric.clone(), chart_id(n), title.clone());
+        let mine: std::collections::BTreeSet<String> = variants.iter().map(|v| v.variant.clone()).collect();
+        let mine = StoredValue::new(mine);
         let whole = StoredValue::new(variants.clone());
         let listening = StoredValue::new(false);
         Effect::new(move |_| {
@@ -262,7 +306,7 @@ fn MetricChart(
                 Some((range, points)) if opts.x_axis == XAxis::Iteration => (Some(range), points),
                 _ => (None, whole.get_value()),
             };
-            let (data, layout) = figure(&metric, &shown, opts, t0, range);
+            let (data, layout) = figure(&title, &shown, opts, t0, range);
             let (id, metric, task) = (id.clone(), metric.clone(), task.clone());
             // After this render is in the page, and plotly.js is.
             request_animation_frame(move || {
@@ -270,7 +314,8 @@ fn MetricChart(
                     crate::components::plotly_js::react(&id, &data, &layout);
                     if !listening.get_value() {
                         if let Some(task) = task {
-                            listening.set_value(listen_for_zoom(&id, task, metric, options, zoomed));
+                            let variants = mine.get_value();
+                            listening.set_value(listen_for_zoom(&id, task, metric, variants, options, zoomed));
                         }
                     }
                 });
@@ -286,7 +331,7 @@ fn MetricChart(
     };
     view! {
         <figure class="chart" data-testid="scalar-chart" data-metric=metric.clone()>
-            <figcaption>{metric.clone()}" — "{names}{zoom_note}</figcaption>
+            <figcaption>{title.clone()}" — "{names}{zoom_note}</figcaption>
             <div id=chart_id(n) class="plot"></div>
         </figure>
     }
@@ -298,18 +343,26 @@ type Zoomed = RwSignal<Option<((f64, f64), Vec<SeriesData>)>>;
 /// Refetches a zoomed iteration window of `metric` from the server; a reset
 /// goes back to the whole series. Answers whether the listener is attached.
 #[cfg(feature = "hydrate")]
-fn listen_for_zoom(id: &str, task: String, metric: String, options: RwSignal<ChartOptions>, zoomed: Zoomed) -> bool {
+fn listen_for_zoom(
+    id: &str,
+    task: String,
+    metric: String,
+    variants: std::collections::BTreeSet<String>,
+    options: RwSignal<ChartOptions>,
+    zoomed: Zoomed,
+) -> bool {
     crate::components::plotly_js::on_relayout(id, move |event| {
         if options.get_untracked().x_axis != XAxis::Iteration {
             return;
         }
         match crate::components::plotly_js::relayout_range(&event) {
             Some(Some((from, to))) => {
-                let (task, metric) = (task.clone(), metric.clone());
+                let (task, metric, variants) = (task.clone(), metric.clone(), variants.clone());
                 leptos::task::spawn_local(async move {
                     let window = Some((from.floor() as i64, to.ceil() as i64));
                     if let Ok(all) = crate::api::events::task_scalars(task, None, window).await {
-                        let mine = all.into_iter().filter(|s| s.metric == metric).collect();
+                        let mine =
+                            all.into_iter().filter(|s| s.metric == metric && variants.contains(&s.variant)).collect();
                         zoomed.set(Some(((from, to), mine)));
                     }
                 });
@@ -318,4 +371,36 @@ fn listen_for_zoom(id: &str, task: String, metric: String, options: RwSignal<Cha
             None => {}
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn series(metric: &str, variant: &str) -> SeriesData {
+        SeriesData { metric: metric.into(), variant: variant.into(), ..SeriesData::default() }
+    }
+
+    #[test]
+    fn machine_statistics_get_a_chart_per_unit() {
+        let all = [
+            series("loss", "train"),
+            series(":monitor:machine", "cpu_usage"),
+            series(":monitor:machine", "memory_used_gb"),
+            series(":monitor:machine", "memory_free_gb"),
+            series(":monitor:machine", "network_rx_mbs"),
+            series(":monitor:gpu", "gpu_0_utilization"),
+        ];
+        let charts: Vec<(String, usize)> = chart_groups(&all).into_iter().map(|(_, t, vs)| (t, vs.len())).collect();
+        assert_eq!(
+            charts,
+            [
+                ("loss".to_string(), 1),
+                (":monitor:machine (%)".to_string(), 1),
+                (":monitor:machine (GB)".to_string(), 2),
+                (":monitor:machine (MB/s)".to_string(), 1),
+                (":monitor:gpu (%)".to_string(), 1),
+            ]
+        );
+    }
 }

@@ -31,7 +31,15 @@ pub fn Dialog(
                 let _ = first.focus();
             }
         });
+        // Escape closes it wherever the focus is (a button that became
+        // disabled, or a click on the text, leaves it on the page's body).
+        let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+            if ev.key() == "Escape" {
+                on_close.run(());
+            }
+        });
         on_cleanup(move || {
+            escape.remove();
             if let Some(el) = opener.take() {
                 // The opener may be re-rendered meanwhile; focus it only if still shown.
                 if el.is_connected() {
@@ -44,12 +52,6 @@ pub fn Dialog(
         <div class="dialog" data-testid="dialog-backdrop"
             on:click=move |ev| {
                 if is_self(&ev) {
-                    on_close.run(());
-                }
-            }
-            on:keydown=move |ev| {
-                if ev.key() == "Escape" {
-                    ev.stop_propagation();
                     on_close.run(());
                 }
             }>

@@ -16,6 +16,7 @@ pub mod samples;
 pub mod status;
 pub mod syntax;
 pub mod theme;
+pub mod time;
 
 /// Groups items by a key, groups and items in first-seen order.
 pub fn grouped<T: Clone, K: PartialEq>(items: &[T], key: impl Fn(&T) -> K) -> Vec<(K, Vec<T>)> {

@@ -81,6 +81,79 @@ extern "C" {
     fn new_plot_js(id: &str, data: &JsValue, layout: &JsValue, config: &JsValue) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Plotly, js_name = react)]
     fn react_js(id: &str, data: &JsValue, layout: &JsValue, config: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = Plotly, js_name = relayout)]
+    fn relayout_js(el: &JsValue, update: &JsValue) -> Result<js_sys::Promise, JsValue>;
+}
+
+/// The page's theme colours, from its CSS variables: text, muted text and
+/// lines (so charts follow light and dark mode).
+fn theme_colors() -> Option<(String, String, String)> {
+    let window = web_sys::window()?;
+    let root = window.document()?.document_element()?;
+    let style = window.get_computed_style(&root).ok().flatten()?;
+    let var = |name: &str| style.get_property_value(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    Some((var("--text")?, var("--muted")?, var("--border")?))
+}
+
+/// The layout keys that give a chart the page's theme: text colour,
+/// transparent backgrounds, grid and axis lines in the border colour.
+fn theme_update() -> Option<serde_json::Map<String, serde_json::Value>> {
+    let (text, muted, border) = theme_colors()?;
+    let mut m = serde_json::Map::new();
+    m.insert("font.color".into(), text.clone().into());
+    m.insert("title.font.color".into(), text.into());
+    m.insert("legend.font.color".into(), muted.into());
+    m.insert("paper_bgcolor".into(), "rgba(0,0,0,0)".into());
+    m.insert("plot_bgcolor".into(), "rgba(0,0,0,0)".into());
+    for axis in ["xaxis", "yaxis"] {
+        for key in ["gridcolor", "zerolinecolor", "linecolor"] {
+            m.insert(format!("{axis}.{key}"), border.clone().into());
+        }
+    }
+    Some(m)
+}
+
+/// Sets a dotted key (`xaxis.gridcolor`) in a layout object, making the
+/// objects on the way.
+fn set_path(target: &JsValue, path: &str, value: &JsValue) {
+    let mut obj = target.clone();
+    let mut parts = path.split('.').peekable();
+    while let Some(part) = parts.next() {
+        let key = JsValue::from_str(part);
+        if parts.peek().is_none() {
+            let _ = js_sys::Reflect::set(&obj, &key, value);
+            return;
+        }
+        let next = js_sys::Reflect::get(&obj, &key).ok().filter(|v| v.is_object()).unwrap_or_else(|| {
+            let fresh: JsValue = js_sys::Object::new().into();
+            let _ = js_sys::Reflect::set(&obj, &key, &fresh);
+            fresh
+        });
+        obj = next;
+    }
+}
+
+/// `layout` with the page's theme applied (a stored figure's own white
+/// background included).
+fn themed(layout: &JsValue) -> JsValue {
+    let layout = if layout.is_object() { layout.clone() } else { js_sys::Object::new().into() };
+    for (k, v) in theme_update().unwrap_or_default() {
+        set_path(&layout, &k, &parse(&v));
+    }
+    layout
+}
+
+/// Gives every chart on the page the current theme (after a theme switch).
+pub fn retheme_all() {
+    let Some(update) = theme_update() else { return };
+    let update = parse(&serde_json::Value::Object(update));
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Ok(charts) = doc.query_selector_all(".js-plotly-plot") else { return };
+    for i in 0..charts.length() {
+        if let Some(el) = charts.item(i) {
+            let _ = relayout_js(&el.into(), &update);
+        }
+    }
 }
 
 fn parse(v: &serde_json::Value) -> JsValue {
@@ -92,7 +165,7 @@ fn parse(v: &serde_json::Value) -> JsValue {
 pub fn new_plot(id: &str, data: &JsValue, layout: &JsValue) {
     let (id, data, layout) = (id.to_string(), data.clone(), layout.clone());
     with_plotly(move || {
-        if let Err(e) = new_plot_js(&id, &data, &layout, &parse(&serde_json::json!({"responsive": true}))) {
+        if let Err(e) = new_plot_js(&id, &data, &themed(&layout), &parse(&serde_json::json!({"responsive": true}))) {
             leptos::logging::warn!("plotly could not draw #{id}: {e:?}");
         }
     });
@@ -103,7 +176,7 @@ pub fn new_plot(id: &str, data: &JsValue, layout: &JsValue) {
 pub fn react(id: &str, data: &serde_json::Value, layout: &serde_json::Value) {
     let (id, data, layout) = (id.to_string(), parse(data), parse(layout));
     with_plotly(move || {
-        if let Err(e) = react_js(&id, &data, &layout, &parse(&serde_json::json!({"responsive": true}))) {
+        if let Err(e) = react_js(&id, &data, &themed(&layout), &parse(&serde_json::json!({"responsive": true}))) {
             leptos::logging::warn!("plotly could not draw #{id}: {e:?}");
         }
     });

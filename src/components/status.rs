@@ -12,10 +12,14 @@ pub fn StatusBadge(status: TaskStatus) -> impl IntoView {
 }
 
 /// A progress bar: shown for running tasks, and where a failed or aborted
-/// task stopped.
+/// task stopped (when it had reported any progress).
 #[component]
 pub fn ProgressBar(status: TaskStatus, progress: Option<u8>) -> impl IntoView {
-    let show = matches!(status.state(), State::Running | State::Failed | State::Aborted);
+    let show = match status.state() {
+        State::Running => true,
+        State::Failed | State::Aborted => progress.is_some_and(|p| p > 0),
+        _ => false,
+    };
     let pct = progress.unwrap_or(0);
     show.then(|| {
         let label = format!("{pct}%");

@@ -49,6 +49,7 @@ pub fn ThemeToggle() -> impl IntoView {
                     let _ = store.set_item(THEME_KEY, &t);
                 }
             }
+            crate::components::plotly_js::retheme_all();
         }
         theme.set(t);
     };

@@ -10,6 +10,27 @@ pub fn fmt_opt_time(ms: Option<i64>) -> String {
     ms.map(fmt_time).unwrap_or_else(|| "—".into())
 }
 
+/// How long before `now` the time `ms` was, in words a table can hold:
+/// "just now", "5 min ago", "3 h ago", "2 days ago"; older than 30 days,
+/// the date (UTC). A time ahead of `now` (clock skew) reads "just now".
+pub fn fmt_relative(ms: i64, now: i64) -> String {
+    let s = (now - ms).max(0) / 1000;
+    match s {
+        0..=44 => "just now".into(),
+        45..=3_599 => format!("{} min ago", ((s + 30) / 60).max(1)),
+        3_600..=86_399 => format!("{} h ago", s / 3600),
+        86_400..=2_591_999 => {
+            let d = s / 86_400;
+            if d == 1 {
+                "yesterday".into()
+            } else {
+                format!("{d} days ago")
+            }
+        }
+        _ => fmt_time(ms).chars().take(10).collect(),
+    }
+}
+
 /// A duration in ms as `1h 02m 03s`.
 pub fn fmt_duration(ms: i64) -> String {
     let s = ms.max(0) / 1000;
@@ -54,5 +75,13 @@ mod tests {
         assert_eq!(fmt_number(0.25), "0.25");
         assert_eq!(fmt_number(3.0), "3");
         assert_eq!(fmt_number(1.5e-7), "1.500e-7");
+        let now = 1_800_000_000_000;
+        assert_eq!(fmt_relative(now - 10_000, now), "just now");
+        assert_eq!(fmt_relative(now + 10_000, now), "just now");
+        assert_eq!(fmt_relative(now - 5 * 60_000, now), "5 min ago");
+        assert_eq!(fmt_relative(now - 3 * 3_600_000, now), "3 h ago");
+        assert_eq!(fmt_relative(now - 86_400_000, now), "yesterday");
+        assert_eq!(fmt_relative(now - 3 * 86_400_000, now), "3 days ago");
+        assert_eq!(fmt_relative(0, now), "1970-01-01");
     }
 }

@@ -3,6 +3,7 @@
 //! state machine and edit rules (`status`), name rules (here), value checks
 //! (`task`, `draft`), the table's view (`table`).
 
+pub mod diff;
 pub mod draft;
 pub mod event;
 pub mod format;

@@ -34,6 +34,47 @@ pub struct ProjectSummary {
     pub running_count: i64,
     /// Newest task update in this project, epoch ms.
     pub tasks_last_update: Option<i64>,
+    /// Tasks in this project and all its sub-projects ([`roll_up`]).
+    #[serde(default)]
+    pub total_tasks: i64,
+    /// Running tasks in this project and all its sub-projects.
+    #[serde(default)]
+    pub total_running: i64,
+    /// Newest task update in this project or any sub-project, epoch ms.
+    #[serde(default)]
+    pub total_last_update: Option<i64>,
+}
+
+/// Fills each summary's `total_*` from its own counts and those of every
+/// project below it in `all` (linked by `parent`): what a parent shows, so
+/// a folder of folders does not look empty.
+pub fn roll_up(all: &mut [ProjectSummary]) {
+    use std::collections::HashMap;
+    let index: HashMap<String, usize> = all.iter().enumerate().map(|(i, s)| (s.project.id.clone(), i)).collect();
+    for s in all.iter_mut() {
+        s.total_tasks = s.task_count;
+        s.total_running = s.running_count;
+        s.total_last_update = s.tasks_last_update;
+    }
+    for i in 0..all.len() {
+        let (tasks, running, updated) = (all[i].task_count, all[i].running_count, all[i].tasks_last_update);
+        // Add this project's own counts to every ancestor; a cycle (never
+        // stored, but cheap to guard) stops after as many steps as projects.
+        let mut parent = all[i].project.parent.clone();
+        let mut steps = 0;
+        while let Some(p) = parent {
+            let Some(&j) = index.get(&p) else { break };
+            steps += 1;
+            if steps > all.len() {
+                break;
+            }
+            let a = &mut all[j];
+            a.total_tasks += tasks;
+            a.total_running += running;
+            a.total_last_update = a.total_last_update.max(updated);
+            parent = a.project.parent.clone();
+        }
+    }
 }
 
 /// What happens to the tasks and models of a project being deleted.
@@ -203,6 +244,30 @@ pub fn parent_path(path: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parents_add_up_their_sub_projects() {
+        let summary = |id: &str, parent: Option<&str>, tasks, running, updated| ProjectSummary {
+            project: Project { id: id.into(), parent: parent.map(Into::into), ..Project::default() },
+            task_count: tasks,
+            running_count: running,
+            tasks_last_update: updated,
+            ..ProjectSummary::default()
+        };
+        let mut all = vec![
+            summary("vision", None, 0, 0, None),
+            summary("cls", Some("vision"), 5, 1, Some(10)),
+            summary("det", Some("vision"), 2, 0, Some(30)),
+            summary("det-v2", Some("det"), 3, 2, Some(20)),
+            summary("other", None, 1, 0, Some(5)),
+        ];
+        roll_up(&mut all);
+        let totals: Vec<_> = all.iter().map(|s| (s.total_tasks, s.total_running, s.total_last_update)).collect();
+        assert_eq!(
+            totals,
+            vec![(10, 3, Some(30)), (5, 1, Some(10)), (5, 2, Some(30)), (3, 2, Some(20)), (1, 0, Some(5))]
+        );
+    }
 
     #[test]
     fn prefixes_of_nested_paths() {

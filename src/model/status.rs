@@ -131,7 +131,7 @@ impl TaskStatus {
     pub fn check_edit(self, part: TaskPart, force: bool) -> AppResult<()> {
         let allowed = match part {
             TaskPart::Inputs => self.is_editable(),
-            TaskPart::UserProperties | TaskPart::Outputs => self != TaskStatus::Published,
+            TaskPart::UserProperties | TaskPart::Labels | TaskPart::Outputs => self != TaskStatus::Published,
         };
         match (force || allowed, part) {
             (true, _) => Ok(()),
@@ -151,6 +151,9 @@ pub enum TaskPart {
     Inputs,
     /// The `properties` hyperparameter section.
     UserProperties,
+    /// What names a run: its name, comment and tags (ClearML's
+    /// `tasks.update`), editable until it is published.
+    Labels,
     /// What a run produces or is labelled with: artifacts, models, requirements.
     Outputs,
 }

@@ -23,6 +23,10 @@ pub enum Column {
     Started,
     Updated,
     Iteration,
+    /// The project the task is in (a link).
+    Project,
+    /// How long it ran: from start to completion, or to its last report.
+    Duration,
     /// A hyperparameter, by section and name.
     Hyperparam {
         section: String,
@@ -36,10 +40,11 @@ pub enum Column {
     },
 }
 
-/// The fixed columns, in their default order.
-pub const FIXED_COLUMNS: [Column; 9] = [
+/// The fixed columns, in the column picker's order.
+pub const FIXED_COLUMNS: [Column; 11] = [
     Column::Id,
     Column::Name,
+    Column::Project,
     Column::Type,
     Column::Status,
     Column::Tags,
@@ -47,7 +52,18 @@ pub const FIXED_COLUMNS: [Column; 9] = [
     Column::Started,
     Column::Updated,
     Column::Iteration,
+    Column::Duration,
 ];
+
+/// The columns a view shows until it is told otherwise: the fixed ones
+/// but the duration, and the project only where tasks come from several
+/// projects (all tasks, or a project with its sub-projects).
+pub fn default_columns(several_projects: bool) -> Vec<Column> {
+    FIXED_COLUMNS
+        .into_iter()
+        .filter(|c| *c != Column::Duration && (several_projects || *c != Column::Project))
+        .collect()
+}
 
 impl Column {
     /// The column's key in the URL (`cols=` and `sort=`): `name`,
@@ -63,6 +79,8 @@ impl Column {
             Column::Started => "started".into(),
             Column::Updated => "last_update".into(),
             Column::Iteration => "last_iteration".into(),
+            Column::Project => "project".into(),
+            Column::Duration => "duration".into(),
             Column::Hyperparam { section, name } => format!("hp:{section}|{name}"),
             Column::Metric { metric, variant, stat } => format!("m:{metric}|{variant}|{}", stat.as_str()),
         }
@@ -98,14 +116,17 @@ impl Column {
             Column::Started => "Started".into(),
             Column::Updated => "Updated".into(),
             Column::Iteration => "Iteration".into(),
+            Column::Project => "Project".into(),
+            Column::Duration => "Duration".into(),
             Column::Hyperparam { section, name } => format!("{section}/{name}"),
             Column::Metric { metric, variant, stat } => format!("{metric}/{variant} ({})", stat.as_str()),
         }
     }
 
-    /// Whether the server can sort by this column (tags cannot).
+    /// Whether the server can sort by this column (tags, project and
+    /// duration cannot).
     pub fn sortable(&self) -> bool {
-        !matches!(self, Column::Tags)
+        !matches!(self, Column::Tags | Column::Project | Column::Duration)
     }
 }
 
@@ -157,6 +178,9 @@ pub struct TableQuery {
     pub regex: bool,
     /// Archived tasks instead of active ones.
     pub archived: bool,
+    /// On a project's page, the tasks of its sub-projects too.
+    #[serde(default)]
+    pub subprojects: bool,
     /// The visible columns, in order.
     pub columns: Vec<Column>,
 }
@@ -178,7 +202,8 @@ impl Default for TableQuery {
             search: String::new(),
             regex: false,
             archived: false,
-            columns: FIXED_COLUMNS.to_vec(),
+            subprojects: false,
+            columns: default_columns(true),
         }
     }
 }
@@ -192,13 +217,14 @@ impl TableQuery {
     /// unknown values are dropped rather than refused, so old links still open.
     pub fn from_params(project: Option<String>, get: impl Fn(&str) -> Option<String>) -> TableQuery {
         let d = TableQuery::default();
+        let subprojects = project.is_some() && get("sub").is_some_and(|r| r == "1");
         let columns: Vec<Column> = get("cols")
             .map(|c| c.split(',').filter_map(Column::parse).collect())
             .filter(|c: &Vec<Column>| !c.is_empty())
-            .unwrap_or(d.columns);
+            .unwrap_or_else(|| default_columns(project.is_none() || subprojects));
         TableQuery {
             project,
-            sort: get("sort").filter(|s| Column::parse(s).is_some()).unwrap_or(d.sort),
+            sort: get("sort").filter(|s| Column::parse(s).is_some_and(|c| c.sortable())).unwrap_or(d.sort),
             descending: get("dir").map(|x| x != "asc").unwrap_or(true),
             page: get("page").and_then(|p| p.parse().ok()).filter(|p| *p >= 0).unwrap_or(0),
             statuses: list(get("status")).iter().filter_map(|s| s.parse().ok()).collect(),
@@ -215,8 +241,28 @@ impl TableQuery {
             search: get("q").unwrap_or_default(),
             regex: get("regex").is_some_and(|r| r == "1"),
             archived: get("archived").is_some_and(|r| r == "1"),
+            subprojects,
             columns,
         }
+    }
+
+    /// Whether the view's tasks come from several projects.
+    pub fn several_projects(&self) -> bool {
+        self.project.is_none() || self.subprojects
+    }
+
+    /// Whether the view shows everything it can: no filter, no search,
+    /// not the archive (sorting, paging and columns aside).
+    pub fn unfiltered(&self) -> bool {
+        let d = TableQuery::default();
+        self.statuses.is_empty()
+            && self.types.is_empty()
+            && self.tags.is_empty()
+            && self.user.is_empty()
+            && self.from.is_empty()
+            && self.to.is_empty()
+            && self.search.is_empty()
+            && self.archived == d.archived
     }
 
     /// The page path: `/projects/<id>` or `/tasks`.
@@ -229,7 +275,6 @@ impl TableQuery {
 
     /// The query string (without `?`) holding every non-default setting.
     pub fn to_query_string(&self) -> String {
-        let d = TableQuery::default();
         let mut parts: Vec<(&str, String)> = vec![
             ("sort", self.sort.clone()),
             ("dir", if self.descending { "desc" } else { "asc" }.into()),
@@ -259,7 +304,10 @@ impl TableQuery {
         if self.archived {
             parts.push(("archived", "1".into()));
         }
-        if self.columns != d.columns {
+        if self.subprojects {
+            parts.push(("sub", "1".into()));
+        }
+        if self.columns != default_columns(self.several_projects()) {
             parts.push(("cols", join(self.columns.iter().map(Column::key).collect())));
         }
         parts.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect::<Vec<_>>().join("&")
@@ -294,6 +342,16 @@ pub struct TableRow {
     pub user: String,
     /// The owner's display name (the id when the user is unknown).
     pub user_name: String,
+    /// The project's id, if any.
+    #[serde(default)]
+    pub project: Option<String>,
+    /// The project's full name (filled when the Project column is shown).
+    #[serde(default)]
+    pub project_name: String,
+    /// Milliseconds from start to completion (or to the last report while
+    /// it runs); `None` before it starts.
+    #[serde(default)]
+    pub duration: Option<i64>,
     pub started: Option<i64>,
     pub last_update: i64,
     pub last_iteration: i64,
@@ -330,6 +388,9 @@ impl TableRow {
             system_tags: t.system_tags.clone(),
             user: t.user.clone(),
             user_name: t.user.clone(),
+            project: t.project.clone(),
+            project_name: String::new(),
+            duration: t.started.map(|s| (t.completed.unwrap_or(t.last_update) - s).max(0)),
             started: t.started,
             last_update: t.last_update,
             last_iteration: t.last_iteration,
@@ -415,6 +476,7 @@ mod tests {
             search: "^run [0-9]+".into(),
             regex: true,
             archived: true,
+            subprojects: true,
             columns: vec![
                 Column::Name,
                 Column::Metric { metric: "loss".into(), variant: "total".into(), stat: MetricStat::Min },
@@ -463,7 +525,13 @@ mod tests {
         assert_eq!(q.sort, "last_update");
         assert_eq!(q.statuses, vec![TaskStatus::Created]);
         assert_eq!(q.page, 0);
-        assert_eq!(q.columns, FIXED_COLUMNS.to_vec());
+        assert_eq!(q.columns, default_columns(true));
+        assert!(q.columns.contains(&Column::Project));
+        let in_project = TableQuery::from_params(Some("p".into()), |_| None);
+        assert!(!in_project.columns.contains(&Column::Project));
+        assert!(!in_project.to_query_string().contains("cols="));
+        let with_sub = TableQuery::from_params(Some("p".into()), |k| (k == "sub").then(|| "1".into()));
+        assert!(with_sub.subprojects && with_sub.columns.contains(&Column::Project));
     }
 
     #[test]

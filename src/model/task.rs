@@ -497,7 +497,17 @@ pub struct TaskDetail {
     /// Display names of the task's owner and last changer, by user id.
     #[serde(default)]
     pub people: BTreeMap<String, String>,
+    /// The parent's name, when it has one that still exists.
+    #[serde(default)]
+    pub parent_name: Option<String>,
+    /// Tasks whose parent this is (clones, pipeline steps), newest first,
+    /// at most [`CHILDREN_SHOWN`]: id, name and status.
+    #[serde(default)]
+    pub children: Vec<(String, String, TaskStatus)>,
 }
+
+/// The most child tasks the task page lists.
+pub const CHILDREN_SHOWN: usize = 50;
 
 impl TaskDetail {
     /// The display name of user `id` (the id itself when unknown).

@@ -1,6 +1,8 @@
 //! `/compare?ids=a,b,c`: 2–100 tasks side by side: execution,
-//! hyperparameters and configuration (optionally only what differs),
-//! metrics, overlaid scalars and a parallel-coordinates plot.
+//! hyperparameters and configuration (optionally only what differs), the
+//! uncommitted changes, packages and configuration objects as side-by-side
+//! diffs, metrics, overlaid scalars and a parallel-coordinates plot whose
+//! axes can be chosen (constant hyperparameters start hidden).
 
 use crate::api::tasks::compare_tasks;
 use crate::components::chart::ScalarCharts;
@@ -44,6 +46,7 @@ fn rows_of(c: &Comparison) -> Vec<Row> {
     field("Execution", "Entry point", &|t| t.script.entry_point.clone());
     field("Execution", "Working directory", &|t| t.script.working_dir.clone());
     field("Execution", "Uncommitted changes", &|t| format!("{} lines", t.script.diff.lines().count()));
+    field("Execution", "Installed packages", &|t| format!("{} lines", packages(t).lines().count()));
     field("Execution", "Container image", &|t| t.container.image.clone());
     let params: BTreeSet<(String, String)> = tasks
         .iter()
@@ -75,6 +78,113 @@ fn rows_of(c: &Comparison) -> Vec<Row> {
     rows
 }
 
+/// A task's pip requirements as text.
+fn packages(t: &crate::model::Task) -> String {
+    match t.script.requirements.get("pip") {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(v) => v.to_string(),
+        None => String::new(),
+    }
+}
+
+/// A text field compared as a side-by-side diff: its name and each task's text.
+struct TextField {
+    name: String,
+    texts: Vec<String>,
+}
+
+/// The fields compared line by line: uncommitted changes, packages and
+/// every configuration object.
+fn text_fields(c: &Comparison) -> Vec<TextField> {
+    let tasks: Vec<&crate::model::Task> = c.tasks.iter().map(|d| &d.task).collect();
+    let mut out = vec![
+        TextField { name: "Uncommitted changes".into(), texts: tasks.iter().map(|t| t.script.diff.clone()).collect() },
+        TextField { name: "Installed packages".into(), texts: tasks.iter().map(|t| packages(t)).collect() },
+    ];
+    let configs: BTreeSet<String> = tasks.iter().flat_map(|t| t.configuration.keys().cloned()).collect();
+    for name in configs {
+        let texts =
+            tasks.iter().map(|t| t.configuration.get(&name).map(|c| c.value.clone()).unwrap_or_default()).collect();
+        out.push(TextField { name: format!("Configuration: {name}"), texts });
+    }
+    out
+}
+
+/// Each text field's diff of every task against the first one.
+#[component]
+fn TextDiffs(fields: Vec<TextField>, names: Vec<String>) -> impl IntoView {
+    fields
+        .into_iter()
+        .map(|f| {
+            let base = f.texts.first().cloned().unwrap_or_default();
+            let same = f.texts.iter().all(|t| *t == base);
+            let body = if same {
+                let what = if base.is_empty() { "None in any task." } else { "Identical in every task." };
+                view! { <p class="muted">{what}</p> }.into_any()
+            } else {
+                f.texts
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .map(|(i, text)| {
+                        let rows = crate::model::diff::side_by_side(&base, text, 3);
+                        view! {
+                            <SplitDiff left=names[0].clone() right=names.get(i).cloned().unwrap_or_default() rows/>
+                        }
+                    })
+                    .collect_view()
+                    .into_any()
+            };
+            view! {
+                <details class="diff-block" data-testid="compare-diff" data-field=f.name.clone() open=!same>
+                    <summary>{f.name.clone()}{same.then_some(" · identical")}</summary>
+                    {body}
+                </details>
+            }
+        })
+        .collect_view()
+}
+
+/// Two texts side by side, changed lines marked.
+#[component]
+fn SplitDiff(left: String, right: String, rows: Vec<crate::model::diff::DiffRow>) -> impl IntoView {
+    use crate::model::diff::{DiffKind, DiffRow};
+    if rows.is_empty() {
+        return view! { <p class="muted">{format!("{right}: identical to {left}.")}</p> }.into_any();
+    }
+    let cell = |side: Option<(usize, String)>, class: &'static str| match side {
+        Some((n, text)) => view! { <td class="ln">{n}</td><td class=format!("code {class}")>{text}</td> }.into_any(),
+        None => view! { <td class="ln"></td><td class="code none"></td> }.into_any(),
+    };
+    let body = rows
+        .into_iter()
+        .map(|r| match r {
+            DiffRow::Folded(n) => view! {
+                <tr class="fold"><td colspan="4">{format!("⋯ {n} unchanged line{}", if n == 1 { "" } else { "s" })}</td></tr>
+            }
+            .into_any(),
+            DiffRow::Line { kind, left, right } => {
+                let (lc, rc, k) = match kind {
+                    DiffKind::Same => ("", "", "same"),
+                    DiffKind::Removed => ("del", "", "removed"),
+                    DiffKind::Added => ("", "ins", "added"),
+                    DiffKind::Changed => ("del", "ins", "changed"),
+                };
+                view! { <tr data-testid="diff-row" data-kind=k>{cell(left, lc)}{cell(right, rc)}</tr> }.into_any()
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table class="split-diff">
+                <thead><tr><th colspan="2">{left}</th><th colspan="2">{right}</th></tr></thead>
+                <tbody>{body}</tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
 /// A (metric, variant) pair and each task's last value of it.
 type MetricRow = ((String, String), Vec<Option<f64>>);
 
@@ -94,14 +204,38 @@ fn metric_rows(c: &Comparison) -> Vec<MetricRow> {
         .collect()
 }
 
-/// A plotly parallel-coordinates figure: numeric hyperparameters, then the metric.
-fn parallel_coordinates(rows: &[Row], metric: &str, values: &[Option<f64>]) -> String {
+/// A hyperparameter every task gives a number for: a candidate axis.
+#[derive(Debug, Clone, PartialEq)]
+struct NumericParam {
+    label: String,
+    values: Vec<f64>,
+    /// The same number in every task: an axis that tells nothing.
+    constant: bool,
+}
+
+/// The numeric hyperparameters, in the table's order.
+fn numeric_params(rows: &[Row]) -> Vec<NumericParam> {
+    rows.iter()
+        .filter(|r| r.group == "Hyperparameters")
+        .filter_map(|r| {
+            let values: Vec<f64> = r.values.iter().map(|v| v.trim().parse::<f64>().ok()).collect::<Option<_>>()?;
+            let constant = values.windows(2).all(|w| w[0] == w[1]);
+            Some(NumericParam { label: r.label.clone(), values, constant })
+        })
+        .collect()
+}
+
+/// A plotly parallel-coordinates figure: the chosen numeric
+/// hyperparameters, then the metric.
+fn parallel_coordinates(
+    params: &[NumericParam],
+    axes: &BTreeSet<String>,
+    metric: &str,
+    values: &[Option<f64>],
+) -> String {
     let mut dims = Vec::new();
-    for r in rows.iter().filter(|r| r.group == "Hyperparameters") {
-        let nums: Option<Vec<f64>> = r.values.iter().map(|v| v.trim().parse::<f64>().ok()).collect();
-        if let Some(nums) = nums {
-            dims.push(json!({"label": r.label, "values": nums}));
-        }
+    for p in params.iter().filter(|p| axes.contains(&p.label)) {
+        dims.push(json!({"label": p.label, "values": p.values}));
     }
     let metric_values: Vec<f64> = values.iter().map(|v| v.unwrap_or(f64::NAN)).collect();
     dims.push(json!({"label": metric, "values": metric_values}));
@@ -147,6 +281,29 @@ fn CompareView(comparison: Comparison) -> impl IntoView {
     let hide_identical = RwSignal::new(false);
     let rows = rows_of(&comparison);
     let metrics = metric_rows(&comparison);
+    let diffs = text_fields(&comparison);
+    let params = numeric_params(&rows);
+    // Constant hyperparameters tell nothing: off until chosen.
+    let axes = RwSignal::new(params.iter().filter(|p| !p.constant).map(|p| p.label.clone()).collect::<BTreeSet<_>>());
+    let axis_choices = params
+        .iter()
+        .map(|p| {
+            let label = p.label.clone();
+            let l2 = label.clone();
+            view! {
+                <label class="check" data-testid="axis-choice">
+                    <input type="checkbox" value=label.clone() prop:checked=move || axes.read().contains(&l2)
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            let l = label.clone();
+                            axes.update(|a| { if on { a.insert(l); } else { a.remove(&l); } });
+                        }/>
+                    {p.label.clone()}{p.constant.then_some(" (constant)")}
+                </label>
+            }
+        })
+        .collect_view();
+    let params = StoredValue::new(params);
     let names: Vec<String> = comparison.tasks.iter().map(|d| d.task.name.clone()).collect();
     let links: Vec<(String, String)> =
         comparison.tasks.iter().map(|d| (format!("/tasks/{}", d.task.id), d.task.name.clone())).collect();
@@ -206,7 +363,8 @@ fn CompareView(comparison: Comparison) -> impl IntoView {
         metrics_sv.with_value(|ms| {
             let vals =
                 ms.iter().find(|((m, v), _)| format!("{m}/{v}") == key).map(|(_, v)| v.clone()).unwrap_or_default();
-            rows_sv.with_value(|rows| parallel_coordinates(rows, &key, &vals))
+            let axes = axes.get();
+            params.with_value(|ps| parallel_coordinates(ps, &axes, &key, &vals))
         })
     });
     let options = metric_keys.iter().map(|k| view! { <option value=k.clone()>{k.clone()}</option> }).collect_view();
@@ -222,6 +380,8 @@ fn CompareView(comparison: Comparison) -> impl IntoView {
                 <tbody>{body}</tbody>
             </table>
         </div>
+        <h2>"Code, packages and configuration"</h2>
+        <TextDiffs fields=diffs names=names.clone()/>
         <h2>"Metrics (last value)"</h2>
         <div class="table-wrap">
             <table class="compare" aria-label="metrics">
@@ -237,6 +397,10 @@ fn CompareView(comparison: Comparison) -> impl IntoView {
                 <span>"Metric"</span>
                 <select on:change=move |ev| chosen.set(event_target_value(&ev))>{options}</select>
             </label>
+            <fieldset class="axes" data-testid="axes">
+                <legend>"Axes"</legend>
+                {axis_choices}
+            </fieldset>
             <figure class="chart" data-testid="parallel-coordinates">
                 <FigureView id="parallel-coordinates" figure=figure/>
             </figure>

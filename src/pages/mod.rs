@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod model;
+pub mod models;
 pub mod new_task;
 pub mod projects;
 pub mod queues;

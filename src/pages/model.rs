@@ -2,7 +2,7 @@
 //! framework, project, creating task, labels, design and metadata.
 
 use crate::api::tasks::get_model;
-use crate::components::error::ErrorBox;
+use crate::components::error::PageError;
 use crate::model::format::fmt_time;
 use crate::model::model::ModelDetail;
 use leptos::prelude::*;
@@ -16,12 +16,16 @@ pub fn ModelPage() -> impl IntoView {
     let params = use_params_map();
     let model = Resource::new(move || params.read().get("id").unwrap_or_default(), get_model);
     view! {
-        <Title text="Model · Labbook"/>
+        <Title text=move || match model.get() {
+            Some(Ok(d)) => format!("{} · Labbook", d.model.name),
+            Some(Err(e)) => crate::components::error::error_title(&e),
+            None => "Model · Labbook".to_string(),
+        }/>
         <Suspense fallback=|| view! { <p>"Loading model…"</p> }>
             {move || Suspend::new(async move {
                 match model.await {
                     Ok(d) => view! { <ModelView detail=d/> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
+                    Err(e) => view! { <PageError error=e/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -4,14 +4,16 @@
 use crate::api::events::{task_console, task_plots, task_samples, task_scalars};
 use crate::api::tasks::{get_task, task_models};
 use crate::components::chart::{ChartControls, ChartOptions, ScalarCharts, SummaryTable, ValuesTable};
-use crate::components::error::ErrorBox;
+use crate::components::dialog::Dialog;
+use crate::components::error::{ErrorBox, PageError};
 use crate::components::figure::Figures;
 use crate::components::lifecycle::LifecycleBar;
 use crate::components::live::poll_while;
 use crate::components::samples::Samples;
 use crate::components::status::{ProgressBar, StatusBadge};
 use crate::components::syntax::Highlighted;
-use crate::model::format::{fmt_duration, fmt_opt_time, fmt_time};
+use crate::components::time::Time;
+use crate::model::format::{fmt_duration, fmt_time};
 use crate::model::task::TaskDetail;
 use crate::model::State;
 use crate::pages::task_edit::EditTab;
@@ -41,8 +43,9 @@ pub fn TaskPage() -> impl IntoView {
     let id = Memo::new(move |_| params.read().get("id").unwrap_or_default());
     // The SDK's printed results link ends in `/output/log`: open the console there.
     let location = use_location();
+    // An unknown `?tab=` opens the default tab, as no `?tab=` does.
     let tab = Memo::new(move |_| {
-        query.read().get("tab").unwrap_or_else(|| {
+        query.read().get("tab").filter(|t| TABS.iter().any(|(key, _)| key == t)).unwrap_or_else(|| {
             if location.pathname.read().contains("/output/log") {
                 "console".into()
             } else {
@@ -64,12 +67,16 @@ pub fn TaskPage() -> impl IntoView {
         move || detail.refetch(),
     );
     view! {
-        <Title text=move || detail.get().and_then(Result::ok).map_or_else(|| "Task · Labbook".to_string(), |d| format!("{} · Labbook", d.task.name))/>
+        <Title text=move || match detail.get() {
+            Some(Ok(d)) => format!("{} · Labbook", d.task.name),
+            Some(Err(e)) => crate::components::error::error_title(&e),
+            None => "Task · Labbook".to_string(),
+        }/>
         <Transition fallback=|| view! { <p>"Loading task…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok(d) => view! { <TaskView detail=d tab=tab refresh/> }.into_any(),
-                    Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
+                    Err(e) => view! { <PageError error=e/> }.into_any(),
                 }
             })}
         </Transition>
@@ -113,6 +120,28 @@ fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>) -> imp
             _ => view! { <ExecutionTab detail=d/> }.into_any(),
         }
     };
+    let labels_open = RwSignal::new(false);
+    let labels_button = (can_write && !published).then(|| {
+        view! {
+            <button type="button" class="link" data-testid="edit-labels" on:click=move |_| labels_open.set(true)>
+                "Rename, comment, tags"
+            </button>
+        }
+    });
+    let labels_task = StoredValue::new(t.clone());
+    let labels_dialog = move || {
+        labels_open.get().then(|| {
+            let close = Callback::new(move |_| labels_open.set(false));
+            let saved = Callback::new(move |_| {
+                labels_open.set(false);
+                refresh.run(());
+            });
+            view! { <LabelsDialog task=labels_task.get_value() on_close=close on_saved=saved/> }
+        })
+    };
+    let tags = t.tags.iter().map(|tag| view! { <span class="tag">{tag.clone()}</span> }).collect_view();
+    let comment = (!t.comment.is_empty())
+        .then(|| view! { <p class="comment" data-testid="task-comment">{t.comment.clone()}</p> });
     view! {
         {crumbs}
         <header class="task-head">
@@ -120,7 +149,11 @@ fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>) -> imp
             <StatusBadge status=t.status/>
             <ProgressBar status=t.status progress=t.progress()/>
             <span class="muted">{t.task_type.as_str()}</span>
+            <span class="tags" data-testid="task-tags">{tags}</span>
+            {labels_button}
         </header>
+        {comment}
+        {labels_dialog}
         {can_write.then(|| view! { <LifecycleBar task=t.clone() project_name=project_name on_changed=refresh/> })}
         <nav class="tabs" role="tablist">{tabs}</nav>
         <section class="tab-body" role="tabpanel">{body}</section>
@@ -129,6 +162,11 @@ fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>) -> imp
 
 /// A two-column table of labelled values.
 fn fields(rows: Vec<(&'static str, String)>) -> impl IntoView {
+    fields_of(rows.into_iter().map(|(k, v)| (k, v.into_any())).collect())
+}
+
+/// A two-column table of named values that are views (times, links).
+fn fields_of(rows: Vec<(&'static str, AnyView)>) -> impl IntoView {
     let rows = rows
         .into_iter()
         .map(|(k, v)| view! { <tr><th scope="row">{k}</th><td class="mono">{v}</td></tr> })
@@ -250,39 +288,64 @@ fn InfoTab(detail: TaskDetail) -> impl IntoView {
         })
         .collect_view();
     let run_time = t.started.map(|s| fmt_duration(t.completed.unwrap_or(t.last_update) - s)).unwrap_or_default();
+    let parent_name = detail.parent_name.clone();
+    let kids = detail.children.clone();
+    let children = (!kids.is_empty()).then(|| {
+        let n = kids.len();
+        let more = (n >= crate::model::task::CHILDREN_SHOWN).then(|| view! { <p class="muted">{format!("The newest {n} are shown.")}</p> });
+        let items = kids
+            .into_iter()
+            .map(|(id, name, status)| {
+                view! {
+                    <li data-testid="child-task"><A href=format!("/tasks/{id}")>{name}</A>" "<StatusBadge status=status/></li>
+                }
+            })
+            .collect_view();
+        view! { <h2>"Child tasks"</h2><ul class="plain children">{items}</ul>{more} }
+    });
     let metrics = detail
         .metrics
         .into_iter()
         .map(|m| {
             let at = m.last_iteration_label();
             view! {
-                <tr><td>{m.metric}</td><td>{m.variant}</td><td class="num">{m.value}</td>
-                <td class="num">{m.min_value}</td><td class="num">{m.max_value}</td><td class="num">{at}</td></tr>
+                <tr><td>{m.metric}</td><td>{m.variant}</td>
+                <td class="num" title=m.value.to_string()>{crate::model::format::fmt_number(m.value)}</td>
+                <td class="num" title=m.min_value.to_string()>{crate::model::format::fmt_number(m.min_value)}</td>
+                <td class="num" title=m.max_value.to_string()>{crate::model::format::fmt_number(m.max_value)}</td>
+                <td class="num">{at}</td></tr>
             }
         })
         .collect_view();
     view! {
-        {fields(vec![
-            ("ID", t.id.clone()),
-            ("Project", detail.project.as_ref().map(|p| p.name.clone()).unwrap_or_default()),
-            ("Type", t.task_type.as_str().to_string()),
-            ("Status", format!("{} ({})", t.status.state().label(), t.status)),
-            ("Status reason", t.status_reason.clone()),
-            ("Status message", t.status_message.clone()),
-            ("Parent", t.parent.clone().unwrap_or_default()),
-            ("User", user_name),
-            ("Last changed by", changed_by),
-            ("Created", fmt_time(t.created)),
-            ("Started", fmt_opt_time(t.started)),
-            ("Completed", fmt_opt_time(t.completed)),
-            ("Last update", fmt_time(t.last_update)),
-            ("Run time", run_time),
-            ("Last iteration", t.last_iteration.to_string()),
-            ("Tags", t.tags.join(", ")),
-            ("System tags", t.system_tags.join(", ")),
-            ("Worker", t.last_worker.clone().unwrap_or_default()),
-            ("Queue", t.execution_queue.clone().unwrap_or_default()),
+        {fields_of(vec![
+            ("ID", t.id.clone().into_any()),
+            ("Project", detail.project.as_ref().map(|p| p.name.clone()).unwrap_or_default().into_any()),
+            ("Type", t.task_type.as_str().to_string().into_any()),
+            ("Status", format!("{} ({})", t.status.state().label(), t.status).into_any()),
+            ("Status reason", t.status_reason.clone().into_any()),
+            ("Status message", t.status_message.clone().into_any()),
+            ("Parent", match t.parent.clone() {
+                Some(p) => {
+                    let label = parent_name.clone().unwrap_or_else(|| p.clone());
+                    view! { <A href=format!("/tasks/{p}") attr:data-testid="parent-link">{label}</A> }.into_any()
+                }
+                None => ().into_any(),
+            }),
+            ("User", user_name.into_any()),
+            ("Last changed by", changed_by.into_any()),
+            ("Created", view! { <Time ms=Some(t.created)/> }.into_any()),
+            ("Started", view! { <Time ms=t.started/> }.into_any()),
+            ("Completed", view! { <Time ms=t.completed/> }.into_any()),
+            ("Last update", view! { <Time ms=Some(t.last_update)/> }.into_any()),
+            ("Run time", run_time.into_any()),
+            ("Last iteration", t.last_iteration.to_string().into_any()),
+            ("Tags", t.tags.join(", ").into_any()),
+            ("System tags", t.system_tags.join(", ").into_any()),
+            ("Worker", t.last_worker.clone().unwrap_or_default().into_any()),
+            ("Queue", t.execution_queue.clone().unwrap_or_default().into_any()),
         ])}
+        {children}
         <h2>"Runtime properties"</h2>
         <table class="fields" data-testid="runtime"><tbody>{runtime}</tbody></table>
         <h2>"Last metrics"</h2>
@@ -377,6 +440,53 @@ fn ConsoleTab(id: String) -> impl IntoView {
                 }
             })}
         </Suspense>
+    }
+}
+
+/// Edits what names a task (name, comment, tags) while it is not published;
+/// saved at the revision it was opened from, so a concurrent change is
+/// reported rather than overwritten.
+#[component]
+fn LabelsDialog(task: crate::model::Task, on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoView {
+    let name = RwSignal::new(task.name.clone());
+    let comment = RwSignal::new(task.comment.clone());
+    let tags = RwSignal::new(task.tags.join(", "));
+    let error = RwSignal::new(None::<String>);
+    let (id, revision) = (task.id.clone(), task.revision);
+    let save = Action::new(move |(n, c, t): &(String, String, Vec<String>)| {
+        let (id, n, c, t) = (id.clone(), n.clone(), c.clone(), t.clone());
+        async move { crate::api::tasks::save_labels(id, revision, n, c, t).await }
+    });
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(_)) => on_saved.run(()),
+        Some(Err(e)) => error.set(Some(e.user_message())),
+        None => {}
+    });
+    view! {
+        <Dialog labelledby="labels-title" on_close>
+            <form on:submit=move |ev| {
+                ev.prevent_default();
+                if let Err(m) = crate::model::check_name("task", &name.get_untracked()) {
+                    error.set(Some(m));
+                    return;
+                }
+                let t = tags.get_untracked().split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+                save.dispatch((name.get_untracked(), comment.get_untracked(), t));
+            }>
+                <h2 id="labels-title">"Rename, comment, tags"</h2>
+                <label class="field"><span>"Name"</span>
+                    <input type="text" name="name" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/></label>
+                <label class="field"><span>"Comment"</span>
+                    <textarea name="comment" rows="3" prop:value=comment on:input=move |ev| comment.set(event_target_value(&ev))></textarea></label>
+                <label class="field"><span>"Tags (comma-separated)"</span>
+                    <input type="text" name="tags" prop:value=tags on:input=move |ev| tags.set(event_target_value(&ev))/></label>
+                {move || error.get().map(|e| view! { <ErrorBox message=e/> })}
+                <div class="buttons">
+                    <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="submit" class="primary" disabled=move || save.pending().get()>"Save"</button>
+                </div>
+            </form>
+        </Dialog>
     }
 }
 

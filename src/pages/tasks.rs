@@ -4,11 +4,12 @@
 
 use crate::api::tasks::{list_tasks, table_columns};
 use crate::components::bulk_bar::{BulkBar, Selection};
-use crate::components::error::ErrorBox;
+use crate::components::error::{ErrorBox, PageError};
 use crate::components::live::poll_while;
 use crate::components::project_actions::ProjectActions;
 use crate::components::status::{ProgressBar, StatusBadge};
-use crate::model::format::{fmt_opt_time, fmt_time};
+use crate::components::time::Time;
+use crate::model::format::fmt_duration;
 use crate::model::table::{encode, ActionReport, Column, TableQuery, TableRow, TagMode, TaskTable, FIXED_COLUMNS};
 use crate::model::task::ALL_TASK_TYPES;
 use crate::model::ALL_STATUSES;
@@ -41,6 +42,9 @@ pub fn TasksPage() -> impl IntoView {
         let project = project.get();
         leptos::task::spawn_local(async move { columns.set(Some(table_columns(project).await.unwrap_or_default())) });
     });
+    // The Columns menu stays open while columns are picked: each pick
+    // navigates and redraws the bar, so its state lives here.
+    provide_context(ColumnsMenuOpen(RwSignal::new(false)));
     let selection = RwSignal::new(Selection::default());
     // Outlives the refetch an action triggers, so its report stays shown.
     let report = RwSignal::new(None::<Result<ActionReport, String>>);
@@ -60,16 +64,30 @@ pub fn TasksPage() -> impl IntoView {
         },
         move || table.refetch(),
     );
+    // A new view (a sort, a filter, a page) that takes a while says so; the
+    // polling refreshes of the same view do not.
+    let pending = RwSignal::new(false);
+    let shown = RwSignal::new(None::<TableQuery>);
+    let busy = move || pending.get() && shown.with(|s| s.as_ref() != Some(&view_q.get()));
     view! {
-        <Title text=move || {
-            let project = table.get().and_then(Result::ok).and_then(|t| t.project).map(|p| p.name);
-            format!("{} · Labbook", project.as_deref().unwrap_or("Tasks"))
+        <Title text=move || match table.get() {
+            Some(Err(e)) => crate::components::error::error_title(&e),
+            t => {
+                let project = t.and_then(Result::ok).and_then(|t| t.project).map(|p| p.name);
+                format!("{} · Labbook", project.as_deref().unwrap_or("Tasks"))
+            }
         }/>
-        <Transition fallback=|| view! { <p>"Loading tasks…"</p> }>
+        <p class="busy-note" aria-live="polite" data-testid="table-busy">{move || busy().then_some("Loading…")}</p>
+        <div class:busy=busy aria-busy=move || busy().to_string()>
+        <Transition fallback=|| view! { <p>"Loading tasks…"</p> } set_pending=pending.write_only()>
             {move || Suspend::new(async move {
                 let q = view_q.get_untracked();
-                match table.await {
+                let answer = table.await;
+                shown.set(Some(q.clone()));
+                match answer {
                     Ok(t) => view! { <TaskTableView table=t query=q columns selection report on_done=move || table.refetch()/> }.into_any(),
+                    // An unknown project is a page of its own, not an empty table.
+                    Err(e) if e.page_status() == 404 => view! { <PageError error=e/> }.into_any(),
                     Err(e) => view! {
                         <FilterBar query=q columns=None/>
                         <ErrorBox message=e.user_message()/>
@@ -77,6 +95,7 @@ pub fn TasksPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        </div>
     }
 }
 
@@ -237,6 +256,22 @@ fn FilterBar(query: TableQuery, columns: Option<ColumnChoices>) -> impl IntoView
                 }/>
                 "Archived"
             </label>
+            {query.project.is_some().then(|| view! {
+                <label class="check" title="Include the tasks of every project below this one">
+                    <input type="checkbox" name="sub" checked=query.subprojects on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        go.run(q.get_value().with(|q| {
+                            // Default columns follow: the project column shows with sub-projects.
+                            let default_cols = q.columns == crate::model::table::default_columns(q.several_projects());
+                            q.subprojects = on;
+                            if default_cols {
+                                q.columns = crate::model::table::default_columns(q.several_projects());
+                            }
+                        }));
+                    }/>
+                    "Sub-projects"
+                </label>
+            })}
             // Appears once the browser has loaded the choices (never in the
             // server-rendered HTML, so hydration sees nothing here either).
             {columns.map(|columns| {
@@ -250,9 +285,28 @@ fn FilterBar(query: TableQuery, columns: Option<ColumnChoices>) -> impl IntoView
     }
 }
 
+/// Whether the `<details>` a toggle event came from is open now.
+fn details_open(ev: &leptos::ev::Event) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()).is_some_and(|d| d.open())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        false
+    }
+}
+
+/// Whether the Columns menu is open, kept across the redraws its picks cause.
+#[derive(Clone, Copy)]
+struct ColumnsMenuOpen(RwSignal<bool>);
+
 /// Shows, hides and reorders columns, and adds hyperparameter and metric columns.
 #[component]
 fn ColumnPicker(query: TableQuery, available: Vec<Column>) -> impl IntoView {
+    let open = use_context::<ColumnsMenuOpen>().map_or_else(|| RwSignal::new(false), |c| c.0);
     let q = StoredValue::new(query.clone());
     let go = navigator();
     let visible = query.columns.clone();
@@ -308,7 +362,8 @@ fn ColumnPicker(query: TableQuery, available: Vec<Column>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <details class="menu" data-testid="menu-columns">
+        <details class="menu" data-testid="menu-columns" prop:open=move || open.get_untracked()
+            on:toggle=move |ev| open.set(details_open(&ev))>
             <summary>"Columns"</summary>
             <div class="menu-items">
                 <p class="muted">"Shown"</p>
@@ -328,7 +383,7 @@ fn cell(c: &Column, r: &TableRow) -> AnyView {
         Column::Name => {
             let href = format!("/tasks/{}", r.id);
             let name = r.name.clone();
-            view! { <td><A href=href>{name}</A></td> }.into_any()
+            view! { <td class="name"><A href=href>{name}</A></td> }.into_any()
         }
         Column::Type => view! { <td>{r.task_type.as_str()}</td> }.into_any(),
         Column::Status => {
@@ -340,9 +395,19 @@ fn cell(c: &Column, r: &TableRow) -> AnyView {
             view! { <td>{tags}</td> }.into_any()
         }
         Column::User => view! { <td title=r.user.clone()>{r.user_name.clone()}</td> }.into_any(),
-        Column::Started => view! { <td>{fmt_opt_time(r.started)}</td> }.into_any(),
-        Column::Updated => view! { <td>{fmt_time(r.last_update)}</td> }.into_any(),
+        Column::Started => view! { <td class="time"><Time ms=r.started/></td> }.into_any(),
+        Column::Updated => view! { <td class="time"><Time ms=Some(r.last_update) relative=true/></td> }.into_any(),
         Column::Iteration => view! { <td class="num">{r.last_iteration}</td> }.into_any(),
+        Column::Project => match &r.project {
+            Some(p) => {
+                let (href, name) = (format!("/projects/{p}"), r.project_name.clone());
+                view! { <td class="project"><A href=href>{name}</A></td> }.into_any()
+            }
+            None => view! { <td class="project muted">"—"</td> }.into_any(),
+        },
+        Column::Duration => {
+            view! { <td class="num">{r.duration.map(fmt_duration).unwrap_or_default()}</td> }.into_any()
+        }
         other => {
             let v = r.cells.get(&other.key()).cloned().unwrap_or_default();
             view! { <td class="num">{v}</td> }.into_any()
@@ -370,10 +435,11 @@ fn TaskTableView(
         .into_iter()
         .map(|s| {
             let href = format!("/projects/{}", s.project.id);
+            let running = (s.total_running > 0).then(|| format!(" · {} running", s.total_running));
             view! {
                 <li data-testid="subproject">
                     <A href=href attr:class="folder">{s.project.basename}</A>
-                    <span class="counts">{format!("{} tasks", s.task_count)}</span>
+                    <span class="counts">{format!("{} tasks", s.total_tasks)}{running}" · updated "<Time ms=s.total_last_update relative=true/></span>
                 </li>
             }
         })
@@ -442,13 +508,25 @@ fn TaskTableView(
     let prev = (table.page > 0).then(|| view! { <A href=page_href(table.page - 1)>"‹ Previous"</A> });
     let next = (table.page + 1 < pages).then(|| view! { <A href=page_href(table.page + 1)>"Next ›"</A> });
     let ncols = query.columns.len() + 1;
+    let below: i64 = table.subprojects.iter().map(|s| s.total_tasks).sum();
     let empty = (table.total == 0).then(|| {
-        let text = if query == TableQuery::from_params(query.project.clone(), |_| None) {
-            "No tasks here yet."
+        let text = if !query.unfiltered() {
+            "No tasks match these filters.".to_string()
+        } else if below > 0 && !query.subprojects {
+            format!("No tasks directly in this project; its sub-projects hold {below}.")
         } else {
-            "No tasks match these filters."
+            "No tasks here yet.".to_string()
         };
-        view! { <tr><td class="empty" colspan=ncols>{text}</td></tr> }
+        let show = (below > 0 && !query.subprojects).then(|| {
+            let href = query
+                .with(|q| {
+                    q.subprojects = true;
+                    q.columns = crate::model::table::default_columns(true);
+                })
+                .href();
+            view! { " "<A href=href>"Show them"</A> }
+        });
+        view! { <tr><td class="empty" colspan=ncols>{text}{show}</td></tr> }
     });
     let total = table.total;
     // Only a change between none and some selected redraws the bulk bar.
@@ -471,7 +549,10 @@ fn TaskTableView(
         {crumbs}
         <h1>{title}</h1>
         {table.project.clone().filter(|_| can_write).map(|p| view! { <ProjectActions project=p on_changed=on_done/> })}
-        {can_write.then(|| view! { <p><A href=new_task attr:class="button">"New task"</A></p> })}
+        <p class="page-links">
+            {can_write.then(|| view! { <A href=new_task attr:class="button">"New task"</A> })}
+            {table.project.as_ref().map(|p| view! { <A href=format!("/models?project={}", crate::model::table::encode(&p.id))>"Models of this project"</A> })}
+        </p>
         <ul class="folders">{subprojects}</ul>
     }
     .into_any();

@@ -3,7 +3,7 @@
 //! task's whole console (`/export/console/<task>.txt`).
 
 use crate::error::AppError;
-use crate::model::format::{fmt_opt_time, fmt_time};
+use crate::model::format::{fmt_duration, fmt_opt_time, fmt_time};
 use crate::model::table::{Column, TableQuery, TableRow};
 use crate::model::Actor;
 use crate::server::ops;
@@ -46,6 +46,8 @@ fn value(c: &Column, r: &TableRow) -> String {
         Column::Started => fmt_opt_time(r.started),
         Column::Updated => fmt_time(r.last_update),
         Column::Iteration => r.last_iteration.to_string(),
+        Column::Project => r.project_name.clone(),
+        Column::Duration => r.duration.map(fmt_duration).unwrap_or_default(),
         other => r.cells.get(&other.key()).cloned().unwrap_or_default(),
     }
 }

@@ -41,6 +41,7 @@ pub const READ_RPCS: &[&str] = &[
     "get_task",
     "task_models",
     "get_model",
+    "list_models",
     "compare_tasks",
     "task_console",
     "task_scalars",

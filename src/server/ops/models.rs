@@ -3,7 +3,8 @@
 use super::tasks::modify;
 use super::{lookup, Actor};
 use crate::error::{AppError, AppResult};
-use crate::model::model::{ModelDetail, ModelPatch};
+use crate::model::model::{ModelAction, ModelDetail, ModelPatch, ModelQuery, ModelSort, ModelState, ModelTable};
+use crate::model::table::ActionReport;
 use crate::model::task::ModelLink;
 use crate::model::{Model, Task, TaskStatus};
 use crate::server::clock::{iso, new_id, now_ms};
@@ -11,6 +12,7 @@ use crate::server::files::media_url;
 use crate::server::state::AppState;
 use crate::server::store::{ModelFilter, TaskFilter};
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// One model.
 pub async fn get(state: &AppState, _actor: &Actor, id: &str) -> AppResult<Model> {
@@ -380,4 +382,99 @@ pub async fn detail(state: &AppState, actor: &Actor, id: &str) -> AppResult<Mode
     };
     let download = (!model.uri.is_empty()).then(|| media_url(state, &model.uri));
     Ok(ModelDetail { model, project, creator, download })
+}
+
+/// A page of the models table: the rows with their project and task names,
+/// the total it was cut from, and the frameworks and tags its filters offer.
+pub async fn table(state: &AppState, actor: &Actor, query: &ModelQuery) -> AppResult<ModelTable> {
+    use crate::model::model::{ModelRow, MODEL_PAGE_SIZE};
+    use crate::server::store::TagFilter;
+    let projects: Vec<String> = query.project.iter().cloned().collect();
+    let archived = vec![crate::model::ARCHIVED.to_string()];
+    let system_tags = if query.archived {
+        TagFilter { all: archived, ..TagFilter::default() }
+    } else {
+        TagFilter { none: archived, ..TagFilter::default() }
+    };
+    let filter = ModelFilter {
+        projects: projects.clone(),
+        name_regex: Some(regex::escape(query.search.trim())).filter(|s| !s.is_empty()),
+        ready: query.state.map(|s| s == ModelState::Published),
+        framework: Some(query.framework.clone()).filter(|f| !f.is_empty()),
+        tags: TagFilter {
+            all: Some(query.tag.clone()).filter(|t| !t.is_empty()).into_iter().collect(),
+            ..TagFilter::default()
+        },
+        system_tags,
+        sort: Some(query.sort),
+        oldest_first: query.ascending,
+        page: query.page,
+        page_size: MODEL_PAGE_SIZE,
+        ..ModelFilter::default()
+    };
+    let models = state.store.query_models(&filter).await?;
+    let total = state.store.count_models(&filter).await?;
+    // The pickers offer what the newest models of this scope use.
+    let scope = ModelFilter { projects, page_size: 1_000, sort: Some(ModelSort::Updated), ..ModelFilter::default() };
+    let recent = state.store.query_models(&scope).await?;
+    let frameworks: BTreeSet<String> =
+        recent.iter().filter_map(|m| m.framework.clone()).filter(|f| !f.is_empty()).collect();
+    let tags: BTreeSet<String> = recent.iter().flat_map(|m| m.tags.iter().cloned()).collect();
+
+    let project_names: BTreeMap<String, String> =
+        super::projects::list(state, actor).await?.into_iter().map(|p| (p.id, p.name)).collect();
+    let task_ids: Vec<String> =
+        models.iter().filter_map(|m| m.task.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+    let task_names: BTreeMap<String, String> = if task_ids.is_empty() {
+        BTreeMap::new()
+    } else {
+        let f = TaskFilter {
+            page_size: i64::try_from(task_ids.len()).unwrap_or(i64::MAX),
+            ids: task_ids,
+            ..TaskFilter::default()
+        };
+        state.store.query_tasks(&f).await?.0.into_iter().map(|t| (t.id, t.name)).collect()
+    };
+    let rows = models
+        .into_iter()
+        .map(|model| ModelRow {
+            project_name: model.project.as_ref().and_then(|p| project_names.get(p)).cloned(),
+            task_name: model.task.as_ref().and_then(|t| task_names.get(t)).cloned(),
+            model,
+        })
+        .collect();
+    Ok(ModelTable { rows, total, frameworks: frameworks.into_iter().collect(), tags: tags.into_iter().collect() })
+}
+
+/// Runs a models-table action on the selected models: those it does not
+/// apply to are reported as skipped, with why. Answers what it did.
+pub async fn run_action(
+    state: &AppState,
+    actor: &Actor,
+    action: ModelAction,
+    ids: &[String],
+) -> AppResult<ActionReport> {
+    let mut report = ActionReport::default();
+    for id in ids {
+        let m = lookup::model(state, id).await?;
+        if !action.applies_to(&m) {
+            let why = match action {
+                ModelAction::Publish => "is published already",
+                ModelAction::Archive => "is archived already",
+                ModelAction::Restore => "is not archived",
+            };
+            report.skipped.push(format!("{}: {why}", m.name));
+            continue;
+        }
+        match action {
+            ModelAction::Publish => {
+                set_ready(state, actor, id, false, false).await?;
+            }
+            ModelAction::Archive | ModelAction::Restore => {
+                set_archived(state, actor, std::slice::from_ref(id), action == ModelAction::Archive).await?;
+            }
+        }
+        report.applied += 1;
+    }
+    Ok(report)
 }

@@ -63,6 +63,16 @@ pub fn filter_of(query: &TableQuery, page_size: i64) -> AppResult<TaskFilter> {
     Ok(filter)
 }
 
+/// [`filter_of`], with a project's sub-projects added when the view asks
+/// for them.
+pub async fn view_filter(state: &AppState, actor: &Actor, query: &TableQuery, page_size: i64) -> AppResult<TaskFilter> {
+    let mut filter = filter_of(query, page_size)?;
+    if query.subprojects && !filter.projects.is_empty() {
+        filter.projects = super::projects::with_subprojects(state, actor, &filter.projects).await?;
+    }
+    Ok(filter)
+}
+
 /// `page_size` rows of a view from its page, with their cells, and how
 /// many match in all.
 pub async fn rows(
@@ -71,7 +81,7 @@ pub async fn rows(
     query: &TableQuery,
     page_size: i64,
 ) -> AppResult<(Vec<TableRow>, i64)> {
-    let filter = filter_of(query, page_size)?;
+    let filter = view_filter(state, actor, query, page_size).await?;
     let (tasks, total) = tasks::query(state, actor, &filter).await?;
     let wants_metrics = query.columns.iter().any(|c| matches!(c, Column::Metric { .. }));
     let metrics = if wants_metrics {
@@ -82,12 +92,20 @@ pub async fn rows(
     };
     let owners: Vec<&str> = tasks.iter().map(|t| t.user.as_str()).collect();
     let names = super::users::display_names(state, &owners).await?;
+    let projects: BTreeMap<String, String> = if query.columns.contains(&Column::Project) {
+        super::projects::list(state, actor).await?.into_iter().map(|p| (p.id, p.name)).collect()
+    } else {
+        BTreeMap::new()
+    };
     let rows = tasks
         .iter()
         .map(|t| {
             let mut row = TableRow::new(t, &query.columns, metrics.get(&t.id).map_or(&[], Vec::as_slice));
             if let Some(name) = names.get(&row.user) {
                 row.user_name = name.clone();
+            }
+            if let Some(name) = row.project.as_ref().and_then(|p| projects.get(p)) {
+                row.project_name = name.clone();
             }
             row
         })
@@ -262,7 +280,7 @@ async fn target_ids(state: &AppState, actor: &Actor, target: &Target) -> AppResu
     let ids = match target {
         Target::Ids(ids) => ids.clone(),
         Target::Matching(q) => {
-            let (tasks, _) = tasks::query(state, actor, &filter_of(q, MAX_BULK)?).await?;
+            let (tasks, _) = tasks::query(state, actor, &view_filter(state, actor, q, MAX_BULK).await?).await?;
             tasks.into_iter().map(|t| t.id).collect()
         }
     };
@@ -276,7 +294,7 @@ async fn target_ids(state: &AppState, actor: &Actor, target: &Target) -> AppResu
 /// bulk action applies to, in [`ALL_ACTIONS`] order: the counts on the bulk
 /// bar's buttons after "select all matching".
 pub async fn action_counts(state: &AppState, actor: &Actor, query: &TableQuery) -> AppResult<Vec<usize>> {
-    let (tasks, _) = tasks::query(state, actor, &filter_of(query, MAX_BULK)?).await?;
+    let (tasks, _) = tasks::query(state, actor, &view_filter(state, actor, query, MAX_BULK).await?).await?;
     Ok(ALL_ACTIONS.iter().map(|a| tasks.iter().filter(|t| a.applies(t.status, &t.system_tags)).count()).collect())
 }
 

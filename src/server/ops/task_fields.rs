@@ -321,6 +321,37 @@ pub async fn save_properties(
     .await
 }
 
+/// Saves the name, comment and tags of any unpublished task at `revision`
+/// (what ClearML's `tasks.update` changes on a task that ran); answers the
+/// new revision. Tags are trimmed, blank ones dropped, duplicates kept once.
+pub async fn save_labels(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    revision: i64,
+    name: &str,
+    comment: &str,
+    tags: &[String],
+) -> AppResult<i64> {
+    if let Err(m) = crate::model::check_name("task", name) {
+        return Err(AppError::InvalidFields(vec![crate::error::FieldError::new("name", m)]));
+    }
+    let mut clean: Vec<String> = Vec::new();
+    for t in tags.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
+        if !clean.iter().any(|c| c == t) {
+            clean.push(t.to_string());
+        }
+    }
+    modify_at(state, actor, id, revision, |t| {
+        t.status.check_edit(TaskPart::Labels, false)?;
+        t.name = name.trim().to_string();
+        t.comment = comment.to_string();
+        t.tags = clean;
+        Ok(())
+    })
+    .await
+}
+
 /// Makes a draft from the new-task form, as `Task.create` does: the
 /// project (created if missing), the script, the container, and the
 /// arguments as the `Args` section. Answers its id.

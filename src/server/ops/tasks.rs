@@ -717,7 +717,18 @@ pub async fn detail(state: &AppState, actor: &Actor, id: &str) -> AppResult<Task
         .map(|u| (u.to_string(), media_url(state, u)))
         .collect();
     let people = super::users::display_names(state, &[&task.user, &task.last_changed_by]).await?;
-    Ok(TaskDetail { task, project, metrics, downloads, people })
+    let parent_name = match task.parent.as_deref() {
+        Some(p) => state.store.get_task(p).await?.map(|t| t.name),
+        None => None,
+    };
+    let kids = TaskFilter {
+        parents: vec![task.id.clone()],
+        order: vec![(crate::server::store::TaskOrder::Created, true)],
+        page_size: crate::model::task::CHILDREN_SHOWN as i64,
+        ..TaskFilter::default()
+    };
+    let children = state.store.query_tasks(&kids).await?.0.into_iter().map(|t| (t.id, t.name, t.status)).collect();
+    Ok(TaskDetail { task, project, metrics, downloads, people, parent_name, children })
 }
 
 /// The models linked to a task, resolved (a deleted one shows as `None`).

@@ -225,9 +225,13 @@ pub struct ModelFilter {
     pub tasks: Vec<String>,
     pub tags: TagFilter,
     pub system_tags: TagFilter,
-    /// Only ready (published) models when `Some(true)`.
+    /// Only ready (published) models when `Some(true)`, only drafts when `Some(false)`.
     pub ready: Option<bool>,
-    /// Oldest first when true; newest first otherwise.
+    /// Only models of this framework.
+    pub framework: Option<String>,
+    /// The sort key; creation time when `None`.
+    pub sort: Option<crate::model::model::ModelSort>,
+    /// Ascending (oldest first, A to Z) when true; descending otherwise.
     pub oldest_first: bool,
     pub page: i64,
     pub page_size: i64,
@@ -348,9 +352,10 @@ pub trait ProjectStore: Send + Sync {
     async fn get_project(&self, id: &str) -> AppResult<Option<Project>>;
     /// All projects, ordered by name.
     async fn list_projects(&self) -> AppResult<Vec<Project>>;
-    /// All projects with their direct task counts.
+    /// All projects with their task counts, direct and with sub-projects.
     async fn project_summaries(&self) -> AppResult<Vec<ProjectSummary>>;
-    /// The direct sub-projects of a project with their direct task counts.
+    /// The direct sub-projects of a project with their task counts, direct
+    /// and with their own sub-projects.
     async fn child_summaries(&self, parent: &str) -> AppResult<Vec<ProjectSummary>>;
     /// Gives a project (and with it its sub-projects) a new full path, in one
     /// transaction: a rename when only the last segment changes, a move when
@@ -458,6 +463,8 @@ pub trait ModelStore: Send + Sync {
     async fn delete_model(&self, id: &str) -> AppResult<bool>;
     /// A page of models.
     async fn query_models(&self, filter: &ModelFilter) -> AppResult<Vec<Model>>;
+    /// How many models the filter matches (its page ignored).
+    async fn count_models(&self, filter: &ModelFilter) -> AppResult<i64>;
 }
 
 /// What tasks report: console lines, scalars, plots and debug samples.

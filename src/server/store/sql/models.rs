@@ -2,6 +2,7 @@
 
 use super::{base_conditions, from_json, tag_condition, to_json, where_clause, Bind, Dialect, Sql, SqlStore};
 use crate::error::AppResult;
+use crate::model::model::ModelSort;
 use crate::model::Model;
 use crate::server::store::{ModelFilter, ModelStore};
 use async_trait::async_trait;
@@ -110,6 +111,10 @@ fn model_where(d: Dialect, q: &mut Sql, f: &ModelFilter) -> String {
         let p = q.param(ready);
         conds.push(format!("ready = {p}"));
     }
+    if let Some(framework) = &f.framework {
+        let p = q.param(framework);
+        conds.push(format!("framework = {p}"));
+    }
     tag_condition(d, q, "tags", &f.tags, &mut conds);
     tag_condition(d, q, "system_tags", &f.system_tags, &mut conds);
     where_clause(&conds)
@@ -160,8 +165,20 @@ impl ModelStore for SqlStore {
         let limit = q.param(filter.page_size.max(1));
         let offset = q.param(filter.page.max(0) * filter.page_size.max(1));
         let dir = if filter.oldest_first { "ASC" } else { "DESC" };
-        let sql = format!("SELECT * FROM models{wh} ORDER BY created {dir}, id LIMIT {limit} OFFSET {offset}");
+        let key = match filter.sort {
+            None | Some(ModelSort::Created) => "created",
+            Some(ModelSort::Updated) => "last_update",
+            Some(ModelSort::Name) => "name",
+        };
+        let sql = format!("SELECT * FROM models{wh} ORDER BY {key} {dir}, id LIMIT {limit} OFFSET {offset}");
         let rows: Vec<ModelRow> = self.db.fetch_all(&q.with_text(sql)).await?;
         Ok(rows.into_iter().map(ModelRow::into_model).collect())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn count_models(&self, filter: &ModelFilter) -> AppResult<i64> {
+        let mut q = Sql::params();
+        let wh = model_where(self.db.dialect(), &mut q, filter);
+        Ok(self.db.fetch_one::<(i64,)>(&q.with_text(format!("SELECT COUNT(*) FROM models{wh}"))).await?.0)
     }
 }

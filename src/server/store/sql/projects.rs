@@ -3,7 +3,7 @@
 
 use super::{from_json, to_json, Exec, Sql, SqlStore};
 use crate::error::{AppError, AppResult, Noun};
-use crate::model::project::{basename, path_prefixes};
+use crate::model::project::{basename, path_prefixes, roll_up};
 use crate::model::{Project, ProjectSummary};
 use crate::server::clock::{new_id, now_ms};
 use crate::server::store::ProjectStore;
@@ -49,6 +49,10 @@ impl ProjectRow {
 const PROJECT_COUNTS: &str = "SELECT project, COUNT(*), \
      SUM(CASE WHEN status = 'in_progress' THEN 1 ELSE 0 END), MAX(last_update) FROM tasks";
 
+/// The projects whose full name starts with `$2`, of `$1` characters
+/// (the same count on both engines: `substr` counts characters).
+const BELOW: &str = "substr(name, 1, CAST($1 AS INTEGER)) = $2";
+
 /// A row of [`PROJECT_COUNTS`].
 type Counts = (Option<String>, i64, i64, Option<i64>);
 
@@ -61,7 +65,7 @@ fn summaries(projects: Vec<Project>, counts: Vec<Counts>) -> Vec<ProjectSummary>
         .map(|project| {
             let (task_count, running_count, tasks_last_update) =
                 by_project.get(&project.id).copied().unwrap_or((0, 0, None));
-            ProjectSummary { project, task_count, running_count, tasks_last_update }
+            ProjectSummary { project, task_count, running_count, tasks_last_update, ..ProjectSummary::default() }
         })
         .collect()
 }
@@ -125,23 +129,43 @@ impl ProjectStore for SqlStore {
     async fn project_summaries(&self) -> AppResult<Vec<ProjectSummary>> {
         let projects = self.list_projects().await?;
         let counts: Vec<Counts> = self.db.fetch_all(&Sql::new(format!("{PROJECT_COUNTS} GROUP BY project"))).await?;
-        Ok(summaries(projects, counts))
+        let mut all = summaries(projects, counts);
+        roll_up(&mut all);
+        Ok(all)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(parent = %parent))]
     async fn child_summaries(&self, parent: &str) -> AppResult<Vec<ProjectSummary>> {
-        let rows: Vec<ProjectRow> =
-            self.db.fetch_all(&Sql::new("SELECT * FROM projects WHERE parent = $1 ORDER BY name").bind(parent)).await?;
+        let Some(top) = self.get_project(parent).await? else { return Ok(Vec::new()) };
+        // Every project below `parent`, by the prefix of its full name, so
+        // each child's totals include its own sub-projects.
+        let prefix = format!("{}/", top.name);
+        let rows: Vec<ProjectRow> = self
+            .db
+            .fetch_all(
+                &Sql::new(format!("SELECT * FROM projects WHERE {BELOW} ORDER BY name"))
+                    .bind(prefix.chars().count() as i64)
+                    .bind(&prefix),
+            )
+            .await?;
         let projects: Vec<Project> = rows.into_iter().map(ProjectRow::into_project).collect();
         if projects.is_empty() {
             return Ok(Vec::new());
         }
-        let ids: Vec<String> = projects.iter().map(|p| p.id.clone()).collect();
-        let mut q = Sql::params();
-        let cond = q.in_list("project", &ids, false);
-        let counts: Vec<Counts> =
-            self.db.fetch_all(&q.with_text(format!("{PROJECT_COUNTS} WHERE {cond} GROUP BY project"))).await?;
-        Ok(summaries(projects, counts))
+        let counts: Vec<Counts> = self
+            .db
+            .fetch_all(
+                &Sql::new(format!(
+                    "{PROJECT_COUNTS} WHERE project IN (SELECT id FROM projects WHERE {BELOW}) GROUP BY project"
+                ))
+                .bind(prefix.chars().count() as i64)
+                .bind(&prefix),
+            )
+            .await?;
+        let mut below = summaries(projects, counts);
+        roll_up(&mut below);
+        below.retain(|s| s.project.parent.as_deref() == Some(parent));
+        Ok(below)
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(id = %id, new_path = %new_path))]

@@ -1,0 +1,52 @@
+import { expect, test } from "@playwright/test";
+import { call, hydrated, project, task } from "./api";
+
+const web = () => process.env.LABBOOK_WEB_URL!;
+
+const script = (diff: string) => ({
+  repository: "https://example.com/repo.git", branch: "main", version_num: "abc123", entry_point: "train.py",
+  working_dir: ".", diff, requirements: { pip: "numpy==1.26.4\ntorch==2.3.0\n" },
+});
+
+// Two runs that differ in one hyperparameter and in one line of their
+// uncommitted changes: the diff shows that line on both sides, and the
+// parallel-coordinates plot leaves out the hyperparameter that is the same.
+test("compare shows a diff of the uncommitted changes and hides constant axes", async ({ page }) => {
+  const p = await project("compare-diff");
+  const base = "--- a/train.py\n+++ b/train.py\n@@ -1,3 +1,3 @@\n import torch\n-lr = 0.1\n+lr = 0.2\n epochs = 10\n";
+  const ids: string[] = [];
+  for (const [i, lr] of ["0.1", "0.2"].entries()) {
+    const id = await task(p.id, {
+      name: `diff run ${i}`,
+      hyperparams: { Args: { lr: { value: lr }, epochs: { value: "10" } } },
+      scalars: { loss: { train: [1, 0.5 - i * 0.1] } },
+    });
+    await call("tasks.edit", { task: id, script: script(i === 0 ? base : base.replace("+lr = 0.2", "+lr = 0.3")) });
+    ids.push(id);
+  }
+  await page.goto(`${web()}/compare?ids=${ids.join(",")}`);
+  await hydrated(page);
+
+  const diff = page.locator('[data-testid="compare-diff"][data-field="Uncommitted changes"]');
+  await expect(diff).toHaveAttribute("open", "");
+  const changed = diff.locator('[data-testid="diff-row"][data-kind="changed"]');
+  await expect(changed).toHaveCount(1);
+  await expect(changed.locator("td.del")).toHaveText("+lr = 0.2");
+  await expect(changed.locator("td.ins")).toHaveText("+lr = 0.3");
+  // Unchanged lines around it are shown as context.
+  await expect(diff.locator('[data-testid="diff-row"][data-kind="same"]').first()).toBeVisible();
+  // The packages are the same: said so, no diff drawn.
+  const packages = page.locator('[data-testid="compare-diff"][data-field="Installed packages"]');
+  await expect(packages).toContainText("identical");
+  await expect(packages.getByTestId("diff-row")).toHaveCount(0);
+
+  // The plot's axes: lr and the metric; epochs is constant, so off until chosen.
+  const axes = page.getByTestId("axes");
+  await expect(axes.getByLabel("Args/epochs (constant)")).not.toBeChecked();
+  await expect(axes.getByLabel("Args/lr")).toBeChecked();
+  const plot = page.locator("#parallel-coordinates");
+  const labels = () => plot.evaluate((el: any) => (el.data?.[0]?.dimensions ?? []).map((d: any) => d.label));
+  await expect.poll(labels, { timeout: 20_000 }).toEqual(["Args/lr", "loss/train"]);
+  await axes.getByLabel("Args/epochs (constant)").check();
+  await expect.poll(labels).toEqual(["Args/epochs", "Args/lr", "loss/train"]);
+});

@@ -1,0 +1,202 @@
+import { expect, test, type Page } from "@playwright/test";
+import { call, hydrated, project, task } from "./api";
+
+const web = () => process.env.LABBOOK_WEB_URL!;
+
+// A folder of folders shows what is below it: counts on its sub-projects,
+// and its table can include their tasks (with a Project column).
+test("a parent project counts and, switched on, lists its sub-projects' tasks", async ({ page }) => {
+  const top = await project("parent");
+  const a = (await call("projects.create", { name: `${top.name}/aaa`, description: "" })).id;
+  const deep = (await call("projects.create", { name: `${top.name}/aaa/deep`, description: "" })).id;
+  const b = (await call("projects.create", { name: `${top.name}/bbb`, description: "" })).id;
+  await task(a, { name: "in a 1", status: "completed" });
+  await task(a, { name: "in a 2" });
+  await task(deep, { name: "in deep", status: "in_progress" });
+  await task(b, { name: "in b" });
+
+  await page.goto(`${web()}/projects/${top.id}`);
+  await hydrated(page);
+  await expect(page.getByTestId("task-row")).toHaveCount(0);
+  await expect(page.locator("td.empty")).toContainText("its sub-projects hold 4");
+  const sub = (n: string) => page.getByTestId("subproject").filter({ has: page.getByRole("link", { name: n, exact: true }) });
+  await expect(sub("aaa")).toContainText("3 tasks · 1 running");
+  await expect(sub("bbb")).toContainText("1 tasks");
+  await expect(page.getByRole("columnheader", { name: "Project" })).toHaveCount(0);
+
+  await page.getByLabel("Sub-projects").check();
+  await expect(page).toHaveURL(/sub=1/);
+  await expect(page.getByTestId("task-row")).toHaveCount(4);
+  await expect(page.getByRole("columnheader", { name: "Project" })).toBeVisible();
+  const row = page.getByTestId("task-row").filter({ hasText: "in deep" });
+  await expect(row.locator("td.project")).toHaveText(`${top.name}/aaa/deep`);
+  await row.locator("td.project a").click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${deep}`));
+
+  // The start page's tree counts the whole subtree too.
+  await page.goto(web() + "/");
+  const leaf = top.name.split("/").pop()!;
+  // The innermost node holding the link (its ancestors hold it too).
+  const node = page.getByTestId("project-node").filter({ has: page.getByRole("link", { name: leaf, exact: true }) }).last();
+  await expect(node.locator(":scope > .counts")).toContainText("4 tasks · 1 running");
+});
+
+test("all tasks has a Project column", async ({ page }) => {
+  await page.goto(web() + "/tasks");
+  await expect(page.getByRole("columnheader", { name: "Project" })).toBeVisible();
+});
+
+test.describe("in Tokyo", () => {
+  test.use({ timezoneId: "Asia/Tokyo" });
+  // Times render in UTC on the server (labelled so) and switch to the
+  // browser's zone once the page runs.
+  test("times follow the browser's time zone", async ({ page }) => {
+    const p = await project("zone");
+    await task(p.id, { name: "timed", status: "completed" });
+    await page.goto(`${web()}/projects/${p.id}`);
+    await hydrated(page);
+    const started = page.getByTestId("task-row").first().locator("td.time time").first();
+    const iso = (await started.getAttribute("datetime"))!;
+    const tokyo = new Date(new Date(iso).getTime() + 9 * 3600_000).toISOString().slice(0, 19).replace("T", " ");
+    await expect(started).toHaveText(`${tokyo} UTC+09:00`);
+    // Updated reads relatively, the exact time in its tooltip.
+    const updated = page.getByTestId("task-row").first().locator("td.time time").nth(1);
+    await expect(updated).toHaveText(/just now|min ago/);
+    await expect(updated).toHaveAttribute("title", /UTC\+09:00$/);
+  });
+});
+
+test("an unknown task, project or page is a 404 with a proper title", async ({ page }) => {
+  const r = await page.goto(web() + "/tasks/no-such-task");
+  expect(r!.status()).toBe(404);
+  await expect(page).toHaveTitle("Not found · Labbook");
+  await expect(page.getByRole("heading", { name: "Not found" })).toBeVisible();
+  await expect(page.getByRole("alert")).toContainText("There is no task with id no-such-task");
+  await expect(page.getByRole("alert")).not.toContainText("server function");
+
+  const p = await page.goto(web() + "/projects/no-such-project");
+  expect(p!.status()).toBe(404);
+  await expect(page).toHaveTitle("Not found · Labbook");
+  await expect(page.locator("form.filters")).toHaveCount(0);
+
+  const n = await page.goto(web() + "/no/such/page");
+  expect(n!.status()).toBe(404);
+  await expect(page).toHaveTitle("Not found · Labbook");
+
+  // An unknown tab opens the default one.
+  const id = process.env.LABBOOK_TASK_ID!;
+  await page.goto(`${web()}/tasks/${id}?tab=bogus`);
+  await expect(page.getByRole("tab", { name: "Execution" })).toHaveAttribute("aria-selected", "true");
+});
+
+const noSidewaysScroll = async (page: Page) =>
+  page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
+
+test("at phone width (390 px) no page scrolls sideways and the header fits", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const id = process.env.LABBOOK_TASK_ID!;
+  for (const path of ["/", "/tasks", `/tasks/${id}`, `/tasks/${id}?tab=info`, `/tasks/${id}?tab=scalars`, "/queues", "/workers", "/settings"]) {
+    await page.goto(web() + path);
+    await page.waitForLoadState("networkidle");
+    expect(await noSidewaysScroll(page), path).toBe(true);
+    const theme = await page.getByRole("button", { name: "Theme" }).boundingBox();
+    expect(theme!.x + theme!.width, path).toBeLessThanOrEqual(390);
+  }
+});
+
+// Relative luminance of a CSS rgb() colour, 0 (black) to 1 (white).
+const luminance = (rgb: string) => {
+  const [r, g, b] = rgb.match(/\d+(\.\d+)?/g)!.slice(0, 3).map(Number);
+  return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255;
+};
+
+test("charts follow dark mode: light text, no white boxes", async ({ page }) => {
+  await page.addInitScript(() => localStorage.setItem("labbook-theme", "dark"));
+  const id = process.env.LABBOOK_TASK_ID!;
+  await page.goto(`${web()}/tasks/${id}?tab=scalars`);
+  const chart = page.locator('[data-testid="scalar-chart"][data-metric="loss"] .js-plotly-plot');
+  await expect(chart.locator(".xtick text").first()).toBeVisible({ timeout: 20_000 });
+  const tick = await chart.locator(".xtick text").first().evaluate((e) => getComputedStyle(e).fill);
+  expect(luminance(tick)).toBeGreaterThan(0.6);
+  const bg = await chart.locator("rect.bg").first().evaluate((e) => getComputedStyle(e).fill);
+  expect(bg === "rgba(0, 0, 0, 0)" || luminance(bg) < 0.4, bg).toBe(true);
+
+  // Switching to light redraws them with dark text.
+  const theme = page.getByRole("button", { name: "Theme" });
+  while (!(await theme.innerText()).includes("light")) await theme.click();
+  await expect.poll(async () => luminance(await chart.locator(".xtick text").first().evaluate((e) => getComputedStyle(e).fill)))
+    .toBeLessThan(0.4);
+});
+
+// A task that ran can still be renamed, commented and tagged (ClearML's
+// tasks.update); a published one cannot.
+test("name, comment and tags of a finished task can be edited; a published one's not", async ({ page }) => {
+  const p = await project("labels");
+  const id = await task(p.id, { name: "finished run", status: "completed", tags: ["old"] });
+  await page.goto(`${web()}/tasks/${id}?tab=info`);
+  await hydrated(page);
+  await page.getByTestId("edit-labels").click();
+  const dialog = page.getByRole("dialog", { name: "Rename, comment, tags" });
+  await expect(dialog.getByLabel("Name")).toBeFocused();
+  await dialog.getByLabel("Name").fill("ab");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog.getByRole("alert")).toContainText("at least 3 characters");
+  await dialog.getByLabel("Name").fill("renamed run");
+  await dialog.getByLabel("Comment").fill("the good one");
+  await dialog.getByLabel("Tags (comma-separated)").fill("old, best, best");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByRole("heading", { name: "renamed run" })).toBeVisible();
+  await expect(page.getByTestId("task-comment")).toHaveText("the good one");
+  const t = (await call("tasks.get_by_id", { task: id })).task;
+  expect([t.name, t.comment, t.tags, t.status]).toEqual(["renamed run", "the good one", ["old", "best"], "completed"]);
+
+  await call("tasks.publish", { task: id });
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByRole("heading", { name: "renamed run" })).toBeVisible();
+  await expect(page.getByTestId("edit-labels")).toHaveCount(0);
+});
+
+// Keyboard users skip the header; a slow new view says it is loading.
+test("a skip link leads to the content; a slow sort shows a busy state", async ({ page }) => {
+  const p = await project("busy");
+  await task(p.id, { name: "busy one", status: "completed" });
+  await task(p.id, { name: "busy two", status: "completed" });
+  await page.goto(`${web()}/projects/${p.id}`);
+  await hydrated(page);
+  await page.keyboard.press("Tab");
+  const skip = page.getByRole("link", { name: "Skip to content" });
+  await expect(skip).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/#main$/);
+
+  // Hold the table's answer back, as a slow sort on a big project would.
+  let release: () => void = () => {};
+  const held = new Promise<void>((r) => (release = r));
+  await page.route("**/rpc/list_tasks", async (route) => {
+    await held;
+    await route.continue();
+  });
+  await page.getByRole("columnheader", { name: "Name" }).getByRole("link").click();
+  await expect(page.getByTestId("table-busy")).toHaveText("Loading…");
+  await expect(page.getByTestId("task-row")).toHaveCount(2);
+  release();
+  await expect(page.getByTestId("table-busy")).toHaveText("");
+  await expect(page).toHaveURL(/sort=name/);
+});
+
+// A clone links to its parent by name, and the parent lists its children.
+test("a task links to its parent and lists its child tasks", async ({ page }) => {
+  const p = await project("family");
+  const parent = await task(p.id, { name: "the parent", status: "completed" });
+  const child = (await call("tasks.clone", { task: parent, new_task_name: "the child" })).id;
+  await page.goto(`${web()}/tasks/${child}?tab=info`);
+  await expect(page.getByTestId("parent-link")).toHaveText("the parent");
+  await page.getByTestId("parent-link").click();
+  await expect(page.getByRole("heading", { name: "the parent" })).toBeVisible();
+  await page.goto(`${web()}/tasks/${parent}?tab=info`);
+  await expect(page.getByTestId("child-task")).toHaveCount(1);
+  await expect(page.getByTestId("child-task")).toContainText("the child");
+  await expect(page.getByTestId("child-task")).toContainText("Draft");
+});

@@ -1,0 +1,83 @@
+//! Times as the reader's clock shows them.
+//!
+//! The server renders times in UTC, labelled so; once the page has hydrated
+//! ([`provide_client_clock`]) they switch to the browser's time zone, with
+//! the UTC offset in the tooltip. Recent times can read relatively ("5 min
+//! ago"), the exact time in the tooltip.
+
+use crate::model::format::{fmt_relative, fmt_time};
+use leptos::prelude::*;
+
+/// Whether the page runs in the browser yet (after hydration): until then
+/// times render as the server did, so hydration matches.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientClock(RwSignal<bool>);
+
+/// Provides the [`ClientClock`]; it turns on once the app has hydrated.
+pub fn provide_client_clock() {
+    let on = RwSignal::new(false);
+    provide_context(ClientClock(on));
+    Effect::new(move |_| on.set(true));
+}
+
+/// Whether times may use the browser's zone now.
+fn in_browser() -> bool {
+    use_context::<ClientClock>().is_some_and(|c| c.0.get())
+}
+
+/// The browser's UTC offset at `ms`, in minutes east of UTC.
+#[cfg(feature = "hydrate")]
+fn offset_minutes(ms: i64) -> i32 {
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    -(d.get_timezone_offset() as i32)
+}
+
+/// `ms` in the browser's zone, and its offset label (`UTC+09:00`).
+fn local(ms: i64) -> (String, String) {
+    #[cfg(feature = "hydrate")]
+    {
+        let off = offset_minutes(ms);
+        if let Some(zone) = chrono::FixedOffset::east_opt(off * 60) {
+            if let Some(t) = chrono::DateTime::from_timestamp_millis(ms) {
+                let label =
+                    format!("UTC{}{:02}:{:02}", if off < 0 { '-' } else { '+' }, off.abs() / 60, off.abs() % 60);
+                return (t.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S").to_string(), label);
+            }
+        }
+    }
+    (fmt_time(ms), "UTC".into())
+}
+
+/// Now, in epoch ms.
+fn now_ms() -> i64 {
+    #[cfg(feature = "hydrate")]
+    {
+        js_sys::Date::now() as i64
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+            .unwrap_or_default()
+    }
+}
+
+/// A time (`None` shows a dash): UTC from the server, the browser's zone
+/// once hydrated; `relative` reads "5 min ago" with the exact time as its
+/// tooltip.
+#[component]
+pub fn Time(ms: Option<i64>, #[prop(optional)] relative: bool) -> impl IntoView {
+    let Some(ms) = ms else { return view! { <span>"—"</span> }.into_any() };
+    let iso = chrono::DateTime::from_timestamp_millis(ms).map(|t| t.to_rfc3339()).unwrap_or_default();
+    let exact = move || {
+        if in_browser() {
+            let (text, zone) = local(ms);
+            format!("{text} {zone}")
+        } else {
+            format!("{} UTC", fmt_time(ms))
+        }
+    };
+    let text = move || if relative { fmt_relative(ms, now_ms()) } else { exact() };
+    view! { <time datetime=iso title=exact>{text}</time> }.into_any()
+}
