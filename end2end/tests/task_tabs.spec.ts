@@ -148,3 +148,33 @@ test("single values are a Summary table, never a point at -2147483648", async ({
   await page.getByRole("tab", { name: "Info" }).click();
   await expect(page.locator("body")).not.toContainText("2147483648");
 });
+
+// A server render carries a tab's data once, whatever the timing of its
+// parts; a running task's charts then fetch only the points after those
+// shown, every few seconds, and draw them.
+test("the Scalars tab is rendered with its data once and a running task appends only new points", async ({ page, request }) => {
+  const p = await project("live-scalars");
+  const id = await task(p.id, { name: "live run", status: "in_progress", scalars: { loss: { train: [5, 4, 3] } } });
+  const sizes = new Set<number>();
+  for (let i = 0; i < 6; i++) {
+    const html = await (await request.get(`${web()}/tasks/${id}?tab=scalars`)).text();
+    expect(html.split('\\"variant\\":\\"train\\",\\"x\\"').length - 1, "the series is serialized once").toBe(1);
+    sizes.add(html.length);
+  }
+  expect(sizes.size).toBe(1);
+
+  const asked: unknown[] = [];
+  page.on("request", (r) => {
+    if (r.url().includes("/rpc/task_scalars")) asked.push(r.postDataJSON()?.range ?? null);
+  });
+  await page.goto(`${web()}/tasks/${id}?tab=scalars`);
+  await hydrated(page);
+  const chart = page.locator('[data-testid="scalar-chart"][data-metric="loss"]');
+  const points = () => chart.evaluate((el) => ((el.querySelector(".js-plotly-plot") as any)?.data?.[0]?.x ?? []).length);
+  await expect.poll(points, { timeout: 20_000 }).toBe(3);
+  await events([3, 4].map((iter) => ({ type: "training_stats_scalar", task: id, metric: "loss", variant: "train", value: 2 - iter / 10, iter, timestamp: Date.now() })));
+  await expect.poll(points, { timeout: 20_000 }).toBe(5);
+  // Hydration reuses the server's data; the refreshes ask from iteration 3 on.
+  expect(asked.length).toBeGreaterThan(0);
+  expect(asked.every((r) => Array.isArray(r) && (r as number[])[0] >= 3)).toBe(true);
+});

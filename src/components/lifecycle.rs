@@ -70,20 +70,21 @@ pub fn LifecycleBar(task: Task, project_name: String, on_changed: Callback<()>) 
                 }
             };
             let picker = (a == TaskAction::Enqueue).then(|| {
-                // Only a task that can be enqueued asks for the queues.
-                let queues = Resource::new(|| (), |_| list_queues());
+                // Only a task that can be enqueued asks for the queues, and
+                // only in the browser: the view is rebuilt as the task changes,
+                // and a server render would carry one copy per rebuild.
+                let queues = LocalResource::new(list_queues);
                 view! {
                     <label class="field inline">
                         <span class="sr-only">"Queue"</span>
                         <select aria-label="Queue" on:change=move |ev| queue.set(event_target_value(&ev))>
-                            <Suspense fallback=|| view! { <option>"…"</option> }>
-                                {move || queues.get().map(|r| match r {
-                                    Ok(qs) => qs.into_iter().map(|q| view! {
-                                        <option value=q.id.clone() selected=q.default>{q.name}</option>
-                                    }).collect_view().into_any(),
-                                    Err(e) => view! { <option>{e.user_message()}</option> }.into_any(),
-                                })}
-                            </Suspense>
+                            {move || match queues.get() {
+                                None => view! { <option>"…"</option> }.into_any(),
+                                Some(Ok(qs)) => qs.into_iter().map(|q| view! {
+                                    <option value=q.id.clone() selected=q.default>{q.name}</option>
+                                }).collect_view().into_any(),
+                                Some(Err(e)) => view! { <option>{e.user_message()}</option> }.into_any(),
+                            }}
                         </select>
                     </label>
                 }

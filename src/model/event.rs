@@ -91,6 +91,12 @@ impl SeriesData {
         }
     }
 
+    /// The iteration after this series' last point (0 when empty): where
+    /// a live refresh asks from.
+    pub fn next_x(&self) -> i64 {
+        self.x.last().map_or(0, |x| x.saturating_add(1))
+    }
+
     /// At most about `2 * buckets` points: the x range is cut into `buckets`
     /// equal spans and each keeps its lowest and highest point (in x order),
     /// so spikes stay visible however far the series is reduced. Gaps
@@ -202,8 +208,47 @@ pub struct SampleData {
     pub kind: SampleKind,
 }
 
+/// Appends what a live refresh fetched to the series shown: each fetched
+/// series' points after the shown one's last iteration (a point reported
+/// again keeps the shown value); series not shown yet are added whole.
+pub fn append_points(shown: &mut Vec<SeriesData>, fetched: Vec<SeriesData>) {
+    for new in fetched {
+        match shown.iter_mut().find(|s| s.metric == new.metric && s.variant == new.variant) {
+            Some(s) => {
+                let from = new.x.partition_point(|&x| x < s.next_x());
+                s.x.extend_from_slice(&new.x[from..]);
+                s.y.extend_from_slice(&new.y[from..]);
+                if let Some(t) = new.t.get(from..) {
+                    s.t.extend_from_slice(t);
+                }
+            }
+            None => shown.push(new),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn live_points_append_after_the_last_shown() {
+        let series = |v: &str, x: Vec<i64>| super::SeriesData {
+            metric: "loss".into(),
+            variant: v.into(),
+            y: x.iter().map(|&i| Some(i as f64)).collect(),
+            t: x.iter().map(|&i| 1000 + i).collect(),
+            x,
+            x_axis_label: None,
+        };
+        let mut shown = vec![series("train", vec![0, 1, 2])];
+        assert_eq!(shown[0].next_x(), 3);
+        super::append_points(&mut shown, vec![series("train", vec![2, 3, 4]), series("val", vec![4])]);
+        assert_eq!(shown[0].x, [0, 1, 2, 3, 4]);
+        assert_eq!(shown[0].y.len(), 5);
+        assert_eq!(shown[0].t, [1000, 1001, 1002, 1003, 1004]);
+        assert_eq!(shown[1].x, [4]);
+        assert_eq!(super::SeriesData::default().next_x(), 0);
+    }
+
     use super::SeriesData;
 
     #[test]

@@ -13,8 +13,11 @@ use crate::components::samples::Samples;
 use crate::components::status::{ProgressBar, StatusBadge};
 use crate::components::syntax::Highlighted;
 use crate::components::time::Time;
+use crate::error::AppError;
+use crate::model::event::{ConsoleTail, PlotData, SampleData};
 use crate::model::format::{fmt_duration, fmt_time};
 use crate::model::task::TaskDetail;
+use crate::model::SeriesData;
 use crate::model::State;
 use crate::pages::task_edit::EditTab;
 use leptos::prelude::*;
@@ -34,6 +37,95 @@ const TABS: &[(&str, &str)] = &[
     ("samples", "Debug samples"),
     ("edit", "Edit"),
 ];
+
+/// A tab's data: `None` while that tab is not the one shown.
+type Fetched<T> = Resource<Result<Option<T>, AppError>>;
+
+/// The data of the event tabs, fetched at page level (outside the views
+/// that a refresh rebuilds), once per task and only while its tab is open:
+/// a server render serializes each once, and a refresh of a running task
+/// fetches only what changed.
+#[derive(Clone, Copy)]
+struct TabData {
+    console: Fetched<ConsoleTail>,
+    scalars: Fetched<Vec<SeriesData>>,
+    /// The scalars with the points live refreshes appended (`None` until the first).
+    live_scalars: RwSignal<Option<Vec<SeriesData>>>,
+    plots: Fetched<Vec<PlotData>>,
+    samples: Fetched<Vec<SampleData>>,
+}
+
+/// A tab's data, fetched while `tab` is `key`.
+fn tab_resource<T, Fut>(
+    id: Memo<String>,
+    tab: Memo<String>,
+    key: &'static str,
+    fetch: impl Fn(String) -> Fut + Send + Sync + 'static,
+) -> Fetched<T>
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    Fut: std::future::Future<Output = Result<T, AppError>> + Send + 'static,
+{
+    Resource::new(
+        move || (id.get(), tab.get() == key),
+        move |(id, on)| {
+            let pending = on.then(|| fetch(id));
+            async move {
+                match pending {
+                    Some(f) => f.await.map(Some),
+                    None => Ok(None),
+                }
+            }
+        },
+    )
+}
+
+impl TabData {
+    fn new(id: Memo<String>, tab: Memo<String>) -> TabData {
+        let data = TabData {
+            console: tab_resource(id, tab, "console", task_console),
+            scalars: tab_resource(id, tab, "scalars", |id| task_scalars(id, None, None)),
+            live_scalars: RwSignal::new(None),
+            plots: tab_resource(id, tab, "plots", task_plots),
+            samples: tab_resource(id, tab, "samples", task_samples),
+        };
+        // A fresh read of the scalars (another task, the tab reopened) starts over.
+        Effect::new(move |_| {
+            let _ = (id.get(), tab.get() == "scalars");
+            if data.live_scalars.with_untracked(Option::is_some) {
+                data.live_scalars.set(None);
+            }
+        });
+        data
+    }
+
+    /// Brings the open tab up to date.
+    fn refresh(self, tab: &str, id: String) {
+        match tab {
+            "console" => self.console.refetch(),
+            "plots" => self.plots.refetch(),
+            "samples" => self.samples.refetch(),
+            "scalars" => self.append_new_scalars(id),
+            _ => {}
+        }
+    }
+
+    /// Fetches the points reported after those shown and appends them.
+    fn append_new_scalars(self, id: String) {
+        let shown =
+            self.live_scalars.get_untracked().or_else(|| self.scalars.get_untracked().and_then(Result::ok).flatten());
+        let Some(mut shown) = shown else { return };
+        let from = shown.iter().map(SeriesData::next_x).min().unwrap_or(0);
+        leptos::task::spawn_local(async move {
+            if let Ok(fetched) = task_scalars(id, None, Some((from, i64::MAX))).await {
+                if fetched.iter().any(|s| !s.x.is_empty()) {
+                    crate::model::event::append_points(&mut shown, fetched);
+                    self.live_scalars.set(Some(shown));
+                }
+            }
+        });
+    }
+}
 
 /// `/tasks/:id`, and the SDK's `/projects/:project/tasks/:id/…` links.
 #[component]
@@ -55,8 +147,10 @@ pub fn TaskPage() -> impl IntoView {
     });
     let detail = Resource::new(move || id.get(), get_task);
     let refresh = Callback::new(move |_| detail.refetch());
+    let data = TabData::new(id, tab);
     // A running or queued task changes by itself: its status, progress,
-    // console and scalars follow without a reload.
+    // console and scalars follow without a reload (the scalars by fetching
+    // only the points after those shown).
     poll_while(
         move || {
             detail
@@ -64,7 +158,10 @@ pub fn TaskPage() -> impl IntoView {
                 .and_then(Result::ok)
                 .is_some_and(|d| matches!(d.task.status.state(), State::Running | State::Pending))
         },
-        move || detail.refetch(),
+        move || {
+            detail.refetch();
+            data.refresh(&tab.get_untracked(), id.get_untracked());
+        },
     );
     view! {
         <Title text=move || match detail.get() {
@@ -75,7 +172,7 @@ pub fn TaskPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading task…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <TaskView detail=d tab=tab refresh/> }.into_any(),
+                    Ok(d) => view! { <TaskView detail=d tab=tab refresh data/> }.into_any(),
                     Err(e) => view! { <PageError error=e/> }.into_any(),
                 }
             })}
@@ -84,7 +181,7 @@ pub fn TaskPage() -> impl IntoView {
 }
 
 #[component]
-fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>) -> impl IntoView {
+fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>, data: TabData) -> impl IntoView {
     let t = detail.task.clone();
     let id = t.id.clone();
     let crumbs = detail.project.clone().map(|p| {
@@ -111,10 +208,10 @@ fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>) -> imp
         match tab.get().as_str() {
             "configuration" => view! { <ConfigurationTab detail=d/> }.into_any(),
             "info" => view! { <InfoTab detail=d/> }.into_any(),
-            "console" => view! { <ConsoleTab id=d.task.id.clone()/> }.into_any(),
-            "scalars" => view! { <ScalarsTab id=d.task.id.clone() metrics=d.metrics.clone()/> }.into_any(),
-            "plots" => view! { <PlotsTab id=d.task.id.clone()/> }.into_any(),
-            "samples" => view! { <SamplesTab id=d.task.id.clone()/> }.into_any(),
+            "console" => view! { <ConsoleTab id=d.task.id.clone() log=data.console/> }.into_any(),
+            "scalars" => view! { <ScalarsTab id=d.task.id.clone() metrics=d.metrics.clone() data/> }.into_any(),
+            "plots" => view! { <PlotsTab plots=data.plots/> }.into_any(),
+            "samples" => view! { <SamplesTab samples=data.samples/> }.into_any(),
             "artifacts" => view! { <ArtifactsTab detail=d/> }.into_any(),
             "edit" => view! { <EditTab task=d.task on_saved=refresh/> }.into_any(),
             _ => view! { <ExecutionTab detail=d/> }.into_any(),
@@ -359,9 +456,9 @@ fn InfoTab(detail: TaskDetail) -> impl IntoView {
 /// The console: the newest entries with search, jumps to either end, the
 /// whole log as a download, and (through the page's polling) a live tail.
 #[component]
-fn ConsoleTab(id: String) -> impl IntoView {
+fn ConsoleTab(id: String, log: Fetched<ConsoleTail>) -> impl IntoView {
     let download = format!("/export/console/{id}.txt");
-    let log = Resource::new(move || id.clone(), task_console);
+
     let search = RwSignal::new(String::new());
     let console_ref = NodeRef::<leptos::html::Pre>::new();
     let jump = move |to_end: bool| {
@@ -383,11 +480,12 @@ fn ConsoleTab(id: String) -> impl IntoView {
             <button type="button" on:click=move |_| jump(true)>"Jump to end"</button>
             <a class="button" href=download rel="external" download="">"Download"</a>
         </div>
-        <Suspense fallback=|| view! { <p>"Loading console…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading console…"</p> }>
             {move || Suspend::new(async move {
                 match log.await {
-                    Ok(tail) if tail.entries.is_empty() => view! { <p class="empty">"No console output."</p> }.into_any(),
-                    Ok(tail) => {
+                    Ok(None) => view! { <p>"Loading console…"</p> }.into_any(),
+                    Ok(Some(tail)) if tail.entries.is_empty() => view! { <p class="empty">"No console output."</p> }.into_any(),
+                    Ok(Some(tail)) => {
                         let shown = tail.entries.len() as i64;
                         let note = (tail.total > shown).then(|| view! {
                             <p class="hint">{format!("Showing the last {shown} of {} entries; download for all.", tail.total)}</p>
@@ -439,7 +537,7 @@ fn ConsoleTab(id: String) -> impl IntoView {
                     Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
@@ -493,9 +591,8 @@ fn LabelsDialog(task: crate::model::Task, on_close: Callback<()>, on_saved: Call
 /// Scalars: the exact first/last/min/max table, then one chart per metric
 /// with smoothing, x-axis and log-scale controls.
 #[component]
-fn ScalarsTab(id: String, metrics: Vec<crate::model::task::MetricSummary>) -> impl IntoView {
-    let task = id.clone();
-    let scalars = Resource::new(move || id.clone(), |id| task_scalars(id, None, None));
+fn ScalarsTab(id: String, metrics: Vec<crate::model::task::MetricSummary>, data: TabData) -> impl IntoView {
+    let task = id;
     // Outlives the page's polling refreshes of the charts.
     let options = RwSignal::new(ChartOptions::default());
     let (singles, series): (Vec<_>, Vec<_>) = metrics.into_iter().partition(|m| m.is_single_value());
@@ -505,47 +602,52 @@ fn ScalarsTab(id: String, metrics: Vec<crate::model::task::MetricSummary>) -> im
         {summary}
         {table}
         <ChartControls options/>
-        <Suspense fallback=|| view! { <p>"Loading scalars…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading scalars…"</p> }>
             {move || {
                 let task = task.clone();
+                let live = data.live_scalars.get();
                 Suspend::new(async move {
-                    match scalars.await {
-                        Ok(series) => view! { <ScalarCharts series options task/> }.into_any(),
+                    match data.scalars.await {
+                        Ok(Some(read)) => {
+                            let series = live.unwrap_or(read);
+                            view! { <ScalarCharts series options task/> }.into_any()
+                        }
+                        Ok(None) => view! { <p>"Loading scalars…"</p> }.into_any(),
                         Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                     }
                 })
             }}
-        </Suspense>
+        </Transition>
     }
 }
 
 #[component]
-fn PlotsTab(id: String) -> impl IntoView {
-    let plots = Resource::new(move || id.clone(), task_plots);
+fn PlotsTab(plots: Fetched<Vec<PlotData>>) -> impl IntoView {
     view! {
-        <Suspense fallback=|| view! { <p>"Loading plots…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading plots…"</p> }>
             {move || Suspend::new(async move {
                 match plots.await {
-                    Ok(p) => view! { <Figures plots=p/> }.into_any(),
+                    Ok(Some(p)) => view! { <Figures plots=p/> }.into_any(),
+                    Ok(None) => view! { <p>"Loading plots…"</p> }.into_any(),
                     Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
 #[component]
-fn SamplesTab(id: String) -> impl IntoView {
-    let samples = Resource::new(move || id.clone(), task_samples);
+fn SamplesTab(samples: Fetched<Vec<SampleData>>) -> impl IntoView {
     view! {
-        <Suspense fallback=|| view! { <p>"Loading debug samples…"</p> }>
+        <Transition fallback=|| view! { <p>"Loading debug samples…"</p> }>
             {move || Suspend::new(async move {
                 match samples.await {
-                    Ok(s) => view! { <Samples samples=s/> }.into_any(),
+                    Ok(Some(s)) => view! { <Samples samples=s/> }.into_any(),
+                    Ok(None) => view! { <p>"Loading debug samples…"</p> }.into_any(),
                     Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
             })}
-        </Suspense>
+        </Transition>
     }
 }
 
