@@ -178,3 +178,18 @@ test("the Scalars tab is rendered with its data once and a running task appends 
   expect(asked.length).toBeGreaterThan(0);
   expect(asked.every((r) => Array.isArray(r) && (r as number[])[0] >= 3)).toBe(true);
 });
+
+// An action on the page reads the open tab again: after a reset, the
+// Scalars tab no longer shows the old run's curves.
+test("a reset from the Scalars tab clears its charts", async ({ page }) => {
+  const p = await project("reset-scalars");
+  const id = await task(p.id, { name: "to reset", status: "completed", scalars: { loss: { train: [3, 2, 1] } } });
+  await page.goto(`${web()}/tasks/${id}?tab=scalars`);
+  await hydrated(page);
+  await expect(page.locator('[data-testid="scalar-chart"][data-metric="loss"]')).toHaveCount(1);
+  await page.locator('.actions [data-action="Reset"]').click();
+  await page.getByRole("dialog", { name: "Reset this task?" }).getByTestId("confirm").click();
+  await expect(page.locator(".task-head")).toContainText("Draft");
+  await expect(page.getByText("No scalars reported.")).toBeVisible();
+  await expect(page.locator('[data-testid="scalar-chart"]')).toHaveCount(0);
+});

@@ -29,10 +29,31 @@ pub enum DiffRow {
     Folded(usize),
 }
 
+/// The most lines a side may have to be diffed (the diff is computed on
+/// the server and again in the browser).
+pub const MAX_DIFF_LINES: usize = 20_000;
+
+/// A text as lines for diffing: CRLF read as LF, a last line without a
+/// newline ending like the others (so neither shows as a change).
+fn normalized(text: &str) -> String {
+    let mut t = text.replace("\r\n", "\n");
+    if !t.is_empty() && !t.ends_with('\n') {
+        t.push('\n');
+    }
+    t
+}
+
+/// Whether both texts are short enough for [`side_by_side`].
+pub fn diffable(old: &str, new: &str) -> bool {
+    old.lines().count() <= MAX_DIFF_LINES && new.lines().count() <= MAX_DIFF_LINES
+}
+
 /// `old` and `new` side by side: each change with `context` unchanged lines
-/// around it; the rest folded. Empty when the texts are equal.
+/// around it; the rest folded. Empty when the texts are equal (line endings
+/// aside).
 pub fn side_by_side(old: &str, new: &str, context: usize) -> Vec<DiffRow> {
-    let diff = TextDiff::from_lines(old, new);
+    let (old, new) = (normalized(old), normalized(new));
+    let diff = TextDiff::from_lines(&old, &new);
     let old_lines: Vec<&str> = diff.old_slices().to_vec();
     let new_lines: Vec<&str> = diff.new_slices().to_vec();
     let line = |v: &[&str], i: usize| (i + 1, v[i].trim_end_matches(['\n', '\r']).to_string());
@@ -113,6 +134,10 @@ mod tests {
     fn equal_texts_have_no_rows() {
         assert!(side_by_side("a\nb\n", "a\nb\n", 3).is_empty());
         assert!(side_by_side("", "", 3).is_empty());
+        // Line endings and a missing last newline are not changes.
+        assert!(side_by_side("a\r\nb", "a\nb\n", 3).is_empty());
+        assert!(diffable("a\n", "b\n"));
+        assert!(!diffable(&"x\n".repeat(MAX_DIFF_LINES + 1), ""));
     }
 
     #[test]

@@ -127,10 +127,13 @@ fn TextDiffs(fields: Vec<TextField>, names: Vec<String>) -> impl IntoView {
                     .enumerate()
                     .skip(1)
                     .map(|(i, text)| {
-                        let rows = crate::model::diff::side_by_side(&base, text, 3);
-                        view! {
-                            <SplitDiff left=names[0].clone() right=names.get(i).cloned().unwrap_or_default() rows/>
+                        let (left, right) = (names[0].clone(), names.get(i).cloned().unwrap_or_default());
+                        if !crate::model::diff::diffable(&base, text) {
+                            let n = crate::model::diff::MAX_DIFF_LINES;
+                            return view! { <p class="muted">{format!("{right}: differs from {left}; too long to compare line by line (over {n} lines).")}</p> }.into_any();
                         }
+                        let rows = crate::model::diff::side_by_side(&base, text, 3);
+                        view! { <SplitDiff left right rows/> }.into_any()
                     })
                     .collect_view()
                     .into_any()

@@ -53,7 +53,15 @@ struct TabData {
     live_scalars: RwSignal<Option<Vec<SeriesData>>>,
     plots: Fetched<Vec<PlotData>>,
     samples: Fetched<Vec<SampleData>>,
+    /// The task and tab shown (a late answer for another is dropped).
+    id: Memo<String>,
+    tab: Memo<String>,
 }
+
+/// How far (in iterations) the least recent series may lag the newest one
+/// before a live refresh rereads every series instead of a window from
+/// there: a window that long would be downsampled on the server anyway.
+const LIVE_WINDOW_MAX: i64 = 5_000;
 
 /// A tab's data, fetched while `tab` is `key`.
 fn tab_resource<T, Fut>(
@@ -88,6 +96,8 @@ impl TabData {
             live_scalars: RwSignal::new(None),
             plots: tab_resource(id, tab, "plots", task_plots),
             samples: tab_resource(id, tab, "samples", task_samples),
+            id,
+            tab,
         };
         // A fresh read of the scalars (another task, the tab reopened) starts over.
         Effect::new(move |_| {
@@ -99,13 +109,28 @@ impl TabData {
         data
     }
 
-    /// Brings the open tab up to date.
-    fn refresh(self, tab: &str, id: String) {
-        match tab {
+    /// Brings the open tab up to date while the task runs: the scalars by
+    /// appending the newest points, the others by reading them again.
+    fn refresh(self) {
+        match self.tab.get_untracked().as_str() {
+            "scalars" => self.append_new_scalars(self.id.get_untracked()),
+            _ => self.reload(),
+        }
+    }
+
+    /// Reads the open tab's data again from scratch (after a reset, an
+    /// edit, an enqueue: anything may have changed).
+    fn reload(self) {
+        match self.tab.get_untracked().as_str() {
             "console" => self.console.refetch(),
             "plots" => self.plots.refetch(),
             "samples" => self.samples.refetch(),
-            "scalars" => self.append_new_scalars(id),
+            "scalars" => {
+                if self.live_scalars.with_untracked(Option::is_some) {
+                    self.live_scalars.set(None);
+                }
+                self.scalars.refetch();
+            }
             _ => {}
         }
     }
@@ -116,9 +141,17 @@ impl TabData {
             self.live_scalars.get_untracked().or_else(|| self.scalars.get_untracked().and_then(Result::ok).flatten());
         let Some(mut shown) = shown else { return };
         let from = shown.iter().map(SeriesData::next_x).min().unwrap_or(0);
+        let newest = shown.iter().map(SeriesData::next_x).max().unwrap_or(0);
+        // A series that stopped long ago (or reports rarely) would make the
+        // window most of the run: read everything again instead.
+        if newest - from > LIVE_WINDOW_MAX {
+            self.reload();
+            return;
+        }
         leptos::task::spawn_local(async move {
-            if let Ok(fetched) = task_scalars(id, None, Some((from, i64::MAX))).await {
-                if fetched.iter().any(|s| !s.x.is_empty()) {
+            if let Ok(fetched) = task_scalars(id.clone(), None, Some((from, i64::MAX))).await {
+                let still_shown = self.id.get_untracked() == id && self.tab.get_untracked() == "scalars";
+                if still_shown && fetched.iter().any(|s| !s.x.is_empty()) {
                     crate::model::event::append_points(&mut shown, fetched);
                     self.live_scalars.set(Some(shown));
                 }
@@ -146,8 +179,11 @@ pub fn TaskPage() -> impl IntoView {
         })
     });
     let detail = Resource::new(move || id.get(), get_task);
-    let refresh = Callback::new(move |_| detail.refetch());
     let data = TabData::new(id, tab);
+    let refresh = Callback::new(move |_| {
+        detail.refetch();
+        data.reload();
+    });
     // A running or queued task changes by itself: its status, progress,
     // console and scalars follow without a reload (the scalars by fetching
     // only the points after those shown).
@@ -160,7 +196,7 @@ pub fn TaskPage() -> impl IntoView {
         },
         move || {
             detail.refetch();
-            data.refresh(&tab.get_untracked(), id.get_untracked());
+            data.refresh();
         },
     );
     view! {

@@ -456,25 +456,38 @@ pub async fn run_action(
 ) -> AppResult<ActionReport> {
     let mut report = ActionReport::default();
     for id in ids {
-        let m = lookup::model(state, id).await?;
+        // One model that cannot be changed (gone, shared, published
+        // meanwhile) is reported; the others are still done.
+        let m = match lookup::model(state, id).await {
+            Ok(m) => m,
+            Err(e) => {
+                report.skipped.push(format!("{id}: {}", e.user_message()));
+                continue;
+            }
+        };
         if !action.applies_to(&m) {
-            let why = match action {
-                ModelAction::Publish => "is published already",
-                ModelAction::Archive => "is archived already",
-                ModelAction::Restore => "is not archived",
+            let why = if m.public {
+                "is shared (public) and read-only"
+            } else {
+                match action {
+                    ModelAction::Publish => "is published already",
+                    ModelAction::Archive => "is archived already",
+                    ModelAction::Restore => "is not archived",
+                }
             };
             report.skipped.push(format!("{}: {why}", m.name));
             continue;
         }
-        match action {
-            ModelAction::Publish => {
-                set_ready(state, actor, id, false, false).await?;
-            }
+        let done = match action {
+            ModelAction::Publish => set_ready(state, actor, id, false, false).await.map(|_| ()),
             ModelAction::Archive | ModelAction::Restore => {
-                set_archived(state, actor, std::slice::from_ref(id), action == ModelAction::Archive).await?;
+                set_archived(state, actor, std::slice::from_ref(id), action == ModelAction::Archive).await.map(|_| ())
             }
+        };
+        match done {
+            Ok(()) => report.applied += 1,
+            Err(e) => report.skipped.push(format!("{}: {}", m.name, e.user_message())),
         }
-        report.applied += 1;
     }
     Ok(report)
 }
