@@ -200,3 +200,31 @@ test("a task links to its parent and lists its child tasks", async ({ page }) =>
   await expect(page.getByTestId("child-task")).toContainText("the child");
   await expect(page.getByTestId("child-task")).toContainText("Draft");
 });
+
+// The rows per page are part of the view (the URL); the chart options are
+// remembered by the browser, across reloads and tasks.
+test("page size is in the URL; chart options survive a reload", async ({ page }) => {
+  const p = await project("sizes");
+  for (let i = 0; i < 30; i++) await task(p.id, { name: `sized ${String(i).padStart(2, "0")}` });
+  await page.goto(`${web()}/projects/${p.id}`);
+  await hydrated(page);
+  await expect(page.getByTestId("task-row")).toHaveCount(30);
+  await page.getByLabel("Rows per page").selectOption("25");
+  await expect(page).toHaveURL(/size=25/);
+  await expect(page.getByTestId("task-row")).toHaveCount(25);
+  await expect(page.getByRole("navigation", { name: "pages" })).toContainText("Page 1 of 2 · 30 tasks");
+  await page.reload();
+  await expect(page.getByTestId("task-row")).toHaveCount(25);
+
+  const id = await task(p.id, { name: "charted", status: "completed", scalars: { loss: { train: [3, 2, 1] } } });
+  await page.goto(`${web()}/tasks/${id}?tab=scalars`);
+  await hydrated(page);
+  await page.getByLabel("Log scale").check();
+  await page.getByLabel("X axis").selectOption("wall");
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByLabel("Log scale")).toBeChecked();
+  await expect(page.getByLabel("X axis")).toHaveValue("wall");
+  const chart = page.locator('[data-testid="scalar-chart"][data-metric="loss"] .js-plotly-plot');
+  await expect.poll(() => chart.evaluate((el: any) => el.layout?.yaxis?.type), { timeout: 20_000 }).toBe("log");
+});

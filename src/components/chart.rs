@@ -54,6 +54,54 @@ impl Default for ChartOptions {
     }
 }
 
+impl ChartOptions {
+    /// As kept in the browser: `smoothing;x axis;log`.
+    pub fn to_stored(self) -> String {
+        format!("{};{};{}", self.smoothing, self.x_axis.key(), u8::from(self.log_y))
+    }
+
+    /// Reads [`ChartOptions::to_stored`] back; `None` for anything else.
+    pub fn from_stored(s: &str) -> Option<ChartOptions> {
+        let mut parts = s.split(';');
+        let smoothing = parts.next()?.parse::<f64>().ok().filter(|w| (0.0..=0.99).contains(w))?;
+        let key = parts.next()?;
+        let x_axis = XAxis::ALL.into_iter().find(|a| a.key() == key)?;
+        let log_y = match parts.next()? {
+            "1" => true,
+            "0" => false,
+            _ => return None,
+        };
+        parts.next().is_none().then_some(ChartOptions { smoothing, x_axis, log_y })
+    }
+}
+
+/// Where the browser keeps the chart options.
+#[cfg(feature = "hydrate")]
+const OPTIONS_KEY: &str = "labbook-chart-options";
+
+/// Chart options that survive a reload: read from the browser's
+/// `localStorage` once the page runs (the server renders the defaults, so
+/// hydration matches), written back on every change.
+pub fn remembered_options() -> RwSignal<ChartOptions> {
+    let options = RwSignal::new(ChartOptions::default());
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |loaded: Option<bool>| {
+        let current = options.get();
+        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
+        let Some(storage) = storage else { return true };
+        if loaded.is_none() {
+            let saved = storage.get_item(OPTIONS_KEY).ok().flatten().and_then(|s| ChartOptions::from_stored(&s));
+            if let Some(saved) = saved.filter(|s| *s != current) {
+                options.set(saved);
+            }
+        } else {
+            let _ = storage.set_item(OPTIONS_KEY, &current.to_stored());
+        }
+        true
+    });
+    options
+}
+
 /// Exponential moving average with TensorBoard's debiasing (the first
 /// points are not pulled towards 0); gaps stay gaps.
 pub fn smooth(y: &[Option<f64>], weight: f64) -> Vec<Option<f64>> {
@@ -165,7 +213,7 @@ pub fn figure(
 pub fn ChartControls(options: RwSignal<ChartOptions>) -> impl IntoView {
     let axes = XAxis::ALL
         .into_iter()
-        .map(|a| view! { <option value=a.key() selected=move || options.get().x_axis == a>{a.label()}</option> })
+        .map(|a| view! { <option value=a.key() prop:selected=move || options.get().x_axis == a>{a.label()}</option> })
         .collect_view();
     view! {
         <div class="chart-controls" role="group" aria-label="chart options">
@@ -379,6 +427,16 @@ mod tests {
 
     fn series(metric: &str, variant: &str) -> SeriesData {
         SeriesData { metric: metric.into(), variant: variant.into(), ..SeriesData::default() }
+    }
+
+    #[test]
+    fn chart_options_are_stored_and_read_back() {
+        let o = ChartOptions { smoothing: 0.6, x_axis: XAxis::Wall, log_y: true };
+        assert_eq!(ChartOptions::from_stored(&o.to_stored()), Some(o));
+        assert_eq!(ChartOptions::from_stored(&ChartOptions::default().to_stored()), Some(ChartOptions::default()));
+        for bad in ["", "2;iter;0", "0.5;sideways;0", "0.5;iter;yes", "0.5;iter;0;extra"] {
+            assert_eq!(ChartOptions::from_stored(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -11,6 +11,13 @@ use std::collections::BTreeMap;
 /// Rows per page of the experiments table.
 pub const PAGE_SIZE: i64 = 50;
 
+/// The page sizes the table offers (`size` in the URL).
+pub const PAGE_SIZES: [i64; 4] = [25, 50, 100, 200];
+
+fn default_page_size() -> i64 {
+    PAGE_SIZE
+}
+
 /// A column of the experiments table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Column {
@@ -183,6 +190,9 @@ pub struct TableQuery {
     pub subprojects: bool,
     /// The visible columns, in order.
     pub columns: Vec<Column>,
+    /// Rows per page, one of [`PAGE_SIZES`].
+    #[serde(default = "default_page_size")]
+    pub page_size: i64,
 }
 
 impl Default for TableQuery {
@@ -204,6 +214,7 @@ impl Default for TableQuery {
             archived: false,
             subprojects: false,
             columns: default_columns(true),
+            page_size: PAGE_SIZE,
         }
     }
 }
@@ -243,6 +254,17 @@ impl TableQuery {
             archived: get("archived").is_some_and(|r| r == "1"),
             subprojects,
             columns,
+            page_size: get("size").and_then(|n| n.parse().ok()).filter(|n| PAGE_SIZES.contains(n)).unwrap_or(PAGE_SIZE),
+        }
+    }
+
+    /// The rows per page this view asks for, never more than the largest
+    /// size offered (a hand-made request may ask anything).
+    pub fn rows_per_page(&self) -> i64 {
+        if PAGE_SIZES.contains(&self.page_size) {
+            self.page_size
+        } else {
+            PAGE_SIZE
         }
     }
 
@@ -306,6 +328,9 @@ impl TableQuery {
         }
         if self.subprojects {
             parts.push(("sub", "1".into()));
+        }
+        if self.page_size != PAGE_SIZE {
+            parts.push(("size", self.page_size.to_string()));
         }
         if self.columns != default_columns(self.several_projects()) {
             parts.push(("cols", join(self.columns.iter().map(Column::key).collect())));
@@ -482,6 +507,7 @@ mod tests {
                 Column::Metric { metric: "loss".into(), variant: "total".into(), stat: MetricStat::Min },
                 Column::Hyperparam { section: "Args".into(), name: "lr".into() },
             ],
+            page_size: 200,
         };
         let qs = q.to_query_string();
         let pairs: Vec<(String, String)> = qs
@@ -520,8 +546,11 @@ mod tests {
             "status" => Some("created,bogus".into()),
             "page" => Some("-4".into()),
             "cols" => Some("zzz".into()),
+            "size" => Some("100000".into()),
             _ => None,
         });
+        assert_eq!(q.page_size, PAGE_SIZE);
+        assert_eq!(TableQuery { page_size: 7, ..TableQuery::default() }.rows_per_page(), PAGE_SIZE);
         assert_eq!(q.sort, "last_update");
         assert_eq!(q.statuses, vec![TaskStatus::Created]);
         assert_eq!(q.page, 0);

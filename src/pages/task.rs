@@ -3,7 +3,7 @@
 
 use crate::api::events::{task_console, task_plots, task_samples, task_scalars};
 use crate::api::tasks::{get_task, task_models};
-use crate::components::chart::{ChartControls, ChartOptions, ScalarCharts, SummaryTable, ValuesTable};
+use crate::components::chart::{ChartControls, ScalarCharts, SummaryTable, ValuesTable};
 use crate::components::dialog::Dialog;
 use crate::components::error::{ErrorBox, PageError};
 use crate::components::figure::Figures;
@@ -629,8 +629,8 @@ fn LabelsDialog(task: crate::model::Task, on_close: Callback<()>, on_saved: Call
 #[component]
 fn ScalarsTab(id: String, metrics: Vec<crate::model::task::MetricSummary>, data: TabData) -> impl IntoView {
     let task = id;
-    // Outlives the page's polling refreshes of the charts.
-    let options = RwSignal::new(ChartOptions::default());
+    // Kept in the browser, so a reload (or the next task) draws the same way.
+    let options = crate::components::chart::remembered_options();
     let (singles, series): (Vec<_>, Vec<_>) = metrics.into_iter().partition(|m| m.is_single_value());
     let summary = (!singles.is_empty()).then(|| view! { <SummaryTable metrics=singles/> });
     let table = (!series.is_empty()).then(|| view! { <ValuesTable metrics=series/> });

@@ -504,6 +504,27 @@ fn TaskTableView(
         })
         .collect_view();
     let pages = ((table.total + table.page_size - 1) / table.page_size).max(1);
+    let page_size = {
+        let go = navigator();
+        let q = query.clone();
+        let current = table.page_size;
+        let options = crate::model::table::PAGE_SIZES
+            .iter()
+            .map(|n| view! { <option value=n.to_string() selected=*n == current>{n.to_string()}</option> })
+            .collect_view();
+        view! {
+            <label class="field inline page-size">
+                <span>"Rows per page"</span>
+                <select name="size" on:change=move |ev| {
+                    let n = event_target_value(&ev).parse().unwrap_or(crate::model::table::PAGE_SIZE);
+                    go.run(q.with(|q| {
+                        q.page_size = n;
+                        q.page = 0;
+                    }))
+                }>{options}</select>
+            </label>
+        }
+    };
     let page_href = |p: i64| query.with(|q| q.page = p).href();
     let prev = (table.page > 0).then(|| view! { <A href=page_href(table.page - 1)>"‹ Previous"</A> });
     let next = (table.page + 1 < pages).then(|| view! { <A href=page_href(table.page + 1)>"Next ›"</A> });
@@ -599,6 +620,7 @@ fn TaskTableView(
             {prev}
             <span>{format!("Page {} of {} · {} tasks", table.page + 1, pages, table.total)}</span>
             {next}
+            {page_size}
         </nav>
     }
 }

@@ -125,8 +125,9 @@ pub async fn page(state: &AppState, actor: &Actor, query: &TableQuery) -> AppRes
         Some(p) => state.store.child_summaries(&p.id).await?,
         None => Vec::new(),
     };
-    let (rows, total) = rows(state, actor, query, PAGE_SIZE).await?;
-    Ok(TaskTable { rows, total, page: query.page, page_size: PAGE_SIZE, project, subprojects })
+    let size = query.rows_per_page();
+    let (rows, total) = rows(state, actor, query, size).await?;
+    Ok(TaskTable { rows, total, page: query.page, page_size: size, project, subprojects })
 }
 
 /// The hyperparameter and metric columns the column picker offers: those
