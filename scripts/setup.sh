@@ -41,8 +41,14 @@ setup_build() {
   fi
 }
 
+NEXTEST_VERSION=0.9.143
+
 setup_test() {
   setup_build
+  if ! cargo nextest --version >/dev/null 2>&1; then
+    say "cargo install cargo-nextest@$NEXTEST_VERSION"
+    cargo install "cargo-nextest@$NEXTEST_VERSION" --locked
+  fi
   command -v pg_ctl >/dev/null 2>&1 || [ -x /usr/lib/postgresql/15/bin/pg_ctl ] || apt_install postgresql
   command -v chromium >/dev/null 2>&1 || apt_install chromium
   command -v git >/dev/null 2>&1 || apt_install git

@@ -33,7 +33,9 @@ cargo leptos build
 export LABBOOK_BIN="$CARGO_TARGET_DIR/debug/labbook"
 
 step "cargo test (unit tests; store on SQLite and PostgreSQL)"
-RUSTFLAGS=$LEPTOS_DEBUG_RUSTFLAGS TEST_DATABASE_URL=$PG_ADMIN_URL LABBOOK_REQUIRE_PG=1 counted cargo test --features ssr
+# cargo-nextest (on every machine here): a hung test is stopped and retried
+# once, and reported (.config/nextest.toml); the crate has no doctests.
+RUSTFLAGS=$LEPTOS_DEBUG_RUSTFLAGS TEST_DATABASE_URL=$PG_ADMIN_URL LABBOOK_REQUIRE_PG=1 counted cargo nextest run --features ssr --profile ci
 
 step "pytest tests/sdk on SQLite"
 counted .venv/bin/python -m pytest -q tests/sdk
