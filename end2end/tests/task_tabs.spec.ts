@@ -3,6 +3,9 @@ import { events, hydrated, project, task, upload } from "./api";
 
 const web = () => process.env.LABBOOK_WEB_URL!;
 
+// A 1×1 PNG, uploaded as debug samples.
+const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="), (c) => c.charCodeAt(0));
+
 test("the Plots tab draws every figure the SDK reported", async ({ page }) => {
   const errors: string[] = [];
   page.on("pageerror", (e) => errors.push(e.message));
@@ -47,8 +50,7 @@ test("iteration sliders pick the debug sample and the plot of an iteration", asy
   page.on("pageerror", (e) => errors.push(e.message));
   const p = await project("slider");
   const id = await task(p.id, { name: "with iterations", status: "completed" });
-  // A 1×1 PNG, stored three times under different names.
-  const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="), (c) => c.charCodeAt(0));
+  // The 1×1 PNG, stored three times under different names.
   const lines: Record<string, unknown>[] = [];
   for (const iter of [0, 5, 10]) {
     const url = await upload(`e2e/${id}/sample_${iter}.png`, png, "image/png");
@@ -83,7 +85,6 @@ test("iteration sliders pick the debug sample and the plot of an iteration", asy
 test("the sample viewer enlarges a sample and steps through iterations", async ({ page }) => {
   const p = await project("viewer");
   const id = await task(p.id, { name: "viewed", status: "completed" });
-  const png = Uint8Array.from(atob("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="), (c) => c.charCodeAt(0));
   const lines: Record<string, unknown>[] = [];
   for (const iter of [0, 5, 10]) {
     const url = await upload(`e2e/${id}/view_${iter}.png`, png, "image/png");

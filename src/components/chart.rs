@@ -147,13 +147,8 @@ pub fn chart_groups(series: &[SeriesData]) -> Vec<(String, String, Vec<SeriesDat
             out.push((metric.clone(), metric, variants));
             continue;
         }
-        let units = super::grouped(&variants, |s| monitor_unit(&s.variant).to_string());
-        if units.len() == 1 {
-            let title = format!("{metric} ({})", units[0].0);
-            out.extend(units.into_iter().map(|(_, vs)| (metric.clone(), title.clone(), vs)));
-        } else {
-            out.extend(units.into_iter().map(|(unit, vs)| (metric.clone(), format!("{metric} ({unit})"), vs)));
-        }
+        let units = super::grouped(&variants, |s| monitor_unit(&s.variant));
+        out.extend(units.into_iter().map(|(unit, vs)| (metric.clone(), format!("{metric} ({unit})"), vs)));
     }
     out
 }

@@ -8,6 +8,7 @@ pub mod error;
 pub mod figure;
 pub mod lifecycle;
 pub mod live;
+pub mod pager;
 #[cfg(feature = "hydrate")]
 pub mod plotly_js;
 pub mod project_actions;

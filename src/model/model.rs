@@ -40,6 +40,18 @@ impl Model {
         self.system_tags.iter().any(|t| t == ARCHIVED)
     }
 
+    /// Where it is in its life, as pages show it: `archived`, `published`
+    /// (ready) or `draft`.
+    pub fn state_label(&self) -> &'static str {
+        if self.is_archived() {
+            "archived"
+        } else if self.ready {
+            ModelState::Published.as_str()
+        } else {
+            ModelState::Draft.as_str()
+        }
+    }
+
     /// Adds or removes the `archived` system tag.
     pub fn set_archived(&mut self, archived: bool) {
         self.system_tags.retain(|t| t != ARCHIVED);
@@ -231,6 +243,22 @@ impl ModelQuery {
         parts.iter().map(|(k, v)| format!("{k}={}", super::table::encode(v))).collect::<Vec<_>>().join("&")
     }
 
+    /// The link to this view: `/models?…`, with the project when there is one.
+    pub fn href(&self) -> String {
+        let mut s = self.to_query_string();
+        if let Some(p) = &self.project {
+            if !s.is_empty() {
+                s.push('&');
+            }
+            s.push_str(&format!("project={}", super::table::encode(p)));
+        }
+        if s.is_empty() {
+            "/models".into()
+        } else {
+            format!("/models?{s}")
+        }
+    }
+
     /// The same view sorted by `key`: the other direction when it already is.
     pub fn sorted_by(&self, key: ModelSort) -> ModelQuery {
         let ascending = if self.sort == key { !self.ascending } else { key == ModelSort::Name };
@@ -278,13 +306,22 @@ impl ModelAction {
         }
     }
 
+    /// Why it does not apply to `m`, or `None` when it does.
+    pub fn refusal(self, m: &Model) -> Option<&'static str> {
+        if m.public {
+            return Some("is shared (public) and read-only");
+        }
+        match self {
+            ModelAction::Publish if m.ready => Some("is published already"),
+            ModelAction::Archive if m.is_archived() => Some("is archived already"),
+            ModelAction::Restore if !m.is_archived() => Some("is not archived"),
+            _ => None,
+        }
+    }
+
     /// Whether it applies to `m`.
     pub fn applies_to(self, m: &Model) -> bool {
-        match self {
-            ModelAction::Publish => !m.ready && !m.public,
-            ModelAction::Archive => !m.is_archived() && !m.public,
-            ModelAction::Restore => m.is_archived() && !m.public,
-        }
+        self.refusal(m).is_none()
     }
 }
 

@@ -65,13 +65,7 @@ fn ModelView(detail: ModelDetail) -> impl IntoView {
             serde_json::Value::Object(m.design.clone()).to_string()
         }
     });
-    let state = if m.system_tags.iter().any(|t| t == "archived") {
-        "archived"
-    } else if m.ready {
-        "published"
-    } else {
-        "draft"
-    };
+    let state = m.state_label();
     view! {
         <nav class="crumbs" aria-label="breadcrumb"><A href="/">"Projects"</A>" › "{crumb}</nav>
         <header class="task-head"><h1>{m.name.clone()}</h1><span class="muted">"model · "{state}</span></header>

@@ -16,22 +16,6 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::NavigateOptions;
 use std::collections::BTreeSet;
 
-/// The href of a view of the models table.
-fn href(q: &ModelQuery) -> String {
-    let mut s = q.to_query_string();
-    if let Some(p) = &q.project {
-        if !s.is_empty() {
-            s.push('&');
-        }
-        s.push_str(&format!("project={}", crate::model::table::encode(p)));
-    }
-    if s.is_empty() {
-        "/models".into()
-    } else {
-        format!("/models?{s}")
-    }
-}
-
 /// The models page.
 #[component]
 pub fn ModelsPage() -> impl IntoView {
@@ -79,7 +63,7 @@ fn ModelFilters(query: ModelQuery) -> impl IntoView {
         let mut next = q.get_value();
         change(&mut next);
         next.page = 0;
-        nav(&href(&next), NavigateOptions::default());
+        nav(&next.href(), NavigateOptions::default());
     });
     let search = RwSignal::new(query.search.clone());
     let state = query.state.map(ModelState::as_str).unwrap_or("");
@@ -217,7 +201,7 @@ fn ModelTableView(
         } else {
             "none"
         };
-        view! { <th scope="col" aria-sort=aria><A href=href(&query.sorted_by(key))>{label}{arrow}</A></th> }
+        view! { <th scope="col" aria-sort=aria><A href=query.sorted_by(key).href()>{label}{arrow}</A></th> }
     };
     let all_ids: Vec<String> = shown.iter().cloned().collect();
     let all_ids = StoredValue::new(all_ids);
@@ -228,13 +212,7 @@ fn ModelTableView(
             let m = r.model;
             let id = m.id.clone();
             let id2 = id.clone();
-            let state = if m.is_archived() {
-                "archived"
-            } else if m.ready {
-                "published"
-            } else {
-                "draft"
-            };
+            let state = m.state_label();
             let tags = m.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view();
             let project = match (m.project.clone(), r.project_name) {
                 (Some(p), Some(name)) => Some(view! { <A href=format!("/projects/{p}")>{name}</A> }),
@@ -276,10 +254,11 @@ fn ModelTableView(
         };
         view! { <tr><td colspan="9" class="empty">{text}</td></tr> }
     });
-    let pages = ((table.total + MODEL_PAGE_SIZE - 1) / MODEL_PAGE_SIZE).max(1);
-    let page_href = |p: i64| href(&ModelQuery { page: p, ..query.clone() });
-    let prev = (query.page > 0).then(|| view! { <A href=page_href(query.page - 1)>"‹ Previous"</A> });
-    let next = (query.page + 1 < pages).then(|| view! { <A href=page_href(query.page + 1)>"Next ›"</A> });
+    let pager = {
+        let q = query.clone();
+        let href = move |p| ModelQuery { page: p, ..q.clone() }.href();
+        crate::components::pager::pager(query.page, MODEL_PAGE_SIZE, table.total, "models", href, ())
+    };
     view! {
         {datalists}
         <div class="bulk" data-testid="model-bulk-bar">
@@ -310,10 +289,6 @@ fn ModelTableView(
             <tbody>{rows}{empty}</tbody>
         </table>
         </div>
-        <nav class="pager" aria-label="pages">
-            {prev}
-            <span>{format!("Page {} of {} · {} models", query.page + 1, pages, table.total)}</span>
-            {next}
-        </nav>
+        {pager}
     }
 }

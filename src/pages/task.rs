@@ -53,6 +53,9 @@ struct TabData {
     live_scalars: RwSignal<Option<Vec<SeriesData>>>,
     plots: Fetched<Vec<PlotData>>,
     samples: Fetched<Vec<SampleData>>,
+    /// The Scalars tab's smoothing, x axis and log scale: kept in the
+    /// browser, and here so a refresh's rebuild of the tab keeps them.
+    chart_options: RwSignal<crate::components::chart::ChartOptions>,
     /// The task and tab shown (a late answer for another is dropped).
     id: Memo<String>,
     tab: Memo<String>,
@@ -96,17 +99,24 @@ impl TabData {
             live_scalars: RwSignal::new(None),
             plots: tab_resource(id, tab, "plots", task_plots),
             samples: tab_resource(id, tab, "samples", task_samples),
+            chart_options: crate::components::chart::remembered_options(),
             id,
             tab,
         };
         // A fresh read of the scalars (another task, the tab reopened) starts over.
         Effect::new(move |_| {
             let _ = (id.get(), tab.get() == "scalars");
-            if data.live_scalars.with_untracked(Option::is_some) {
-                data.live_scalars.set(None);
-            }
+            data.forget_live_scalars();
         });
         data
+    }
+
+    /// Drops what live refreshes appended, so the next read shows the
+    /// scalars as fetched.
+    fn forget_live_scalars(self) {
+        if self.live_scalars.with_untracked(Option::is_some) {
+            self.live_scalars.set(None);
+        }
     }
 
     /// Brings the open tab up to date while the task runs: the scalars by
@@ -126,9 +136,7 @@ impl TabData {
             "plots" => self.plots.refetch(),
             "samples" => self.samples.refetch(),
             "scalars" => {
-                if self.live_scalars.with_untracked(Option::is_some) {
-                    self.live_scalars.set(None);
-                }
+                self.forget_live_scalars();
                 self.scalars.refetch();
             }
             _ => {}
@@ -629,8 +637,7 @@ fn LabelsDialog(task: crate::model::Task, on_close: Callback<()>, on_saved: Call
 #[component]
 fn ScalarsTab(id: String, metrics: Vec<crate::model::task::MetricSummary>, data: TabData) -> impl IntoView {
     let task = id;
-    // Kept in the browser, so a reload (or the next task) draws the same way.
-    let options = crate::components::chart::remembered_options();
+    let options = data.chart_options;
     let (singles, series): (Vec<_>, Vec<_>) = metrics.into_iter().partition(|m| m.is_single_value());
     let summary = (!singles.is_empty()).then(|| view! { <SummaryTable metrics=singles/> });
     let table = (!series.is_empty()).then(|| view! { <ValuesTable metrics=series/> });

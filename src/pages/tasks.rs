@@ -503,7 +503,6 @@ fn TaskTableView(
             }
         })
         .collect_view();
-    let pages = ((table.total + table.page_size - 1) / table.page_size).max(1);
     let page_size = {
         let go = navigator();
         let q = query.clone();
@@ -525,9 +524,17 @@ fn TaskTableView(
             </label>
         }
     };
-    let page_href = |p: i64| query.with(|q| q.page = p).href();
-    let prev = (table.page > 0).then(|| view! { <A href=page_href(table.page - 1)>"‹ Previous"</A> });
-    let next = (table.page + 1 < pages).then(|| view! { <A href=page_href(table.page + 1)>"Next ›"</A> });
+    let pager = {
+        let q = query.clone();
+        crate::components::pager::pager(
+            table.page,
+            table.page_size,
+            table.total,
+            "tasks",
+            move |p| q.with(|q| q.page = p).href(),
+            page_size,
+        )
+    };
     let ncols = query.columns.len() + 1;
     let below: i64 = table.subprojects.iter().map(|s| s.total_tasks).sum();
     let empty = (table.total == 0).then(|| {
@@ -616,11 +623,6 @@ fn TaskTableView(
             <tbody>{rows}{empty}</tbody>
         </table>
         </div>
-        <nav class="pager" aria-label="pages">
-            {prev}
-            <span>{format!("Page {} of {} · {} tasks", table.page + 1, pages, table.total)}</span>
-            {next}
-            {page_size}
-        </nav>
+        {pager}
     }
 }

@@ -465,16 +465,7 @@ pub async fn run_action(
                 continue;
             }
         };
-        if !action.applies_to(&m) {
-            let why = if m.public {
-                "is shared (public) and read-only"
-            } else {
-                match action {
-                    ModelAction::Publish => "is published already",
-                    ModelAction::Archive => "is archived already",
-                    ModelAction::Restore => "is not archived",
-                }
-            };
+        if let Some(why) = action.refusal(&m) {
             report.skipped.push(format!("{}: {why}", m.name));
             continue;
         }
