@@ -228,3 +228,76 @@ test("page size is in the URL; chart options survive a reload", async ({ page })
   const chart = page.locator('[data-testid="scalar-chart"][data-metric="loss"] .js-plotly-plot');
   await expect.poll(() => chart.evaluate((el: any) => el.layout?.yaxis?.type), { timeout: 20_000 }).toBe("log");
 });
+
+// ClearML's and W&B's scalar view options: which metrics, how smoothed,
+// another series as the x axis, a chart per series, a chart full screen;
+// all of it remembered across a reload.
+test("scalar view: choose metrics, smoothing methods, a series as x axis, split, full screen", async ({ page }) => {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(e.message));
+  const p = await project("scalar-view");
+  const id = await task(p.id, {
+    name: "many metrics",
+    status: "completed",
+    scalars: { loss: { train: [4, 3, 2, 1], val: [5, 4, 3, 2] }, acc: { val: [0.1, 0.5, 0.7, 0.9] }, epoch: { epoch: [0, 0, 1, 1] } },
+  });
+  await page.goto(`${web()}/tasks/${id}?tab=scalars`);
+  await hydrated(page);
+  await page.evaluate(() => localStorage.removeItem("labbook-chart-options"));
+  await page.reload();
+  await hydrated(page);
+  const charts = page.getByTestId("scalar-chart");
+  await expect(charts).toHaveCount(3);
+
+  // Hide a metric; the filter narrows the list.
+  const menu = page.getByTestId("menu-metrics");
+  await menu.locator("summary").click();
+  await expect(menu.locator("summary")).toHaveText("Metrics (3 of 3)");
+  await menu.getByLabel("Filter metrics").fill("ac");
+  await expect(menu.getByTestId("metric-choice").filter({ visible: true })).toHaveCount(1);
+  await menu.getByTestId("metric-choice").filter({ hasText: "acc" }).getByRole("checkbox").uncheck();
+  await expect(charts).toHaveCount(2);
+  await expect(page.locator('[data-testid="scalar-chart"][data-metric="acc"]')).toHaveCount(0);
+  await expect(menu.locator("summary")).toHaveText("Metrics (2 of 3)");
+  await page.keyboard.press("Escape");
+
+  // A chart per series.
+  await page.getByLabel("One chart per series").check();
+  await expect(charts).toHaveCount(3);
+  await expect(page.locator('[data-testid="scalar-chart"][data-title="loss / val"]')).toBeVisible();
+  await page.getByLabel("One chart per series").uncheck();
+  await expect(charts).toHaveCount(2);
+
+  // Running average over 2 points: the smoothed train line is [4, 3.5, 2.5, 1.5].
+  const loss = page.locator('[data-testid="scalar-chart"][data-metric="loss"] .js-plotly-plot');
+  await expect(loss).toHaveCount(1, { timeout: 20_000 });
+  await page.getByLabel("Smoother").selectOption("average");
+  await page.getByLabel("Smoothing").fill("2");
+  const traceY = (n: number) => loss.evaluate((el: any, n) => Array.from(el.data[n].y), n);
+  await expect.poll(() => loss.evaluate((el: any) => el.data.length)).toBe(4);
+  await expect.poll(() => traceY(1)).toEqual([4, 3.5, 2.5, 1.5]);
+  await page.getByLabel("Smoother").selectOption("gaussian");
+  await expect.poll(() => traceY(1).then((y: any) => y[0] > 4 || y[0] < 4)).toBe(true);
+
+  // Epoch as the x axis: x values are the epoch at each iteration.
+  await page.getByLabel("X axis").selectOption({ label: "epoch / epoch" });
+  await expect.poll(() => loss.evaluate((el: any) => Array.from(el.data[0].x))).toEqual([0, 0, 1, 1]);
+  await expect.poll(() => loss.evaluate((el: any) => el._fullLayout.xaxis.title.text)).toBe("epoch / epoch");
+
+  // Full screen and back (Escape).
+  const figure = page.locator('[data-testid="scalar-chart"][data-metric="loss"]');
+  const before = await loss.evaluate((el: any) => el.getBoundingClientRect().height);
+  await figure.getByRole("button", { name: "Full screen" }).click();
+  await expect(figure).toHaveClass(/maximized/);
+  await expect.poll(() => loss.evaluate((el: any) => el.getBoundingClientRect().height)).toBeGreaterThan(before + 100);
+  await page.keyboard.press("Escape");
+  await expect(figure).not.toHaveClass(/maximized/);
+
+  // Everything is remembered.
+  await page.reload();
+  await hydrated(page);
+  await expect(charts).toHaveCount(2);
+  await expect(page.getByLabel("Smoother")).toHaveValue("gaussian");
+  await expect(page.getByLabel("X axis")).toHaveValue(/^series:epoch/);
+  expect(errors).toEqual([]);
+});

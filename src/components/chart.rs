@@ -1,77 +1,178 @@
 //! Scalar charts: one plotly.js line chart per metric with its variants as
-//! series, drawn in the browser after hydration. The controls smooth the
-//! lines (EMA), switch the x axis (iteration, relative or wall time) and the
-//! y scale (linear or log); zooming into a task's chart fetches that window
-//! again from the server at full chart resolution.
+//! series (or one per series), drawn in the browser after hydration. The
+//! controls choose the metrics shown, smooth the lines (exponential, running
+//! average or Gaussian), switch the x axis (iteration, relative or wall time,
+//! or another series' value), the y scale (linear or log), and split a
+//! metric's series into charts of their own; each chart can fill the window.
+//! Zooming into a task's chart fetches that window again from the server at
+//! full chart resolution.
 
 use crate::model::task::MetricSummary;
 use crate::model::SeriesData;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// What the x axis shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum XAxis {
     Iteration,
     /// Seconds since the task's first reported point.
     Relative,
     /// Wall-clock time.
     Wall,
+    /// The value of another series at the same iteration (W&B's "custom x
+    /// axis": a metric such as `epoch` or the learning rate).
+    Series {
+        metric: String,
+        variant: String,
+    },
 }
 
+/// The fixed x axes, in the order the chooser lists them.
+const TIME_AXES: [XAxis; 3] = [XAxis::Iteration, XAxis::Relative, XAxis::Wall];
+
+/// Separates a series' metric from its variant in an x-axis key.
+const KEY_SEP: char = '\u{1f}';
+
 impl XAxis {
-    const ALL: [XAxis; 3] = [XAxis::Iteration, XAxis::Relative, XAxis::Wall];
+    /// The chooser's value for this axis.
+    fn key(&self) -> String {
+        match self {
+            XAxis::Iteration => "iter".into(),
+            XAxis::Relative => "relative".into(),
+            XAxis::Wall => "wall".into(),
+            XAxis::Series { metric, variant } => format!("series:{metric}{KEY_SEP}{variant}"),
+        }
+    }
+
+    /// Reads [`XAxis::key`] back.
+    fn from_key(key: &str) -> Option<XAxis> {
+        if let Some(rest) = key.strip_prefix("series:") {
+            let (metric, variant) = rest.split_once(KEY_SEP)?;
+            return Some(XAxis::Series { metric: metric.into(), variant: variant.into() });
+        }
+        TIME_AXES.into_iter().find(|a| a.key() == key)
+    }
+
+    fn label(&self) -> String {
+        match self {
+            XAxis::Iteration => "Iteration".into(),
+            XAxis::Relative => "Relative time".into(),
+            XAxis::Wall => "Wall time".into(),
+            XAxis::Series { metric, variant } => format!("{metric} / {variant}"),
+        }
+    }
+}
+
+/// How lines are smoothed; the amount is [`ChartOptions::smoothing`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Smoothing {
+    /// Exponential moving average; the amount is its weight (0 to 0.99).
+    Ema,
+    /// The mean of the last n points (n = the amount, 1 to 100).
+    Average,
+    /// A Gaussian kernel over the neighbouring points; the amount is its
+    /// standard deviation in points (0 to 50).
+    Gaussian,
+}
+
+impl Smoothing {
+    const ALL: [Smoothing; 3] = [Smoothing::Ema, Smoothing::Average, Smoothing::Gaussian];
 
     fn key(self) -> &'static str {
         match self {
-            XAxis::Iteration => "iter",
-            XAxis::Relative => "relative",
-            XAxis::Wall => "wall",
+            Smoothing::Ema => "ema",
+            Smoothing::Average => "average",
+            Smoothing::Gaussian => "gaussian",
         }
     }
 
     fn label(self) -> &'static str {
         match self {
-            XAxis::Iteration => "Iteration",
-            XAxis::Relative => "Relative time",
-            XAxis::Wall => "Wall time",
+            Smoothing::Ema => "Exponential",
+            Smoothing::Average => "Running average",
+            Smoothing::Gaussian => "Gaussian",
+        }
+    }
+
+    /// The largest amount and the slider's step.
+    fn range(self) -> (f64, f64) {
+        match self {
+            Smoothing::Ema => (0.99, 0.01),
+            Smoothing::Average => (100.0, 1.0),
+            Smoothing::Gaussian => (50.0, 1.0),
+        }
+    }
+
+    /// The amount a newly chosen method starts with.
+    fn default_amount(self) -> f64 {
+        match self {
+            Smoothing::Ema => 0.6,
+            Smoothing::Average => 10.0,
+            Smoothing::Gaussian => 3.0,
+        }
+    }
+
+    /// Whether `amount` is a valid amount of this method.
+    fn allows(self, amount: f64) -> bool {
+        let (max, step) = self.range();
+        (0.0..=max).contains(&amount) && (step < 1.0 || amount.fract() == 0.0)
+    }
+
+    /// `y` smoothed by `amount`, or `None` when that smooths nothing (an
+    /// amount of 0, a window of one point). Gaps stay gaps and are skipped
+    /// by the windows.
+    pub fn apply(self, y: &[Option<f64>], amount: f64) -> Option<Vec<Option<f64>>> {
+        match self {
+            Smoothing::Ema if amount > 0.0 => Some(smooth(y, amount)),
+            Smoothing::Average if amount >= 2.0 => Some(running_average(y, amount as usize)),
+            Smoothing::Gaussian if amount > 0.0 => Some(gaussian(y, amount)),
+            _ => None,
         }
     }
 }
 
 /// How the charts are drawn, shared by every chart of a view.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ChartOptions {
-    /// EMA weight, 0 (none) to 0.99.
+    pub method: Smoothing,
+    /// How much [`ChartOptions::method`] smooths (0: not at all).
     pub smoothing: f64,
     pub x_axis: XAxis,
     pub log_y: bool,
+    /// One chart per series instead of one per metric.
+    pub split: bool,
+    /// The metrics not drawn.
+    pub hidden: BTreeSet<String>,
 }
 
 impl Default for ChartOptions {
     fn default() -> Self {
-        ChartOptions { smoothing: 0.0, x_axis: XAxis::Iteration, log_y: false }
+        ChartOptions {
+            method: Smoothing::Ema,
+            smoothing: 0.0,
+            x_axis: XAxis::Iteration,
+            log_y: false,
+            split: false,
+            hidden: BTreeSet::new(),
+        }
     }
 }
 
 impl ChartOptions {
-    /// As kept in the browser: `smoothing;x axis;log`.
-    pub fn to_stored(self) -> String {
-        format!("{};{};{}", self.smoothing, self.x_axis.key(), u8::from(self.log_y))
+    /// As kept in the browser (JSON).
+    pub fn to_stored(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Reads [`ChartOptions::to_stored`] back; `None` for anything else.
+    /// Reads [`ChartOptions::to_stored`] back; `None` for anything else
+    /// (an older format, an amount out of range).
     pub fn from_stored(s: &str) -> Option<ChartOptions> {
-        let mut parts = s.split(';');
-        let smoothing = parts.next()?.parse::<f64>().ok().filter(|w| (0.0..=0.99).contains(w))?;
-        let key = parts.next()?;
-        let x_axis = XAxis::ALL.into_iter().find(|a| a.key() == key)?;
-        let log_y = match parts.next()? {
-            "1" => true,
-            "0" => false,
-            _ => return None,
-        };
-        parts.next().is_none().then_some(ChartOptions { smoothing, x_axis, log_y })
+        let o: ChartOptions = serde_json::from_str(s).ok()?;
+        o.method.allows(o.smoothing).then_some(o)
     }
 }
 
@@ -117,6 +218,50 @@ pub fn smooth(y: &[Option<f64>], weight: f64) -> Vec<Option<f64>> {
         .collect()
 }
 
+/// The mean of each point and the `window - 1` points before it (fewer at
+/// the start); gaps stay gaps.
+pub fn running_average(y: &[Option<f64>], window: usize) -> Vec<Option<f64>> {
+    let mut recent = std::collections::VecDeque::with_capacity(window);
+    let mut sum = 0.0;
+    y.iter()
+        .map(|v| {
+            v.map(|v| {
+                recent.push_back(v);
+                sum += v;
+                if recent.len() > window {
+                    sum -= recent.pop_front().unwrap_or(0.0);
+                }
+                sum / recent.len() as f64
+            })
+        })
+        .collect()
+}
+
+/// Each point replaced by the Gaussian-weighted mean of the points within
+/// three standard deviations (`sigma`, in points) of it; gaps stay gaps.
+pub fn gaussian(y: &[Option<f64>], sigma: f64) -> Vec<Option<f64>> {
+    let reach = (3.0 * sigma).ceil() as usize;
+    let weights: Vec<f64> = (0..=reach).map(|d| (-((d * d) as f64) / (2.0 * sigma * sigma)).exp()).collect();
+    let values: Vec<f64> = y.iter().flatten().copied().collect();
+    let mut next: usize = 0;
+    y.iter()
+        .map(|v| {
+            v.map(|_| {
+                let i = next;
+                next += 1;
+                let (from, to) = (i.saturating_sub(reach), (i + reach).min(values.len() - 1));
+                let (mut sum, mut total) = (0.0, 0.0);
+                for (j, v) in values.iter().enumerate().take(to + 1).skip(from) {
+                    let w = weights[i.abs_diff(j)];
+                    sum += w * v;
+                    total += w;
+                }
+                sum / total
+            })
+        })
+        .collect()
+}
+
 /// Groups series by metric, keeping their order.
 pub fn by_metric(series: &[SeriesData]) -> Vec<(String, Vec<SeriesData>)> {
     super::grouped(series, |s| s.metric.clone())
@@ -136,57 +281,87 @@ fn monitor_unit(variant: &str) -> &'static str {
     }
 }
 
-/// The charts of a view: one per metric, except that the machine
-/// statistics the SDK reports (`:monitor:…`) get one chart per unit, so
-/// percentages and gigabytes never share an axis. Each is (metric, title,
-/// series).
-pub fn chart_groups(series: &[SeriesData]) -> Vec<(String, String, Vec<SeriesData>)> {
+/// The charts of a view: one per metric not `hidden`, except that the
+/// machine statistics the SDK reports (`:monitor:…`) get one chart per
+/// unit, so percentages and gigabytes never share an axis; with `split`,
+/// one per series. Each is (metric, title, series).
+pub fn chart_groups(
+    series: &[SeriesData],
+    split: bool,
+    hidden: &BTreeSet<String>,
+) -> Vec<(String, String, Vec<SeriesData>)> {
     let mut out = Vec::new();
     for (metric, variants) in by_metric(series) {
-        if !metric.starts_with(":monitor:") {
-            out.push((metric.clone(), metric, variants));
+        if hidden.contains(&metric) {
             continue;
         }
-        let units = super::grouped(&variants, |s| monitor_unit(&s.variant));
-        out.extend(units.into_iter().map(|(unit, vs)| (metric.clone(), format!("{metric} ({unit})"), vs)));
+        if split {
+            out.extend(variants.into_iter().map(|v| (metric.clone(), format!("{metric} / {}", v.variant), vec![v])));
+        } else if !metric.starts_with(":monitor:") {
+            out.push((metric.clone(), metric, variants));
+        } else {
+            let units = super::grouped(&variants, |s| monitor_unit(&s.variant));
+            out.extend(units.into_iter().map(|(unit, vs)| (metric.clone(), format!("{metric} ({unit})"), vs)));
+        }
     }
     out
 }
 
+/// The points of `s` against the series `by`: each point's x is the value
+/// `by` last had at or before the point's iteration; points before `by`'s
+/// first value (or where it was not finite) are left out.
+fn against(s: &SeriesData, by: &SeriesData) -> (Vec<Value>, Vec<Option<f64>>) {
+    let by: BTreeMap<i64, Option<f64>> = by.x.iter().copied().zip(by.y.iter().copied()).collect();
+    s.x.iter()
+        .zip(&s.y)
+        .filter_map(|(i, y)| {
+            let (_, x) = by.range(..=*i).next_back()?;
+            x.map(|x| (json!(x), *y))
+        })
+        .unzip()
+}
+
 /// The plotly traces and layout of one metric's chart. `t0` is the first
 /// report time of the whole view (for relative time); `range` a zoomed
-/// iteration window.
+/// iteration window; `x_series` the series an [`XAxis::Series`] names.
 pub fn figure(
     metric: &str,
     variants: &[SeriesData],
-    opts: ChartOptions,
+    opts: &ChartOptions,
     t0: i64,
     range: Option<(f64, f64)>,
+    x_series: Option<&SeriesData>,
 ) -> (Value, Value) {
-    let xs = |s: &SeriesData| -> Vec<Value> {
-        match opts.x_axis {
-            XAxis::Iteration => s.x.iter().map(|&i| json!(i)).collect(),
-            XAxis::Relative => s.t.iter().map(|&t| json!((t - t0) as f64 / 1000.0)).collect(),
-            XAxis::Wall => s.t.iter().map(|&t| json!(t)).collect(),
+    let points = |s: &SeriesData| -> (Vec<Value>, Vec<Option<f64>>) {
+        match (&opts.x_axis, x_series) {
+            (XAxis::Relative, _) => (s.t.iter().map(|&t| json!((t - t0) as f64 / 1000.0)).collect(), s.y.clone()),
+            (XAxis::Wall, _) => (s.t.iter().map(|&t| json!(t)).collect(), s.y.clone()),
+            (XAxis::Series { .. }, Some(by)) => against(s, by),
+            // The chosen series is not in this view: by iteration.
+            (XAxis::Iteration | XAxis::Series { .. }, _) => (s.x.iter().map(|&i| json!(i)).collect(), s.y.clone()),
         }
     };
     let mut traces = Vec::new();
     for (n, s) in variants.iter().enumerate() {
-        let x = xs(s);
+        let (x, y) = points(s);
         let color = format!("hsl({}, 65%, 48%)", (n * 137) % 360);
-        if opts.smoothing > 0.0 {
-            traces.push(json!({"type": "scatter", "mode": "lines", "name": s.variant, "x": x, "y": s.y,
-                "line": {"color": color, "width": 1}, "opacity": 0.3, "showlegend": false, "hoverinfo": "skip"}));
-            traces.push(json!({"type": "scatter", "mode": "lines", "name": s.variant, "x": x,
-                "y": smooth(&s.y, opts.smoothing), "line": {"color": color}}));
-        } else {
-            traces.push(json!({"type": "scatter", "mode": "lines", "name": s.variant, "x": x, "y": s.y, "line": {"color": color}}));
+        match opts.method.apply(&y, opts.smoothing) {
+            Some(smoothed) => {
+                traces.push(json!({"type": "scatter", "mode": "lines", "name": s.variant, "x": x, "y": y,
+                    "line": {"color": color, "width": 1}, "opacity": 0.3, "showlegend": false, "hoverinfo": "skip"}));
+                traces.push(json!({"type": "scatter", "mode": "lines", "name": s.variant, "x": x,
+                    "y": smoothed, "line": {"color": color}}));
+            }
+            None => {
+                traces.push(json!({"type": "scatter", "mode": "lines", "name": s.variant, "x": x, "y": y, "line": {"color": color}}));
+            }
         }
     }
-    let mut x_axis = match opts.x_axis {
-        XAxis::Iteration => json!({"title": {"text": "iteration"}}),
-        XAxis::Relative => json!({"title": {"text": "seconds since start"}}),
-        XAxis::Wall => json!({"title": {"text": "time"}, "type": "date"}),
+    let mut x_axis = match (&opts.x_axis, x_series) {
+        (XAxis::Relative, _) => json!({"title": {"text": "seconds since start"}}),
+        (XAxis::Wall, _) => json!({"title": {"text": "time"}, "type": "date"}),
+        (XAxis::Series { metric, variant }, Some(_)) => json!({"title": {"text": format!("{metric} / {variant}")}}),
+        (XAxis::Iteration | XAxis::Series { .. }, _) => json!({"title": {"text": "iteration"}}),
     };
     if let Some((from, to)) = range {
         x_axis["range"] = json!([from, to]);
@@ -203,35 +378,121 @@ pub fn figure(
     (Value::Array(traces), layout)
 }
 
-/// The smoothing, x axis and log scale controls.
+/// The metric chooser, smoothing, x axis, log scale and split controls.
+/// `metrics` are the chartable metrics of the view, `series` the series
+/// that can serve as an x axis.
 #[component]
-pub fn ChartControls(options: RwSignal<ChartOptions>) -> impl IntoView {
-    let axes = XAxis::ALL
+pub fn ChartControls(
+    options: RwSignal<ChartOptions>,
+    #[prop(optional)] metrics: Vec<String>,
+    #[prop(optional)] series: Vec<(String, String)>,
+) -> impl IntoView {
+    let axes = TIME_AXES
         .into_iter()
-        .map(|a| view! { <option value=a.key() prop:selected=move || options.get().x_axis == a>{a.label()}</option> })
+        .chain(series.into_iter().map(|(metric, variant)| XAxis::Series { metric, variant }))
+        .map(|a| {
+            let (key, label) = (a.key(), a.label());
+            view! { <option value=key prop:selected=move || options.with(|o| o.x_axis == a)>{label}</option> }
+        })
         .collect_view();
+    let methods = Smoothing::ALL
+        .into_iter()
+        .map(|m| view! { <option value=m.key() prop:selected=move || options.with(|o| o.method == m)>{m.label()}</option> })
+        .collect_view();
+    let amount = move || {
+        options.with(|o| match o.method {
+            Smoothing::Ema => format!("{:.2}", o.smoothing),
+            Smoothing::Average => format!("{} points", o.smoothing),
+            Smoothing::Gaussian => format!("σ {} points", o.smoothing),
+        })
+    };
+    let method = Memo::new(move |_| options.with(|o| o.method));
+    let chooser = (!metrics.is_empty()).then(|| view! { <MetricChooser options metrics/> });
     view! {
         <div class="chart-controls" role="group" aria-label="chart options">
+            {chooser}
+            <label>"Smoother "
+                <select aria-label="Smoother" on:change=move |ev| {
+                    let key = event_target_value(&ev);
+                    if let Some(m) = Smoothing::ALL.into_iter().find(|m| m.key() == key) {
+                        options.update(|o| {
+                            o.method = m;
+                            o.smoothing = m.default_amount();
+                        });
+                    }
+                }>{methods}</select>
+            </label>
             <label>"Smoothing "
-                <input type="range" min="0" max="0.99" step="0.01" aria-label="Smoothing"
-                    prop:value=move || options.get().smoothing.to_string()
-                    on:input=move |ev| {
-                        let w = event_target_value(&ev).parse::<f64>().unwrap_or(0.0).clamp(0.0, 0.99);
-                        options.update(|o| o.smoothing = w);
-                    }/>
-                <output>{move || format!("{:.2}", options.get().smoothing)}</output>
+                {move || {
+                    // A new slider per method: its range and step differ.
+                    let (max, step) = method.get().range();
+                    view! {
+                        <input type="range" min="0" max=max.to_string() step=step.to_string() aria-label="Smoothing"
+                            prop:value=move || options.with(|o| o.smoothing.to_string())
+                            on:input=move |ev| {
+                                let v = event_target_value(&ev).parse::<f64>().unwrap_or(0.0).clamp(0.0, max);
+                                options.update(|o| o.smoothing = if step < 1.0 { v } else { v.round() });
+                            }/>
+                    }
+                }}
+                <output>{amount}</output>
             </label>
             <label>"X axis "
                 <select aria-label="X axis" on:change=move |ev| {
-                    let key = event_target_value(&ev);
-                    if let Some(a) = XAxis::ALL.into_iter().find(|a| a.key() == key) {
+                    if let Some(a) = XAxis::from_key(&event_target_value(&ev)) {
                         options.update(|o| o.x_axis = a);
                     }
                 }>{axes}</select>
             </label>
-            <label><input type="checkbox" aria-label="Log scale" prop:checked=move || options.get().log_y
+            <label><input type="checkbox" aria-label="Log scale" prop:checked=move || options.with(|o| o.log_y)
                 on:change=move |ev| { let on = event_target_checked(&ev); options.update(|o| o.log_y = on); }/>" Log scale"</label>
+            <label><input type="checkbox" aria-label="One chart per series" prop:checked=move || options.with(|o| o.split)
+                on:change=move |ev| { let on = event_target_checked(&ev); options.update(|o| o.split = on); }/>" One chart per series"</label>
         </div>
+    }
+}
+
+/// Which metrics are drawn: a menu of checkboxes with a filter, and All / None.
+#[component]
+fn MetricChooser(options: RwSignal<ChartOptions>, metrics: Vec<String>) -> impl IntoView {
+    let filter = RwSignal::new(String::new());
+    let total = metrics.len();
+    let all = StoredValue::new(metrics.clone());
+    let shown = move || all.with_value(|ms| options.with(|o| ms.iter().filter(|m| !o.hidden.contains(*m)).count()));
+    let items = metrics
+        .into_iter()
+        .map(|m| {
+            let (name, key, find) = (m.clone(), m.clone(), m.to_lowercase());
+            let matches = move || filter.with(|f| find.contains(&f.to_lowercase()));
+            view! {
+                <label class="check" data-testid="metric-choice" style:display=move || if matches() { "" } else { "none" }>
+                    <input type="checkbox" prop:checked=move || options.with(|o| !o.hidden.contains(&key))
+                        on:change=move |ev| {
+                            let on = event_target_checked(&ev);
+                            options.update(|o| {
+                                if on { o.hidden.remove(&m); } else { o.hidden.insert(m.clone()); }
+                            });
+                        }/>
+                    " "{name}
+                </label>
+            }
+        })
+        .collect_view();
+    view! {
+        <details class="menu" data-testid="menu-metrics">
+            <summary>{move || format!("Metrics ({} of {total})", shown())}</summary>
+            <div class="menu-items">
+                <input type="search" placeholder="Filter metrics" aria-label="Filter metrics"
+                    prop:value=filter on:input=move |ev| filter.set(event_target_value(&ev))/>
+                <div class="buttons">
+                    <button type="button" on:click=move |_| options.update(|o| o.hidden.clear())>"All"</button>
+                    <button type="button" on:click=move |_| {
+                        options.update(|o| o.hidden = all.get_value().into_iter().collect())
+                    }>"None"</button>
+                </div>
+                {items}
+            </div>
+        </details>
     }
 }
 
@@ -295,29 +556,44 @@ fn chart_id(n: usize) -> String {
     format!("scalar-chart-{n}")
 }
 
-/// One chart per metric, with its variants as series. With `task`, zooming
-/// into a chart (x axis by iteration) refetches that window from the server.
+/// One chart per metric (or per series), with its variants as series. With
+/// `task`, zooming into a chart (x axis by iteration) refetches that window
+/// from the server.
 #[component]
 pub fn ScalarCharts(
     series: Vec<SeriesData>,
     #[prop(optional)] options: Option<RwSignal<ChartOptions>>,
     #[prop(optional)] task: Option<String>,
 ) -> impl IntoView {
-    let groups = chart_groups(&series);
-    if groups.is_empty() {
+    if series.is_empty() {
         return view! { <p class="empty">"No scalars reported."</p> }.into_any();
     }
     let options = options.unwrap_or_else(|| RwSignal::new(ChartOptions::default()));
     let t0 = series.iter().filter_map(|s| s.t.first().copied()).min().unwrap_or(0);
-    let charts = groups
-        .into_iter()
-        .enumerate()
-        .map(|(n, (metric, title, variants))| view! { <MetricChart n metric title variants options t0 task=task.clone()/> })
-        .collect_view();
+    let all = StoredValue::new(series);
+    // The charts change with the split and the hidden metrics only.
+    let shape = Memo::new(move |_| options.with(|o| (o.split, o.hidden.clone())));
+    let charts = move || {
+        let (split, hidden) = shape.get();
+        let groups = all.with_value(|s| chart_groups(s, split, &hidden));
+        if groups.is_empty() {
+            return view! { <p class="empty">"Every metric is hidden (see Metrics)."</p> }.into_any();
+        }
+        groups
+            .into_iter()
+            .enumerate()
+            .map(|(n, (metric, title, variants))| {
+                view! { <MetricChart n metric title variants options t0 task=task.clone() all/> }
+            })
+            .collect_view()
+            .into_any()
+    };
     view! { <div class="charts">{charts}</div> }.into_any()
 }
 
-/// One metric's chart: redrawn when the options change or a zoom window arrives.
+/// One chart: redrawn when the options change or a zoom window arrives;
+/// "Full screen" makes it fill the window (Escape or the button again
+/// gives it back).
 #[component]
 fn MetricChart(
     n: usize,
@@ -327,6 +603,8 @@ fn MetricChart(
     options: RwSignal<ChartOptions>,
     t0: i64,
     task: Option<String>,
+    /// Every series of the view (one may be the x axis).
+    all: StoredValue<Vec<SeriesData>>,
 ) -> impl IntoView {
     // A few series are named; many (a comparison) are counted.
     let names = if variants.len() <= 4 {
@@ -336,10 +614,11 @@ fn MetricChart(
     };
     // The zoomed window and its points, when the user zoomed in.
     let zoomed: Zoomed = RwSignal::new(None);
+    let maximized = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
     {
         let (metric, id, title) = (metric.clone(), chart_id(n), title.clone());
-        let mine: std::collections::BTreeSet<String> = variants.iter().map(|v| v.variant.clone()).collect();
+        let mine: BTreeSet<String> = variants.iter().map(|v| v.variant.clone()).collect();
         let mine = StoredValue::new(mine);
         let whole = StoredValue::new(variants.clone());
         let listening = StoredValue::new(false);
@@ -349,32 +628,62 @@ fn MetricChart(
                 Some((range, points)) if opts.x_axis == XAxis::Iteration => (Some(range), points),
                 _ => (None, whole.get_value()),
             };
-            let (data, layout) = figure(&title, &shown, opts, t0, range);
+            let (data, layout) = all.with_value(|all| {
+                let by = match &opts.x_axis {
+                    XAxis::Series { metric, variant } => {
+                        all.iter().find(|s| s.metric == *metric && s.variant == *variant)
+                    }
+                    _ => None,
+                };
+                figure(&title, &shown, &opts, t0, range, by)
+            });
             let (id, metric, task) = (id.clone(), metric.clone(), task.clone());
             // After this render is in the page, and plotly.js is.
             request_animation_frame(move || {
                 crate::components::plotly_js::with_plotly(move || {
+                    // The chart may be gone by now (a metric hidden, the
+                    // view split, another page): then there is nothing to draw.
+                    let (Some(attached), Some(variants)) = (listening.try_get_value(), mine.try_get_value()) else {
+                        return;
+                    };
                     crate::components::plotly_js::react(&id, &data, &layout);
-                    if !listening.get_value() {
+                    if !attached {
                         if let Some(task) = task {
-                            let variants = mine.get_value();
-                            listening.set_value(listen_for_zoom(&id, task, metric, variants, options, zoomed));
+                            let _ =
+                                listening.try_set_value(listen_for_zoom(&id, task, metric, variants, options, zoomed));
                         }
                     }
                 });
             });
         });
+        // The plot takes its new size after the page has laid it out.
+        let id = chart_id(n);
+        Effect::new(move |first: Option<()>| {
+            maximized.track();
+            if first.is_some() {
+                let id = id.clone();
+                request_animation_frame(move || crate::components::plotly_js::resize(&id));
+            }
+        });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (options, t0, task, &variants);
+    let _ = (options, t0, task, &variants, all);
     let zoom_note = move || {
         zoomed.get().map(|((from, to), _)| {
             view! { <span class="muted" data-testid="zoom-window">{format!(" (iterations {from:.0}–{to:.0} at full resolution)")}</span> }
         })
     };
     view! {
-        <figure class="chart" data-testid="scalar-chart" data-metric=metric.clone()>
-            <figcaption>{title.clone()}" — "{names}{zoom_note}</figcaption>
+        <figure class="chart" class:maximized=maximized data-testid="scalar-chart" data-metric=metric.clone()
+            data-title=title.clone()
+            on:keydown=move |ev| if ev.key() == "Escape" && maximized.get_untracked() { maximized.set(false); }>
+            <figcaption>
+                <span>{title.clone()}" — "{names}{zoom_note}</span>
+                <button type="button" class="link" aria-pressed=move || maximized.get().to_string()
+                    on:click=move |_| maximized.update(|m| *m = !*m)>
+                    {move || if maximized.get() { "Exit full screen" } else { "Full screen" }}
+                </button>
+            </figcaption>
             <div id=chart_id(n) class="plot"></div>
         </figure>
     }
@@ -426,12 +735,69 @@ mod tests {
 
     #[test]
     fn chart_options_are_stored_and_read_back() {
-        let o = ChartOptions { smoothing: 0.6, x_axis: XAxis::Wall, log_y: true };
+        let o = ChartOptions {
+            method: Smoothing::Gaussian,
+            smoothing: 4.0,
+            x_axis: XAxis::Series { metric: "epoch".into(), variant: "epoch".into() },
+            log_y: true,
+            split: true,
+            hidden: ["loss".to_string()].into(),
+        };
         assert_eq!(ChartOptions::from_stored(&o.to_stored()), Some(o));
         assert_eq!(ChartOptions::from_stored(&ChartOptions::default().to_stored()), Some(ChartOptions::default()));
-        for bad in ["", "2;iter;0", "0.5;sideways;0", "0.5;iter;yes", "0.5;iter;0;extra"] {
+        // The format before smoothing methods, amounts out of range, not JSON.
+        for bad in ["", "0.5;iter;0", r#"{"method":"Ema","smoothing":2}"#, r#"{"method":"Average","smoothing":2.5}"#] {
             assert_eq!(ChartOptions::from_stored(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn x_axis_keys_read_back() {
+        for a in [XAxis::Iteration, XAxis::Wall, XAxis::Series { metric: "a/b".into(), variant: "c d".into() }] {
+            assert_eq!(XAxis::from_key(&a.key()), Some(a));
+        }
+        assert_eq!(XAxis::from_key("sideways"), None);
+    }
+
+    #[test]
+    fn smoothing_methods() {
+        let y = [Some(0.0), Some(10.0), None, Some(20.0), Some(30.0)];
+        assert_eq!(Smoothing::Ema.apply(&y, 0.0), None);
+        assert_eq!(Smoothing::Average.apply(&y, 1.0), None);
+        assert_eq!(Smoothing::Average.apply(&y, 2.0), Some(vec![Some(0.0), Some(5.0), None, Some(15.0), Some(25.0)]));
+        let g = Smoothing::Gaussian.apply(&y, 1.0).unwrap_or_default();
+        assert_eq!(g[2], None);
+        // A symmetric kernel keeps a straight line straight, inside it.
+        let line: Vec<Option<f64>> = (0..20).map(|i| Some(f64::from(i))).collect();
+        let g = gaussian(&line, 2.0);
+        assert!((g[10].unwrap_or_default() - 10.0).abs() < 1e-9);
+        // At the edges it only sees one side.
+        assert!(g[0].unwrap_or_default() > 0.0);
+    }
+
+    #[test]
+    fn a_series_as_the_x_axis_takes_its_last_value_so_far() {
+        let loss = SeriesData {
+            x: vec![0, 5, 10, 15],
+            y: vec![Some(4.0), Some(3.0), Some(2.0), Some(1.0)],
+            ..series("loss", "train")
+        };
+        let epoch = SeriesData { x: vec![5, 12], y: vec![Some(1.0), Some(2.0)], ..series("epoch", "epoch") };
+        let (x, y) = against(&loss, &epoch);
+        assert_eq!(x, [json!(1.0), json!(1.0), json!(2.0)]);
+        assert_eq!(y, [Some(3.0), Some(2.0), Some(1.0)]);
+    }
+
+    #[test]
+    fn hidden_metrics_and_split_series() {
+        let all = [series("loss", "train"), series("loss", "val"), series("acc", "val")];
+        let titles = |split, hidden: &[&str]| -> Vec<String> {
+            let hidden = hidden.iter().map(|h| h.to_string()).collect();
+            chart_groups(&all, split, &hidden).into_iter().map(|(_, t, _)| t).collect()
+        };
+        assert_eq!(titles(false, &[]), ["loss", "acc"]);
+        assert_eq!(titles(false, &["loss"]), ["acc"]);
+        assert_eq!(titles(true, &["acc"]), ["loss / train", "loss / val"]);
     }
 
     #[test]
@@ -444,7 +810,8 @@ mod tests {
             series(":monitor:machine", "network_rx_mbs"),
             series(":monitor:gpu", "gpu_0_utilization"),
         ];
-        let charts: Vec<(String, usize)> = chart_groups(&all).into_iter().map(|(_, t, vs)| (t, vs.len())).collect();
+        let charts: Vec<(String, usize)> =
+            chart_groups(&all, false, &BTreeSet::new()).into_iter().map(|(_, t, vs)| (t, vs.len())).collect();
         assert_eq!(
             charts,
             [

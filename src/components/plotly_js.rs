@@ -83,6 +83,8 @@ extern "C" {
     fn react_js(id: &str, data: &JsValue, layout: &JsValue, config: &JsValue) -> Result<js_sys::Promise, JsValue>;
     #[wasm_bindgen(catch, js_namespace = Plotly, js_name = relayout)]
     fn relayout_js(el: &JsValue, update: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_namespace = ["Plotly", "Plots"], js_name = resize)]
+    fn resize_js(el: &JsValue) -> Result<js_sys::Promise, JsValue>;
 }
 
 /// The page's theme colours, from its CSS variables: text, muted text and
@@ -180,6 +182,17 @@ pub fn react(id: &str, data: &serde_json::Value, layout: &serde_json::Value) {
             leptos::logging::warn!("plotly could not draw #{id}: {e:?}");
         }
     });
+}
+
+/// Fits the chart in `id` to its element's size again (after the element
+/// was resized other than by the window).
+pub fn resize(id: &str) {
+    let Some(el) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id(id)) else {
+        return;
+    };
+    if loaded() {
+        let _ = resize_js(&el.into());
+    }
 }
 
 /// Draws a figure given as JSON text (`{"data": …, "layout": …}`); text that

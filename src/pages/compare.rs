@@ -5,7 +5,7 @@
 //! axes can be chosen (constant hyperparameters start hidden).
 
 use crate::api::tasks::compare_tasks;
-use crate::components::chart::ScalarCharts;
+use crate::components::chart::{remembered_options, ChartControls, ScalarCharts};
 use crate::components::error::ErrorBox;
 use crate::components::figure::FigureView;
 use crate::model::format::fmt_number;
@@ -358,6 +358,9 @@ fn CompareView(comparison: Comparison) -> impl IntoView {
             series.iter().map(move |s| SeriesData { variant: format!("{name} · {}", s.variant), ..s.clone() })
         })
         .collect();
+    let chart_options = remembered_options();
+    let chart_metrics: Vec<String> =
+        crate::components::grouped(&overlaid, |s| s.metric.clone()).into_iter().map(|(m, _)| m).collect();
     let metric_keys: Vec<String> = metrics.iter().map(|((m, v), _)| format!("{m}/{v}")).collect();
     let chosen = RwSignal::new(metric_keys.first().cloned().unwrap_or_default());
     let metrics_sv = StoredValue::new(metrics);
@@ -393,7 +396,8 @@ fn CompareView(comparison: Comparison) -> impl IntoView {
             </table>
         </div>
         <h2>"Scalars"</h2>
-        <ScalarCharts series=overlaid/>
+        <ChartControls options=chart_options metrics=chart_metrics/>
+        <ScalarCharts series=overlaid options=chart_options/>
         {has_metrics.then(|| view! {
             <h2>"Hyperparameters against a metric"</h2>
             <label class="field">

@@ -640,11 +640,14 @@ fn ScalarsTab(id: String, metrics: Vec<crate::model::task::MetricSummary>, data:
     let options = data.chart_options;
     let (singles, series): (Vec<_>, Vec<_>) = metrics.into_iter().partition(|m| m.is_single_value());
     let summary = (!singles.is_empty()).then(|| view! { <SummaryTable metrics=singles/> });
+    let names: Vec<String> =
+        crate::components::grouped(&series, |m| m.metric.clone()).into_iter().map(|(m, _)| m).collect();
+    let pairs: Vec<(String, String)> = series.iter().map(|m| (m.metric.clone(), m.variant.clone())).collect();
     let table = (!series.is_empty()).then(|| view! { <ValuesTable metrics=series/> });
     view! {
         {summary}
         {table}
-        <ChartControls options/>
+        <ChartControls options metrics=names series=pairs/>
         <Transition fallback=|| view! { <p>"Loading scalars…"</p> }>
             {move || {
                 let task = task.clone();
