@@ -28,6 +28,9 @@ cargo fmt --all -- --check
 step "cargo clippy (server)"
 RUSTFLAGS=$LEPTOS_DEBUG_RUSTFLAGS cargo clippy --features ssr --all-targets -- -D warnings
 
+step "cargo clippy (browser)"
+RUSTFLAGS=$LEPTOS_DEBUG_RUSTFLAGS cargo clippy --lib --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
 step "cargo leptos build"
 cargo leptos build
 export LABBOOK_BIN="$CARGO_TARGET_DIR/debug/labbook"
