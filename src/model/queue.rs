@@ -64,6 +64,94 @@ impl QueueWaits {
     }
 }
 
+/// One sample of a queue's state, kept for its charts: written on every
+/// change of the queue and once a minute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueStat {
+    pub queue: String,
+    /// Epoch milliseconds.
+    pub timestamp: i64,
+    /// How many tasks waited.
+    pub length: i64,
+    /// Their mean wait, milliseconds.
+    pub mean_wait_ms: i64,
+}
+
+impl QueueStat {
+    /// The sample of `queue` holding `entries` at `now` (epoch ms).
+    pub fn of(queue: &str, entries: &[QueueEntry], now: i64) -> QueueStat {
+        let waits = QueueWaits::of(entries, now);
+        QueueStat {
+            queue: queue.to_string(),
+            timestamp: now,
+            length: i64::try_from(waits.count).unwrap_or(i64::MAX),
+            mean_wait_ms: waits.mean_ms,
+        }
+    }
+}
+
+/// A queue in one interval of its chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueBucket {
+    /// Epoch ms of the interval's start.
+    pub date: i64,
+    /// How many tasks waited.
+    pub length: i64,
+    /// Their mean wait, milliseconds.
+    pub wait_ms: i64,
+}
+
+/// Each queue's samples cut into intervals of `interval_ms` aligned on the
+/// epoch, as ClearML's `queues.get_queue_metrics` cuts them: an interval
+/// shows its sample with the longest mean wait (the longer queue on a tie);
+/// intervals without a sample are left out. By queue id, dates ascending.
+pub fn queue_buckets(samples: &[QueueStat], interval_ms: i64) -> std::collections::BTreeMap<String, Vec<QueueBucket>> {
+    let interval_ms = interval_ms.max(1);
+    let mut best: std::collections::BTreeMap<(&str, i64), QueueBucket> = Default::default();
+    for s in samples {
+        let date = s.timestamp.div_euclid(interval_ms) * interval_ms;
+        let candidate = QueueBucket { date, length: s.length, wait_ms: s.mean_wait_ms };
+        best.entry((s.queue.as_str(), date))
+            .and_modify(|b| {
+                if (candidate.wait_ms, candidate.length) > (b.wait_ms, b.length) {
+                    *b = candidate;
+                }
+            })
+            .or_insert(candidate);
+    }
+    let mut out: std::collections::BTreeMap<String, Vec<QueueBucket>> = Default::default();
+    for ((queue, _), b) in best {
+        out.entry(queue.to_string()).or_default().push(b);
+    }
+    out
+}
+
+/// All queues together per interval (ClearML's "total" when no queue is
+/// named): a queue without a sample in an interval counts with its last
+/// one; lengths add up and the wait is their length-weighted mean.
+pub fn total_buckets(per_queue: &std::collections::BTreeMap<String, Vec<QueueBucket>>) -> Vec<QueueBucket> {
+    let mut dates: Vec<i64> = per_queue.values().flatten().map(|b| b.date).collect();
+    dates.sort_unstable();
+    dates.dedup();
+    let mut next: Vec<(usize, &Vec<QueueBucket>)> = per_queue.values().map(|v| (0, v)).collect();
+    let mut last: Vec<Option<QueueBucket>> = vec![None; next.len()];
+    dates
+        .into_iter()
+        .map(|date| {
+            for (i, (at, buckets)) in next.iter_mut().enumerate() {
+                while let Some(b) = buckets.get(*at).filter(|b| b.date <= date) {
+                    last[i] = Some(*b);
+                    *at += 1;
+                }
+            }
+            let length: i64 = last.iter().flatten().map(|b| b.length).sum();
+            let weighted: i128 = last.iter().flatten().map(|b| i128::from(b.wait_ms) * i128::from(b.length)).sum();
+            let wait_ms = if length > 0 { i64::try_from(weighted / i128::from(length)).unwrap_or(i64::MAX) } else { 0 };
+            QueueBucket { date, length, wait_ms }
+        })
+        .collect()
+}
+
 /// A task waiting in a queue, for the queues page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WaitingTask {
@@ -129,4 +217,45 @@ pub enum QueueOp {
     Remove,
     /// To the end of another queue (by id).
     MoveTo(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stat(queue: &str, timestamp: i64, length: i64, mean_wait_ms: i64) -> QueueStat {
+        QueueStat { queue: queue.into(), timestamp, length, mean_wait_ms }
+    }
+
+    #[test]
+    fn buckets_keep_the_longest_wait_and_skip_empty_intervals() {
+        let samples =
+            [stat("a", 1_000, 1, 10), stat("a", 4_000, 3, 50), stat("a", 4_500, 5, 20), stat("a", 16_000, 0, 0)];
+        let got = queue_buckets(&samples, 5_000);
+        assert_eq!(
+            got["a"],
+            vec![QueueBucket { date: 0, length: 3, wait_ms: 50 }, QueueBucket { date: 15_000, length: 0, wait_ms: 0 },]
+        );
+    }
+
+    #[test]
+    fn totals_carry_each_queue_forward_and_weigh_waits_by_length() {
+        let samples = [stat("a", 0, 2, 100), stat("b", 5_000, 1, 400), stat("a", 10_000, 0, 0)];
+        let total = total_buckets(&queue_buckets(&samples, 5_000));
+        assert_eq!(
+            total,
+            vec![
+                QueueBucket { date: 0, length: 2, wait_ms: 100 },
+                QueueBucket { date: 5_000, length: 3, wait_ms: 200 },
+                QueueBucket { date: 10_000, length: 1, wait_ms: 400 },
+            ]
+        );
+    }
+
+    #[test]
+    fn a_sample_counts_the_waiting_tasks() {
+        let entries = [QueueEntry { task: "t".into(), added: 1_000 }, QueueEntry { task: "u".into(), added: 3_000 }];
+        assert_eq!(QueueStat::of("q", &entries, 5_000), stat("q", 5_000, 2, 3_000));
+        assert_eq!(QueueStat::of("q", &[], 5_000), stat("q", 5_000, 0, 0));
+    }
 }

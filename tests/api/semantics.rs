@@ -139,6 +139,42 @@ async fn queue_removal_and_batches_follow_clearml(app: &TestApp) {
 }
 on_both!(queue_removal_and_batches_follow_clearml);
 
+async fn queues_keep_a_history_of_their_length(app: &TestApp) {
+    let q = app.ok("queues.create", json!({"name": "sem history"})).await;
+    let q = q["id"].as_str().unwrap_or_default().to_string();
+    let (a, b) = (app.task("sem waits a").await, app.task("sem waits b").await);
+    let start =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs_f64()).unwrap_or(0.0);
+    app.ok("tasks.enqueue", json!({"task": a, "queue": q})).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    app.ok("tasks.enqueue", json!({"task": b, "queue": q})).await;
+    app.ok("queues.get_next_task", json!({"queue": q})).await;
+    app.ok("queues.remove_task", json!({"task": b, "queue": q, "update_task_status": true})).await;
+    let ask = |queues: Value, interval: i64| json!({"queue_ids": queues, "from_date": start - 600.0, "to_date": start + 600.0, "interval": interval});
+    let got = app.ok("queues.get_queue_metrics", ask(json!([q, "missing"]), 3600)).await;
+    let queues = got["queues"].as_array().cloned().unwrap_or_default();
+    assert_eq!(queues.len(), 1, "an unknown queue is left out: {got}");
+    let m = &queues[0];
+    assert_eq!(m["queue"], q.as_str());
+    let dates: Vec<i64> = m["dates"].as_array().into_iter().flatten().filter_map(Value::as_i64).collect();
+    assert!((1..=2).contains(&dates.len()), "intervals without samples are left out: {m}");
+    assert!(dates.iter().all(|d| d % 3_600_000 == 0), "dates are interval starts in ms: {m}");
+    let longest = m["queue_lengths"].as_array().into_iter().flatten().filter_map(Value::as_i64).max();
+    assert_eq!(longest, Some(2), "the interval shows its longest wait, when both tasks waited: {m}");
+    let wait = m["avg_waiting_times"].as_array().into_iter().flatten().filter_map(Value::as_f64).fold(0.0, f64::max);
+    assert!(wait >= 0.5, "mean wait in seconds: {m}");
+    // One-second intervals: the two enqueues, 1.1 s apart, fall in different ones.
+    let fine = app.ok("queues.get_queue_metrics", ask(json!([q]), 1)).await;
+    assert!(fine["queues"][0]["dates"].as_array().map_or(0, Vec::len) >= 2, "{fine}");
+    let total = app.ok("queues.get_queue_metrics", ask(json!([]), 3600)).await;
+    assert_eq!(total["queues"][0]["queue"], "total", "{total}");
+    let bad = json!({"queue_ids": [q], "from_date": start, "to_date": start, "interval": 5});
+    assert_eq!(app.call("queues.get_queue_metrics", bad).await.codes(), (400, 16));
+    let bad = json!({"queue_ids": [q], "from_date": "yesterday", "to_date": start, "interval": 5});
+    assert_eq!(app.call("queues.get_queue_metrics", bad).await.codes().0, 400);
+}
+on_both!(queues_keep_a_history_of_their_length);
+
 async fn models_are_published_and_deleted_with_their_tasks(app: &TestApp) {
     let t = app.task("sem model owner").await;
     app.ok("tasks.started", json!({"task": t})).await;

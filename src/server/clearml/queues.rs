@@ -280,8 +280,35 @@ pub async fn add_task(state: &AppState, actor: &Actor, req: Req) -> AppResult<Va
     Ok(json!({"added": 1}))
 }
 
-/// `queues.get_queue_metrics {queue_ids?}`: one sample per queue, now.
+/// `queues.get_queue_metrics {from_date, to_date, interval, queue_ids?}`:
+/// each queue's length and mean wait (seconds) per interval, dates in epoch
+/// ms; without `queue_ids`, all queues as one series `total`. Asked without
+/// a range (Labbook's older form), one sample per queue, now.
 pub async fn get_queue_metrics(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
+    if req.has("from_date") || req.has("to_date") || req.has("interval") {
+        let date = |field: &str| -> AppResult<f64> {
+            match req.get(field) {
+                None | Some(Value::Null) => Err(AppError::missing(field)),
+                Some(v) => v.as_f64().ok_or_else(|| AppError::invalid(format!("{field} must be a number of seconds"))),
+            }
+        };
+        let interval = req.opt_i64("interval")?.ok_or_else(|| AppError::missing("interval"))?;
+        let range = queues::MetricsRange::new(date("from_date")?, date("to_date")?, interval)?;
+        if req.bool_or("refresh", false)? {
+            queues::record_all(state).await?;
+        }
+        let out: Vec<Value> = queues::history(state, actor, &req.str_list("queue_ids")?, range)
+            .await?
+            .into_iter()
+            .map(|(queue, buckets)| {
+                let dates: Vec<i64> = buckets.iter().map(|b| b.date).collect();
+                let waits: Vec<f64> = buckets.iter().map(|b| b.wait_ms as f64 / 1000.0).collect();
+                let lengths: Vec<i64> = buckets.iter().map(|b| b.length).collect();
+                json!({"queue": queue, "dates": dates, "avg_waiting_times": waits, "queue_lengths": lengths})
+            })
+            .collect();
+        return Ok(json!({"queues": out}));
+    }
     let now = now_ms();
     let out: Vec<Value> = queues::metrics(state, actor, &req.str_list("queue_ids")?)
         .await?

@@ -6,7 +6,10 @@
 use super::tasks::{dequeue_if_waiting, unqueue};
 use super::{lookup, workers, Actor};
 use crate::error::{AppError, AppResult, Noun};
-use crate::model::queue::{QueueChoice, QueuePosition, QueueView, WaitingTask, DEFAULT_TAG};
+use crate::model::queue::{
+    queue_buckets, total_buckets, QueueBucket, QueueChoice, QueuePosition, QueueStat, QueueView, WaitingTask,
+    DEFAULT_TAG,
+};
 use crate::model::{check_name, Queue, QueueEntry, QueueWaits, DEFAULT_QUEUE};
 use crate::server::clock::now_ms;
 use crate::server::state::AppState;
@@ -62,7 +65,11 @@ pub async fn create(
 /// task stays `queued` until the agent starts it.
 pub async fn next_task(state: &AppState, actor: &Actor, id: &str) -> AppResult<Option<QueueEntry>> {
     get(state, actor, id).await?;
-    state.store.pop_queue(id).await
+    let entry = state.store.pop_queue(id).await?;
+    if entry.is_some() {
+        record(state, &[id]).await;
+    }
+    Ok(entry)
 }
 
 /// What `queues.update` changes; `None` leaves a field as it is.
@@ -175,9 +182,91 @@ pub async fn add_task(state: &AppState, actor: &Actor, id: &str, task: &str) -> 
     super::tasks::enqueue(state, actor, task, &super::tasks::QueueRef::Id(q.id), true, "", "").await.map(|_| ())
 }
 
-/// `queues.get_queue_metrics`: each queue (of `ids`, or all) with how many
-/// tasks wait in it now and how long they have waited: one sample at the
-/// time of the call (Labbook keeps no history of these).
+/// Samples these queues now and keeps the samples for their charts. Called
+/// after each change of a queue; a failure is logged, not answered, since
+/// the change itself was made.
+pub async fn record(state: &AppState, ids: &[&str]) {
+    let now = now_ms();
+    let mut stats = Vec::new();
+    for id in ids {
+        match state.store.queue_entries(id).await {
+            Ok(entries) => stats.push(QueueStat::of(id, &entries, now)),
+            Err(e) => tracing::warn!(queue = %id, error = %e, "could not sample the queue"),
+        }
+    }
+    if let Err(e) = state.store.add_queue_stats(&stats).await {
+        tracing::warn!(error = %e, "could not keep the queue samples");
+    }
+}
+
+/// Samples every queue (once a minute, so a chart shows waits growing
+/// while nothing changes), and forgets samples older than
+/// [`super::workers::STATS_KEPT_MS`].
+pub async fn record_all(state: &AppState) -> AppResult<()> {
+    let queues = state.store.list_queues().await?;
+    let ids: Vec<&str> = queues.iter().map(|q| q.id.as_str()).collect();
+    record(state, &ids).await;
+    state.store.prune_queue_stats(now_ms() - super::workers::STATS_KEPT_MS).await.map(|_| ())
+}
+
+/// How far before a chart's start samples are read, so that a queue that
+/// did not change lately still has a value (ClearML reads an hour).
+const SAMPLES_BEFORE_MS: i64 = 3600 * 1000;
+
+/// A chart's time range and interval, epoch ms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MetricsRange {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub interval_ms: i64,
+}
+
+impl MetricsRange {
+    /// The range of `from..to` (epoch seconds) in `interval_s` intervals;
+    /// 400/16 unless `from < to`, 400 for an interval under one second.
+    pub fn new(from: f64, to: f64, interval_s: i64) -> AppResult<MetricsRange> {
+        if from.partial_cmp(&to) != Some(std::cmp::Ordering::Less) {
+            return Err(AppError::FieldsValue { message: "from_date must be less than to_date".into() });
+        }
+        if interval_s < 1 {
+            return Err(AppError::invalid(format!("interval must be at least 1 second, not {interval_s}")));
+        }
+        Ok(MetricsRange {
+            from_ms: (from * 1000.0) as i64,
+            to_ms: (to * 1000.0) as i64,
+            interval_ms: interval_s * 1000,
+        })
+    }
+}
+
+/// `queues.get_queue_metrics` over a range: for each of `ids` (unknown ones
+/// left out) its length and mean wait per interval, or with no `ids` all
+/// queues together as one series named `total`. Intervals without a
+/// sample are left out, as ClearML's server leaves them.
+pub async fn history(
+    state: &AppState,
+    actor: &Actor,
+    ids: &[String],
+    range: MetricsRange,
+) -> AppResult<Vec<(String, Vec<QueueBucket>)>> {
+    let known: Vec<String> =
+        list(state, actor).await?.into_iter().map(|q| q.id).filter(|id| ids.is_empty() || ids.contains(id)).collect();
+    if known.is_empty() {
+        return Ok(Vec::new());
+    }
+    let samples = state.store.queue_stats(&known, range.from_ms - SAMPLES_BEFORE_MS, range.to_ms).await?;
+    let per_queue = queue_buckets(&samples, range.interval_ms);
+    let start = range.from_ms - range.interval_ms;
+    let shown = |buckets: Vec<QueueBucket>| buckets.into_iter().filter(|b| b.date >= start).collect::<Vec<_>>();
+    if ids.is_empty() {
+        return Ok(vec![("total".to_string(), shown(total_buckets(&per_queue)))]);
+    }
+    let mut per_queue = per_queue;
+    Ok(known.into_iter().map(|id| (id.clone(), shown(per_queue.remove(&id).unwrap_or_default()))).collect())
+}
+
+/// `queues.get_queue_metrics` without a range: each queue (of `ids`, or
+/// all) with how many tasks wait in it now and how long they have waited.
 pub async fn metrics(state: &AppState, actor: &Actor, ids: &[String]) -> AppResult<Vec<(Queue, QueueWaits)>> {
     let now = now_ms();
     let mut out = Vec::new();

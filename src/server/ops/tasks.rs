@@ -39,13 +39,21 @@ pub(super) async fn modify_with_queue<T>(
         if task.public {
             return Err(lookup::read_only("task", id));
         }
+        let was_in = task.execution_queue.clone();
         let (out, queue) = change(&mut task)?;
         let now = now_ms();
         task.last_update = now;
         task.last_change = now;
         task.last_changed_by = actor.user.clone();
+        let changed: Vec<String> = match &queue {
+            QueueChange::Keep => Vec::new(),
+            QueueChange::Enqueue(to) => was_in.into_iter().filter(|q| q != to).chain([to.clone()]).collect(),
+            QueueChange::Remove => was_in.into_iter().collect(),
+        };
         if state.store.update_task_queue(&task, queue).await? {
             task.revision += 1;
+            let changed: Vec<&str> = changed.iter().map(String::as_str).collect();
+            super::queues::record(state, &changed).await;
             return Ok((out, task));
         }
     }

@@ -403,13 +403,24 @@ pub async fn stat_keys(state: &AppState, _actor: &Actor, workers: &[String]) -> 
     Ok(out)
 }
 
-/// Runs [`reap`] every few seconds (a tenth of the timeout, at most 30 s).
+/// How often every queue is sampled for its charts.
+const QUEUE_SAMPLE_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Runs [`reap`] every few seconds (a tenth of the timeout, at most 30 s),
+/// and samples the queues once a minute.
 pub async fn reap_forever(state: AppState) {
     let every = std::time::Duration::from_secs((state.config.worker_timeout / 10).clamp(1, 30));
+    let mut last_sample: Option<std::time::Instant> = None;
     loop {
         tokio::time::sleep(every).await;
         if let Err(e) = reap(&state).await {
             tracing::warn!(error = %e, "reaping lost workers failed");
+        }
+        if last_sample.is_none_or(|t| t.elapsed() >= QUEUE_SAMPLE_EVERY) {
+            last_sample = Some(std::time::Instant::now());
+            if let Err(e) = super::queues::record_all(&state).await {
+                tracing::warn!(error = %e, "sampling the queues failed");
+            }
         }
     }
 }

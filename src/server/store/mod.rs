@@ -16,6 +16,7 @@ mod sqlite;
 use crate::error::{AppError, AppResult};
 use crate::model::event::MetricFilter;
 pub use crate::model::queue::QueuePosition;
+use crate::model::queue::QueueStat;
 pub use crate::model::task::MetricStat;
 use crate::model::task::MetricSummary;
 use crate::model::worker::WorkerStat;
@@ -418,6 +419,13 @@ pub trait QueueStore: Send + Sync {
     /// Takes the first entry off a queue and answers it: each entry is
     /// handed out once, also to concurrent callers and server processes.
     async fn pop_queue(&self, queue: &str) -> AppResult<Option<QueueEntry>>;
+    /// Keeps samples of queues' state.
+    async fn add_queue_stats(&self, stats: &[QueueStat]) -> AppResult<()>;
+    /// The samples taken from `from` to `to` (epoch ms) of these queues
+    /// (all when empty), oldest first.
+    async fn queue_stats(&self, queues: &[String], from: i64, to: i64) -> AppResult<Vec<QueueStat>>;
+    /// Forgets the samples older than `before`; answers how many.
+    async fn prune_queue_stats(&self, before: i64) -> AppResult<u64>;
 }
 
 /// Workers as they last reported.

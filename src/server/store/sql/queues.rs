@@ -4,6 +4,7 @@
 
 use super::{from_json, to_json, Sql, SqlStore};
 use crate::error::AppResult;
+use crate::model::queue::QueueStat;
 use crate::model::{Queue, QueueEntry};
 use crate::server::clock::{new_id, now_ms};
 use crate::server::store::{QueuePosition, QueueStore};
@@ -156,5 +157,47 @@ impl QueueStore for SqlStore {
         .bind(queue);
         let row: Option<(String, i64)> = self.db.fetch_optional(&q).await?;
         Ok(row.map(|(task, added)| QueueEntry { task, added }))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(n = stats.len()))]
+    async fn add_queue_stats(&self, stats: &[QueueStat]) -> AppResult<()> {
+        if stats.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.db.begin().await?;
+        let mut exec = tx.exec();
+        for s in stats {
+            let q =
+                Sql::new("INSERT INTO queue_stats (queue, timestamp, length, mean_wait_ms) VALUES ($1, $2, $3, $4)")
+                    .bind(&s.queue)
+                    .bind(s.timestamp)
+                    .bind(s.length)
+                    .bind(s.mean_wait_ms);
+            exec.execute(&q).await?;
+        }
+        tx.commit().await
+    }
+
+    #[tracing::instrument(level = "debug", skip_all, fields(from = from, to = to, queues = queues.len()))]
+    async fn queue_stats(&self, queues: &[String], from: i64, to: i64) -> AppResult<Vec<QueueStat>> {
+        let mut q = Sql::params();
+        let mut conds = vec![format!("timestamp >= {}", q.param(from)), format!("timestamp <= {}", q.param(to))];
+        if !queues.is_empty() {
+            conds.push(q.in_list("queue", queues, false));
+        }
+        let sql = format!(
+            "SELECT queue, timestamp, length, mean_wait_ms FROM queue_stats WHERE {} ORDER BY timestamp, id",
+            conds.join(" AND ")
+        );
+        let rows: Vec<(String, i64, i64, i64)> = self.db.fetch_all(&q.with_text(sql)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(queue, timestamp, length, mean_wait_ms)| QueueStat { queue, timestamp, length, mean_wait_ms })
+            .collect())
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn prune_queue_stats(&self, before: i64) -> AppResult<u64> {
+        self.db.execute(&Sql::new("DELETE FROM queue_stats WHERE timestamp < $1").bind(before)).await
     }
 }
