@@ -345,6 +345,9 @@ impl FromServerFnError for AppError {
         match e {
             // The browser sent arguments the server cannot read.
             ServerFnErrorErr::Args(m) | ServerFnErrorErr::MissingArg(m) => AppError::invalid(m),
+            // On the server, what cannot be decoded is a call's JSON arguments.
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Deserialization(m) => AppError::invalid(format!("the arguments cannot be read: {m}")),
             other => AppError::Transport(other.to_string()),
         }
     }

@@ -2,6 +2,7 @@
 //! who runs what.
 
 use crate::error::AppError;
+use crate::model::history::{HistoryRange, TimeChart};
 use crate::model::queue::{QueueChoice, QueueOp, QueueView};
 use crate::model::worker::WorkerView;
 use leptos::prelude::*;
@@ -12,6 +13,20 @@ use leptos::server_fn::codec::Json;
 pub async fn list_workers() -> Result<Vec<WorkerView>, AppError> {
     let (st, actor) = super::context()?;
     super::answer(crate::server::ops::workers::views(&st, &actor).await)
+}
+
+/// The workers' charts over the `range` that ends now.
+#[server(prefix = "/rpc", endpoint = "worker_charts", input = Json, output = Json)]
+pub async fn worker_charts(range: HistoryRange) -> Result<Vec<TimeChart>, AppError> {
+    let (st, actor) = super::context()?;
+    super::answer(crate::server::ops::workers::charts(&st, &actor, range).await)
+}
+
+/// The queues' charts (length, mean wait) over the `range` that ends now.
+#[server(prefix = "/rpc", endpoint = "queue_charts", input = Json, output = Json)]
+pub async fn queue_charts(range: HistoryRange) -> Result<Vec<TimeChart>, AppError> {
+    let (st, actor) = super::context()?;
+    super::answer(crate::server::ops::queues::charts(&st, &actor, range).await)
 }
 
 /// Every queue with its waiting tasks, the default queue first.

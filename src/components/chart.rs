@@ -176,31 +176,14 @@ impl ChartOptions {
     }
 }
 
-/// Where the browser keeps the chart options.
-#[cfg(feature = "hydrate")]
-const OPTIONS_KEY: &str = "labbook-chart-options";
-
-/// Chart options that survive a reload: read from the browser's
-/// `localStorage` once the page runs (the server renders the defaults, so
-/// hydration matches), written back on every change.
+/// Chart options that survive a reload (kept in the browser).
 pub fn remembered_options() -> RwSignal<ChartOptions> {
-    let options = RwSignal::new(ChartOptions::default());
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |loaded: Option<bool>| {
-        let current = options.get();
-        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-        let Some(storage) = storage else { return true };
-        if loaded.is_none() {
-            let saved = storage.get_item(OPTIONS_KEY).ok().flatten().and_then(|s| ChartOptions::from_stored(&s));
-            if let Some(saved) = saved.filter(|s| *s != current) {
-                options.set(saved);
-            }
-        } else {
-            let _ = storage.set_item(OPTIONS_KEY, &current.to_stored());
-        }
-        true
-    });
-    options
+    super::stored::remembered(
+        "labbook-chart-options",
+        ChartOptions::default(),
+        ChartOptions::to_stored,
+        ChartOptions::from_stored,
+    )
 }
 
 /// Exponential moving average with TensorBoard's debiasing (the first

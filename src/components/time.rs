@@ -48,6 +48,18 @@ fn local(ms: i64) -> (String, String) {
     (fmt_time(ms), "UTC".into())
 }
 
+/// `ms` as the reader's clock shows it (`2026-12-04 09:30:00`): in the
+/// browser's zone once in the browser, else UTC; what a chart's time axis
+/// is given, since plotly.js reads epoch numbers as UTC.
+pub fn clock_text(ms: i64) -> String {
+    local(ms).0
+}
+
+/// The reader's zone at `ms` (`UTC+09:00`; `UTC` on the server).
+pub fn zone_label(ms: i64) -> String {
+    local(ms).1
+}
+
 /// Now, in epoch ms.
 fn now_ms() -> i64 {
     #[cfg(feature = "hydrate")]

@@ -7,6 +7,7 @@ pub mod diff;
 pub mod draft;
 pub mod event;
 pub mod format;
+pub mod history;
 // The domain noun "model" (trained weights) lives in `model::model`.
 #[allow(clippy::module_inception)]
 pub mod model;

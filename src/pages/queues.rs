@@ -6,6 +6,7 @@
 use crate::api::queues::{create_queue, delete_queue, list_queue_views, queue_task, rename_queue};
 use crate::components::dialog::Dialog;
 use crate::components::error::ErrorBox;
+use crate::components::history::{HistoryCharts, HistoryOf};
 use crate::components::live::poll_while;
 use crate::error::AppError;
 use crate::model::format::fmt_duration;
@@ -69,6 +70,8 @@ pub fn QueuesPage() -> impl IntoView {
     });
     // Workers take tasks and new ones arrive: keep the page current.
     poll_while(|| true, move || version.update(|v| *v += 1));
+    // The charts move slower: every tenth refresh.
+    let history_refresh = Memo::new(move |_| version.get() / 10);
     let report = move || {
         act.value().get().map(|r| match r {
             Ok(text) => view! { <p class="notice" role="status">{text}</p> }.into_any(),
@@ -121,6 +124,7 @@ pub fn QueuesPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <HistoryCharts of=HistoryOf::Queues refresh=history_refresh/>
     }
 }
 

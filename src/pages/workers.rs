@@ -1,8 +1,10 @@
 //! `/workers`: the live workers (agents), the queues each serves, the task
-//! it runs (with a link), when it last reported and its machine's load.
+//! it runs (with a link), when it last reported and its machine's load;
+//! below, charts of how many workers ran and how loaded they were.
 
 use crate::api::queues::list_workers;
 use crate::components::error::ErrorBox;
+use crate::components::history::{HistoryCharts, HistoryOf};
 use crate::components::live::poll_while;
 use crate::model::format::{fmt_duration, fmt_number, fmt_time};
 use leptos::prelude::*;
@@ -15,6 +17,8 @@ pub fn WorkersPage() -> impl IntoView {
     let version = RwSignal::new(0u64);
     let workers = Resource::new(move || version.get(), |_| list_workers());
     poll_while(|| true, move || version.update(|v| *v += 1));
+    // The charts move slower: every tenth refresh.
+    let history_refresh = Memo::new(move |_| version.get() / 10);
     view! {
         <Title text="Workers · Labbook"/>
         <header class="task-head"><h1>"Workers"</h1><A href="/queues">"Queues"</A></header>
@@ -60,5 +64,6 @@ pub fn WorkersPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <HistoryCharts of=HistoryOf::Workers refresh=history_refresh/>
     }
 }

@@ -205,6 +205,7 @@ pub fn build_app(state: &AppState) -> Routers {
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .with_state(state.clone())
+        .layer(axum::middleware::from_fn(rpc_error_status))
         .layer(axum::middleware::from_fn({
             let version: Arc<str> = state.leptos_options.site_pkg_dir.rsplit('/').next().unwrap_or_default().into();
             move |req, next| site::static_files(version.clone(), req, next)
@@ -214,6 +215,32 @@ pub fn build_app(state: &AppState) -> Routers {
     let api = clearml::router().with_state(state.clone()).layer(TraceLayer::new_for_http());
     let files = files::router().with_state(state.clone()).layer(TraceLayer::new_for_http());
     Routers { web, api, files }
+}
+
+/// The largest error answer of a server function read back for its status.
+const RPC_ERROR_BYTES: usize = 64 * 1024;
+
+/// Gives a server function's error answer the error's own status: leptos
+/// answers 500 when it cannot read a call's arguments, although the error
+/// it sends ([`AppError::invalid`](crate::error::AppError)) is the
+/// caller's (400). Errors the function itself answered already carry
+/// their status ([`crate::api`]).
+async fn rpc_error_status(req: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    let is_rpc = req.uri().path().starts_with("/rpc/");
+    let res = next.run(req).await;
+    if !is_rpc || res.status() != axum::http::StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let (mut parts, body) = res.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, RPC_ERROR_BYTES).await else {
+        return axum::response::Response::from_parts(parts, axum::body::Body::empty());
+    };
+    if let Ok(e) = serde_json::from_slice::<crate::error::AppError>(&bytes) {
+        if let Ok(status) = axum::http::StatusCode::from_u16(e.status()) {
+            parts.status = status;
+        }
+    }
+    axum::response::Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
 /// Serves `router` on `listener` until SIGINT or SIGTERM, over HTTPS when

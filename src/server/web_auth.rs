@@ -49,6 +49,8 @@ pub const READ_RPCS: &[&str] = &[
     "task_samples",
     "list_workers",
     "list_queue_views",
+    "worker_charts",
+    "queue_charts",
     "list_queues",
     "list_projects",
     "my_keys",

@@ -65,3 +65,44 @@ async fn web_actions_follow_the_state_machine(app: &TestApp) {
     assert_eq!(err["NotFound"]["noun"], "Task", "{err}");
 }
 on_both!(web_actions_follow_the_state_machine);
+
+/// The line named `name` of the chart titled `title` in a chart list.
+fn line<'a>(charts: &'a Value, title: &str, name: &str) -> Option<&'a Value> {
+    let chart = charts.as_array()?.iter().find(|c| c["title"] == title)?;
+    chart["series"].as_array()?.iter().find(|s| s["name"] == name)
+}
+
+/// The largest value of a chart line (gaps are null).
+fn peak(line: &Value) -> f64 {
+    line["y"].as_array().into_iter().flatten().filter_map(Value::as_f64).fold(f64::NEG_INFINITY, f64::max)
+}
+
+async fn the_history_charts_show_queues_and_workers(app: &TestApp) {
+    let q = app.ok("queues.create", json!({"name": "web history queue"})).await["id"].as_str().map(str::to_string);
+    let q = q.expect("queue id");
+    for n in 0..2 {
+        let t = app.task(&format!("web history {n}")).await;
+        app.ok("tasks.enqueue", json!({"task": t, "queue": q})).await;
+    }
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64);
+    let stats = json!({"cpu_usage": [40, 60], "memory_used": 2048});
+    app.ok("workers.status_report", json!({"worker": "web-history:0", "timestamp": now, "machine_stats": stats})).await;
+
+    let (status, charts) = app.rpc("queue_charts", json!({"range": "Hours3"})).await;
+    assert_eq!(status, 200, "{charts}");
+    let length = line(&charts, "Queue length", "web history queue").expect("a line for the queue");
+    assert_eq!(peak(length), 2.0, "{length}");
+    assert!(line(&charts, "Mean wait", "web history queue").is_some());
+
+    let (status, charts) = app.rpc("worker_charts", json!({"range": "Day"})).await;
+    assert_eq!(status, 200, "{charts}");
+    assert!(peak(line(&charts, "Workers", "reporting").expect("workers line")) >= 1.0, "{charts}");
+    assert_eq!(peak(line(&charts, "CPU usage", "web-history:0").expect("cpu line")), 50.0);
+    assert_eq!(peak(line(&charts, "Memory used", "web-history:0").expect("memory line")), 2.0);
+    // No GPU reported: no GPU chart.
+    assert!(charts.as_array().is_some_and(|cs| cs.iter().all(|c| c["title"] != "GPU usage")));
+
+    let (status, err) = app.rpc("queue_charts", json!({"range": "Fortnight"})).await;
+    assert_eq!(status, 400, "{err}");
+}
+on_both!(the_history_charts_show_queues_and_workers);

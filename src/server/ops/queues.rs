@@ -6,6 +6,7 @@
 use super::tasks::{dequeue_if_waiting, unqueue};
 use super::{lookup, workers, Actor};
 use crate::error::{AppError, AppResult, Noun};
+use crate::model::history::{HistoryRange, TimeChart, TimeSeries};
 use crate::model::queue::{
     queue_buckets, total_buckets, QueueBucket, QueueChoice, QueuePosition, QueueStat, QueueView, WaitingTask,
     DEFAULT_TAG,
@@ -263,6 +264,28 @@ pub async fn history(
     }
     let mut per_queue = per_queue;
     Ok(known.into_iter().map(|id| (id.clone(), shown(per_queue.remove(&id).unwrap_or_default()))).collect())
+}
+
+/// The queues page's charts over the `range` that ends now: each queue's
+/// length and the mean wait of its tasks (seconds), by queue name.
+pub async fn charts(state: &AppState, actor: &Actor, range: HistoryRange) -> AppResult<Vec<TimeChart>> {
+    // The next whole second: the range ends in whole seconds and must
+    // hold what was reported a moment ago.
+    let now = (now_ms() / 1000 + 1) as f64;
+    let span = MetricsRange::new(now - range.seconds() as f64, now, range.interval_s())?;
+    let queues = list(state, actor).await?;
+    let names: HashMap<&str, &str> = queues.iter().map(|q| (q.id.as_str(), q.name.as_str())).collect();
+    let ids: Vec<String> = queues.iter().map(|q| q.id.clone()).collect();
+    let (mut length, mut wait) = (TimeChart::new("Queue length", "tasks"), TimeChart::new("Mean wait", "s"));
+    for (id, buckets) in history(state, actor, &ids, span).await? {
+        let name = names.get(id.as_str()).copied().unwrap_or(&id).to_string();
+        let t: Vec<i64> = buckets.iter().map(|b| b.date).collect();
+        let lengths = buckets.iter().map(|b| Some(b.length as f64)).collect();
+        let waits = buckets.iter().map(|b| Some(b.wait_ms as f64 / 1000.0)).collect();
+        length.series.push(TimeSeries { name: name.clone(), t: t.clone(), y: lengths });
+        wait.series.push(TimeSeries { name, t, y: waits });
+    }
+    Ok(vec![length, wait])
 }
 
 /// `queues.get_queue_metrics` without a range: each queue (of `ids`, or

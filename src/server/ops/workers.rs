@@ -6,6 +6,7 @@
 use super::tasks::{self, StatusChange};
 use super::Actor;
 use crate::error::{AppError, AppResult};
+use crate::model::history::{HistoryRange, TimeChart, TimeSeries};
 use crate::model::worker::{WorkerStat, WorkerView};
 use crate::model::{Task, TaskStatus, Worker};
 use crate::server::clock::now_ms;
@@ -385,6 +386,49 @@ pub async fn activity(state: &AppState, _actor: &Actor, range: Intervals) -> App
         }
     }
     Ok((total.iter().map(|s| s.len()).collect(), active.iter().map(|s| s.len()).collect()))
+}
+
+/// The machine statistics the workers page charts, per worker: the
+/// metric, the chart's title and unit, and the factor from the reported
+/// unit (the agents report memory in MB).
+const CHARTED_STATS: [(&str, &str, &str, f64); 4] = [
+    ("cpu_usage", "CPU usage", "%", 1.0),
+    ("memory_used", "Memory used", "GB", 1.0 / 1024.0),
+    ("gpu_usage", "GPU usage", "%", 1.0),
+    ("gpu_memory_used", "GPU memory used", "GB", 1.0 / 1024.0),
+];
+
+/// The workers page's charts over the `range` that ends now: how many
+/// workers reported and how many ran a task, then each worker's CPU,
+/// memory and (where reported) GPU load, averaged per interval. An
+/// interval a worker did not report in is a gap (zero values are never
+/// kept: [`WorkerStat::of_report`]).
+pub async fn charts(state: &AppState, actor: &Actor, range: HistoryRange) -> AppResult<Vec<TimeChart>> {
+    // The next whole second: the range ends in whole seconds and must
+    // hold what was reported a moment ago.
+    let now = (now_ms() / 1000 + 1) as f64;
+    let span = Intervals::new(now - range.seconds() as f64, now, range.interval_s())?;
+    let dates = span.dates();
+    let line = |name: &str, y: Vec<Option<f64>>| TimeSeries { name: name.to_string(), t: dates.clone(), y };
+    let (total, active) = activity(state, actor, span).await?;
+    let count = |v: Vec<usize>| v.into_iter().map(|n| Some(n as f64)).collect();
+    let mut workers = TimeChart::new("Workers", "workers");
+    workers.series = vec![line("reporting", count(total)), line("running a task", count(active))];
+    let items: Vec<(String, Aggregation)> =
+        CHARTED_STATS.iter().map(|(metric, ..)| (metric.to_string(), Aggregation::Avg)).collect();
+    let stats = stats(state, actor, &items, span, &[], false).await?;
+    let mut out = vec![workers];
+    for (metric, title, unit, factor) in CHARTED_STATS {
+        let mut chart = TimeChart::new(title, unit);
+        for s in stats.iter().filter(|s| s.metric == metric) {
+            let y = s.values.iter().map(|&v| (v != 0.0).then_some(v * factor)).collect();
+            chart.series.push(line(&s.worker, y));
+        }
+        if chart.has_values() {
+            out.push(chart);
+        }
+    }
+    Ok(out)
 }
 
 /// `workers.get_metric_keys`: the statistics the workers (any when empty)
