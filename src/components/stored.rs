@@ -2,6 +2,32 @@
 
 use leptos::prelude::*;
 
+/// The text kept under `key`; `None` on the server, without storage, or
+/// when nothing is kept.
+pub fn read(key: &str) -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten())?;
+        storage.get_item(key).ok().flatten()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = key;
+        None
+    }
+}
+
+/// Keeps `value` under `key` (nothing on the server, or when the browser
+/// keeps nothing: private windows may refuse).
+pub fn write(key: &str, value: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(key, value);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (key, value);
+}
+
 /// A setting that survives a reload: the server renders `initial` (so
 /// hydration matches); once the page runs, the value kept under `key` is
 /// read (`decode` of anything else is `None` and leaves `initial`), and
@@ -16,22 +42,17 @@ where
     T: Clone + PartialEq + Send + Sync + 'static,
 {
     let value = RwSignal::new(initial);
-    #[cfg(feature = "hydrate")]
+    // Effects run in the browser only.
     Effect::new(move |loaded: Option<bool>| {
         let current = value.get();
-        let storage = web_sys::window().and_then(|w| w.local_storage().ok().flatten());
-        let Some(storage) = storage else { return true };
         if loaded.is_none() {
-            let saved = storage.get_item(key).ok().flatten().and_then(|s| decode(&s));
-            if let Some(saved) = saved.filter(|s| *s != current) {
+            if let Some(saved) = read(key).and_then(|s| decode(&s)).filter(|s| *s != current) {
                 value.set(saved);
             }
         } else {
-            let _ = storage.set_item(key, &encode(&current));
+            write(key, &encode(&current));
         }
         true
     });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (key, encode, decode);
     value
 }

@@ -160,6 +160,93 @@ impl TagMode {
     }
 }
 
+/// The narrowest and widest a resized column may be, pixels.
+pub const COLUMN_WIDTHS: std::ops::RangeInclusive<u32> = 48..=800;
+
+/// How a reader laid a project's table out, kept by their browser (ClearML
+/// keeps it per project too): the columns, when they chose them, and the
+/// widths of the columns they resized. A link with `cols=` still shows
+/// what it says; the layout fills in only where the URL is silent.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct TableLayout {
+    /// Column keys in order; `None` for the defaults.
+    #[serde(default)]
+    pub columns: Option<Vec<String>>,
+    /// Width in pixels by column key; a column not here sizes itself.
+    #[serde(default)]
+    pub widths: BTreeMap<String, u32>,
+}
+
+impl TableLayout {
+    /// Where the browser keeps the layout of `project`'s table (`None`: all
+    /// tasks).
+    pub fn storage_key(project: Option<&str>) -> String {
+        format!("labbook-table-layout:{}", project.unwrap_or("*"))
+    }
+
+    /// As kept in the browser (JSON).
+    pub fn to_stored(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads [`TableLayout::to_stored`] back: unknown columns are dropped,
+    /// widths clamped to [`COLUMN_WIDTHS`]; `None` for anything not a layout.
+    pub fn from_stored(s: &str) -> Option<TableLayout> {
+        let mut l: TableLayout = serde_json::from_str(s).ok()?;
+        if let Some(cols) = &mut l.columns {
+            cols.retain(|k| Column::parse(k).is_some());
+        }
+        l.columns = l.columns.filter(|c| !c.is_empty());
+        for w in l.widths.values_mut() {
+            *w = (*w).clamp(*COLUMN_WIDTHS.start(), *COLUMN_WIDTHS.end());
+        }
+        Some(l)
+    }
+
+    /// The saved columns, parsed.
+    pub fn saved_columns(&self) -> Option<Vec<Column>> {
+        self.columns.as_ref().map(|c| c.iter().filter_map(|k| Column::parse(k)).collect())
+    }
+
+    /// Remembers `columns` as chosen for a view whose defaults are
+    /// `defaults` (choosing the defaults forgets the choice).
+    pub fn choose_columns(&mut self, columns: &[Column], defaults: &[Column]) {
+        self.columns = (columns != defaults).then(|| columns.iter().map(Column::key).collect());
+    }
+
+    /// Sets the width of column `key` (clamped), or with `None` lets it
+    /// size itself again.
+    pub fn set_width(&mut self, key: &str, width: Option<f64>) {
+        match width {
+            Some(w) => {
+                let w = w.round().clamp(f64::from(*COLUMN_WIDTHS.start()), f64::from(*COLUMN_WIDTHS.end()));
+                self.widths.insert(key.to_string(), w as u32);
+            }
+            None => {
+                self.widths.remove(key);
+            }
+        }
+    }
+
+    /// The style sheet that gives the resized columns of a table showing
+    /// `columns` after one leading column (the checkboxes) their widths;
+    /// their cells cut what does not fit with an ellipsis.
+    pub fn css(&self, columns: &[Column]) -> String {
+        let mut out = String::new();
+        for (i, c) in columns.iter().enumerate() {
+            if let Some(w) = self.widths.get(&c.key()) {
+                // nth-child counts from 1, after the checkbox column.
+                let n = i + 2;
+                out.push_str(&format!(
+                    "table.tasks > * > tr > :nth-child({n}) {{ width: {w}px; min-width: {w}px; max-width: {w}px; \
+                     overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }}\n"
+                ));
+            }
+        }
+        out
+    }
+}
+
 /// Everything that decides which rows the table shows, and how.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableQuery {
@@ -478,6 +565,34 @@ pub fn day_start_ms(day: &str) -> Result<i64, String> {
     let date = chrono::NaiveDate::parse_from_str(day.trim(), "%Y-%m-%d")
         .map_err(|_| format!("'{day}' is not a date (YYYY-MM-DD)"))?;
     Ok(date.and_hms_opt(0, 0, 0).map(|t| t.and_utc().timestamp_millis()).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod layout_tests {
+    use super::*;
+
+    #[test]
+    fn a_layout_round_trips_and_cleans_what_it_reads() {
+        let mut l = TableLayout::default();
+        let defaults = default_columns(false);
+        l.choose_columns(&defaults, &defaults);
+        assert_eq!(l.columns, None, "the defaults are not a choice");
+        l.choose_columns(&[Column::Name, Column::Status], &defaults);
+        l.set_width("name", Some(5000.0));
+        l.set_width("status", Some(120.4));
+        assert_eq!(l.widths["name"], 800);
+        let back = TableLayout::from_stored(&l.to_stored()).expect("a layout");
+        assert_eq!(back, l);
+        assert_eq!(back.saved_columns(), Some(vec![Column::Name, Column::Status]));
+        let css = back.css(&[Column::Status, Column::Id]);
+        assert!(css.contains(":nth-child(2) { width: 120px;"), "{css}");
+        assert!(!css.contains("nth-child(3)"), "{css}");
+        let odd = TableLayout::from_stored(r#"{"columns":["zzz"],"widths":{"id":1}}"#).expect("a layout");
+        assert_eq!((odd.columns, odd.widths["id"]), (None, 48));
+        assert_eq!(TableLayout::from_stored("[1]"), None);
+        l.set_width("name", None);
+        assert!(!l.widths.contains_key("name"));
+    }
 }
 
 #[cfg(test)]

@@ -8,9 +8,12 @@ use crate::components::error::{ErrorBox, PageError};
 use crate::components::live::poll_while;
 use crate::components::project_actions::ProjectActions;
 use crate::components::status::{ProgressBar, StatusBadge};
+use crate::components::stored;
 use crate::components::time::Time;
 use crate::model::format::fmt_duration;
-use crate::model::table::{encode, ActionReport, Column, TableQuery, TableRow, TagMode, TaskTable, FIXED_COLUMNS};
+use crate::model::table::{
+    default_columns, encode, ActionReport, Column, TableLayout, TableQuery, TableRow, TagMode, TaskTable, FIXED_COLUMNS,
+};
 use crate::model::task::ALL_TASK_TYPES;
 use crate::model::ALL_STATUSES;
 use leptos::prelude::*;
@@ -22,6 +25,23 @@ use leptos_router::NavigateOptions;
 /// The hyperparameter and metric columns the picker offers, loaded per project
 /// (`None` until the browser has them).
 type ColumnChoices = RwSignal<Option<Vec<Column>>>;
+
+/// How the reader laid this table out (kept by the browser per project),
+/// shared by the column picker and the column headers.
+#[derive(Clone, Copy)]
+struct Layout {
+    layout: RwSignal<TableLayout>,
+    project: Memo<Option<String>>,
+}
+
+impl Layout {
+    /// Changes the layout and keeps it.
+    fn save(self, change: impl FnOnce(&mut TableLayout)) {
+        self.layout.update(change);
+        let key = TableLayout::storage_key(self.project.get_untracked().as_deref());
+        stored::write(&key, &self.layout.with_untracked(TableLayout::to_stored));
+    }
+}
 
 /// `/tasks` and `/projects/:id`: the experiments table.
 #[component]
@@ -42,6 +62,28 @@ pub fn TasksPage() -> impl IntoView {
         let project = project.get();
         leptos::task::spawn_local(async move { columns.set(Some(table_columns(project).await.unwrap_or_default())) });
     });
+    // The reader's layout of this project's table, read when the project
+    // changes (in the browser: effects do not run on the server). A URL
+    // that names its columns shows them; one that does not gets the
+    // columns the reader chose last for this project.
+    let layout = Layout { layout: RwSignal::new(TableLayout::default()), project };
+    let nav = use_navigate();
+    Effect::new(move |_| {
+        let project = project.get();
+        let saved = stored::read(&TableLayout::storage_key(project.as_deref()))
+            .and_then(|s| TableLayout::from_stored(&s))
+            .unwrap_or_default();
+        let url_names_columns = query.with_untracked(|q| q.get("cols").is_some());
+        if let (false, Some(cols)) = (url_names_columns, saved.saved_columns()) {
+            let q = view_q.get_untracked();
+            if q.columns != cols {
+                let options = NavigateOptions { replace: true, ..NavigateOptions::default() };
+                nav(&q.with(|q| q.columns = cols).href(), options);
+            }
+        }
+        layout.layout.set(saved);
+    });
+    provide_context(layout);
     // The Columns menu stays open while columns are picked: each pick
     // navigates and redraws the bar, so its state lives here.
     provide_context(ColumnsMenuOpen(RwSignal::new(false)));
@@ -308,7 +350,15 @@ struct ColumnsMenuOpen(RwSignal<bool>);
 fn ColumnPicker(query: TableQuery, available: Vec<Column>) -> impl IntoView {
     let open = use_context::<ColumnsMenuOpen>().map_or_else(|| RwSignal::new(false), |c| c.0);
     let q = StoredValue::new(query.clone());
-    let go = navigator();
+    let navigate = navigator();
+    // A pick is remembered as this project's columns, then shown.
+    let layout = use_context::<Layout>();
+    let go = Callback::new(move |next: TableQuery| {
+        if let Some(layout) = layout {
+            layout.save(|l| l.choose_columns(&next.columns, &default_columns(next.several_projects())));
+        }
+        navigate.run(next);
+    });
     let visible = query.columns.clone();
     let n = visible.len();
     let shown = visible
@@ -370,8 +420,95 @@ fn ColumnPicker(query: TableQuery, available: Vec<Column>) -> impl IntoView {
                 <ul class="plain">{shown}</ul>
                 <p class="muted">"Add"</p>
                 <ul class="plain">{hidden}</ul>
+                <button type="button" on:click=move |_| {
+                    if let Some(layout) = layout {
+                        layout.save(|l| *l = TableLayout::default());
+                    }
+                    navigate.run(q.get_value().with(|q| q.columns = default_columns(q.several_projects())));
+                }>"Reset layout"</button>
             </div>
         </details>
+    }
+}
+
+/// How many pixels an arrow key widens or narrows a column.
+const RESIZE_STEP: f64 = 16.0;
+
+/// The handle at a column header's right edge: dragging it sets the
+/// column's width, arrow keys change it, a double click lets the column
+/// size itself again; the width is kept in the table's [`Layout`].
+#[component]
+fn ColumnResizer(key: String, label: String) -> impl IntoView {
+    let layout = use_context::<Layout>();
+    let key = StoredValue::new(key);
+    let width = move || layout.and_then(|l| l.layout.with(|l| key.with_value(|k| l.widths.get(k).copied())));
+    // The pointer's x and the column's width when the drag began.
+    let drag = RwSignal::new(None::<(f64, f64)>);
+    let set = move |w: Option<f64>, keep: bool| {
+        let Some(l) = layout else { return };
+        let change = |t: &mut TableLayout| key.with_value(|k| t.set_width(k, w));
+        if keep {
+            l.save(change);
+        } else {
+            l.layout.update(change);
+        }
+    };
+    // The header's width as drawn now.
+    let drawn = move |ev: &leptos::web_sys::Event| -> f64 {
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let th = ev
+                .current_target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .and_then(|e| e.parent_element());
+            if let Some(th) = th.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                return f64::from(th.offset_width());
+            }
+        }
+        let _ = ev;
+        width().map_or(120.0, f64::from)
+    };
+    view! {
+        <span class="col-resize" role="separator" aria-orientation="vertical" tabindex="0"
+            aria-label=format!("Resize {label}") aria-valuenow=move || width().map(|w| w.to_string())
+            title="Drag to resize; double-click to fit"
+            on:pointerdown=move |ev| {
+                ev.prevent_default();
+                #[cfg(feature = "hydrate")]
+                {
+                    use wasm_bindgen::JsCast;
+                    if let Some(el) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                        let _ = el.set_pointer_capture(ev.pointer_id());
+                    }
+                }
+                drag.set(Some((f64::from(ev.client_x()), drawn(&ev))));
+            }
+            on:pointermove=move |ev| {
+                if let Some((x0, w0)) = drag.get_untracked() {
+                    set(Some(w0 + f64::from(ev.client_x()) - x0), false);
+                }
+            }
+            on:pointerup=move |ev| {
+                if let Some((x0, w0)) = drag.get_untracked() {
+                    drag.set(None);
+                    set(Some(w0 + f64::from(ev.client_x()) - x0), true);
+                }
+            }
+            on:pointercancel=move |_| drag.set(None)
+            on:click=move |ev| ev.stop_propagation()
+            on:dblclick=move |_| set(None, true)
+            on:keydown=move |ev| {
+                let by = match ev.key().as_str() {
+                    "ArrowLeft" => -RESIZE_STEP,
+                    "ArrowRight" => RESIZE_STEP,
+                    _ => return,
+                };
+                ev.prevent_default();
+                let now = width().map_or_else(|| drawn(&ev), f64::from);
+                set(Some(now + by), true);
+            }
+        ></span>
     }
 }
 
@@ -448,8 +585,9 @@ fn TaskTableView(
         let key = c.key();
         let sorted_here = query.sort == key;
         let label = c.label();
+        let resizer = view! { <ColumnResizer key=key.clone() label=label.clone()/> };
         if !c.sortable() {
-            return view! { <th scope="col">{label}</th> }.into_any();
+            return view! { <th scope="col">{label}{resizer}</th> }.into_any();
         }
         let desc = if sorted_here { !query.descending } else { *c != Column::Name };
         let arrow = match (sorted_here, query.descending) {
@@ -468,9 +606,15 @@ fn TaskTableView(
                 q.descending = desc;
             })
             .href();
-        view! { <th scope="col" aria-sort=aria><A href=href>{label}{arrow}</A></th> }.into_any()
+        view! { <th scope="col" aria-sort=aria><A href=href>{label}{arrow}</A>{resizer}</th> }.into_any()
     };
     let headers = query.columns.iter().map(header).collect_view();
+    // The resized columns' widths.
+    let widths = {
+        let layout = use_context::<Layout>();
+        let shown = query.columns.clone();
+        move || layout.map(|l| l.layout.with(|l| l.css(&shown))).unwrap_or_default()
+    };
     let ids: Vec<String> = table.rows.iter().map(|r| r.id.clone()).collect();
     let all_ids = StoredValue::new(ids);
     let page_checked = move || {
@@ -605,6 +749,7 @@ fn TaskTableView(
             Err(e) => view! { <ErrorBox message=e/> }.into_any(),
         })}
 
+        <style data-testid="column-widths" inner_html=widths></style>
         <div class="table-wrap">
         <table class="tasks" aria-label="tasks">
             <thead><tr>
