@@ -1,7 +1,7 @@
 //! Projects for the project tree: list, create, rename, move, delete.
 
 use crate::error::AppError;
-use crate::model::project::ProjectContents;
+use crate::model::project::{ProjectContents, ProjectOverview};
 use crate::model::ProjectSummary;
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
@@ -11,6 +11,18 @@ use leptos::server_fn::codec::Json;
 pub async fn list_projects() -> Result<Vec<ProjectSummary>, AppError> {
     let (st, actor) = super::context()?;
     super::answer(crate::server::ops::projects::summaries(&st, &actor).await)
+}
+
+/// The overview of a project (with its sub-projects when `subprojects`),
+/// its snapshot showing `metric` (metric, variant) or the first reported.
+#[server(prefix = "/rpc", endpoint = "project_overview", input = Json, output = Json)]
+pub async fn get_overview(
+    id: String,
+    subprojects: bool,
+    metric: Option<(String, String)>,
+) -> Result<ProjectOverview, AppError> {
+    let (st, actor) = super::context()?;
+    super::answer(crate::server::ops::projects::overview(&st, &actor, &id, subprojects, metric).await)
 }
 
 /// Creates a project from its full path (`main/sub`); answers its id.

@@ -121,3 +121,17 @@ pub fn close_menus_on_escape_and_outside_click() {
         });
     }
 }
+
+/// Whether the `<details>` a toggle event came from is open now.
+pub fn details_open(ev: &leptos::ev::Event) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()).is_some_and(|d| d.open())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = ev;
+        false
+    }
+}

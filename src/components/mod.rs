@@ -13,6 +13,7 @@ pub mod pager;
 #[cfg(feature = "hydrate")]
 pub mod plotly_js;
 pub mod project_actions;
+pub mod project_overview;
 pub mod project_tree;
 pub mod samples;
 pub mod status;

@@ -77,6 +77,49 @@ pub fn roll_up(all: &mut [ProjectSummary]) {
     }
 }
 
+/// How many of the project's tasks the overview reads for its last
+/// activity, its metric choices and its metric snapshot: the newest.
+pub const SNAPSHOT_TASKS: i64 = 500;
+
+/// A project at a glance (its page's overview, as ClearML's project
+/// overview shows it): its active tasks by status, its last activity and a
+/// metric snapshot: one chosen metric's last value in each of its newest
+/// [`SNAPSHOT_TASKS`] tasks.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ProjectOverview {
+    /// Active (not archived) tasks per status, in [`crate::model::ALL_STATUSES`]
+    /// order, statuses without tasks left out.
+    pub counts: Vec<(TaskStatus, i64)>,
+    /// The task updated last: id, name, when (epoch ms).
+    pub last_task: Option<(String, String, i64)>,
+    /// The (metric, variant) series the newest tasks reported, machine
+    /// monitoring left out.
+    pub metrics: Vec<(String, String)>,
+    /// The series [`ProjectOverview::snapshot`] shows.
+    pub metric: Option<(String, String)>,
+    /// Each task reporting `metric`, oldest update first.
+    pub snapshot: Vec<SnapshotPoint>,
+}
+
+impl ProjectOverview {
+    /// How many active tasks in all.
+    pub fn total(&self) -> i64 {
+        self.counts.iter().map(|(_, n)| n).sum()
+    }
+}
+
+/// One task in a metric snapshot.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct SnapshotPoint {
+    pub task: String,
+    pub name: String,
+    pub status: TaskStatus,
+    /// When the task was last updated, epoch ms.
+    pub updated: i64,
+    /// The metric's last value in it.
+    pub value: f64,
+}
+
 /// What happens to the tasks and models of a project being deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ProjectContents {

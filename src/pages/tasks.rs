@@ -7,6 +7,7 @@ use crate::components::bulk_bar::{BulkBar, Selection};
 use crate::components::error::{ErrorBox, PageError};
 use crate::components::live::poll_while;
 use crate::components::project_actions::ProjectActions;
+use crate::components::project_overview::{Overview, ProjectOverviewPanel};
 use crate::components::status::{ProgressBar, StatusBadge};
 use crate::components::stored;
 use crate::components::time::Time;
@@ -84,6 +85,10 @@ pub fn TasksPage() -> impl IntoView {
         layout.layout.set(saved);
     });
     provide_context(layout);
+    // The project's overview follows the project and the sub-projects
+    // switch only, not the filters or the page.
+    let scope = Memo::new(move |_| view_q.with(|q| (q.project.clone(), q.subprojects)));
+    provide_context(Overview::new(scope));
     // The Columns menu stays open while columns are picked: each pick
     // navigates and redraws the bar, so its state lives here.
     provide_context(ColumnsMenuOpen(RwSignal::new(false)));
@@ -327,20 +332,6 @@ fn FilterBar(query: TableQuery, columns: Option<ColumnChoices>) -> impl IntoView
     }
 }
 
-/// Whether the `<details>` a toggle event came from is open now.
-fn details_open(ev: &leptos::ev::Event) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        use wasm_bindgen::JsCast;
-        ev.target().and_then(|t| t.dyn_into::<web_sys::HtmlDetailsElement>().ok()).is_some_and(|d| d.open())
-    }
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = ev;
-        false
-    }
-}
-
 /// Whether the Columns menu is open, kept across the redraws its picks cause.
 #[derive(Clone, Copy)]
 struct ColumnsMenuOpen(RwSignal<bool>);
@@ -413,7 +404,7 @@ fn ColumnPicker(query: TableQuery, available: Vec<Column>) -> impl IntoView {
         .collect_view();
     view! {
         <details class="menu" data-testid="menu-columns" prop:open=move || open.get_untracked()
-            on:toggle=move |ev| open.set(details_open(&ev))>
+            on:toggle=move |ev| open.set(crate::components::dialog::details_open(&ev))>
             <summary>"Columns"</summary>
             <div class="menu-items">
                 <p class="muted">"Shown"</p>
@@ -726,6 +717,7 @@ fn TaskTableView(
             {table.project.as_ref().map(|p| view! { <A href=format!("/models?project={}", crate::model::table::encode(&p.id))>"Models of this project"</A> })}
         </p>
         <ul class="folders">{subprojects}</ul>
+        {table.project.is_some().then(|| view! { <ProjectOverviewPanel query=query.clone()/> })}
     }
     .into_any();
     let filters = view! { <FilterBar query=query.clone() columns=Some(columns)/> }.into_any();

@@ -53,6 +53,7 @@ pub const READ_RPCS: &[&str] = &[
     "queue_charts",
     "list_queues",
     "list_projects",
+    "project_overview",
     "my_keys",
     "list_users",
 ];

@@ -106,3 +106,44 @@ async fn the_history_charts_show_queues_and_workers(app: &TestApp) {
     assert_eq!(status, 400, "{err}");
 }
 on_both!(the_history_charts_show_queues_and_workers);
+
+async fn a_project_overview_counts_states_and_snapshots_a_metric(app: &TestApp) {
+    let top = app.ok("projects.create", json!({"name": "web overview"})).await["id"].as_str().map(str::to_string);
+    let top = top.expect("project id");
+    let sub = app.ok("projects.create", json!({"name": "web overview/sub"})).await["id"].as_str().map(str::to_string);
+    let sub = sub.expect("project id");
+    let mut ids = Vec::new();
+    for (name, project, loss) in [("ov a", &top, 0.5), ("ov b", &top, 0.25), ("ov c", &sub, 0.75)] {
+        let id = app.ok("tasks.create", json!({"name": name, "type": "training", "project": project})).await;
+        let id = id["id"].as_str().expect("task id").to_string();
+        let line = json!({"type": "training_stats_scalar", "task": id, "metric": "loss", "variant": "total",
+            "value": loss, "iter": 1})
+        .to_string();
+        assert_eq!(app.call_raw("events.add_batch", line, "application/json-lines").await.code, 200);
+        ids.push(id);
+    }
+    app.ok("tasks.started", json!({"task": ids[0]})).await;
+    app.ok("tasks.completed", json!({"task": ids[0]})).await;
+
+    let (status, o) = app.rpc("project_overview", json!({"id": top, "subprojects": false, "metric": null})).await;
+    assert_eq!(status, 200, "{o}");
+    assert_eq!(o["counts"], json!([["created", 1], ["completed", 1]]), "{o}");
+    assert_eq!(o["metric"], json!(["loss", "total"]));
+    let values: Vec<f64> = o["snapshot"].as_array().into_iter().flatten().filter_map(|p| p["value"].as_f64()).collect();
+    assert_eq!(values, [0.25, 0.5], "oldest update first: {o}");
+    assert_eq!(o["last_task"][0], ids[0].as_str(), "completed last: {o}");
+
+    let (_, with_sub) = app.rpc("project_overview", json!({"id": top, "subprojects": true, "metric": null})).await;
+    assert_eq!(with_sub["counts"], json!([["created", 2], ["completed", 1]]), "{with_sub}");
+    // A metric no task reported falls back to the first one.
+    let (_, other) =
+        app.rpc("project_overview", json!({"id": top, "subprojects": true, "metric": ["nope", "x"]})).await;
+    assert_eq!(other["metric"], json!(["loss", "total"]));
+    assert_eq!(other["snapshot"].as_array().map(Vec::len), Some(3));
+
+    // As every server function answers a missing object: 400, with the error whole.
+    let (status, err) = app.rpc("project_overview", json!({"id": "no-such-project", "subprojects": false})).await;
+    assert_eq!(status, 400, "{err}");
+    assert!(err.to_string().contains("no-such-project"), "{err}");
+}
+on_both!(a_project_overview_counts_states_and_snapshots_a_metric);

@@ -7,10 +7,12 @@ use super::tasks::modify;
 use super::{lookup, Actor};
 use crate::error::{AppError, AppResult, Noun};
 use crate::model::project::{
-    check_project_name, parent_path, ProjectContents, ProjectDeletion, ProjectHolds, ProjectUsage,
+    check_project_name, parent_path, ProjectContents, ProjectDeletion, ProjectHolds, ProjectOverview, ProjectUsage,
+    SnapshotPoint, SNAPSHOT_TASKS,
 };
-use crate::model::ARCHIVED;
+use crate::model::table::TableQuery;
 use crate::model::{Project, ProjectSummary};
+use crate::model::{ALL_STATUSES, ARCHIVED};
 use crate::server::state::AppState;
 use crate::server::store::{ModelFilter, TaskFilter};
 
@@ -418,4 +420,63 @@ pub async fn delete(
         done.projects += 1;
     }
     Ok(done)
+}
+
+/// The overview of project `id` (with its sub-projects when `subprojects`):
+/// see [`ProjectOverview`]. `metric` picks the snapshot's series; one the
+/// tasks did not report, or none, picks the first they did.
+pub async fn overview(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    subprojects: bool,
+    metric: Option<(String, String)>,
+) -> AppResult<ProjectOverview> {
+    lookup::project(state, id).await?;
+    let view = TableQuery { project: Some(id.to_string()), subprojects, ..TableQuery::default() };
+    let mut filter = super::table::view_filter(state, actor, &view, SNAPSHOT_TASKS).await?;
+    filter.count_total = false;
+    let by_status = state.store.count_tasks_by_status(&filter).await?;
+    let counts = ALL_STATUSES
+        .iter()
+        .filter_map(|s| by_status.iter().find(|(t, _)| t == s).map(|&(_, n)| (*s, n)))
+        .filter(|(_, n)| *n > 0)
+        .collect();
+    // The newest tasks (the view sorts by last update, newest first).
+    let (tasks, _) = super::tasks::query(state, actor, &filter).await?;
+    let ids: Vec<String> = tasks.iter().map(|t| t.id.clone()).collect();
+    let summaries = state.store.metric_summaries_of(&ids).await?;
+    let mut metrics: Vec<(String, String)> = summaries
+        .values()
+        .flatten()
+        .filter(|m| !m.metric.starts_with(":monitor:"))
+        .map(|m| (m.metric.clone(), m.variant.clone()))
+        .collect();
+    metrics.sort();
+    metrics.dedup();
+    let metric = metric.filter(|m| metrics.contains(m)).or_else(|| metrics.first().cloned());
+    let mut snapshot: Vec<SnapshotPoint> = match &metric {
+        Some((name, variant)) => tasks
+            .iter()
+            .filter_map(|t| {
+                let m = summaries.get(&t.id)?.iter().find(|m| m.metric == *name && m.variant == *variant)?;
+                Some(SnapshotPoint {
+                    task: t.id.clone(),
+                    name: t.name.clone(),
+                    status: t.status,
+                    updated: t.last_update,
+                    value: m.value,
+                })
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    snapshot.reverse();
+    Ok(ProjectOverview {
+        counts,
+        last_task: tasks.first().map(|t| (t.id.clone(), t.name.clone(), t.last_update)),
+        metrics,
+        metric,
+        snapshot,
+    })
 }

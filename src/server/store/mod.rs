@@ -390,6 +390,9 @@ pub trait TaskStore: Send + Sync {
     async fn update_task_queue(&self, task: &Task, change: QueueChange) -> AppResult<bool>;
     /// A page of tasks, and how many match in all (when asked for, else -1).
     async fn query_tasks(&self, filter: &TaskFilter) -> AppResult<(Vec<Task>, i64)>;
+    /// How many tasks match `filter` (its page aside) in each status, in no
+    /// particular order; statuses without tasks left out.
+    async fn count_tasks_by_status(&self, filter: &TaskFilter) -> AppResult<Vec<(TaskStatus, i64)>>;
     /// Which of these ids exist.
     async fn existing_task_ids(&self, ids: &[String]) -> AppResult<Vec<String>>;
     /// Deletes a task with its events and queue entry; false if it did not exist.

@@ -7,7 +7,7 @@ use super::task_query::{metric_missing_sql, metric_order, metric_page_sql, task_
 use super::{from_json, to_json, Bind, Sql, SqlStore};
 use crate::error::{AppError, AppResult};
 use crate::model::task::{progress_of, TaskModels};
-use crate::model::{Container, Script, Task, ARCHIVED};
+use crate::model::{Container, Script, Task, TaskStatus, ARCHIVED};
 use crate::server::clock::now_ms;
 use crate::server::store::{MetricStat, QueueChange, TaskFilter, TaskStore};
 use async_trait::async_trait;
@@ -454,6 +454,16 @@ impl TaskStore for SqlStore {
             }
         };
         Ok((self.tasks_in_order(page.into_iter().map(|(id, _)| id).collect()).await?, total))
+    }
+
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn count_tasks_by_status(&self, filter: &TaskFilter) -> AppResult<Vec<(TaskStatus, i64)>> {
+        let mut q = Sql::params();
+        let wh = task_where(self.db.dialect(), &mut q, filter);
+        let rows: Vec<(String, i64)> =
+            self.db.fetch_all(&q.with_text(format!("SELECT status, COUNT(*) FROM tasks{wh} GROUP BY status"))).await?;
+        // A status this version does not know (a newer one's) is not counted.
+        Ok(rows.into_iter().filter_map(|(s, n)| s.parse().ok().map(|s| (s, n))).collect())
     }
 
     #[tracing::instrument(level = "debug", skip_all, fields(ids = ids.len()))]
