@@ -50,3 +50,35 @@ test("compare shows a diff of the uncommitted changes and hides constant axes", 
   await axes.getByLabel("Args/epochs (constant)").check();
   await expect.poll(labels).toEqual(["Args/epochs", "Args/lr", "loss/train"]);
 });
+
+// The comparison exports as CSV (names as columns, formula text defused),
+// and a scatter puts a hyperparameter against a metric.
+test("compare exports CSV and scatters a hyperparameter against a metric", async ({ page }) => {
+  const p = await project("compare-csv");
+  const ids: string[] = [];
+  for (const [i, lr] of ["0.1", "0.2", "0.4"].entries()) {
+    ids.push(await task(p.id, {
+      name: i === 2 ? "=HYPERLINK(1)" : `csv run ${i}`,
+      hyperparams: { Args: { lr: { value: lr }, batch: { value: String(16 * (i + 1)) } } },
+      scalars: { loss: { train: [1, [0.9, 0.7, 0.5][i]] } },
+    }));
+  }
+  await page.goto(`${web()}/compare?ids=${ids.join(",")}`);
+  await hydrated(page);
+
+  const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+  const csv = decodeURIComponent(href!.replace(/^data:text\/csv;charset=utf-8,/, ""));
+  const lines = csv.trim().split("\r\n");
+  expect(lines[0]).toBe("field,csv run 0,csv run 1,'=HYPERLINK(1)");
+  expect(lines).toContain("Hyperparameters/Args/lr,0.1,0.2,0.4");
+  expect(lines).toContain("Metrics/loss/train,0.9,0.7,0.5");
+  // The browser downloads it as a file.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Export CSV" }).click()]);
+  expect(download.suggestedFilename()).toBe("compare.csv");
+
+  const plot = page.locator("#param-scatter");
+  const xy = () => plot.evaluate((el: any) => [el.data?.[0]?.x, el.data?.[0]?.y]);
+  await expect.poll(xy, { timeout: 20_000 }).toEqual([[16, 32, 48], [0.9, 0.7, 0.5]]);
+  await page.getByLabel("Scatter x").selectOption("Args/lr");
+  await expect.poll(xy).toEqual([[0.1, 0.2, 0.4], [0.9, 0.7, 0.5]]);
+});

@@ -62,6 +62,27 @@ pub fn fmt_number(v: f64) -> String {
     }
 }
 
+/// One CSV field, quoted when it holds a comma, quote or line break. Text
+/// a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,
+/// a tab or a carriage return, and not a number) is defused with a leading
+/// `'`, as OWASP advises against CSV injection; negative numbers stay numbers.
+pub fn csv_field(s: &str) -> String {
+    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.trim().parse::<f64>().is_err();
+    let s = if formula { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// One CSV line of `fields` ([`csv_field`] each), ending in CRLF as RFC 4180 has it.
+pub fn csv_line<S: AsRef<str>>(fields: impl IntoIterator<Item = S>) -> String {
+    let mut line = fields.into_iter().map(|f| csv_field(f.as_ref())).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,5 +104,32 @@ mod tests {
         assert_eq!(fmt_relative(now - 86_400_000, now), "yesterday");
         assert_eq!(fmt_relative(now - 3 * 86_400_000, now), "3 days ago");
         assert_eq!(fmt_relative(0, now), "1970-01-01");
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::{csv_field as field, csv_line};
+
+    #[test]
+    fn fields_are_quoted_only_when_needed() {
+        assert_eq!(field("plain"), "plain");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+    }
+
+    #[test]
+    fn formulas_are_defused_and_numbers_kept() {
+        assert_eq!(field("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
+        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(field("+cmd"), "'+cmd");
+        assert_eq!(field("-0.25"), "-0.25");
+        assert_eq!(field("+3"), "+3");
+        assert_eq!(field("-lr"), "'-lr");
+    }
+
+    #[test]
+    fn a_line_joins_its_fields() {
+        assert_eq!(csv_line(["a", "b,c", "=1+1"]), "a,\"b,c\",'=1+1\r\n");
     }
 }

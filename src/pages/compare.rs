@@ -1,14 +1,15 @@
 //! `/compare?ids=a,b,c`: 2–100 tasks side by side: execution,
 //! hyperparameters and configuration (optionally only what differs), the
 //! uncommitted changes, packages and configuration objects as side-by-side
-//! diffs, metrics, overlaid scalars and a parallel-coordinates plot whose
-//! axes can be chosen (constant hyperparameters start hidden).
+//! diffs, metrics, overlaid scalars, a parallel-coordinates plot whose
+//! axes can be chosen (constant hyperparameters start hidden) and a scatter
+//! of a hyperparameter against a metric; the whole comparison exports as CSV.
 
 use crate::api::tasks::compare_tasks;
 use crate::components::chart::{remembered_options, ChartControls, ScalarCharts};
 use crate::components::error::ErrorBox;
 use crate::components::figure::FigureView;
-use crate::model::format::fmt_number;
+use crate::model::format::{csv_line, fmt_number};
 use crate::model::task::Comparison;
 use crate::model::SeriesData;
 use leptos::prelude::*;
@@ -250,6 +251,42 @@ fn parallel_coordinates(
     .to_string()
 }
 
+/// A scatter of one numeric hyperparameter (x) against a metric's last
+/// value (y), a marker per task with its name beside it; tasks without
+/// the metric are left out.
+fn scatter(param: Option<&NumericParam>, metric: &str, values: &[Option<f64>], names: &[String]) -> String {
+    let Some(param) = param else { return String::new() };
+    let (mut x, mut y, mut text) = (Vec::new(), Vec::new(), Vec::new());
+    for ((px, v), name) in param.values.iter().zip(values).zip(names) {
+        if let Some(v) = v {
+            x.push(*px);
+            y.push(*v);
+            text.push(name.clone());
+        }
+    }
+    json!({
+        "data": [{"type": "scatter", "mode": "markers+text", "x": x, "y": y, "text": text,
+                  "textposition": "top center", "marker": {"size": 10}}],
+        "layout": {"xaxis": {"title": {"text": param.label}}, "yaxis": {"title": {"text": metric}},
+                   "margin": {"l": 60, "r": 20, "t": 20, "b": 50}, "showlegend": false}
+    })
+    .to_string()
+}
+
+/// The comparison as CSV: a column per task (by name), a row per compared
+/// field and per metric's last value (full precision).
+fn comparison_csv(rows: &[Row], metrics: &[MetricRow], names: &[String]) -> String {
+    let mut out = csv_line(std::iter::once("field".to_string()).chain(names.iter().cloned()));
+    for r in rows {
+        out.push_str(&csv_line(std::iter::once(format!("{}/{}", r.group, r.label)).chain(r.values.iter().cloned())));
+    }
+    for ((m, v), values) in metrics {
+        let cells = values.iter().map(|x| x.map(|x| x.to_string()).unwrap_or_default());
+        out.push_str(&csv_line(std::iter::once(format!("Metrics/{m}/{v}")).chain(cells)));
+    }
+    out
+}
+
 /// `/compare`.
 #[component]
 pub fn ComparePage() -> impl IntoView {
@@ -374,12 +411,41 @@ fn CompareView(comparison: Comparison) -> impl IntoView {
         })
     });
     let options = metric_keys.iter().map(|k| view! { <option value=k.clone()>{k.clone()}</option> }).collect_view();
+    // The scatter's x: the first hyperparameter that varies (else the first).
+    let x_param =
+        RwSignal::new(params.with_value(|ps| {
+            ps.iter().find(|p| !p.constant).or(ps.first()).map(|p| p.label.clone()).unwrap_or_default()
+        }));
+    let x_options = params.with_value(|ps| {
+        ps.iter()
+            .map(|p| {
+                let l = p.label.clone();
+                view! { <option value=l.clone() selected=move || x_param.get() == l>{p.label.clone()}</option> }
+            })
+            .collect_view()
+    });
+    let has_params = params.with_value(|ps| !ps.is_empty());
+    let scatter_names = names.clone();
+    let scatter_figure = Signal::derive(move || {
+        let key = chosen.get();
+        let x = x_param.get();
+        metrics_sv.with_value(|ms| {
+            let vals =
+                ms.iter().find(|((m, v), _)| format!("{m}/{v}") == key).map(|(_, v)| v.clone()).unwrap_or_default();
+            params.with_value(|ps| scatter(ps.iter().find(|p| p.label == x), &key, &vals, &scatter_names))
+        })
+    });
+    let csv = metrics_sv.with_value(|ms| comparison_csv(&rows, ms, &names));
+    let csv_href = format!("data:text/csv;charset=utf-8,{}", crate::model::table::encode(&csv));
     let has_metrics = !metric_keys.is_empty();
     view! {
-        <label class="check">
-            <input type="checkbox" name="hide-identical" on:change=move |ev| hide_identical.set(event_target_checked(&ev))/>
-            "Hide identical"
-        </label>
+        <p class="page-links">
+            <label class="check">
+                <input type="checkbox" name="hide-identical" on:change=move |ev| hide_identical.set(event_target_checked(&ev))/>
+                "Hide identical"
+            </label>
+            <a class="button" href=csv_href download="compare.csv" rel="external">"Export CSV"</a>
+        </p>
         <div class="table-wrap">
             <table class="compare" aria-label="comparison">
                 <thead><tr><th></th>{head()}</tr></thead>
@@ -411,6 +477,40 @@ fn CompareView(comparison: Comparison) -> impl IntoView {
             <figure class="chart" data-testid="parallel-coordinates">
                 <FigureView id="parallel-coordinates" figure=figure/>
             </figure>
+            {has_params.then(|| view! {
+                <figure class="chart" data-testid="param-scatter">
+                    <figcaption>
+                        <span>"Scatter"</span>
+                        <label>"x "<select aria-label="Scatter x" on:change=move |ev| x_param.set(event_target_value(&ev))>{x_options}</select></label>
+                    </figcaption>
+                    <FigureView id="param-scatter" figure=scatter_figure/>
+                </figure>
+            })}
         })}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_csv_has_a_column_per_task_and_defuses_formulas() {
+        let rows =
+            vec![Row { group: "Hyperparameters", label: "Args/lr".into(), values: vec!["0.1".into(), "=1".into()] }];
+        let metrics: Vec<MetricRow> = vec![(("loss".into(), "train".into()), vec![Some(0.25), None])];
+        let csv = comparison_csv(&rows, &metrics, &["a".into(), "b,c".into()]);
+        assert_eq!(csv, "field,a,\"b,c\"\r\nHyperparameters/Args/lr,0.1,'=1\r\nMetrics/loss/train,0.25,\r\n");
+    }
+
+    #[test]
+    fn the_scatter_leaves_out_tasks_without_the_metric() {
+        let p = NumericParam { label: "Args/lr".into(), values: vec![0.1, 0.2], constant: false };
+        let fig: serde_json::Value =
+            serde_json::from_str(&scatter(Some(&p), "loss/train", &[None, Some(0.5)], &["a".into(), "b".into()]))
+                .expect("json");
+        assert_eq!(fig["data"][0]["x"], json!([0.2]));
+        assert_eq!(fig["data"][0]["text"], json!(["b"]));
+        assert_eq!(scatter(None, "m", &[], &[]), "");
     }
 }

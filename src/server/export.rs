@@ -3,7 +3,7 @@
 //! task's whole console (`/export/console/<task>.txt`).
 
 use crate::error::AppError;
-use crate::model::format::{fmt_duration, fmt_opt_time, fmt_time};
+use crate::model::format::{csv_line, fmt_duration, fmt_opt_time, fmt_time};
 use crate::model::table::{Column, TableQuery, TableRow};
 use crate::model::Actor;
 use crate::server::ops;
@@ -17,20 +17,6 @@ use std::collections::HashMap;
 
 /// Most rows one export holds.
 pub const MAX_EXPORT_ROWS: i64 = 100_000;
-
-/// One CSV field, quoted when it holds a comma, quote or line break. Text
-/// a spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`,
-/// a tab or a carriage return, and not a number) is defused with a leading
-/// `'`, as OWASP advises against CSV injection; negative numbers stay numbers.
-fn field(s: &str) -> String {
-    let formula = s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.trim().parse::<f64>().is_err();
-    let s = if formula { format!("'{s}") } else { s.to_string() };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
 
 fn value(c: &Column, r: &TableRow) -> String {
     match c {
@@ -74,14 +60,9 @@ pub async fn tasks_csv(
         }
         Err(e) => return refusal(&e),
     };
-    let mut out = String::new();
-    let header_row: Vec<String> = query.columns.iter().map(|c| field(&c.label())).collect();
-    out.push_str(&header_row.join(","));
-    out.push_str("\r\n");
+    let mut out = csv_line(query.columns.iter().map(Column::label));
     for r in &rows {
-        let cells: Vec<String> = query.columns.iter().map(|c| field(&value(c, r))).collect();
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
+        out.push_str(&csv_line(query.columns.iter().map(|c| value(c, r))));
     }
     (
         [
@@ -128,26 +109,4 @@ pub async fn console_txt(
     let disposition = format!("attachment; filename=\"{task}.txt\"");
     ([(header::CONTENT_TYPE, "text/plain; charset=utf-8".to_string()), (header::CONTENT_DISPOSITION, disposition)], out)
         .into_response()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::field;
-
-    #[test]
-    fn fields_are_quoted_only_when_needed() {
-        assert_eq!(field("plain"), "plain");
-        assert_eq!(field("a,b"), "\"a,b\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-    }
-
-    #[test]
-    fn formulas_are_defused_and_numbers_kept() {
-        assert_eq!(field("=HYPERLINK(\"http://x\",\"y\")"), "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"");
-        assert_eq!(field("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(field("+cmd"), "'+cmd");
-        assert_eq!(field("-0.25"), "-0.25");
-        assert_eq!(field("+3"), "+3");
-        assert_eq!(field("-lr"), "'-lr");
-    }
 }
