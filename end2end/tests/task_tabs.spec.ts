@@ -194,3 +194,31 @@ test("a reset from the Scalars tab clears its charts", async ({ page }) => {
   await expect(page.getByText("No scalars reported.")).toBeVisible();
   await expect(page.locator('[data-testid="scalar-chart"]')).toHaveCount(0);
 });
+
+// A running task's console asks only for the entries after the last one
+// shown, and appends them (the whole tail is not read again).
+test("a running task's console appends only new entries", async ({ page }) => {
+  const p = await project("live-console");
+  const id = await task(p.id, { name: "live console", status: "in_progress" });
+  await events([{ type: "log", task: id, level: "info", worker: "w", msg: "first line", timestamp: Date.now() }]);
+  const whole: string[] = [];
+  const after: string[] = [];
+  page.on("request", (r) => {
+    if (r.url().endsWith("/rpc/task_console")) whole.push(r.url());
+    if (r.url().endsWith("/rpc/task_console_after")) after.push(r.postData() ?? "");
+  });
+  await page.goto(`${web()}/tasks/${id}?tab=console`);
+  await hydrated(page);
+  const console = page.getByTestId("console");
+  await expect(console).toContainText("first line");
+  await events([{ type: "log", task: id, level: "info", worker: "w", msg: "second line\nthird line", timestamp: Date.now() }]);
+  await expect(console).toContainText("third line", { timeout: 20_000 });
+  await expect(console.locator(".line")).toHaveCount(3);
+  await events([{ type: "log", task: id, level: "error", worker: "w", msg: "fourth line", timestamp: Date.now() }]);
+  await expect(console.locator(".line.err")).toHaveText(/fourth line/, { timeout: 20_000 });
+  await expect(console.locator(".line")).toHaveCount(4);
+  // Hydration reused the server's tail; every refresh asked after a cursor.
+  expect(whole).toEqual([]);
+  expect(after.length).toBeGreaterThan(0);
+  expect(after.every((body) => /after=\d+/.test(body))).toBe(true);
+});

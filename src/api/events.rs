@@ -30,6 +30,14 @@ pub async fn task_console(task: String) -> Result<ConsoleTail, AppError> {
     super::answer(crate::server::ops::events::console_tail(&st, &actor, &task, CONSOLE_PAGE).await)
 }
 
+/// The console entries of a task stored after entry `after` (at most
+/// [`CONSOLE_PAGE`]): a running task's live tail.
+#[server(prefix = "/rpc", endpoint = "task_console_after")]
+pub async fn task_console_after(task: String, after: i64) -> Result<ConsoleTail, AppError> {
+    let (st, actor) = super::context()?;
+    super::answer(crate::server::ops::events::console_after(&st, &actor, &task, after, CONSOLE_PAGE).await)
+}
+
 /// Every scalar series of a task, reduced on the server to `buckets` min/max
 /// buckets, optionally only iterations `from..=to`.
 #[server(prefix = "/rpc", endpoint = "task_scalars", input = Json)]

@@ -158,6 +158,42 @@ impl SeriesData {
 pub struct ConsoleTail {
     pub entries: Vec<LogEntry>,
     pub total: i64,
+    /// The stored id of the newest entry, from which a live tail asks for
+    /// what came after; `None` when there is none.
+    #[serde(default)]
+    pub last_id: Option<i64>,
+}
+
+impl ConsoleTail {
+    /// Appends the entries of `newer` (read after this tail's last one),
+    /// keeping the newest `keep`.
+    pub fn append(&mut self, newer: ConsoleTail, keep: usize) {
+        self.entries.extend(newer.entries);
+        let over = self.entries.len().saturating_sub(keep);
+        self.entries.drain(..over);
+        self.last_id = newer.last_id.or(self.last_id);
+        self.total = newer.total;
+    }
+}
+
+#[cfg(test)]
+mod console_tests {
+    use super::*;
+
+    fn entry(msg: &str) -> LogEntry {
+        LogEntry { msg: msg.into(), ..LogEntry::default() }
+    }
+
+    #[test]
+    fn a_tail_appends_and_keeps_the_newest() {
+        let mut tail = ConsoleTail { entries: vec![entry("a"), entry("b")], total: 2, last_id: Some(2) };
+        tail.append(ConsoleTail { entries: vec![], total: 2, last_id: None }, 3);
+        assert_eq!((tail.last_id, tail.entries.len()), (Some(2), 2), "nothing new keeps the cursor");
+        tail.append(ConsoleTail { entries: vec![entry("c"), entry("d")], total: 4, last_id: Some(4) }, 3);
+        let msgs: Vec<&str> = tail.entries.iter().map(|e| e.msg.as_str()).collect();
+        assert_eq!(msgs, ["b", "c", "d"]);
+        assert_eq!((tail.total, tail.last_id), (4, Some(4)));
+    }
 }
 
 /// One plotly figure a task reported (`report_scatter2d`, tables, matplotlib, …).

@@ -1,7 +1,7 @@
 //! The task page: Execution, Configuration, Info, Artifacts, Console,
 //! Scalars, Plots, Debug samples and (for drafts) Edit tabs.
 
-use crate::api::events::{task_console, task_plots, task_samples, task_scalars};
+use crate::api::events::{task_console, task_console_after, task_plots, task_samples, task_scalars, CONSOLE_PAGE};
 use crate::api::tasks::{get_task, task_models};
 use crate::components::chart::{ChartControls, ScalarCharts, SummaryTable, ValuesTable};
 use crate::components::dialog::Dialog;
@@ -48,6 +48,8 @@ type Fetched<T> = Resource<Result<Option<T>, AppError>>;
 #[derive(Clone, Copy)]
 struct TabData {
     console: Fetched<ConsoleTail>,
+    /// The console with the entries live refreshes appended (`None` until the first).
+    live_console: RwSignal<Option<ConsoleTail>>,
     scalars: Fetched<Vec<SeriesData>>,
     /// The scalars with the points live refreshes appended (`None` until the first).
     live_scalars: RwSignal<Option<Vec<SeriesData>>>,
@@ -95,6 +97,7 @@ impl TabData {
     fn new(id: Memo<String>, tab: Memo<String>) -> TabData {
         let data = TabData {
             console: tab_resource(id, tab, "console", task_console),
+            live_console: RwSignal::new(None),
             scalars: tab_resource(id, tab, "scalars", |id| task_scalars(id, None, None)),
             live_scalars: RwSignal::new(None),
             plots: tab_resource(id, tab, "plots", task_plots),
@@ -108,6 +111,11 @@ impl TabData {
             let _ = (id.get(), tab.get() == "scalars");
             data.forget_live_scalars();
         });
+        // So does a fresh read of the console.
+        Effect::new(move |_| {
+            let _ = (id.get(), tab.get() == "console");
+            data.forget_live_console();
+        });
         data
     }
 
@@ -119,20 +127,56 @@ impl TabData {
         }
     }
 
-    /// Brings the open tab up to date while the task runs: the scalars by
-    /// appending the newest points, the others by reading them again.
+    /// Drops what live refreshes appended to the console.
+    fn forget_live_console(self) {
+        if self.live_console.with_untracked(Option::is_some) {
+            self.live_console.set(None);
+        }
+    }
+
+    /// Brings the open tab up to date while the task runs: the scalars and
+    /// the console by appending what is new, the others by reading them again.
     fn refresh(self) {
         match self.tab.get_untracked().as_str() {
             "scalars" => self.append_new_scalars(self.id.get_untracked()),
+            "console" => self.append_new_console(self.id.get_untracked()),
             _ => self.reload(),
         }
+    }
+
+    /// Fetches the console entries stored after the last one shown and
+    /// appends them (the newest [`CONSOLE_PAGE`] stay); a console that
+    /// showed nothing yet, or fell a whole page behind, is read again.
+    fn append_new_console(self, id: String) {
+        let shown =
+            self.live_console.get_untracked().or_else(|| self.console.get_untracked().and_then(Result::ok).flatten());
+        let Some(mut shown) = shown else { return };
+        let Some(after) = shown.last_id else {
+            self.reload();
+            return;
+        };
+        leptos::task::spawn_local(async move {
+            let Ok(newer) = task_console_after(id.clone(), after).await else { return };
+            if self.id.get_untracked() != id || self.tab.get_untracked() != "console" {
+                return;
+            }
+            if newer.entries.len() as i64 >= CONSOLE_PAGE {
+                self.reload();
+            } else if !newer.entries.is_empty() {
+                shown.append(newer, CONSOLE_PAGE as usize);
+                self.live_console.set(Some(shown));
+            }
+        });
     }
 
     /// Reads the open tab's data again from scratch (after a reset, an
     /// edit, an enqueue: anything may have changed).
     fn reload(self) {
         match self.tab.get_untracked().as_str() {
-            "console" => self.console.refetch(),
+            "console" => {
+                self.forget_live_console();
+                self.console.refetch();
+            }
             "plots" => self.plots.refetch(),
             "samples" => self.samples.refetch(),
             "scalars" => {
@@ -252,7 +296,9 @@ fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>, data: 
         match tab.get().as_str() {
             "configuration" => view! { <ConfigurationTab detail=d/> }.into_any(),
             "info" => view! { <InfoTab detail=d/> }.into_any(),
-            "console" => view! { <ConsoleTab id=d.task.id.clone() log=data.console/> }.into_any(),
+            "console" => {
+                view! { <ConsoleTab id=d.task.id.clone() log=data.console live=data.live_console/> }.into_any()
+            }
             "scalars" => view! { <ScalarsTab id=d.task.id.clone() metrics=d.metrics.clone() data/> }.into_any(),
             "plots" => view! { <PlotsTab plots=data.plots/> }.into_any(),
             "samples" => view! { <SamplesTab samples=data.samples/> }.into_any(),
@@ -500,7 +546,7 @@ fn InfoTab(detail: TaskDetail) -> impl IntoView {
 /// The console: the newest entries with search, jumps to either end, the
 /// whole log as a download, and (through the page's polling) a live tail.
 #[component]
-fn ConsoleTab(id: String, log: Fetched<ConsoleTail>) -> impl IntoView {
+fn ConsoleTab(id: String, log: Fetched<ConsoleTail>, live: RwSignal<Option<ConsoleTail>>) -> impl IntoView {
     let download = format!("/export/console/{id}.txt");
 
     let search = RwSignal::new(String::new());
@@ -512,7 +558,7 @@ fn ConsoleTab(id: String, log: Fetched<ConsoleTail>) -> impl IntoView {
     };
     // A new tail scrolls to the end, as `tail -f` does.
     Effect::new(move |_| {
-        if log.get().is_some() {
+        if log.get().is_some() || live.with(Option::is_some) {
             jump(true);
         }
     });
@@ -526,7 +572,13 @@ fn ConsoleTab(id: String, log: Fetched<ConsoleTail>) -> impl IntoView {
         </div>
         <Transition fallback=|| view! { <p>"Loading console…"</p> }>
             {move || Suspend::new(async move {
-                match log.await {
+                // What live refreshes appended, once there is any.
+                let fetched = log.await;
+                let answer = match live.get() {
+                    Some(tail) => Ok(Some(tail)),
+                    None => fetched,
+                };
+                match answer {
                     Ok(None) => view! { <p>"Loading console…"</p> }.into_any(),
                     Ok(Some(tail)) if tail.entries.is_empty() => view! { <p class="empty">"No console output."</p> }.into_any(),
                     Ok(Some(tail)) => {

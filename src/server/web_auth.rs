@@ -44,6 +44,7 @@ pub const READ_RPCS: &[&str] = &[
     "list_models",
     "compare_tasks",
     "task_console",
+    "task_console_after",
     "task_scalars",
     "task_plots",
     "task_samples",

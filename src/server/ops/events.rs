@@ -158,7 +158,22 @@ pub async fn clear_log(
 pub async fn console_tail(state: &AppState, actor: &Actor, task: &str, limit: i64) -> AppResult<ConsoleTail> {
     let (mut rows, total) = log(state, actor, task, LogCursor::Before(None), limit, &MetricFilter::default()).await?;
     rows.reverse();
-    Ok(ConsoleTail { entries: rows.into_iter().map(|(_, e)| e).collect(), total })
+    let last_id = rows.last().map(|(id, _)| *id);
+    Ok(ConsoleTail { entries: rows.into_iter().map(|(_, e)| e).collect(), total, last_id })
+}
+
+/// The console entries stored after entry `after` (oldest first, at most
+/// `limit`): what a live tail appends.
+pub async fn console_after(
+    state: &AppState,
+    actor: &Actor,
+    task: &str,
+    after: i64,
+    limit: i64,
+) -> AppResult<ConsoleTail> {
+    let (rows, total) = log(state, actor, task, LogCursor::After(Some(after)), limit, &MetricFilter::default()).await?;
+    let last_id = rows.last().map(|(id, _)| *id);
+    Ok(ConsoleTail { entries: rows.into_iter().map(|(_, e)| e).collect(), total, last_id })
 }
 
 /// Every scalar series of a task, whole, without its single values
