@@ -64,3 +64,18 @@ pub async fn task_samples(task: String) -> Result<Vec<SampleData>, AppError> {
     let (st, actor) = super::context()?;
     super::answer(crate::server::ops::events::samples(&st, &actor, &task, SAMPLES_PAGE).await)
 }
+
+/// The plots of 2–100 compared tasks: per task (in the order asked) the
+/// newest figure of each metric and variant.
+#[server(prefix = "/rpc", endpoint = "compare_plots", input = Json)]
+pub async fn compare_plots(ids: Vec<String>) -> Result<Vec<Vec<PlotData>>, AppError> {
+    let (st, actor) = super::context()?;
+    super::answer(crate::server::ops::events::compare_plots(&st, &actor, &ids, PLOTS_PAGE).await)
+}
+
+/// The debug samples of 2–100 compared tasks, per task in the order asked.
+#[server(prefix = "/rpc", endpoint = "compare_samples", input = Json)]
+pub async fn compare_samples(ids: Vec<String>) -> Result<Vec<Vec<SampleData>>, AppError> {
+    let (st, actor) = super::context()?;
+    super::answer(crate::server::ops::events::compare_samples(&st, &actor, &ids, SAMPLES_PAGE).await)
+}

@@ -3,6 +3,7 @@
 pub mod access;
 pub mod bulk_bar;
 pub mod chart;
+pub mod compare_media;
 pub mod dialog;
 pub mod error;
 pub mod figure;

@@ -5,7 +5,7 @@
 
 use super::error::ErrorBox;
 use super::status::StatusBadge;
-use super::stored::remembered;
+use super::stored::remembered_flag;
 use super::time::Time;
 use crate::api::projects::get_overview;
 use crate::error::AppError;
@@ -95,16 +95,7 @@ pub fn snapshot_figure(
 #[component]
 pub fn ProjectOverviewPanel(query: TableQuery) -> impl IntoView {
     let Some(overview) = use_context::<Overview>() else { return ().into_any() };
-    let open = remembered(
-        "labbook-overview-open",
-        true,
-        |o| if *o { "1" } else { "0" }.to_string(),
-        |s| match s {
-            "1" => Some(true),
-            "0" => Some(false),
-            _ => None,
-        },
-    );
+    let open = remembered_flag("labbook-overview-open", true);
     let query = StoredValue::new(query);
     let body = move || {
         let answer = overview.data.get()?;

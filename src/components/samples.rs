@@ -8,7 +8,7 @@ use crate::model::event::{SampleData, SampleKind};
 use leptos::prelude::*;
 
 /// One sample, shown as what it is.
-fn media(s: &SampleData) -> AnyView {
+pub fn media(s: &SampleData) -> AnyView {
     let (url, label) = (s.url.clone(), format!("{} / {} at iteration {}", s.metric, s.variant, s.iter));
     match s.kind {
         SampleKind::Image => view! { <img src=url alt=label loading="lazy"/> }.into_any(),

@@ -56,3 +56,17 @@ where
     });
     value
 }
+
+/// A remembered yes/no (a fold's open state), kept as `1` or `0`.
+pub fn remembered_flag(key: &'static str, initial: bool) -> RwSignal<bool> {
+    remembered(
+        key,
+        initial,
+        |o| if *o { "1" } else { "0" }.to_string(),
+        |s| match s {
+            "1" => Some(true),
+            "0" => Some(false),
+            _ => None,
+        },
+    )
+}

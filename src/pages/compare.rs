@@ -4,9 +4,11 @@
 //! diffs, metrics, overlaid scalars, a parallel-coordinates plot whose
 //! axes can be chosen (constant hyperparameters start hidden) and a scatter
 //! of a hyperparameter against a metric; the whole comparison exports as CSV.
+//! Plots and debug samples, side by side, load when their folds open.
 
 use crate::api::tasks::compare_tasks;
 use crate::components::chart::{remembered_options, ChartControls, ScalarCharts};
+use crate::components::compare_media::{ComparePlots, CompareSamples};
 use crate::components::error::ErrorBox;
 use crate::components::figure::FigureView;
 use crate::model::format::{csv_line, fmt_number};
@@ -345,6 +347,7 @@ fn CompareView(comparison: Comparison) -> impl IntoView {
         .collect_view();
     let params = StoredValue::new(params);
     let names: Vec<String> = comparison.tasks.iter().map(|d| d.task.name.clone()).collect();
+    let ids: Vec<String> = comparison.tasks.iter().map(|d| d.task.id.clone()).collect();
     let links: Vec<(String, String)> =
         comparison.tasks.iter().map(|d| (format!("/tasks/{}", d.task.id), d.task.name.clone())).collect();
     let head = move || {
@@ -464,6 +467,8 @@ fn CompareView(comparison: Comparison) -> impl IntoView {
         <h2>"Scalars"</h2>
         <ChartControls options=chart_options metrics=chart_metrics/>
         <ScalarCharts series=overlaid options=chart_options/>
+        <ComparePlots ids=ids.clone() names=names.clone()/>
+        <CompareSamples ids names=names.clone()/>
         {has_metrics.then(|| view! {
             <h2>"Hyperparameters against a metric"</h2>
             <label class="field">

@@ -43,6 +43,8 @@ pub const READ_RPCS: &[&str] = &[
     "get_model",
     "list_models",
     "compare_tasks",
+    "compare_plots",
+    "compare_samples",
     "task_console",
     "task_console_after",
     "task_scalars",

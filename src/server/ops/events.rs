@@ -248,6 +248,44 @@ pub async fn plots(state: &AppState, actor: &Actor, task: &str, limit: i64) -> A
         .collect())
 }
 
+/// The plots of compared tasks (see [`super::tasks::compare_ids`]): per
+/// task, in the order asked, the newest figure of each metric and variant
+/// among its newest `limit`.
+pub async fn compare_plots(
+    state: &AppState,
+    actor: &Actor,
+    ids: &[String],
+    limit: i64,
+) -> AppResult<Vec<Vec<PlotData>>> {
+    let mut out = Vec::new();
+    for id in super::tasks::compare_ids(ids)? {
+        let mut newest: Vec<PlotData> = Vec::new();
+        // Newest first: the first of each series is the one kept.
+        for plot in plots(state, actor, &id, limit).await? {
+            if !newest.iter().any(|n| n.metric == plot.metric && n.variant == plot.variant) {
+                newest.push(plot);
+            }
+        }
+        out.push(newest);
+    }
+    Ok(out)
+}
+
+/// The debug samples of compared tasks: per task, in the order asked, what
+/// [`samples`] answers for it.
+pub async fn compare_samples(
+    state: &AppState,
+    actor: &Actor,
+    ids: &[String],
+    limit: i64,
+) -> AppResult<Vec<Vec<SampleData>>> {
+    let mut out = Vec::new();
+    for id in super::tasks::compare_ids(ids)? {
+        out.push(samples(state, actor, &id, limit).await?);
+    }
+    Ok(out)
+}
+
 /// The debug samples of a task (at most `limit`), by metric, variant and
 /// iteration, each with where the browser loads it from.
 pub async fn samples(state: &AppState, actor: &Actor, task: &str, limit: i64) -> AppResult<Vec<SampleData>> {

@@ -756,6 +756,20 @@ pub async fn models_of(state: &AppState, actor: &Actor, id: &str) -> AppResult<V
 /// Tasks side by side: 2 to 100 different ones, in the order asked, each
 /// with its scalars reduced to `buckets` min/max buckets per series.
 pub async fn compare(state: &AppState, actor: &Actor, ids: &[String], buckets: usize) -> AppResult<Comparison> {
+    let unique = compare_ids(ids)?;
+    let mut out = Comparison { tasks: Vec::with_capacity(unique.len()), scalars: Vec::with_capacity(unique.len()) };
+    for id in &unique {
+        out.tasks.push(detail(state, actor, id).await?);
+        let series = state.store.scalar_series(id).await?;
+        out.scalars.push(series.into_iter().map(|s| s.downsample(buckets)).collect());
+    }
+    Ok(out)
+}
+
+/// The tasks a comparison is of: `ids` trimmed, without blanks and
+/// repeats, in the order given; refused unless there are
+/// [`COMPARE_MIN`] to [`COMPARE_MAX`] of them.
+pub fn compare_ids(ids: &[String]) -> AppResult<Vec<String>> {
     let mut unique: Vec<String> = Vec::new();
     for id in ids.iter().map(|i| i.trim()).filter(|i| !i.is_empty()) {
         if !unique.iter().any(|u| u == id) {
@@ -768,11 +782,5 @@ pub async fn compare(state: &AppState, actor: &Actor, ids: &[String], buckets: u
             unique.len()
         )));
     }
-    let mut out = Comparison { tasks: Vec::with_capacity(unique.len()), scalars: Vec::with_capacity(unique.len()) };
-    for id in &unique {
-        out.tasks.push(detail(state, actor, id).await?);
-        let series = state.store.scalar_series(id).await?;
-        out.scalars.push(series.into_iter().map(|s| s.downsample(buckets)).collect());
-    }
-    Ok(out)
+    Ok(unique)
 }
