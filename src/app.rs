@@ -7,6 +7,7 @@ use crate::pages::models::ModelsPage;
 use crate::pages::new_task::NewTaskPage;
 use crate::pages::projects::ProjectsPage;
 use crate::pages::queues::QueuesPage;
+use crate::pages::reports::{ReportPage, ReportsPage};
 use crate::pages::settings::SettingsPage;
 use crate::pages::task::TaskPage;
 use crate::pages::tasks::TasksPage;
@@ -65,7 +66,7 @@ pub fn App() -> impl IntoView {
             <header class="top">
                 <A href="/" attr:class="brand">"Labbook"</A>
                 <nav aria-label="main">
-                    <A href="/">"Projects"</A><A href="/tasks">"All tasks"</A><a href=my_tasks>"My tasks"</a><A href="/models">"Models"</A>
+                    <A href="/">"Projects"</A><A href="/tasks">"All tasks"</A><a href=my_tasks>"My tasks"</a><A href="/models">"Models"</A><A href="/reports">"Reports"</A>
                     <A href="/queues">"Queues"</A><A href="/workers">"Workers"</A>
                     {is_admin.then(|| view! { <A href="/users">"Users"</A> })}
                 </nav>
@@ -85,6 +86,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/new-task") view=NewTaskPage/>
                     <Route path=path!("/models") view=ModelsPage ssr=SsrMode::Async/>
                     <Route path=path!("/models/:id") view=ModelPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reports") view=ReportsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reports/:id") view=ReportPage ssr=SsrMode::Async/>
                     <Route path=path!("/queues") view=QueuesPage ssr=SsrMode::Async/>
                     <Route path=path!("/workers") view=WorkersPage ssr=SsrMode::Async/>
                     <Route path=path!("/settings") view=SettingsPage ssr=SsrMode::Async/>

@@ -7,6 +7,7 @@ pub mod events;
 pub mod models;
 pub mod projects;
 pub mod queues;
+pub mod reports;
 pub mod tasks;
 
 pub mod users;

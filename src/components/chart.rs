@@ -534,9 +534,10 @@ pub fn ValuesTable(metrics: Vec<MetricSummary>) -> impl IntoView {
     }
 }
 
-/// The DOM id of the chart of the n-th metric.
-fn chart_id(n: usize) -> String {
-    format!("scalar-chart-{n}")
+/// The DOM id of the chart of the n-th metric (ids start with `prefix`:
+/// several chart grids on one page need their own).
+fn chart_id(prefix: &str, n: usize) -> String {
+    format!("{prefix}-{n}")
 }
 
 /// One chart per metric (or per series), with its variants as series. With
@@ -547,10 +548,14 @@ pub fn ScalarCharts(
     series: Vec<SeriesData>,
     #[prop(optional)] options: Option<RwSignal<ChartOptions>>,
     #[prop(optional)] task: Option<String>,
+    /// The start of the charts' DOM ids; `scalar-chart` unless given.
+    #[prop(optional, into)]
+    prefix: Option<String>,
 ) -> impl IntoView {
     if series.is_empty() {
         return view! { <p class="empty">"No scalars reported."</p> }.into_any();
     }
+    let prefix = StoredValue::new(prefix.unwrap_or_else(|| "scalar-chart".to_string()));
     let options = options.unwrap_or_else(|| RwSignal::new(ChartOptions::default()));
     let t0 = series.iter().filter_map(|s| s.t.first().copied()).min().unwrap_or(0);
     let all = StoredValue::new(series);
@@ -566,7 +571,8 @@ pub fn ScalarCharts(
             .into_iter()
             .enumerate()
             .map(|(n, (metric, title, variants))| {
-                view! { <MetricChart n metric title variants options t0 task=task.clone() all/> }
+                let id = prefix.with_value(|p| chart_id(p, n));
+                view! { <MetricChart id metric title variants options t0 task=task.clone() all/> }
             })
             .collect_view()
             .into_any()
@@ -579,7 +585,8 @@ pub fn ScalarCharts(
 /// gives it back).
 #[component]
 fn MetricChart(
-    n: usize,
+    /// Its DOM id.
+    id: String,
     metric: String,
     title: String,
     variants: Vec<SeriesData>,
@@ -600,7 +607,8 @@ fn MetricChart(
     let maximized = RwSignal::new(false);
     #[cfg(feature = "hydrate")]
     {
-        let (metric, id, title) = (metric.clone(), chart_id(n), title.clone());
+        let resize_id = id.clone();
+        let (metric, id, title) = (metric.clone(), id.clone(), title.clone());
         let mine: BTreeSet<String> = variants.iter().map(|v| v.variant.clone()).collect();
         let mine = StoredValue::new(mine);
         let whole = StoredValue::new(variants.clone());
@@ -640,7 +648,7 @@ fn MetricChart(
             });
         });
         // The plot takes its new size after the page has laid it out.
-        let id = chart_id(n);
+        let id = resize_id;
         Effect::new(move |first: Option<()>| {
             maximized.track();
             if first.is_some() {
@@ -667,7 +675,7 @@ fn MetricChart(
                     {move || if maximized.get() { "Exit full screen" } else { "Full screen" }}
                 </button>
             </figcaption>
-            <div id=chart_id(n) class="plot"></div>
+            <div id=id.clone() class="plot"></div>
         </figure>
     }
 }

@@ -147,8 +147,17 @@ pub fn ComparePlots(ids: Vec<String>, names: Vec<String>) -> impl IntoView {
     view! { <Fold open testid="compare-plots" title="Plots">{body}</Fold> }
 }
 
+/// Per metric and variant, each task's newest figure (`plots` and `names`
+/// per task, in one order).
 #[component]
-fn PlotGrid(plots: Vec<Vec<PlotData>>, names: Vec<String>) -> impl IntoView {
+pub fn PlotGrid(
+    plots: Vec<Vec<PlotData>>,
+    names: Vec<String>,
+    /// The start of the figures' DOM ids; `compare-plot` unless given.
+    #[prop(optional, into)]
+    prefix: Option<String>,
+) -> impl IntoView {
+    let prefix = prefix.unwrap_or_else(|| "compare-plot".to_string());
     let series = per_series(&plots, |p| (p.metric.clone(), p.variant.clone(), p.iter));
     if series.is_empty() {
         return view! { <p class="empty">"None of these tasks reported plots."</p> }.into_any();
@@ -162,7 +171,7 @@ fn PlotGrid(plots: Vec<Vec<PlotData>>, names: Vec<String>) -> impl IntoView {
             let body = match merge_scatter(&newest, &names) {
                 Some(merged) => {
                     let figure = Signal::derive(move || merged.clone());
-                    view! { <FigureView id=format!("compare-plot-{g}") figure/> }.into_any()
+                    view! { <FigureView id=format!("{prefix}-{g}") figure/> }.into_any()
                 }
                 None => newest
                     .iter()
@@ -175,7 +184,7 @@ fn PlotGrid(plots: Vec<Vec<PlotData>>, names: Vec<String>) -> impl IntoView {
                             view! {
                                 <div class="compare-cell" data-testid="compare-plot-task">
                                     <p class="muted">{format!("{name} · iteration {}", p.iter)}</p>
-                                    <FigureView id=format!("compare-plot-{g}-{t}") figure/>
+                                    <FigureView id=format!("{prefix}-{g}-{t}") figure/>
                                 </div>
                             }
                             .into_any()
@@ -215,8 +224,10 @@ pub fn CompareSamples(ids: Vec<String>, names: Vec<String>) -> impl IntoView {
     view! { <Fold open testid="compare-samples" title="Debug samples">{body}</Fold> }
 }
 
+/// Per metric and variant, each task's sample at one iteration chosen with
+/// a slider for all (`samples` and `names` per task, in one order).
 #[component]
-fn SampleGrid(samples: Vec<Vec<SampleData>>, names: Vec<String>) -> impl IntoView {
+pub fn SampleGrid(samples: Vec<Vec<SampleData>>, names: Vec<String>) -> impl IntoView {
     let series = per_series(&samples, |s| (s.metric.clone(), s.variant.clone(), s.iter));
     if series.is_empty() {
         return view! { <p class="empty">"None of these tasks reported debug samples."</p> }.into_any();

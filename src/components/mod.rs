@@ -16,6 +16,7 @@ pub mod plotly_js;
 pub mod project_actions;
 pub mod project_overview;
 pub mod project_tree;
+pub mod report_widget;
 pub mod samples;
 pub mod status;
 pub mod stored;

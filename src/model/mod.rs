@@ -13,6 +13,7 @@ pub mod history;
 pub mod model;
 pub mod project;
 pub mod queue;
+pub mod report;
 pub mod status;
 pub mod table;
 pub mod task;

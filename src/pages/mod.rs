@@ -6,6 +6,7 @@ pub mod models;
 pub mod new_task;
 pub mod projects;
 pub mod queues;
+pub mod reports;
 pub mod settings;
 pub mod task;
 pub mod task_edit;

@@ -147,3 +147,72 @@ async fn a_project_overview_counts_states_and_snapshots_a_metric(app: &TestApp) 
     assert!(err.to_string().contains("no-such-project"), "{err}");
 }
 on_both!(a_project_overview_counts_states_and_snapshots_a_metric);
+
+async fn reports_render_their_embeds_and_lock_when_published(app: &TestApp) {
+    let task = app.task("web report source").await;
+    let lines = [
+        json!({"type": "training_stats_scalar", "task": task, "metric": "loss", "variant": "train", "value": 0.5, "iter": 1}),
+        json!({"type": "training_stats_scalar", "task": task, "metric": "loss", "variant": "val", "value": 0.7, "iter": 1}),
+        json!({"type": "training_stats_scalar", "task": task, "metric": "acc", "variant": "top1", "value": 0.9,
+            "iter": -2147483648_i64}),
+    ]
+    .iter()
+    .map(|l| l.to_string())
+    .collect::<Vec<_>>()
+    .join("\n");
+    assert_eq!(app.call_raw("events.add_batch", lines, "application/json-lines").await.code, 200);
+    let markdown = format!(
+        "# Notes\n\n<iframe src=\"/widgets/?type=scalar&objects={task}&metrics=loss&variants=val\"></iframe>\n\n\
+         <iframe src=\"/widgets/?type=single&objects={task}\"></iframe>\n\n<script>x()</script>"
+    );
+    let created = app.ok("reports.create", json!({"name": "web report", "report": markdown})).await;
+    let id = created["id"].as_str().expect("report id").to_string();
+
+    let (status, listed) = app.rpc("list_reports", json!({"query": {"search": "web report", "archived": false}})).await;
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(listed[0]["project"], Value::Null, "a top-level report belongs to no project");
+
+    let (status, view) = app.rpc("get_report", json!({"id": id})).await;
+    assert_eq!(status, 200, "{view}");
+    let blocks = view["blocks"].as_array().expect("blocks");
+    assert_eq!(blocks.len(), 3, "{view}");
+    assert!(blocks[0]["Html"].as_str().is_some_and(|h| h.contains("<h1>Notes</h1>")), "{view}");
+    assert!(!view["blocks"].to_string().contains("script"), "{view}");
+
+    // Each embed answers only what it shows.
+    let (status, scalars) = app.rpc("report_widget", json!({"widget": blocks[1]["Widget"]})).await;
+    assert_eq!(status, 200, "{scalars}");
+    let series = scalars["Scalars"].as_array().expect("series");
+    assert_eq!(series.iter().map(|s| s["variant"].as_str().unwrap_or("")).collect::<Vec<_>>(), ["val"], "{scalars}");
+    let (status, single) = app.rpc("report_widget", json!({"widget": blocks[2]["Widget"]})).await;
+    assert_eq!(status, 200, "{single}");
+    assert_eq!(single["Single"][0]["value"]["value"], 0.9, "{single}");
+    assert_eq!(single["Single"][0]["task"], "web report source", "{single}");
+    // A widget the browser made up is refused, not run.
+    let mut many = blocks[1]["Widget"].clone();
+    many["objects"] = json!((0..21).map(|n| format!("t{n}")).collect::<Vec<_>>());
+    assert_eq!(app.rpc("report_widget", json!({"widget": many})).await.0, 400);
+
+    let save = |text: &str| json!({"id": id, "name": "web report", "comment": "c", "markdown": text});
+    let (status, saved) = app.rpc("save_report", save("*new*")).await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["markdown"], "*new*");
+    let (status, err) = app.rpc("save_report", json!({"id": id, "name": "x", "comment": "", "markdown": ""})).await;
+    assert_eq!(status, 400, "a name of one character: {err}");
+    // Deleting asks for the archive first; publishing locks the text.
+    let (status, _) = app.rpc("run_report_action", json!({"id": id, "action": "Delete"})).await;
+    assert_eq!(status, 400);
+    assert_eq!(app.rpc("run_report_action", json!({"id": id, "action": "Publish"})).await.0, 200);
+    let (status, err) = app.rpc("save_report", save("changed")).await;
+    assert_eq!(status, 400, "{err}");
+    assert_eq!(app.rpc("run_report_action", json!({"id": id, "action": "Archive"})).await.0, 200);
+    let (status, archived) = app.rpc("list_reports", json!({"query": {"search": "web report", "archived": true}})).await;
+    assert_eq!((status, archived[0]["archived"].clone()), (200, json!(true)), "{archived}");
+    assert_eq!(app.rpc("run_report_action", json!({"id": id, "action": "Delete"})).await.0, 200);
+    // Gone: ClearML's "invalid task id" (400/101), which the page shows as its 404.
+    let (status, gone) = app.rpc("get_report", json!({"id": id})).await;
+    assert_eq!(status, 400, "{gone}");
+    assert!(gone.to_string().contains(&id), "{gone}");
+}
+on_both!(reports_render_their_embeds_and_lock_when_published);

@@ -1,105 +1,49 @@
-//! `reports.*`: ClearML's Markdown reports. A report is a task of type
-//! `report` with the system tags `hidden` and `reports`, kept in a hidden
-//! `.reports` project under the project it belongs to (`<project>/.reports`,
-//! or `.reports` at the top level), which goes away with its last report.
-//! A published report keeps its text: only its name, comment and tags
-//! still change.
+//! `reports.*`: ClearML's Markdown reports, read from the wire and answered
+//! in ClearML's shapes; their rules live in [`ops::reports`].
 
 use super::request::Req;
 use super::tasks;
-use crate::error::{AppError, AppResult, Noun};
-use crate::model::task::TaskPatch;
-use crate::model::{Actor, Project, Task, TaskStatus, TaskType};
+use crate::error::{AppError, AppResult};
+use crate::model::Actor;
 use crate::server::ops;
-use crate::server::ops::projects::ProjectPatch;
+use crate::server::ops::reports::{NewReport, ReportPatch};
 use crate::server::state::AppState;
 use serde_json::{json, Map, Value};
 
-/// The system tags of a report and of the projects that hold reports.
-const REPORT_TAGS: [&str; 2] = ["hidden", "reports"];
-
-/// The last segment of a reports project.
-const REPORTS_FOLDER: &str = ".reports";
-
-fn report_tags() -> Vec<String> {
-    REPORT_TAGS.iter().map(|t| t.to_string()).collect()
-}
-
-/// The `.reports` project of `base` (the top level for `None`), created
-/// (hidden) if missing.
-async fn reports_project(state: &AppState, actor: &Actor, base: Option<&Project>) -> AppResult<Project> {
-    let name = match base {
-        Some(p) => format!("{}/{REPORTS_FOLDER}", p.name),
-        None => REPORTS_FOLDER.to_string(),
-    };
-    let p = ops::projects::ensure(state, actor, &name).await?;
-    if REPORT_TAGS.iter().all(|t| p.system_tags.iter().any(|s| s == t)) {
-        return Ok(p);
+/// The `report_assets` of a request, if it names them.
+fn assets(req: &Req) -> AppResult<Option<Vec<String>>> {
+    if req.has("report_assets") {
+        Ok(Some(req.str_list("report_assets")?))
+    } else {
+        Ok(None)
     }
-    let mut tags = p.system_tags.clone();
-    tags.extend(report_tags().into_iter().filter(|t| !p.system_tags.contains(t)));
-    let patch = ProjectPatch { system_tags: Some(tags), ..ProjectPatch::default() };
-    ops::projects::update(state, actor, &p.id, None, &patch).await
-}
-
-/// The report with this id (400/150 for a task that is not one).
-async fn report(state: &AppState, actor: &Actor, id: &str) -> AppResult<Task> {
-    let t = ops::tasks::get(state, actor, id).await?;
-    if t.task_type != TaskType::Report {
-        return Err(AppError::NotAReport { id: id.to_string() });
-    }
-    Ok(t)
-}
-
-/// Deletes a `.reports` project once nothing is left in it.
-async fn drop_if_empty(state: &AppState, actor: &Actor, project: Option<&str>) -> AppResult<()> {
-    let Some(id) = project else { return Ok(()) };
-    let Ok(p) = ops::projects::get(state, actor, id).await else { return Ok(()) };
-    if p.basename == REPORTS_FOLDER && ops::projects::usage(state, actor, id).await?.tasks == 0 {
-        ops::projects::delete(state, actor, id, &crate::model::project::ProjectContents::Keep).await?;
-    }
-    Ok(())
 }
 
 /// `reports.create {name, comment?, tags?, project?, report?}`.
 pub async fn create(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let base = match req.opt_str("project")? {
-        Some(id) => Some(ops::projects::get(state, actor, &id).await?),
-        None => None,
-    };
-    let folder = reports_project(state, actor, base.as_ref()).await?;
-    let patch = TaskPatch {
-        name: Some(req.str("name")?),
-        task_type: Some(TaskType::Report),
+    let new = NewReport {
+        name: req.str("name")?,
         comment: req.opt_str("comment")?,
-        tags: Some(req.str_list("tags")?),
-        system_tags: Some(report_tags()),
-        project: Some(folder.id.clone()),
+        tags: req.str_list("tags")?,
+        project: req.opt_str("project")?,
         report: req.opt_str("report")?,
-        report_assets: if req.has("report_assets") { Some(req.str_list("report_assets")?) } else { None },
-        ..TaskPatch::default()
+        report_assets: assets(&req)?,
     };
-    let id = ops::tasks::create(state, actor, &patch).await?;
-    Ok(json!({"id": id, "project_id": folder.id}))
+    let (id, folder) = ops::reports::create(state, actor, &new).await?;
+    Ok(json!({"id": id, "project_id": folder}))
 }
 
 /// `reports.update {task, name?, comment?, tags?, report?, report_assets?}`.
 pub async fn update(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let id = req.str("task")?;
-    let t = report(state, actor, &id).await?;
-    let text_changes = req.has("report") || req.has("report_assets");
-    if t.status == TaskStatus::Published && text_changes {
-        return Err(AppError::invalid_status("a published report's text cannot change", t.status.as_str()));
-    }
-    let patch = TaskPatch {
+    let change = ReportPatch {
         name: req.opt_str("name")?,
         comment: req.opt_str("comment")?,
         tags: if req.has("tags") { Some(req.str_list("tags")?) } else { None },
         report: req.opt_str("report")?,
-        report_assets: if req.has("report_assets") { Some(req.str_list("report_assets")?) } else { None },
-        ..TaskPatch::default()
+        report_assets: assets(&req)?,
     };
-    ops::tasks::edit(state, actor, &id, &patch, true).await?;
+    ops::reports::update(state, actor, &id, &change).await?;
     let fields: Map<String, Value> = ["name", "comment", "tags", "report", "report_assets"]
         .iter()
         .filter_map(|k| req.get(k).map(|v| (k.to_string(), v.clone())))
@@ -112,54 +56,33 @@ pub async fn update(state: &AppState, actor: &Actor, req: Req) -> AppResult<Valu
 /// top level for `project: null`).
 pub async fn move_report(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let id = req.str("task")?;
-    let t = report(state, actor, &id).await?;
+    ops::reports::get(state, actor, &id).await?;
     let base = match (req.opt_str("project")?, req.opt_str("project_name")?) {
         (Some(p), _) => Some(ops::projects::get(state, actor, &p).await?),
         (None, Some(name)) => Some(ops::projects::ensure(state, actor, &name).await?),
         (None, None) if req.body.contains_key("project") => None,
         (None, None) => return Err(AppError::missing("project")),
     };
-    // Moving to a `.reports` project means into it, not below it.
-    let folder = match base {
-        Some(p) if p.basename == REPORTS_FOLDER => p,
-        other => reports_project(state, actor, other.as_ref()).await?,
-    };
-    let patch = TaskPatch { project: Some(folder.id.clone()), ..TaskPatch::default() };
-    ops::tasks::edit(state, actor, &id, &patch, true).await?;
-    if t.project.as_deref() != Some(folder.id.as_str()) {
-        drop_if_empty(state, actor, t.project.as_deref()).await?;
-    }
-    Ok(json!({"project_id": folder.id}))
+    let folder = ops::reports::move_to(state, actor, &id, base).await?;
+    Ok(json!({"project_id": folder}))
 }
 
 /// `reports.publish {task}`.
 pub async fn publish(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
-    let id = req.str("task")?;
-    report(state, actor, &id).await?;
-    ops::tasks::publish(state, actor, &id, true, false).await?;
+    ops::reports::publish(state, actor, &req.str("task")?).await?;
     Ok(json!({"updated": 1, "fields": {"status": "published"}}))
 }
 
 /// `reports.archive {task}` / `reports.unarchive {task}`.
 pub async fn archive(state: &AppState, actor: &Actor, req: Req, archived: bool) -> AppResult<Value> {
-    let id = req.str("task")?;
-    report(state, actor, &id).await?;
-    let bulk = ops::table::set_archived(state, actor, std::slice::from_ref(&id), archived).await?;
-    if let Some((_, e)) = bulk.failed.into_iter().next() {
-        return Err(e);
-    }
+    ops::reports::set_archived(state, actor, &req.str("task")?, archived).await?;
     Ok(json!({if archived { "archived" } else { "unarchived" }: 1}))
 }
 
 /// `reports.delete {task, force?}`: a published report only with `force`.
 pub async fn delete(state: &AppState, actor: &Actor, req: Req) -> AppResult<Value> {
     let id = req.str("task")?;
-    let t = report(state, actor, &id).await?;
-    if t.status == TaskStatus::Published && !req.bool_or("force", false)? {
-        return Err(AppError::invalid_status("a published report is deleted only with force", t.status.as_str()));
-    }
-    ops::tasks::delete(state, actor, &id, true, false).await?;
-    drop_if_empty(state, actor, t.project.as_deref()).await?;
+    ops::reports::delete(state, actor, &id, req.bool_or("force", false)?).await?;
     Ok(json!({"deleted": 1}))
 }
 
@@ -174,24 +97,11 @@ pub async fn get_all_ex(state: &AppState, actor: &Actor, mut req: Req) -> AppRes
             Value::String(s) => vec![Some(s)],
             _ => return Err(AppError::invalid("project must be a list of project ids")),
         };
-        let all = ops::projects::list(state, actor).await?;
-        let mut folders = Vec::new();
-        for w in wanted {
-            let name = match &w {
-                Some(id) => {
-                    let p = all.iter().find(|p| &p.id == id).ok_or_else(|| AppError::not_found(Noun::Project, id))?;
-                    format!("{}/{REPORTS_FOLDER}", p.name)
-                }
-                None => REPORTS_FOLDER.to_string(),
-            };
-            if let Some(f) = all.iter().find(|p| p.name == name) {
-                folders.push(json!(f.id));
-            }
-        }
+        let folders = ops::reports::folders(state, actor, &wanted).await?;
         if folders.is_empty() {
             return Ok(json!({"tasks": []}));
         }
-        req.body.insert("project".into(), Value::Array(folders));
+        req.body.insert("project".into(), json!(folders));
     }
     req.body.insert("type".into(), json!(["report"]));
     req.body.insert("search_hidden".into(), json!(true));
@@ -279,11 +189,5 @@ pub async fn get_task_data(state: &AppState, actor: &Actor, mut req: Req) -> App
 
 /// `reports.get_tags`: the tags of every report.
 pub async fn get_tags(state: &AppState, actor: &Actor, _req: Req) -> AppResult<Value> {
-    let filter =
-        crate::server::store::TaskFilter { types: vec![TaskType::Report], page_size: i64::MAX, ..Default::default() };
-    let (found, _) = ops::tasks::query(state, actor, &filter).await?;
-    let mut tags: Vec<String> = found.into_iter().filter(|t| !t.is_archived()).flat_map(|t| t.tags).collect();
-    tags.sort();
-    tags.dedup();
-    Ok(json!({"tags": tags}))
+    Ok(json!({"tags": ops::reports::tags(state, actor).await?}))
 }

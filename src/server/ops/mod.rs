@@ -16,6 +16,7 @@ pub mod models;
 pub mod pipelines;
 pub mod projects;
 pub mod queues;
+pub mod reports;
 pub mod sessions;
 pub mod table;
 pub mod task_fields;
