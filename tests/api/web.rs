@@ -207,7 +207,8 @@ async fn reports_render_their_embeds_and_lock_when_published(app: &TestApp) {
     let (status, err) = app.rpc("save_report", save("changed")).await;
     assert_eq!(status, 400, "{err}");
     assert_eq!(app.rpc("run_report_action", json!({"id": id, "action": "Archive"})).await.0, 200);
-    let (status, archived) = app.rpc("list_reports", json!({"query": {"search": "web report", "archived": true}})).await;
+    let (status, archived) =
+        app.rpc("list_reports", json!({"query": {"search": "web report", "archived": true}})).await;
     assert_eq!((status, archived[0]["archived"].clone()), (200, json!(true)), "{archived}");
     assert_eq!(app.rpc("run_report_action", json!({"id": id, "action": "Delete"})).await.0, 200);
     // Gone: ClearML's "invalid task id" (400/101), which the page shows as its 404.
