@@ -119,3 +119,26 @@ test("a report is created, edited with an embedded chart, published, archived an
   const left = await call("reports.get_all_ex", { name: `^${name}$` });
   expect(left.tasks).toEqual([]);
 });
+
+// A chart's Embed button gives the snippet that draws it in a report.
+test("a task chart's embed code draws the same chart in a report", async ({ page }) => {
+  const p = await project("report-embed");
+  const id = await task(p.id, { name: "embedded run", status: "completed", scalars: { loss: { train: [3, 2, 1] }, lr: { step: [1, 1, 1] } } });
+  await page.goto(`${web()}/tasks/${id}?tab=scalars`);
+  await hydrated(page);
+  await page.locator('[data-testid="scalar-chart"][data-metric="loss"]').getByTestId("embed").click();
+  const dialog = page.getByRole("dialog", { name: "Embed in a report" });
+  const code = dialog.getByTestId("embed-code");
+  await expect(code).toBeFocused();
+  const snippet = await code.inputValue();
+  expect(snippet).toContain(`/widgets/?type=scalar&objectType=task&objects=${id}&metrics=loss`);
+  await page.keyboard.press("Escape");
+  await expect(dialog).toHaveCount(0);
+
+  const { id: report } = await call("reports.create", { name: `embed ${Date.now().toString(36)}`, project: p.id, report: `Loss:\n\n${snippet}\n` });
+  await page.goto(`${web()}/reports/${report}`);
+  await hydrated(page);
+  const plot = page.getByTestId("report-widget").locator(".plot");
+  await expect(plot).toHaveCount(1);
+  await expect.poll(() => plot.evaluate((el: any) => (el.data ?? []).map((t: any) => t.name)), { timeout: 20_000 }).toEqual(["train"]);
+});

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { events, hydrated, project, task, upload } from "./api";
+import { call, events, hydrated, project, task, upload } from "./api";
 
 const web = () => process.env.LABBOOK_WEB_URL!;
 
@@ -221,4 +221,43 @@ test("a running task's console appends only new entries", async ({ page }) => {
   expect(whole).toEqual([]);
   expect(after.length).toBeGreaterThan(0);
   expect(after.every((body) => /after=\d+/.test(body))).toBe(true);
+});
+
+// A running task's page follows it in place: new points redraw the same
+// chart (a full-screen chart stays so), the values table and the status
+// change without rebuilding the tab, and a console search is kept while
+// new lines arrive.
+test("a running task's page follows it in place", async ({ page }) => {
+  const p = await project("in-place");
+  const id = await task(p.id, { name: "followed", status: "in_progress", scalars: { loss: { train: [5, 4, 3] } } });
+  await page.goto(`${web()}/tasks/${id}?tab=scalars`);
+  await hydrated(page);
+  const chart = page.locator('[data-testid="scalar-chart"][data-metric="loss"]');
+  const plot = chart.locator(".js-plotly-plot");
+  const points = () => plot.evaluate((el: any) => (el.data?.[0]?.x ?? []).length);
+  await expect.poll(points, { timeout: 20_000 }).toBe(3);
+  await plot.evaluate((el: any) => (el.__kept = true));
+  await chart.getByRole("button", { name: "Full screen" }).click();
+  await events([3, 4].map((iter) => ({ type: "training_stats_scalar", task: id, metric: "loss", variant: "train", value: 1.5, iter, timestamp: Date.now() })));
+  await expect.poll(points, { timeout: 20_000 }).toBe(5);
+  await expect(page.locator("table.values")).toContainText("1.5");
+  expect(await plot.evaluate((el: any) => el.__kept === true), "the same chart, redrawn in place").toBe(true);
+  await expect(chart.getByRole("button", { name: "Exit full screen" })).toHaveAttribute("aria-pressed", "true");
+  await call("tasks.completed", { task: id, force: true });
+  await expect(page.locator(".task-head")).toContainText("Completed", { timeout: 20_000 });
+  expect(await plot.evaluate((el: any) => el.__kept === true)).toBe(true);
+
+  const other = await task(p.id, { name: "followed console", status: "in_progress" });
+  await events([{ type: "log", task: other, level: "info", worker: "w", msg: "epoch 1 done\nsaving", timestamp: Date.now() }]);
+  await page.goto(`${web()}/tasks/${other}?tab=console`);
+  await hydrated(page);
+  const search = page.getByLabel("Search the console");
+  await search.fill("epoch");
+  await expect(page.getByTestId("console-matches")).toHaveText("1 matching lines");
+  // Refreshes wait while the cursor is in a field: leave it.
+  await page.getByRole("button", { name: "Jump to start" }).focus();
+  await events([{ type: "log", task: other, level: "info", worker: "w", msg: "epoch 2 done", timestamp: Date.now() }]);
+  await expect(page.getByTestId("console-matches")).toHaveText("2 matching lines", { timeout: 20_000 });
+  await expect(search).toHaveValue("epoch");
+  await expect(page.getByTestId("console").locator(".line")).toHaveCount(2);
 });

@@ -64,6 +64,25 @@ test.describe("in Tokyo", () => {
     await expect(updated).toHaveText(/just now|min ago/);
     await expect(updated).toHaveAttribute("title", /UTC\+09:00$/);
   });
+
+  // plotly.js reads epoch numbers as UTC: the wall-time axis is given the
+  // reader's clock instead, and says which zone it is.
+  test("a chart's wall-time axis is on the browser's clock", async ({ page }) => {
+    const p = await project("zone chart");
+    const before = Date.now();
+    const id = await task(p.id, { name: "timed chart", status: "completed", scalars: { loss: { train: [3, 2, 1] } } });
+    const after = Date.now();
+    await page.goto(`${web()}/tasks/${id}?tab=scalars`);
+    await hydrated(page);
+    await page.getByLabel("X axis").selectOption("wall");
+    const chart = page.locator('[data-testid="scalar-chart"][data-metric="loss"] .js-plotly-plot');
+    await expect.poll(() => chart.evaluate((el: any) => el.layout?.xaxis?.title?.text), { timeout: 20_000 }).toBe("time (UTC+09:00)");
+    const x: string = await chart.evaluate((el: any) => el.data[0].x[0]);
+    // The first point's time, read as Tokyo's clock, is when it was reported.
+    const at = Date.parse(x.replace(" ", "T") + "+09:00");
+    expect(at).toBeGreaterThanOrEqual(before - 1000);
+    expect(at).toBeLessThanOrEqual(after + 1000);
+  });
 });
 
 test("an unknown task, project or page is a 404 with a proper title", async ({ page }) => {

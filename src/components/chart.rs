@@ -7,6 +7,7 @@
 //! Zooming into a task's chart fetches that window again from the server at
 //! full chart resolution.
 
+use super::embed::EmbedButton;
 use crate::model::task::MetricSummary;
 use crate::model::SeriesData;
 use leptos::prelude::*;
@@ -318,7 +319,8 @@ pub fn figure(
     let points = |s: &SeriesData| -> (Vec<Value>, Vec<Option<f64>>) {
         match (&opts.x_axis, x_series) {
             (XAxis::Relative, _) => (s.t.iter().map(|&t| json!((t - t0) as f64 / 1000.0)).collect(), s.y.clone()),
-            (XAxis::Wall, _) => (s.t.iter().map(|&t| json!(t)).collect(), s.y.clone()),
+            // On the reader's clock: plotly.js reads epoch numbers as UTC.
+            (XAxis::Wall, _) => (s.t.iter().map(|&t| json!(super::time::clock_text_ms(t))).collect(), s.y.clone()),
             (XAxis::Series { .. }, Some(by)) => against(s, by),
             // The chosen series is not in this view: by iteration.
             (XAxis::Iteration | XAxis::Series { .. }, _) => (s.x.iter().map(|&i| json!(i)).collect(), s.y.clone()),
@@ -342,7 +344,9 @@ pub fn figure(
     }
     let mut x_axis = match (&opts.x_axis, x_series) {
         (XAxis::Relative, _) => json!({"title": {"text": "seconds since start"}}),
-        (XAxis::Wall, _) => json!({"title": {"text": "time"}, "type": "date"}),
+        (XAxis::Wall, _) => {
+            json!({"title": {"text": format!("time ({})", super::time::zone_label(t0))}, "type": "date"})
+        }
         (XAxis::Series { metric, variant }, Some(_)) => json!({"title": {"text": format!("{metric} / {variant}")}}),
         (XAxis::Iteration | XAxis::Series { .. }, _) => json!({"title": {"text": "iteration"}}),
     };
@@ -542,37 +546,50 @@ fn chart_id(prefix: &str, n: usize) -> String {
 
 /// One chart per metric (or per series), with its variants as series. With
 /// `task`, zooming into a chart (x axis by iteration) refetches that window
-/// from the server.
+/// from the server. New points (a running task's live refresh) redraw the
+/// charts in place, keeping a zoom, the full-screen chart and the focus; the
+/// charts themselves change only with the split, the hidden metrics and the
+/// series' names.
 #[component]
 pub fn ScalarCharts(
-    series: Vec<SeriesData>,
+    #[prop(into)] series: Signal<Vec<SeriesData>>,
     #[prop(optional)] options: Option<RwSignal<ChartOptions>>,
     #[prop(optional)] task: Option<String>,
     /// The start of the charts' DOM ids; `scalar-chart` unless given.
     #[prop(optional, into)]
     prefix: Option<String>,
+    /// The tasks a chart's "Embed" snippet names; no Embed button without.
+    #[prop(optional)]
+    embed: Option<Vec<String>>,
 ) -> impl IntoView {
-    if series.is_empty() {
-        return view! { <p class="empty">"No scalars reported."</p> }.into_any();
-    }
     let prefix = StoredValue::new(prefix.unwrap_or_else(|| "scalar-chart".to_string()));
     let options = options.unwrap_or_else(|| RwSignal::new(ChartOptions::default()));
-    let t0 = series.iter().filter_map(|s| s.t.first().copied()).min().unwrap_or(0);
-    let all = StoredValue::new(series);
-    // The charts change with the split and the hidden metrics only.
-    let shape = Memo::new(move |_| options.with(|o| (o.split, o.hidden.clone())));
+    // Each chart's metric, title and variants: what the grid is made of.
+    let slots = Memo::new(move |_| {
+        let (split, hidden) = options.with(|o| (o.split, o.hidden.clone()));
+        series.with(|all| {
+            let groups = chart_groups(all, split, &hidden);
+            let slots: Vec<(String, String, Vec<String>)> = groups
+                .into_iter()
+                .map(|(metric, title, variants)| (metric, title, variants.into_iter().map(|v| v.variant).collect()))
+                .collect();
+            (all.is_empty(), slots)
+        })
+    });
     let charts = move || {
-        let (split, hidden) = shape.get();
-        let groups = all.with_value(|s| chart_groups(s, split, &hidden));
-        if groups.is_empty() {
+        let (nothing, slots) = slots.get();
+        if nothing {
+            return view! { <p class="empty">"No scalars reported."</p> }.into_any();
+        }
+        if slots.is_empty() {
             return view! { <p class="empty">"Every metric is hidden (see Metrics)."</p> }.into_any();
         }
-        groups
+        slots
             .into_iter()
             .enumerate()
             .map(|(n, (metric, title, variants))| {
                 let id = prefix.with_value(|p| chart_id(p, n));
-                view! { <MetricChart id metric title variants options t0 task=task.clone() all/> }
+                view! { <MetricChart id metric title variants options task=task.clone() all=series embed=embed.clone()/> }
             })
             .collect_view()
             .into_any()
@@ -580,28 +597,38 @@ pub fn ScalarCharts(
     view! { <div class="charts">{charts}</div> }.into_any()
 }
 
-/// One chart: redrawn when the options change or a zoom window arrives;
-/// "Full screen" makes it fill the window (Escape or the button again
-/// gives it back).
+/// The series of `all` that one chart draws, in the chart's order.
+#[cfg(any(feature = "hydrate", test))]
+fn chart_series(all: &[SeriesData], metric: &str, variants: &[String]) -> Vec<SeriesData> {
+    variants.iter().filter_map(|v| all.iter().find(|s| s.metric == metric && s.variant == *v).cloned()).collect()
+}
+
+/// The first report time of a view (relative time counts from it).
+#[cfg(any(feature = "hydrate", test))]
+fn first_time(all: &[SeriesData]) -> i64 {
+    all.iter().filter_map(|s| s.t.first().copied()).min().unwrap_or(0)
+}
+
+/// One chart: redrawn in place when its series, the options or a zoom
+/// window change; "Full screen" makes it fill the window (Escape or the
+/// button again gives it back).
 #[component]
 fn MetricChart(
     /// Its DOM id.
     id: String,
     metric: String,
     title: String,
-    variants: Vec<SeriesData>,
+    /// The variants of `metric` it draws.
+    variants: Vec<String>,
     options: RwSignal<ChartOptions>,
-    t0: i64,
     task: Option<String>,
-    /// Every series of the view (one may be the x axis).
-    all: StoredValue<Vec<SeriesData>>,
+    /// Every series of the view (its own, and one may be the x axis).
+    all: Signal<Vec<SeriesData>>,
+    /// The tasks its embed snippet names.
+    embed: Option<Vec<String>>,
 ) -> impl IntoView {
     // A few series are named; many (a comparison) are counted.
-    let names = if variants.len() <= 4 {
-        variants.iter().map(|v| v.variant.clone()).collect::<Vec<_>>().join(", ")
-    } else {
-        format!("{} series", variants.len())
-    };
+    let names = if variants.len() <= 4 { variants.join(", ") } else { format!("{} series", variants.len()) };
     // The zoomed window and its points, when the user zoomed in.
     let zoomed: Zoomed = RwSignal::new(None);
     let maximized = RwSignal::new(false);
@@ -609,24 +636,25 @@ fn MetricChart(
     {
         let resize_id = id.clone();
         let (metric, id, title) = (metric.clone(), id.clone(), title.clone());
-        let mine: BTreeSet<String> = variants.iter().map(|v| v.variant.clone()).collect();
+        let mine: BTreeSet<String> = variants.iter().cloned().collect();
         let mine = StoredValue::new(mine);
-        let whole = StoredValue::new(variants.clone());
+        let variants = StoredValue::new(variants);
         let listening = StoredValue::new(false);
         Effect::new(move |_| {
             let opts = options.get();
-            let (range, shown) = match zoomed.get() {
-                Some((range, points)) if opts.x_axis == XAxis::Iteration => (Some(range), points),
-                _ => (None, whole.get_value()),
-            };
-            let (data, layout) = all.with_value(|all| {
+            let zoom = zoomed.get();
+            let (data, layout) = all.with(|all| {
+                let (range, shown) = match zoom {
+                    Some((range, points)) if opts.x_axis == XAxis::Iteration => (Some(range), points),
+                    _ => (None, variants.with_value(|v| chart_series(all, &metric, v))),
+                };
                 let by = match &opts.x_axis {
                     XAxis::Series { metric, variant } => {
                         all.iter().find(|s| s.metric == *metric && s.variant == *variant)
                     }
                     _ => None,
                 };
-                figure(&title, &shown, &opts, t0, range, by)
+                figure(&title, &shown, &opts, first_time(all), range, by)
             });
             let (id, metric, task) = (id.clone(), metric.clone(), task.clone());
             // After this render is in the page, and plotly.js is.
@@ -658,7 +686,7 @@ fn MetricChart(
         });
     }
     #[cfg(not(feature = "hydrate"))]
-    let _ = (options, t0, task, &variants, all);
+    let _ = (options, task, &variants, all);
     let zoom_note = move || {
         zoomed.get().map(|((from, to), _)| {
             view! { <span class="muted" data-testid="zoom-window">{format!(" (iterations {from:.0}–{to:.0} at full resolution)")}</span> }
@@ -670,6 +698,7 @@ fn MetricChart(
             on:keydown=move |ev| if ev.key() == "Escape" && maximized.get_untracked() { maximized.set(false); }>
             <figcaption>
                 <span>{title.clone()}" — "{names}{zoom_note}</span>
+                {embed.map(|objects| view! { <EmbedButton kind="scalar" objects metric=metric.clone()/> })}
                 <button type="button" class="link" aria-pressed=move || maximized.get().to_string()
                     on:click=move |_| maximized.update(|m| *m = !*m)>
                     {move || if maximized.get() { "Exit full screen" } else { "Full screen" }}
@@ -722,6 +751,20 @@ mod tests {
 
     fn series(metric: &str, variant: &str) -> SeriesData {
         SeriesData { metric: metric.into(), variant: variant.into(), ..SeriesData::default() }
+    }
+
+    #[test]
+    fn a_chart_takes_its_series_from_the_latest_view_in_its_order() {
+        let mut later = series("loss", "val");
+        later.t = vec![20];
+        let mut first = series("loss", "train");
+        first.t = vec![10, 30];
+        let all = vec![later, series("acc", "train"), first];
+        let drawn = chart_series(&all, "loss", &["train".into(), "val".into(), "gone".into()]);
+        let names: Vec<&str> = drawn.iter().map(|s| s.variant.as_str()).collect();
+        assert_eq!(names, ["train", "val"]);
+        assert_eq!(first_time(&all), 10);
+        assert_eq!(first_time(&[]), 0);
     }
 
     #[test]

@@ -43,7 +43,12 @@ pub fn IterationSlider(iterations: Vec<i64>, index: RwSignal<usize>) -> impl Int
 /// Every figure, by metric and variant; a series reported at several
 /// iterations shows one at a time with an iteration slider (newest first).
 #[component]
-pub fn Figures(plots: Vec<PlotData>) -> impl IntoView {
+pub fn Figures(
+    plots: Vec<PlotData>,
+    /// The task they are of: each figure gets an "Embed" button.
+    #[prop(optional, into)]
+    task: Option<String>,
+) -> impl IntoView {
     if plots.is_empty() {
         return view! { <p class="empty">"No plots reported."</p> }.into_any();
     }
@@ -60,9 +65,12 @@ pub fn Figures(plots: Vec<PlotData>) -> impl IntoView {
                 group.with_value(|g| g.get(index.get()).map(|p| p.plot_str.clone()).unwrap_or_default())
             });
             let shown_iter = move || group.with_value(|g| g.get(index.get()).map(|p| p.iter).unwrap_or_default());
+            let embed = task.clone().map(|t| {
+                view! { <super::embed::EmbedButton kind="plot" objects=vec![t] metric=metric.clone() variant=variant.clone()/> }
+            });
             view! {
                 <figure class="chart" data-testid="plot" data-metric=metric.clone()>
-                    <figcaption>{format!("{metric} — {variant}")}" (iteration "{shown_iter}")"</figcaption>
+                    <figcaption><span>{format!("{metric} — {variant}")}" (iteration "{shown_iter}")"</span>{embed}</figcaption>
                     {slider}
                     <FigureView id=figure_id(n) figure/>
                 </figure>

@@ -5,6 +5,7 @@ pub mod bulk_bar;
 pub mod chart;
 pub mod compare_media;
 pub mod dialog;
+pub mod embed;
 pub mod error;
 pub mod figure;
 pub mod history;

@@ -23,7 +23,12 @@ pub fn media(s: &SampleData) -> AnyView {
 /// Every metric/variant's samples with an iteration slider (newest shown
 /// first); a click on one opens it in the viewer.
 #[component]
-pub fn Samples(samples: Vec<SampleData>) -> impl IntoView {
+pub fn Samples(
+    samples: Vec<SampleData>,
+    /// The task they are of: each series gets an "Embed" button.
+    #[prop(optional, into)]
+    task: Option<String>,
+) -> impl IntoView {
     if samples.is_empty() {
         return view! { <p class="empty">"No debug samples reported."</p> }.into_any();
     }
@@ -41,13 +46,17 @@ pub fn Samples(samples: Vec<SampleData>) -> impl IntoView {
             let group = StoredValue::new(group);
             let shown = move || group.with_value(|g| g.get(index.get()).map(media));
             let link = move || group.with_value(|g| g.get(index.get()).map(|s| s.url.clone()));
+            let embed = task.clone().map(|t| {
+                view! { <super::embed::EmbedButton kind="sample" objects=vec![t] metric=metric.clone() variant=variant.clone()/> }
+            });
             view! {
                 <figure class="sample" data-testid="sample" data-metric=metric.clone() data-variant=variant.clone()>
                     <figcaption>
                         {format!("{metric} — {variant}")}" "
                         <button type="button" class="link" data-testid="sample-open"
                             on:click=move |_| viewing.set(Some((n, index)))>"enlarge"</button>" "
-                        <a href=link rel="external" download="">"download"</a>
+                        <a href=link rel="external" download="">"download"</a>" "
+                        {embed}
                     </figcaption>
                     {slider}
                     <div class="sample-body">{shown}</div>

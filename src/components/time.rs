@@ -32,8 +32,9 @@ fn offset_minutes(ms: i64) -> i32 {
     -(d.get_timezone_offset() as i32)
 }
 
-/// `ms` in the browser's zone, and its offset label (`UTC+09:00`).
-fn local(ms: i64) -> (String, String) {
+/// `ms` in the browser's zone as `format` writes it, and its offset label
+/// (`UTC+09:00`).
+fn local_as(ms: i64, format: &str) -> (String, String) {
     #[cfg(feature = "hydrate")]
     {
         let off = offset_minutes(ms);
@@ -41,11 +42,17 @@ fn local(ms: i64) -> (String, String) {
             if let Some(t) = chrono::DateTime::from_timestamp_millis(ms) {
                 let label =
                     format!("UTC{}{:02}:{:02}", if off < 0 { '-' } else { '+' }, off.abs() / 60, off.abs() % 60);
-                return (t.with_timezone(&zone).format("%Y-%m-%d %H:%M:%S").to_string(), label);
+                return (t.with_timezone(&zone).format(format).to_string(), label);
             }
         }
     }
-    (fmt_time(ms), "UTC".into())
+    let utc = chrono::DateTime::from_timestamp_millis(ms).map(|t| t.format(format).to_string()).unwrap_or_default();
+    (utc, "UTC".into())
+}
+
+/// `ms` in the browser's zone, to the second, and its offset label.
+fn local(ms: i64) -> (String, String) {
+    local_as(ms, "%Y-%m-%d %H:%M:%S")
 }
 
 /// `ms` as the reader's clock shows it (`2026-12-04 09:30:00`): in the
@@ -53,6 +60,12 @@ fn local(ms: i64) -> (String, String) {
 /// is given, since plotly.js reads epoch numbers as UTC.
 pub fn clock_text(ms: i64) -> String {
     local(ms).0
+}
+
+/// Like [`clock_text`], to the millisecond (`2026-12-04 09:30:00.125`), for
+/// axes whose points can be less than a second apart.
+pub fn clock_text_ms(ms: i64) -> String {
+    local_as(ms, "%Y-%m-%d %H:%M:%S%.3f").0
 }
 
 /// The reader's zone at `ms` (`UTC+09:00`; `UTC` on the server).

@@ -466,7 +466,7 @@ fn CompareView(comparison: Comparison) -> impl IntoView {
         </div>
         <h2>"Scalars"</h2>
         <ChartControls options=chart_options metrics=chart_metrics/>
-        <ScalarCharts series=overlaid options=chart_options/>
+        <ScalarCharts series=overlaid options=chart_options embed=ids.clone()/>
         <ComparePlots ids=ids.clone() names=names.clone()/>
         <CompareSamples ids names=names.clone()/>
         {has_metrics.then(|| view! {

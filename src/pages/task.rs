@@ -230,9 +230,18 @@ pub fn TaskPage() -> impl IntoView {
             }
         })
     });
+    // The task as first read (and after an edit or an action: anything may
+    // have changed, so the view is built again), and as live refreshes of a
+    // running task read it since (the view follows in place).
     let detail = Resource::new(move || id.get(), get_task);
+    let live = RwSignal::new(None::<TaskDetail>);
+    Effect::new(move |_| {
+        id.track();
+        live.set(None);
+    });
     let data = TabData::new(id, tab);
     let refresh = Callback::new(move |_| {
+        live.set(None);
         detail.refetch();
         data.reload();
     });
@@ -241,26 +250,34 @@ pub fn TaskPage() -> impl IntoView {
     // only the points after those shown).
     poll_while(
         move || {
-            detail
-                .get()
-                .and_then(Result::ok)
-                .is_some_and(|d| matches!(d.task.status.state(), State::Running | State::Pending))
+            let running = |d: &TaskDetail| matches!(d.task.status.state(), State::Running | State::Pending);
+            match live.with(|l| l.as_ref().map(running)) {
+                Some(r) => r,
+                None => detail.get().and_then(Result::ok).is_some_and(|d| running(&d)),
+            }
         },
         move || {
-            detail.refetch();
+            let asked = id.get_untracked();
+            leptos::task::spawn_local(async move {
+                if let Ok(d) = get_task(asked.clone()).await {
+                    if id.get_untracked() == asked && live.with_untracked(|l| l.as_ref() != Some(&d)) {
+                        live.set(Some(d));
+                    }
+                }
+            });
             data.refresh();
         },
     );
     view! {
-        <Title text=move || match detail.get() {
-            Some(Ok(d)) => format!("{} · Labbook", d.task.name),
-            Some(Err(e)) => crate::components::error::error_title(&e),
-            None => "Task · Labbook".to_string(),
+        <Title text=move || match (live.get(), detail.get()) {
+            (Some(d), _) | (None, Some(Ok(d))) => format!("{} · Labbook", d.task.name),
+            (None, Some(Err(e))) => crate::components::error::error_title(&e),
+            (None, None) => "Task · Labbook".to_string(),
         }/>
         <Transition fallback=|| view! { <p>"Loading task…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <TaskView detail=d tab=tab refresh data/> }.into_any(),
+                    Ok(d) => view! { <TaskView detail=d live tab=tab refresh data/> }.into_any(),
                     Err(e) => view! { <PageError error=e/> }.into_any(),
                 }
             })}
@@ -268,54 +285,84 @@ pub fn TaskPage() -> impl IntoView {
     }
 }
 
+/// The task page's header, lifecycle buttons and tabs. Built once per read
+/// of `detail`; a live refresh (`live`) updates the parts it changes in
+/// place, so an open tab keeps its charts, search and scroll.
 #[component]
-fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>, data: TabData) -> impl IntoView {
-    let t = detail.task.clone();
-    let id = t.id.clone();
-    let crumbs = detail.project.clone().map(|p| {
+fn TaskView(
+    detail: TaskDetail,
+    live: RwSignal<Option<TaskDetail>>,
+    tab: Memo<String>,
+    refresh: Callback<()>,
+    data: TabData,
+) -> impl IntoView {
+    let first = StoredValue::new(detail);
+    let current = Memo::new(move |_| live.get().unwrap_or_else(|| first.get_value()));
+    let status = Memo::new(move |_| current.with(|d| d.task.status));
+    let published = Memo::new(move |_| status.get() == crate::model::TaskStatus::Published);
+    let id = first.with_value(|d| d.task.id.clone());
+    let crumbs = first.with_value(|d| d.project.clone()).map(|p| {
         let href = format!("/projects/{}", p.id);
         view! { <nav class="crumbs" aria-label="breadcrumb"><A href="/">"Projects"</A>" › "<A href=href>{p.name}</A></nav> }
     });
-    let published = t.status == crate::model::TaskStatus::Published;
     let can_write = crate::components::access::can_write();
-    let project_name = detail.project.as_ref().map(|p| p.name.clone()).unwrap_or_default();
-    let tabs = TABS
-        .iter()
-        .filter(|(key, _)| !((published || !can_write) && *key == "edit"))
-        .map(|(key, label)| {
-            let href = format!("/tasks/{id}?tab={key}");
-            let key = *key;
-            view! {
-                <A href=href attr:role="tab" attr:aria-selected=move || (tab.get() == key).to_string()
-                   attr:class=move || if tab.get() == key { "tab active" } else { "tab" }>{*label}</A>
-            }
-        })
-        .collect_view();
+    let project_name = first.with_value(|d| d.project.as_ref().map(|p| p.name.clone()).unwrap_or_default());
+    let tabs = {
+        let id = id.clone();
+        move || {
+            let editable = can_write && !published.get();
+            TABS.iter()
+                .filter(|(key, _)| editable || *key != "edit")
+                .map(|(key, label)| {
+                    let href = format!("/tasks/{id}?tab={key}");
+                    let key = *key;
+                    view! {
+                        <A href=href attr:role="tab" attr:aria-selected=move || (tab.get() == key).to_string()
+                           attr:class=move || if tab.get() == key { "tab active" } else { "tab" }>{*label}</A>
+                    }
+                })
+                .collect_view()
+        }
+    };
+    let metrics = Signal::derive(move || current.with(|d| d.metrics.clone()));
     let body = move || {
-        let d = detail.clone();
-        match tab.get().as_str() {
-            "configuration" => view! { <ConfigurationTab detail=d/> }.into_any(),
-            "info" => view! { <InfoTab detail=d/> }.into_any(),
-            "console" => {
-                view! { <ConsoleTab id=d.task.id.clone() log=data.console live=data.live_console/> }.into_any()
+        let key = tab.get();
+        // The event tabs follow live refreshes themselves (and the edit
+        // form must not change under the cursor); the others are drawn
+        // again when what they show changes.
+        match key.as_str() {
+            "console" => view! { <ConsoleTab id=id.clone() log=data.console live=data.live_console/> }.into_any(),
+            "scalars" => view! { <ScalarsTab id=id.clone() metrics data/> }.into_any(),
+            "plots" => view! { <PlotsTab id=id.clone() plots=data.plots/> }.into_any(),
+            "samples" => view! { <SamplesTab id=id.clone() samples=data.samples/> }.into_any(),
+            "edit" => {
+                let task = current.get_untracked().task;
+                view! { <EditTab task on_saved=refresh/> }.into_any()
             }
-            "scalars" => view! { <ScalarsTab id=d.task.id.clone() metrics=d.metrics.clone() data/> }.into_any(),
-            "plots" => view! { <PlotsTab plots=data.plots/> }.into_any(),
-            "samples" => view! { <SamplesTab samples=data.samples/> }.into_any(),
-            "artifacts" => view! { <ArtifactsTab detail=d/> }.into_any(),
-            "edit" => view! { <EditTab task=d.task on_saved=refresh/> }.into_any(),
-            _ => view! { <ExecutionTab detail=d/> }.into_any(),
+            "info" => (move || view! { <InfoTab detail=current.get()/> }).into_any(),
+            "artifacts" => (move || view! { <ArtifactsTab detail=current.get()/> }).into_any(),
+            "configuration" => (move || {
+                status.track();
+                view! { <ConfigurationTab detail=current.get_untracked()/> }
+            })
+            .into_any(),
+            _ => (move || {
+                status.track();
+                view! { <ExecutionTab detail=current.get_untracked()/> }
+            })
+            .into_any(),
         }
     };
     let labels_open = RwSignal::new(false);
-    let labels_button = (can_write && !published).then(|| {
-        view! {
-            <button type="button" class="link" data-testid="edit-labels" on:click=move |_| labels_open.set(true)>
-                "Rename, comment, tags"
-            </button>
-        }
-    });
-    let labels_task = StoredValue::new(t.clone());
+    let labels_button = move || {
+        (can_write && !published.get()).then(|| {
+            view! {
+                <button type="button" class="link" data-testid="edit-labels" on:click=move |_| labels_open.set(true)>
+                    "Rename, comment, tags"
+                </button>
+            }
+        })
+    };
     let labels_dialog = move || {
         labels_open.get().then(|| {
             let close = Callback::new(move |_| labels_open.set(false));
@@ -323,25 +370,43 @@ fn TaskView(detail: TaskDetail, tab: Memo<String>, refresh: Callback<()>, data: 
                 labels_open.set(false);
                 refresh.run(());
             });
-            view! { <LabelsDialog task=labels_task.get_value() on_close=close on_saved=saved/> }
+            view! { <LabelsDialog task=current.get_untracked().task on_close=close on_saved=saved/> }
         })
     };
-    let tags = t.tags.iter().map(|tag| view! { <span class="tag">{tag.clone()}</span> }).collect_view();
-    let comment = (!t.comment.is_empty())
-        .then(|| view! { <p class="comment" data-testid="task-comment">{t.comment.clone()}</p> });
+    let name = move || current.with(|d| d.task.name.clone());
+    let badge = move || view! { <StatusBadge status=status.get()/> };
+    let progress = move || current.with(|d| view! { <ProgressBar status=d.task.status progress=d.task.progress()/> });
+    let task_type = first.with_value(|d| d.task.task_type.as_str());
+    let tags = move || {
+        current.with(|d| d.task.tags.iter().map(|tag| view! { <span class="tag">{tag.clone()}</span> }).collect_view())
+    };
+    let comment = move || {
+        current.with(|d| {
+            (!d.task.comment.is_empty())
+                .then(|| view! { <p class="comment" data-testid="task-comment">{d.task.comment.clone()}</p> })
+        })
+    };
+    // Its buttons depend on the status: drawn again when that changes.
+    let lifecycle = move || {
+        status.track();
+        can_write.then(|| {
+            let task = current.get_untracked().task;
+            view! { <LifecycleBar task project_name=project_name.clone() on_changed=refresh/> }
+        })
+    };
     view! {
         {crumbs}
         <header class="task-head">
-            <h1>{t.name.clone()}</h1>
-            <StatusBadge status=t.status/>
-            <ProgressBar status=t.status progress=t.progress()/>
-            <span class="muted">{t.task_type.as_str()}</span>
+            <h1>{name}</h1>
+            {badge}
+            {progress}
+            <span class="muted">{task_type}</span>
             <span class="tags" data-testid="task-tags">{tags}</span>
             {labels_button}
         </header>
         {comment}
         {labels_dialog}
-        {can_write.then(|| view! { <LifecycleBar task=t.clone() project_name=project_name on_changed=refresh/> })}
+        {lifecycle}
         <nav class="tabs" role="tablist">{tabs}</nav>
         <section class="tab-body" role="tabpanel">{body}</section>
     }
@@ -685,30 +750,47 @@ fn LabelsDialog(task: crate::model::Task, on_close: Callback<()>, on_saved: Call
 }
 
 /// Scalars: the exact first/last/min/max table, then one chart per metric
-/// with smoothing, x-axis and log-scale controls.
+/// with smoothing, x-axis and log-scale controls. A live refresh updates the
+/// tables and redraws the charts in place.
 #[component]
-fn ScalarsTab(id: String, metrics: Vec<crate::model::task::MetricSummary>, data: TabData) -> impl IntoView {
+fn ScalarsTab(id: String, metrics: Signal<Vec<crate::model::task::MetricSummary>>, data: TabData) -> impl IntoView {
     let task = id;
     let options = data.chart_options;
-    let (singles, series): (Vec<_>, Vec<_>) = metrics.into_iter().partition(|m| m.is_single_value());
-    let summary = (!singles.is_empty()).then(|| view! { <SummaryTable metrics=singles/> });
-    let names: Vec<String> =
-        crate::components::grouped(&series, |m| m.metric.clone()).into_iter().map(|(m, _)| m).collect();
-    let pairs: Vec<(String, String)> = series.iter().map(|m| (m.metric.clone(), m.variant.clone())).collect();
-    let table = (!series.is_empty()).then(|| view! { <ValuesTable metrics=series/> });
+    let tables = move || {
+        let (singles, series): (Vec<_>, Vec<_>) = metrics.get().into_iter().partition(|m| m.is_single_value());
+        let summary = (!singles.is_empty()).then(|| view! { <SummaryTable metrics=singles/> });
+        let table = (!series.is_empty()).then(|| view! { <ValuesTable metrics=series/> });
+        view! { {summary}{table} }
+    };
+    // The controls change only when a metric or series appears.
+    let names = Memo::new(move |_| {
+        metrics.with(|all| {
+            let series: Vec<_> = all.iter().filter(|m| !m.is_single_value()).cloned().collect();
+            let names: Vec<String> =
+                crate::components::grouped(&series, |m| m.metric.clone()).into_iter().map(|(m, _)| m).collect();
+            let pairs: Vec<(String, String)> = series.iter().map(|m| (m.metric.clone(), m.variant.clone())).collect();
+            (names, pairs)
+        })
+    });
+    let controls = move || {
+        let (names, pairs) = names.get();
+        view! { <ChartControls options metrics=names series=pairs/> }
+    };
     view! {
-        {summary}
-        {table}
-        <ChartControls options metrics=names series=pairs/>
+        {tables}
+        {controls}
         <Transition fallback=|| view! { <p>"Loading scalars…"</p> }>
             {move || {
                 let task = task.clone();
-                let live = data.live_scalars.get();
                 Suspend::new(async move {
                     match data.scalars.await {
                         Ok(Some(read)) => {
-                            let series = live.unwrap_or(read);
-                            view! { <ScalarCharts series options task/> }.into_any()
+                            // As read, and then with what live refreshes appended.
+                            let read = StoredValue::new(read);
+                            let series =
+                                Memo::new(move |_| data.live_scalars.get().unwrap_or_else(|| read.get_value()));
+                            let embed = vec![task.clone()];
+                            view! { <ScalarCharts series options task embed/> }.into_any()
                         }
                         Ok(None) => view! { <p>"Loading scalars…"</p> }.into_any(),
                         Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
@@ -720,12 +802,13 @@ fn ScalarsTab(id: String, metrics: Vec<crate::model::task::MetricSummary>, data:
 }
 
 #[component]
-fn PlotsTab(plots: Fetched<Vec<PlotData>>) -> impl IntoView {
+fn PlotsTab(id: String, plots: Fetched<Vec<PlotData>>) -> impl IntoView {
+    let id = StoredValue::new(id);
     view! {
         <Transition fallback=|| view! { <p>"Loading plots…"</p> }>
             {move || Suspend::new(async move {
                 match plots.await {
-                    Ok(Some(p)) => view! { <Figures plots=p/> }.into_any(),
+                    Ok(Some(p)) => view! { <Figures plots=p task=id.get_value()/> }.into_any(),
                     Ok(None) => view! { <p>"Loading plots…"</p> }.into_any(),
                     Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
@@ -735,12 +818,13 @@ fn PlotsTab(plots: Fetched<Vec<PlotData>>) -> impl IntoView {
 }
 
 #[component]
-fn SamplesTab(samples: Fetched<Vec<SampleData>>) -> impl IntoView {
+fn SamplesTab(id: String, samples: Fetched<Vec<SampleData>>) -> impl IntoView {
+    let id = StoredValue::new(id);
     view! {
         <Transition fallback=|| view! { <p>"Loading debug samples…"</p> }>
             {move || Suspend::new(async move {
                 match samples.await {
-                    Ok(Some(s)) => view! { <Samples samples=s/> }.into_any(),
+                    Ok(Some(s)) => view! { <Samples samples=s task=id.get_value()/> }.into_any(),
                     Ok(None) => view! { <p>"Loading debug samples…"</p> }.into_any(),
                     Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),
                 }
