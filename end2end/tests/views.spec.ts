@@ -177,6 +177,32 @@ test("name, comment and tags of a finished task can be edited; a published one's
   await expect(page.getByTestId("edit-labels")).toHaveCount(0);
 });
 
+// Tags are chips: the ones in use in the project are offered, a chip is
+// removed with its button, Enter adds what is typed.
+test("the tag picker offers the project's tags and edits chips", async ({ page }) => {
+  const p = await project("tag picker");
+  await task(p.id, { name: "tagged before", tags: ["golden", "baseline"] });
+  const id = await task(p.id, { name: "to tag", status: "completed", tags: ["old"] });
+  await page.goto(`${web()}/tasks/${id}?tab=info`);
+  await hydrated(page);
+  await page.getByTestId("edit-labels").click();
+  const dialog = page.getByRole("dialog", { name: "Rename, comment, tags" });
+  await expect(dialog.getByTestId("tag-chip")).toHaveText(["old×"]);
+  await expect(dialog.getByTestId("tag-suggestions")).toContainText("+ golden");
+  await expect(dialog.getByTestId("tag-suggestions")).not.toContainText("+ old");
+  await dialog.getByRole("button", { name: "Add tag golden" }).click();
+  await dialog.getByRole("button", { name: "Remove tag old" }).click();
+  await dialog.getByLabel("Tags (comma-separated)").fill("fresh");
+  await dialog.getByLabel("Tags (comma-separated)").press("Enter");
+  await expect(dialog).toBeVisible();
+  await expect(dialog.getByTestId("tag-chip")).toHaveText(["golden×", "fresh×"]);
+  await expect(dialog.getByTestId("tag-suggestions")).not.toContainText("+ golden");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog).toHaveCount(0);
+  await expect(page.getByTestId("task-tags")).toHaveText("goldenfresh");
+  expect((await call("tasks.get_by_id", { task: id })).task.tags).toEqual(["golden", "fresh"]);
+});
+
 // Keyboard users skip the header; a slow new view says it is loading.
 test("a skip link leads to the content; a slow sort shows a busy state", async ({ page }) => {
   const p = await project("busy");

@@ -17,6 +17,14 @@ pub async fn list_tasks(query: TableQuery) -> Result<TaskTable, AppError> {
     super::answer(crate::server::ops::table::page(&st, &actor, &query).await)
 }
 
+/// The tags in use in a project and its sub-projects (or everywhere), most
+/// used first: what the tag pickers suggest.
+#[server(prefix = "/rpc", endpoint = "known_tags", input = Json)]
+pub async fn known_tags(project: Option<String>) -> Result<Vec<String>, AppError> {
+    let (st, actor) = super::context()?;
+    super::answer(crate::server::ops::table::known_tags(&st, &actor, project).await)
+}
+
 /// The hyperparameter and metric columns the column picker offers: those
 /// seen in the most recently updated tasks of a project (or of all).
 /// Separate from [`list_tasks`], so paging and sorting do not redo it.

@@ -9,8 +9,9 @@
 
 use crate::api::projects::list_projects;
 use crate::api::queues::list_queues;
-use crate::api::tasks::{count_actions, run_action};
+use crate::api::tasks::{count_actions, known_tags, run_action};
 use crate::components::dialog::Dialog;
+use crate::components::tag_picker::TagPicker;
 use crate::model::table::{ActionReport, TableQuery, TableRow, Target};
 use crate::model::{TaskAction, ALL_ACTIONS};
 use leptos::prelude::*;
@@ -216,16 +217,20 @@ fn ArgumentField(action: TaskAction, value: RwSignal<String>, tags: Vec<String>)
             .into_any()
         }
         TaskAction::AddTags | TaskAction::RemoveTags => {
-            let options = tags.into_iter().map(|t| view! { <option value=t/> }).collect_view();
-            view! {
-                <label class="field">
-                    <span>"Tags (comma-separated)"</span>
-                    <input type="text" name="tags" list="bulk-tags" required prop:value=value
-                        on:input=move |ev| value.set(event_target_value(&ev))/>
-                    <datalist id="bulk-tags">{options}</datalist>
-                </label>
-            }
-            .into_any()
+            // Removing offers the selected tasks' tags; adding those of the
+            // rows shown, then the ones most used anywhere.
+            let shown = StoredValue::new(tags);
+            let known = (action == TaskAction::AddTags).then(|| LocalResource::new(|| known_tags(None)));
+            let suggest = Signal::derive(move || {
+                let mut all = shown.get_value();
+                if let Some(more) = known.and_then(|k| k.get()).and_then(Result::ok) {
+                    all.extend(more.into_iter().filter(|t| !all.contains(t)).collect::<Vec<_>>());
+                }
+                all
+            });
+            let changed = Callback::new(move |t: Vec<String>| value.set(t.join(",")));
+            view! { <TagPicker initial=Vec::new() suggest id="bulk-tags" label="Tags (comma-separated)" on_change=changed/> }
+                .into_any()
         }
         TaskAction::Move => {
             let projects = LocalResource::new(list_projects);

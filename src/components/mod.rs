@@ -22,6 +22,7 @@ pub mod samples;
 pub mod status;
 pub mod stored;
 pub mod syntax;
+pub mod tag_picker;
 pub mod theme;
 pub mod time;
 

@@ -12,6 +12,7 @@ use crate::components::live::poll_while;
 use crate::components::samples::Samples;
 use crate::components::status::{ProgressBar, StatusBadge};
 use crate::components::syntax::Highlighted;
+use crate::components::tag_picker::TagPicker;
 use crate::components::time::Time;
 use crate::error::AppError;
 use crate::model::event::{ConsoleTail, PlotData, SampleData};
@@ -709,7 +710,11 @@ fn ConsoleTab(id: String, log: Fetched<ConsoleTail>, live: RwSignal<Option<Conso
 fn LabelsDialog(task: crate::model::Task, on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoView {
     let name = RwSignal::new(task.name.clone());
     let comment = RwSignal::new(task.comment.clone());
-    let tags = RwSignal::new(task.tags.join(", "));
+    let tags = RwSignal::new(task.tags.clone());
+    // The tags in use in its project, to pick from.
+    let project = task.project.clone();
+    let known = LocalResource::new(move || crate::api::tasks::known_tags(project.clone()));
+    let suggest = Signal::derive(move || known.get().and_then(Result::ok).unwrap_or_default());
     let error = RwSignal::new(None::<String>);
     let (id, revision) = (task.id.clone(), task.revision);
     let save = Action::new(move |(n, c, t): &(String, String, Vec<String>)| {
@@ -729,16 +734,15 @@ fn LabelsDialog(task: crate::model::Task, on_close: Callback<()>, on_saved: Call
                     error.set(Some(m));
                     return;
                 }
-                let t = tags.get_untracked().split(',').map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
-                save.dispatch((name.get_untracked(), comment.get_untracked(), t));
+                save.dispatch((name.get_untracked(), comment.get_untracked(), tags.get_untracked()));
             }>
                 <h2 id="labels-title">"Rename, comment, tags"</h2>
                 <label class="field"><span>"Name"</span>
                     <input type="text" name="name" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/></label>
                 <label class="field"><span>"Comment"</span>
                     <textarea name="comment" rows="3" prop:value=comment on:input=move |ev| comment.set(event_target_value(&ev))></textarea></label>
-                <label class="field"><span>"Tags (comma-separated)"</span>
-                    <input type="text" name="tags" prop:value=tags on:input=move |ev| tags.set(event_target_value(&ev))/></label>
+                <TagPicker initial=task.tags.clone() suggest id="labels-tags" label="Tags (comma-separated)"
+                    on_change=Callback::new(move |t| tags.set(t))/>
                 {move || error.get().map(|e| view! { <ErrorBox message=e/> })}
                 <div class="buttons">
                     <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>

@@ -38,6 +38,7 @@ pub const READ_RPCS: &[&str] = &[
     "list_tasks",
     "count_actions",
     "table_columns",
+    "known_tags",
     "get_task",
     "task_models",
     "get_model",

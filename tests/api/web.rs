@@ -217,3 +217,36 @@ async fn reports_render_their_embeds_and_lock_when_published(app: &TestApp) {
     assert!(gone.to_string().contains(&id), "{gone}");
 }
 on_both!(reports_render_their_embeds_and_lock_when_published);
+
+async fn the_tag_picker_offers_the_tags_in_use_most_used_first(app: &TestApp) {
+    let top = app.ok("projects.create", json!({"name": "web tags"})).await["id"].as_str().map(str::to_string);
+    let top = top.expect("project id");
+    let sub = app.ok("projects.create", json!({"name": "web tags/sub"})).await["id"].as_str().map(str::to_string);
+    let sub = sub.expect("project id");
+    let other =
+        app.ok("projects.create", json!({"name": "web tags elsewhere"})).await["id"].as_str().map(str::to_string);
+    let other = other.expect("project id");
+    for (name, project, tags) in [
+        ("tg a", &top, json!(["best", "zeta"])),
+        ("tg b", &top, json!(["zeta"])),
+        ("tg c", &sub, json!(["zeta", "sub-only"])),
+        ("tg d", &top, json!(["gone"])),
+        ("tg e", &other, json!(["not-here"])),
+    ] {
+        let id =
+            app.ok("tasks.create", json!({"name": name, "type": "training", "project": project, "tags": tags})).await;
+        if name == "tg d" {
+            app.ok("tasks.archive", json!({"tasks": [id["id"]]})).await;
+        }
+    }
+    let (status, tags) = app.rpc("known_tags", json!({"project": top})).await;
+    assert_eq!(status, 200, "{tags}");
+    // Sub-projects count; archived tasks and other projects do not.
+    assert_eq!(tags, json!(["zeta", "best", "sub-only"]), "most used first, then by name");
+    let (_, everywhere) = app.rpc("known_tags", json!({"project": null})).await;
+    let everywhere: Vec<&str> = everywhere.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    assert!(everywhere.contains(&"not-here") && everywhere.contains(&"zeta"), "{everywhere:?}");
+    let (status, err) = app.rpc("known_tags", json!({"project": 5})).await;
+    assert_eq!(status, 400, "{err}");
+}
+on_both!(the_tag_picker_offers_the_tags_in_use_most_used_first);

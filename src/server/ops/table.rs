@@ -161,6 +161,17 @@ pub async fn columns(state: &AppState, actor: &Actor, project: Option<&str>) -> 
     Ok(out)
 }
 
+/// How many tags [`known_tags`] offers at most.
+pub const KNOWN_TAGS: i64 = 200;
+
+/// The tags in use on the active tasks of `project` (and its sub-projects;
+/// of every project without one), most used first: what a tag picker offers.
+pub async fn known_tags(state: &AppState, actor: &Actor, project: Option<String>) -> AppResult<Vec<String>> {
+    let view = TableQuery { project, subprojects: true, ..TableQuery::default() };
+    let filter = view_filter(state, actor, &view, 1).await?;
+    Ok(state.store.task_tag_counts(&filter, KNOWN_TAGS).await?.into_iter().map(|(tag, _)| tag).collect())
+}
+
 /// What a change applied to many tasks did: the tasks as written, and the
 /// ones it was refused for, with why. One refusal does not stop the others;
 /// an internal error does.

@@ -393,6 +393,9 @@ pub trait TaskStore: Send + Sync {
     /// How many tasks match `filter` (its page aside) in each status, in no
     /// particular order; statuses without tasks left out.
     async fn count_tasks_by_status(&self, filter: &TaskFilter) -> AppResult<Vec<(TaskStatus, i64)>>;
+    /// The tags of the tasks matching `filter` (its page aside), each with
+    /// how many carry it, most used first (then by name), at most `limit`.
+    async fn task_tag_counts(&self, filter: &TaskFilter, limit: i64) -> AppResult<Vec<(String, i64)>>;
     /// Which of these ids exist.
     async fn existing_task_ids(&self, ids: &[String]) -> AppResult<Vec<String>>;
     /// Deletes a task with its events and queue entry; false if it did not exist.

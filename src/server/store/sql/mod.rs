@@ -69,6 +69,15 @@ impl Dialect {
         }
     }
 
+    /// A `FROM` item: the strings of the JSON array in text column `col`,
+    /// one row each, as `alias.value`.
+    pub fn json_array_items(self, col: &str, alias: &str) -> String {
+        match self {
+            Dialect::Sqlite => format!("json_each({col}) AS {alias}"),
+            Dialect::Postgres => format!("jsonb_array_elements_text(({col})::jsonb) AS {alias}(value)"),
+        }
+    }
+
     /// A condition: `col` contains the LIKE pattern `p`, ignoring case.
     pub fn ilike(self, col: &str, p: &str) -> String {
         match self {

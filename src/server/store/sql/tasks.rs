@@ -466,6 +466,21 @@ impl TaskStore for SqlStore {
         Ok(rows.into_iter().filter_map(|(s, n)| s.parse().ok().map(|s| (s, n))).collect())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
+    async fn task_tag_counts(&self, filter: &TaskFilter, limit: i64) -> AppResult<Vec<(String, i64)>> {
+        let d = self.db.dialect();
+        let mut q = Sql::params();
+        let wh = task_where(d, &mut q, filter);
+        let limit = q.param(limit.max(1));
+        let items = d.json_array_items("m.tags", "j");
+        let text = format!(
+            "SELECT j.value, COUNT(*) FROM (SELECT tags FROM tasks{wh}) AS m, {items} \
+             GROUP BY j.value ORDER BY COUNT(*) DESC, j.value LIMIT {limit}"
+        );
+        let rows: Vec<(String, i64)> = self.db.fetch_all(&q.with_text(text)).await?;
+        Ok(rows)
+    }
+
     #[tracing::instrument(level = "debug", skip_all, fields(ids = ids.len()))]
     async fn existing_task_ids(&self, ids: &[String]) -> AppResult<Vec<String>> {
         if ids.is_empty() {
