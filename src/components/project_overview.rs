@@ -98,6 +98,10 @@ pub fn ProjectOverviewPanel(query: TableQuery) -> impl IntoView {
     let open = remembered_flag("labbook-overview-open", true);
     let query = StoredValue::new(query);
     let body = move || {
+        // Fetched in the browser only: never read while the server renders.
+        if !super::time::in_browser() {
+            return None;
+        }
         let answer = overview.data.get()?;
         Some(match answer? {
             Ok(o) => view! { <OverviewBody overview=o query=query.get_value() metric=overview.metric/> }.into_any(),
