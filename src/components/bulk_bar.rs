@@ -228,8 +228,10 @@ fn ArgumentField(action: TaskAction, value: RwSignal<String>, tags: Vec<String>)
                 }
                 all
             });
+            // The action's argument is the tags, comma-separated.
+            let chosen = RwSignal::new(crate::model::split_tags(&value.get_untracked()));
             let changed = Callback::new(move |t: Vec<String>| value.set(t.join(",")));
-            view! { <TagPicker initial=Vec::new() suggest id="bulk-tags" label="Tags (comma-separated)" on_change=changed/> }
+            view! { <TagPicker chosen suggest id="bulk-tags" label="Tags (comma-separated)" on_change=changed/> }
                 .into_any()
         }
         TaskAction::Move => {

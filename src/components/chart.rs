@@ -246,11 +246,6 @@ pub fn gaussian(y: &[Option<f64>], sigma: f64) -> Vec<Option<f64>> {
         .collect()
 }
 
-/// Groups series by metric, keeping their order.
-pub fn by_metric(series: &[SeriesData]) -> Vec<(String, Vec<SeriesData>)> {
-    super::grouped(series, |s| s.metric.clone())
-}
-
 /// The unit of a machine-monitoring series, from ClearML's variant names
 /// (`memory_used_gb`, `io_read_mbs`, `gpu_0_temperature`, `cpu_usage`).
 fn monitor_unit(variant: &str) -> &'static str {
@@ -268,23 +263,27 @@ fn monitor_unit(variant: &str) -> &'static str {
 /// The charts of a view: one per metric not `hidden`, except that the
 /// machine statistics the SDK reports (`:monitor:…`) get one chart per
 /// unit, so percentages and gigabytes never share an axis; with `split`,
-/// one per series. Each is (metric, title, series).
+/// one per series. Each is (metric, title, the variants it draws); made of
+/// the series' names only, so new points cost nothing here.
 pub fn chart_groups(
     series: &[SeriesData],
     split: bool,
     hidden: &BTreeSet<String>,
-) -> Vec<(String, String, Vec<SeriesData>)> {
+) -> Vec<(String, String, Vec<String>)> {
+    let names: Vec<(&str, &str)> = series.iter().map(|s| (s.metric.as_str(), s.variant.as_str())).collect();
     let mut out = Vec::new();
-    for (metric, variants) in by_metric(series) {
-        if hidden.contains(&metric) {
+    for (metric, pairs) in super::grouped(&names, |(m, _)| *m) {
+        if hidden.contains(metric) {
             continue;
         }
+        let variants: Vec<String> = pairs.into_iter().map(|(_, v)| v.to_string()).collect();
+        let metric = metric.to_string();
         if split {
-            out.extend(variants.into_iter().map(|v| (metric.clone(), format!("{metric} / {}", v.variant), vec![v])));
+            out.extend(variants.into_iter().map(|v| (metric.clone(), format!("{metric} / {v}"), vec![v])));
         } else if !metric.starts_with(":monitor:") {
             out.push((metric.clone(), metric, variants));
         } else {
-            let units = super::grouped(&variants, |s| monitor_unit(&s.variant));
+            let units = super::grouped(&variants, |v| monitor_unit(v));
             out.extend(units.into_iter().map(|(unit, vs)| (metric.clone(), format!("{metric} ({unit})"), vs)));
         }
     }
@@ -567,14 +566,7 @@ pub fn ScalarCharts(
     // Each chart's metric, title and variants: what the grid is made of.
     let slots = Memo::new(move |_| {
         let (split, hidden) = options.with(|o| (o.split, o.hidden.clone()));
-        series.with(|all| {
-            let groups = chart_groups(all, split, &hidden);
-            let slots: Vec<(String, String, Vec<String>)> = groups
-                .into_iter()
-                .map(|(metric, title, variants)| (metric, title, variants.into_iter().map(|v| v.variant).collect()))
-                .collect();
-            (all.is_empty(), slots)
-        })
+        series.with(|all| (all.is_empty(), chart_groups(all, split, &hidden)))
     });
     let charts = move || {
         let (nothing, slots) = slots.get();

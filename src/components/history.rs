@@ -32,8 +32,7 @@ pub fn HistoryCharts(of: HistoryOf, #[prop(into)] refresh: Signal<u64>) -> impl 
             }
         }
     });
-    // Fetched in the browser only: never read while the server renders.
-    let charts = Signal::derive(move || if super::time::in_browser() { charts.get() } else { None });
+    let charts = Signal::derive(move || super::live::browser_only(charts));
     let titles = move || match charts.get() {
         Some(Ok(cs)) => cs.into_iter().map(|c| c.title).collect(),
         _ => Vec::new(),

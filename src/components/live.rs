@@ -5,7 +5,6 @@
 //! several server processes on one PostgreSQL, holds no connection open per
 //! tab, and one indexed query every few seconds costs the server little.
 
-#[cfg(feature = "hydrate")]
 use leptos::prelude::*;
 
 /// How often a live view refetches, in milliseconds.
@@ -38,4 +37,17 @@ fn typing() -> bool {
     let field =
         doc.active_element().map(|e| matches!(e.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")).unwrap_or(false);
     open_menu || field
+}
+
+/// What a browser-only `LocalResource` holds, read only once the page runs
+/// in the browser: `None` while the server renders and until hydration.
+/// Read on the server inside a `Transition`, such a resource (which never
+/// resolves there) makes leptos give up on the `Transition` and leave its
+/// whole content out of the page.
+pub fn browser_only<T: Clone + 'static>(resource: LocalResource<T>) -> Option<T> {
+    if super::time::in_browser() {
+        resource.get()
+    } else {
+        None
+    }
 }

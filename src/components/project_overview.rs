@@ -98,11 +98,7 @@ pub fn ProjectOverviewPanel(query: TableQuery) -> impl IntoView {
     let open = remembered_flag("labbook-overview-open", true);
     let query = StoredValue::new(query);
     let body = move || {
-        // Fetched in the browser only: never read while the server renders.
-        if !super::time::in_browser() {
-            return None;
-        }
-        let answer = overview.data.get()?;
+        let answer = super::live::browser_only(overview.data)?;
         Some(match answer? {
             Ok(o) => view! { <OverviewBody overview=o query=query.get_value() metric=overview.metric/> }.into_any(),
             Err(e) => view! { <ErrorBox message=e.user_message()/> }.into_any(),

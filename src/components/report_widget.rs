@@ -57,11 +57,7 @@ pub fn ReportWidget(widget: Widget, n: usize) -> impl IntoView {
     let prefix = format!("widget-{n}");
     let body = move || {
         let prefix = prefix.clone();
-        // Fetched in the browser only: never read while the server renders.
-        if !super::time::in_browser() {
-            return None;
-        }
-        Some(match data.get()? {
+        Some(match super::live::browser_only(data)? {
             Ok(WidgetData::Scalars(series)) => view! { <ScalarCharts series prefix/> }.into_any(),
             Ok(WidgetData::Plots(names, plots)) => view! { <PlotGrid plots names prefix/> }.into_any(),
             Ok(WidgetData::Samples(names, samples)) => view! { <SampleGrid samples names/> }.into_any(),

@@ -1,16 +1,12 @@
 //! Picking tags: the chosen ones as chips, each removable, and a field that
 //! suggests the tags already in use (ClearML's tag menu, W&B's tag editor).
 
+use crate::model::split_tags;
 use leptos::prelude::*;
 
 /// How many suggestions show as buttons under the field (the field's own
 /// list offers them all).
 const SHOWN: usize = 12;
-
-/// The tags in `text` (comma-separated), trimmed, empty ones left out.
-pub fn split_tags(text: &str) -> Vec<String> {
-    text.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
-}
 
 /// `chosen` with the tags of `text` added, each once, in order.
 fn with_added(chosen: &[String], text: &str) -> Vec<String> {
@@ -32,26 +28,27 @@ fn open_suggestions(suggest: &[String], chosen: &[String]) -> Vec<String> {
 /// Enter, a comma or leaving the field (comma-separated text adds several);
 /// Backspace in the empty field takes the last chip back; a suggestion (a
 /// tag in use, from `suggest`) is added by clicking it or picking it from
-/// the field's list. `on_change` hears every change at once, so a form
-/// submitted right after leaving the field has it.
+/// the field's list. `chosen` changes at once (a form submitted right after
+/// leaving the field has the tag), and `on_change` hears each change.
 #[component]
 pub fn TagPicker(
-    /// The tags chosen so far.
-    initial: Vec<String>,
+    /// The tags chosen.
+    chosen: RwSignal<Vec<String>>,
     /// Tags to suggest, most relevant first.
     #[prop(into)]
     suggest: Signal<Vec<String>>,
     /// The DOM id of the field (its suggestion list is `<id>-list`).
     id: &'static str,
     label: &'static str,
-    on_change: Callback<Vec<String>>,
+    #[prop(optional)] on_change: Option<Callback<Vec<String>>>,
 ) -> impl IntoView {
-    let chosen = RwSignal::new(initial);
     let typed = RwSignal::new(String::new());
     let set = move |tags: Vec<String>| {
         if chosen.with_untracked(|c| *c != tags) {
             chosen.set(tags.clone());
-            on_change.run(tags);
+            if let Some(f) = on_change {
+                f.run(tags);
+            }
         }
     };
     let add = move |text: String| {
@@ -157,7 +154,6 @@ mod tests {
         let chosen = vec!["old".to_string()];
         assert_eq!(with_added(&chosen, " best, old,, best ,new"), ["old", "best", "new"]);
         assert_eq!(with_added(&chosen, " , "), ["old"]);
-        assert_eq!(split_tags("a, b ,,"), ["a", "b"]);
     }
 
     #[test]

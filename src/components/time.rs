@@ -21,9 +21,7 @@ pub fn provide_client_clock() {
 }
 
 /// Whether the page runs in the browser yet (after hydration); never on the
-/// server. Also what keeps a server render from reading a `LocalResource`:
-/// read inside a `Transition` there, one that never resolves can end the
-/// streamed page before the `Transition`'s content is sent.
+/// server.
 pub fn in_browser() -> bool {
     use_context::<ClientClock>().is_some_and(|c| c.0.get())
 }

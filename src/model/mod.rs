@@ -24,7 +24,9 @@ pub use event::{LogEntry, ScalarPoint, SeriesData, SINGLE_VALUE_ITERATION};
 pub use model::Model;
 pub use project::{Project, ProjectSummary};
 pub use queue::{Queue, QueueEntry, QueueWaits, DEFAULT_QUEUE};
-pub use status::{State, TaskAction, TaskPart, TaskStatus, ALL_ACTIONS, ALL_STATUSES, ARCHIVED, DEVELOPMENT};
+pub use status::{
+    split_tags, State, TaskAction, TaskPart, TaskStatus, ALL_ACTIONS, ALL_STATUSES, ARCHIVED, DEVELOPMENT,
+};
 pub use task::{ConfigItem, Container, Hyperparam, Script, Task, TaskModels, TaskType, ALL_TASK_TYPES};
 pub use user::{Access, Actor, Role, User};
 pub use worker::Worker;

@@ -295,6 +295,12 @@ impl TaskAction {
     }
 }
 
+/// The tags in `text` written as the tag actions take them
+/// (comma-separated): trimmed, empty ones left out.
+pub fn split_tags(text: &str) -> Vec<String> {
+    text.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect()
+}
+
 /// The system tag of archived tasks and models.
 pub const ARCHIVED: &str = "archived";
 
@@ -357,6 +363,12 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tags_are_split_at_commas_and_trimmed() {
+        assert_eq!(split_tags("a, b ,,"), ["a", "b"]);
+        assert!(split_tags(" , ").is_empty());
+    }
 
     #[test]
     fn wire_names_round_trip() {

@@ -240,6 +240,8 @@ pub fn TaskPage() -> impl IntoView {
         id.track();
         live.set(None);
     });
+    // What the page shows now: the newest live read, else the first read.
+    let shown = Memo::new(move |_| live.get().or_else(|| detail.get().and_then(Result::ok)));
     let data = TabData::new(id, tab);
     let refresh = Callback::new(move |_| {
         live.set(None);
@@ -251,11 +253,7 @@ pub fn TaskPage() -> impl IntoView {
     // only the points after those shown).
     poll_while(
         move || {
-            let running = |d: &TaskDetail| matches!(d.task.status.state(), State::Running | State::Pending);
-            match live.with(|l| l.as_ref().map(running)) {
-                Some(r) => r,
-                None => detail.get().and_then(Result::ok).is_some_and(|d| running(&d)),
-            }
+            shown.with(|d| d.as_ref().is_some_and(|d| matches!(d.task.status.state(), State::Running | State::Pending)))
         },
         move || {
             let asked = id.get_untracked();
@@ -270,15 +268,15 @@ pub fn TaskPage() -> impl IntoView {
         },
     );
     view! {
-        <Title text=move || match (live.get(), detail.get()) {
-            (Some(d), _) | (None, Some(Ok(d))) => format!("{} · Labbook", d.task.name),
+        <Title text=move || match (shown.get(), detail.get()) {
+            (Some(d), _) => format!("{} · Labbook", d.task.name),
             (None, Some(Err(e))) => crate::components::error::error_title(&e),
-            (None, None) => "Task · Labbook".to_string(),
+            (None, _) => "Task · Labbook".to_string(),
         }/>
         <Transition fallback=|| view! { <p>"Loading task…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <TaskView detail=d live tab=tab refresh data/> }.into_any(),
+                    Ok(d) => view! { <TaskView detail=d shown tab=tab refresh data/> }.into_any(),
                     Err(e) => view! { <PageError error=e/> }.into_any(),
                 }
             })}
@@ -287,18 +285,18 @@ pub fn TaskPage() -> impl IntoView {
 }
 
 /// The task page's header, lifecycle buttons and tabs. Built once per read
-/// of `detail`; a live refresh (`live`) updates the parts it changes in
-/// place, so an open tab keeps its charts, search and scroll.
+/// of `detail`; a live refresh (which `shown` follows) updates the parts it
+/// changes in place, so an open tab keeps its charts, search and scroll.
 #[component]
 fn TaskView(
     detail: TaskDetail,
-    live: RwSignal<Option<TaskDetail>>,
+    shown: Memo<Option<TaskDetail>>,
     tab: Memo<String>,
     refresh: Callback<()>,
     data: TabData,
 ) -> impl IntoView {
     let first = StoredValue::new(detail);
-    let current = Memo::new(move |_| live.get().unwrap_or_else(|| first.get_value()));
+    let current = Memo::new(move |_| shown.get().unwrap_or_else(|| first.get_value()));
     let status = Memo::new(move |_| current.with(|d| d.task.status));
     let published = Memo::new(move |_| status.get() == crate::model::TaskStatus::Published);
     let id = first.with_value(|d| d.task.id.clone());
@@ -325,7 +323,8 @@ fn TaskView(
                 .collect_view()
         }
     };
-    let metrics = Signal::derive(move || current.with(|d| d.metrics.clone()));
+    // Its own memo: the tables are drawn again only when a metric changed.
+    let metrics = Memo::new(move |_| current.with(|d| d.metrics.clone()));
     let body = move || {
         let key = tab.get();
         // The event tabs follow live refreshes themselves (and the edit
@@ -741,8 +740,7 @@ fn LabelsDialog(task: crate::model::Task, on_close: Callback<()>, on_saved: Call
                     <input type="text" name="name" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/></label>
                 <label class="field"><span>"Comment"</span>
                     <textarea name="comment" rows="3" prop:value=comment on:input=move |ev| comment.set(event_target_value(&ev))></textarea></label>
-                <TagPicker initial=task.tags.clone() suggest id="labels-tags" label="Tags (comma-separated)"
-                    on_change=Callback::new(move |t| tags.set(t))/>
+                <TagPicker chosen=tags suggest id="labels-tags" label="Tags (comma-separated)"/>
                 {move || error.get().map(|e| view! { <ErrorBox message=e/> })}
                 <div class="buttons">
                     <button type="button" on:click=move |_| on_close.run(())>"Cancel"</button>
@@ -757,7 +755,7 @@ fn LabelsDialog(task: crate::model::Task, on_close: Callback<()>, on_saved: Call
 /// with smoothing, x-axis and log-scale controls. A live refresh updates the
 /// tables and redraws the charts in place.
 #[component]
-fn ScalarsTab(id: String, metrics: Signal<Vec<crate::model::task::MetricSummary>>, data: TabData) -> impl IntoView {
+fn ScalarsTab(id: String, metrics: Memo<Vec<crate::model::task::MetricSummary>>, data: TabData) -> impl IntoView {
     let task = id;
     let options = data.chart_options;
     let tables = move || {
@@ -769,10 +767,10 @@ fn ScalarsTab(id: String, metrics: Signal<Vec<crate::model::task::MetricSummary>
     // The controls change only when a metric or series appears.
     let names = Memo::new(move |_| {
         metrics.with(|all| {
-            let series: Vec<_> = all.iter().filter(|m| !m.is_single_value()).cloned().collect();
+            let pairs: Vec<(String, String)> =
+                all.iter().filter(|m| !m.is_single_value()).map(|m| (m.metric.clone(), m.variant.clone())).collect();
             let names: Vec<String> =
-                crate::components::grouped(&series, |m| m.metric.clone()).into_iter().map(|(m, _)| m).collect();
-            let pairs: Vec<(String, String)> = series.iter().map(|m| (m.metric.clone(), m.variant.clone())).collect();
+                crate::components::grouped(&pairs, |(m, _)| m.clone()).into_iter().map(|(m, _)| m).collect();
             (names, pairs)
         })
     });

@@ -261,7 +261,7 @@ fn FilterBar(query: TableQuery, columns: Option<ColumnChoices>) -> impl IntoView
                 }))
             })/>
             {text_input("Tags", query.tags.join(", "), "text", |q, v| {
-                q.tags = v.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect();
+                q.tags = crate::model::split_tags(&v);
             })}
             <label class="field">
                 <span>"Tag match"</span>

@@ -331,7 +331,7 @@ pub async fn run_action(
 ) -> AppResult<ActionReport> {
     let ids = target_ids(state, actor, target).await?;
     let argument = argument.trim();
-    let tags: Vec<String> = argument.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_string).collect();
+    let tags = crate::model::split_tags(argument);
     let mut report = ActionReport::default();
     match action {
         TaskAction::Archive | TaskAction::Restore => {
